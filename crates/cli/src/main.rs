@@ -1,5 +1,7 @@
 //! The `sanyi` binary: one command with subcommands over the application services.
 
+mod platform;
+
 use clap::{Parser, Subcommand};
 
 /// sanyi (三医): the open platform for county medical communities.
@@ -11,11 +13,30 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Serve the web pages and the JSON API (启动服务).
+    Serve(platform::ServeArgs),
+    /// Create or refresh a demo database (生成演示数据).
+    Demo(platform::DemoArgs),
+    /// Apply database migrations (数据库迁移).
+    Migrate(platform::DbArgs),
+    /// Bulk imports (批量导入).
+    #[command(subcommand)]
+    Import(platform::ImportCommand),
+    /// User accounts (用户管理).
+    #[command(subcommand)]
+    User(platform::UserCommand),
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Serve(a) => platform::serve(a),
+        Command::Demo(a) => platform::demo(a),
+        Command::Migrate(a) => platform::migrate(a),
+        Command::Import(c) => platform::import(c),
+        Command::User(c) => platform::user(c),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,129 @@
+use sanyi_domain::InvalidValue;
+use sanyi_store::StoreError;
+use serde::Serialize;
+use thiserror::Error;
+
+/// One failing input field: which field, which rule, what was expected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// Field name as in the request (`id_number`, `phone`, ...); `line` prefixes it in imports.
+    pub field: String,
+    /// Stable rule id (`gb11643.check_digit`, `required`, `unique`, ...).
+    pub rule: String,
+    /// What was expected.
+    pub expected: String,
+    /// English message.
+    pub message: String,
+    /// Chinese message.
+    pub message_zh: String,
+}
+
+impl FieldError {
+    /// A field error from a domain parse error.
+    pub fn from_invalid(field: &str, e: &InvalidValue) -> FieldError {
+        FieldError {
+            field: field.to_owned(),
+            rule: e.rule.to_owned(),
+            expected: e.expected.clone(),
+            message: e.message.clone(),
+            message_zh: e.message_zh.clone(),
+        }
+    }
+
+    /// A field error from parts.
+    pub fn new(field: &str, rule: &str, expected: &str, message: &str, message_zh: &str) -> FieldError {
+        FieldError {
+            field: field.into(),
+            rule: rule.into(),
+            expected: expected.into(),
+            message: message.into(),
+            message_zh: message_zh.into(),
+        }
+    }
+
+    /// "required" error.
+    pub fn required(field: &str) -> FieldError {
+        FieldError::new(
+            field,
+            "required",
+            "a non-empty value",
+            &format!("{field} is required"),
+            &format!("{field} 不能为空"),
+        )
+    }
+}
+
+/// Why a use case did not happen. Mapped to HTTP in exactly one place (the server's error module).
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    /// Input failed validation; nothing was written.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// The record does not exist or lies outside the actor's scope (indistinguishable on purpose).
+    #[error("not found")]
+    NotFound,
+    /// The actor's role does not allow the action.
+    #[error("forbidden: role {role} lacks {permission}")]
+    Forbidden {
+        /// Role code.
+        role: &'static str,
+        /// Permission code.
+        permission: &'static str,
+    },
+    /// Not logged in, or wrong credentials.
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// The record changed since it was read.
+    #[error("version conflict: current version {current}")]
+    VersionConflict {
+        /// Current version.
+        current: i64,
+    },
+    /// A uniqueness rule rejected the write.
+    #[error("conflict")]
+    Conflict(Vec<FieldError>),
+    /// Unexpected failure (database down, ...). Its text never reaches the client.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ServiceError::NotFound,
+            StoreError::VersionConflict { current } => ServiceError::VersionConflict { current },
+            other => ServiceError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// Collects field errors while parsing a form or a row.
+#[derive(Default, Debug)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    /// Parses with `f`, recording an error under `field` on failure.
+    pub fn field<T>(&mut self, field: &str, r: Result<T, InvalidValue>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(FieldError::from_invalid(field, &e));
+                None
+            }
+        }
+    }
+
+    /// Records an error.
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+
+    /// `Err(Validation)` when any error was recorded.
+    pub fn finish(self) -> Result<(), ServiceError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Validation(self.0))
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! Bulk import of residents from CSV (居民批量导入).
+//!
+//! Columns by header name: `id_number`, `name`, `village_code` (required), `phone`, `address`,
+//! `household_no`, `household_role` (optional); extra columns are ignored. Each bad row is
+//! reported with its line number and every failing field; good rows are committed in batches.
+//! A row whose ID number is already registered in its county is counted as already present and
+//! changes nothing, so importing the same file twice changes nothing the second time.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::Utc;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use sanyi_store::registry;
+use sanyi_store::residents::{self as repo, Household, Resident};
+
+use crate::residents::{household_id, validate_fields};
+use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
+
+/// Rows per database transaction.
+const BATCH: usize = 20_000;
+/// Rejected rows listed in a report at most (all are counted).
+const MAX_LISTED: usize = 1_000;
+
+/// One rejected row.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RowError {
+    /// Line number in the file (the header is line 1).
+    pub line: u64,
+    /// Every failing field of the row.
+    pub errors: Vec<FieldError>,
+}
+
+/// Outcome of an import.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Data rows read.
+    pub rows: u64,
+    /// Residents newly registered.
+    pub inserted: u64,
+    /// Rows whose ID number was already registered in the county (unchanged).
+    pub already_present: u64,
+    /// Rows rejected.
+    pub rejected_count: u64,
+    /// The first rejected rows with reasons.
+    pub rejected: Vec<RowError>,
+}
+
+struct Columns {
+    id_number: usize,
+    name: usize,
+    village_code: usize,
+    phone: Option<usize>,
+    address: Option<usize>,
+    household_no: Option<usize>,
+    household_role: Option<usize>,
+}
+
+fn columns(header: &csv::ByteRecord) -> Result<Columns, ServiceError> {
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let find = |n: &str| names.iter().position(|h| h == n);
+    let mut missing = Vec::new();
+    let mut need = |n: &str| {
+        find(n).unwrap_or_else(|| {
+            missing.push(FieldError::new(
+                n,
+                "csv.column",
+                &format!("a header column named {n}"),
+                &format!("Missing column {n}"),
+                &format!("缺少列 {n}"),
+            ));
+            0
+        })
+    };
+    let c = Columns {
+        id_number: need("id_number"),
+        name: need("name"),
+        village_code: need("village_code"),
+        phone: find("phone"),
+        address: find("address"),
+        household_no: find("household_no"),
+        household_role: find("household_role"),
+    };
+    if missing.is_empty() {
+        Ok(c)
+    } else {
+        Err(ServiceError::Validation(missing))
+    }
+}
+
+/// Imports residents from CSV text. `progress` is called with the number of rows read so far.
+///
+/// # Errors
+/// `Forbidden` without the import permission; `Validation` when the header lacks a required
+/// column (nothing is written); a database error (batches committed before it stay).
+pub async fn residents_csv<R: std::io::Read>(
+    app: &App,
+    actor: &Actor,
+    input: R,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ImportReport, ServiceError> {
+    actor.require(Permission::ResidentImport)?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(input);
+    let mut record = csv::ByteRecord::new();
+    let mut report = ImportReport::default();
+    let header_ok = reader.read_byte_record(&mut record).map_err(|e| {
+        ServiceError::Validation(vec![FieldError::new(
+            "file",
+            "csv.syntax",
+            "a CSV file with a header line",
+            &format!("Unreadable CSV: {e}"),
+            "CSV 文件无法读取",
+        )])
+    })?;
+    if !header_ok {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "file",
+            "csv.empty",
+            "a header line and data rows",
+            "The file is empty",
+            "文件为空",
+        )]));
+    }
+    let cols = columns(&record)?;
+    let n_header = record.len();
+
+    // Villages this deployment knows, for the "registered village" rule.
+    let mut villages = HashSet::new();
+    for c in registry::counties(&app.db).await? {
+        for a in registry::areas(&app.db, &c.division_code, &c.division_code).await? {
+            if a.level == "village" {
+                villages.insert(a.code);
+            }
+        }
+    }
+    let today = Utc::now().date_naive();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut residents: Vec<Resident> = Vec::with_capacity(BATCH);
+    let mut households: BTreeMap<String, Household> = BTreeMap::new();
+    let mut per_county: BTreeMap<String, u64> = BTreeMap::new();
+    let mut line: u64 = 1;
+    loop {
+        let more = match reader.read_byte_record(&mut record) {
+            Ok(m) => m,
+            Err(e) => {
+                line += 1;
+                report.rows += 1;
+                reject(
+                    &mut report,
+                    line,
+                    vec![FieldError::new(
+                        "row",
+                        "csv.syntax",
+                        "a well-formed CSV row",
+                        &format!("Malformed CSV row: {e}"),
+                        "CSV 行格式错误",
+                    )],
+                );
+                continue;
+            }
+        };
+        if !more {
+            break;
+        }
+        line = record.position().map_or(line + 1, |p| p.line());
+        report.rows += 1;
+        if report.rows % 10_000 == 0 {
+            progress(report.rows);
+        }
+        if record.len() != n_header {
+            reject(
+                &mut report,
+                line,
+                vec![FieldError::new(
+                    "row",
+                    "csv.columns",
+                    &format!("{n_header} cells"),
+                    &format!("The row has {} cells, the header {}", record.len(), n_header),
+                    "列数与表头不一致",
+                )],
+            );
+            continue;
+        }
+        if std::str::from_utf8(record.as_slice()).is_err() {
+            reject(
+                &mut report,
+                line,
+                vec![FieldError::new(
+                    "row",
+                    "csv.utf8",
+                    "UTF-8 text",
+                    "The row is not valid UTF-8",
+                    "该行不是 UTF-8 编码",
+                )],
+            );
+            continue;
+        }
+        let cell = |i: usize| std::str::from_utf8(&record[i]).unwrap_or("");
+        let opt = |i: Option<usize>| i.map(cell);
+        let v = match validate_fields(
+            cell(cols.id_number),
+            cell(cols.name),
+            opt(cols.phone),
+            cell(cols.village_code),
+            opt(cols.address).unwrap_or(""),
+            opt(cols.household_no),
+            opt(cols.household_role),
+            today,
+        ) {
+            Ok(v) => v,
+            Err(errs) => {
+                reject(&mut report, line, errs);
+                continue;
+            }
+        };
+        if !villages.contains(v.village.as_str()) {
+            reject(
+                &mut report,
+                line,
+                vec![FieldError::new(
+                    "village_code",
+                    "area.registered",
+                    "a village registered in the county",
+                    "Unknown village code",
+                    "未登记的村（居）代码",
+                )],
+            );
+            continue;
+        }
+        if !actor.scope.contains(v.village.as_str()) {
+            reject(
+                &mut report,
+                line,
+                vec![FieldError::new(
+                    "village_code",
+                    "scope.area",
+                    &format!("a village under {}", actor.scope.prefix()),
+                    "The village lies outside your area",
+                    "该村不在您的服务范围内",
+                )],
+            );
+            continue;
+        }
+        let division = v.village.county_code().as_str().to_owned();
+        let key = format!("{division}{}", v.id.as_str());
+        if let Some(first) = seen.get(&key) {
+            reject(
+                &mut report,
+                line,
+                vec![FieldError::new(
+                    "id_number",
+                    "csv.duplicate",
+                    "each ID number once per file",
+                    &format!("Same ID number as line {first}"),
+                    &format!("与第 {first} 行身份证号重复"),
+                )],
+            );
+            continue;
+        }
+        seen.insert(key, line);
+        let now = Utc::now();
+        let hid = v.household_no.as_ref().map(|no| {
+            let id = household_id(&division, no);
+            households.entry(id.clone()).or_insert_with(|| Household {
+                division_code: division.clone(),
+                id: id.clone(),
+                household_no: no.clone(),
+                village_code: v.village.as_str().to_owned(),
+                address: v.address.clone(),
+            });
+            id
+        });
+        residents.push(Resident {
+            division_code: division,
+            id: sanyi_store::new_id(),
+            sex: match v.id.sex() {
+                sanyi_domain::Sex::Male => "male".into(),
+                sanyi_domain::Sex::Female => "female".into(),
+            },
+            birth_date: v.id.birth_date(),
+            id_number: v.id.as_str().to_owned(),
+            name: v.name,
+            phone: v.phone.map(|p| p.as_str().to_owned()),
+            village_code: v.village.as_str().to_owned(),
+            address: v.address,
+            household_id: hid,
+            household_role: v.household_role,
+            status: "active".into(),
+            merged_into_id: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        });
+        if residents.len() >= BATCH {
+            flush(app, &mut residents, &mut households, &mut report, &mut per_county).await?;
+        }
+    }
+    flush(app, &mut residents, &mut households, &mut report, &mut per_county).await?;
+    progress(report.rows);
+    let mut audits = Vec::new();
+    for (county, inserted) in per_county {
+        audits.push(audit::entry(
+            actor,
+            &county,
+            "import",
+            "resident",
+            "-",
+            None,
+            &format!("inserted {inserted}; file rows {}", report.rows),
+        ));
+    }
+    sanyi_store::audit::insert_batch(&app.db, &audits).await?;
+    Ok(report)
+}
+
+fn reject(report: &mut ImportReport, line: u64, errors: Vec<FieldError>) {
+    report.rejected_count += 1;
+    if report.rejected.len() < MAX_LISTED {
+        report.rejected.push(RowError { line, errors });
+    }
+}
+
+async fn flush(
+    app: &App,
+    residents: &mut Vec<Resident>,
+    households: &mut BTreeMap<String, Household>,
+    report: &mut ImportReport,
+    per_county: &mut BTreeMap<String, u64>,
+) -> Result<(), ServiceError> {
+    if residents.is_empty() && households.is_empty() {
+        return Ok(());
+    }
+    let hs: Vec<Household> = std::mem::take(households).into_values().collect();
+    let inserted = repo::insert_batch(&app.db, &hs, residents).await?;
+    // Attribute inserts per county approximately by share of the batch (exact when one county).
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for r in residents.iter() {
+        *counts.entry(r.division_code.as_str()).or_default() += 1;
+    }
+    let total = residents.len() as u64;
+    for (county, n) in counts {
+        *per_county.entry(county.to_owned()).or_default() += if total == 0 { 0 } else { inserted * n / total };
+    }
+    report.inserted += inserted;
+    report.already_present += total - inserted;
+    residents.clear();
+    Ok(())
+}

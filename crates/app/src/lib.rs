@@ -1,0 +1,45 @@
+//! Application services: the use cases of sanyi, shared by the HTTP server and the CLI.
+//!
+//! Each module is a thin layer over the store and the pure engines: it parses input into domain
+//! values (reporting every failing field), checks the actor's role and scope, writes through the
+//! store in one transaction together with the audit entry, and returns views that mask resident
+//! ID numbers and phone numbers wherever a list is shown.
+//!
+//! - [`roles`]: roles and permissions; [`actor`]: who is acting, from where, over which area.
+//! - [`auth`]: password hashing (Argon2), login, session cookies and bearer tokens.
+//! - [`audit`]: the batched writer for read audits and the audit query.
+//! - [`registry`]: the institution tree; [`residents`]: the master patient index;
+//!   [`import`]: bulk CSV import of residents; [`demo`]: seeding the demo prefecture.
+
+pub mod actor;
+pub mod audit;
+pub mod auth;
+pub mod demo;
+mod error;
+pub mod import;
+pub mod registry;
+pub mod residents;
+pub mod roles;
+
+pub use actor::Actor;
+pub use error::{Errors, FieldError, ServiceError};
+pub use roles::{Permission, Role};
+
+use sanyi_store::Db;
+
+/// The services' shared state: the database and the audit writer.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub db: Db,
+    /// Writer of read-audit entries.
+    pub audit: audit::AuditSink,
+}
+
+impl App {
+    /// Wraps a migrated database and starts the audit writer (needs a Tokio runtime).
+    pub fn new(db: Db) -> App {
+        let audit = audit::AuditSink::start(db.clone());
+        App { db, audit }
+    }
+}

@@ -1,0 +1,157 @@
+//! Roles (角色) and what each may do.
+
+use serde::{Deserialize, Serialize};
+
+/// A user's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Village doctor (乡村医生).
+    VillageDoctor,
+    /// Township clinician (乡镇卫生院医生).
+    TownshipDoctor,
+    /// County specialist (县级专科医生).
+    CountySpecialist,
+    /// Imaging / ECG reader at a shared centre (影像/心电诊断医生).
+    Reader,
+    /// Nurse, including home-care nurses (护士).
+    Nurse,
+    /// Insurance bureau officer (医保经办人员).
+    InsuranceOfficer,
+    /// Procurement / pharmacy officer (药品采购人员).
+    ProcurementOfficer,
+    /// Administrator (管理员).
+    Administrator,
+}
+
+/// An action that needs a permission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// Read residents' records in scope.
+    ResidentRead,
+    /// Register and edit residents in scope.
+    ResidentWrite,
+    /// Merge duplicate resident records.
+    ResidentMerge,
+    /// Bulk-import residents.
+    ResidentImport,
+    /// Record insurance enrolment.
+    EnrolmentWrite,
+    /// Edit institutions, departments and staff.
+    RegistryWrite,
+    /// Query the audit log.
+    AuditRead,
+    /// Manage user accounts.
+    UserManage,
+}
+
+impl Permission {
+    /// Stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Permission::ResidentRead => "resident.read",
+            Permission::ResidentWrite => "resident.write",
+            Permission::ResidentMerge => "resident.merge",
+            Permission::ResidentImport => "resident.import",
+            Permission::EnrolmentWrite => "enrolment.write",
+            Permission::RegistryWrite => "registry.write",
+            Permission::AuditRead => "audit.read",
+            Permission::UserManage => "user.manage",
+        }
+    }
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 8] = [
+        Role::VillageDoctor,
+        Role::TownshipDoctor,
+        Role::CountySpecialist,
+        Role::Reader,
+        Role::Nurse,
+        Role::InsuranceOfficer,
+        Role::ProcurementOfficer,
+        Role::Administrator,
+    ];
+
+    /// Stable code (snake_case).
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::VillageDoctor => "village_doctor",
+            Role::TownshipDoctor => "township_doctor",
+            Role::CountySpecialist => "county_specialist",
+            Role::Reader => "reader",
+            Role::Nurse => "nurse",
+            Role::InsuranceOfficer => "insurance_officer",
+            Role::ProcurementOfficer => "procurement_officer",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == s)
+    }
+
+    /// Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::VillageDoctor => "乡村医生",
+            Role::TownshipDoctor => "乡镇卫生院医生",
+            Role::CountySpecialist => "县级专科医生",
+            Role::Reader => "影像/心电诊断医生",
+            Role::Nurse => "护士",
+            Role::InsuranceOfficer => "医保经办人员",
+            Role::ProcurementOfficer => "药品采购人员",
+            Role::Administrator => "管理员",
+        }
+    }
+
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::VillageDoctor => "Village doctor",
+            Role::TownshipDoctor => "Township doctor",
+            Role::CountySpecialist => "County specialist",
+            Role::Reader => "Image/ECG reader",
+            Role::Nurse => "Nurse",
+            Role::InsuranceOfficer => "Insurance officer",
+            Role::ProcurementOfficer => "Procurement officer",
+            Role::Administrator => "Administrator",
+        }
+    }
+
+    /// Whether the role grants `p`.
+    pub fn can(self, p: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        match p {
+            ResidentRead => !matches!(self, ProcurementOfficer),
+            ResidentWrite => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist | Nurse | Administrator),
+            ResidentMerge | ResidentImport | RegistryWrite | AuditRead | UserManage => matches!(self, Administrator),
+            EnrolmentWrite => matches!(self, InsuranceOfficer | Administrator),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.code()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn only_administrators_read_the_audit_log() {
+        let readers: Vec<_> = Role::ALL.into_iter().filter(|r| r.can(Permission::AuditRead)).collect();
+        assert_eq!(readers, vec![Role::Administrator]);
+        assert!(!Role::ProcurementOfficer.can(Permission::ResidentRead));
+        assert!(Role::VillageDoctor.can(Permission::ResidentWrite));
+        assert!(!Role::InsuranceOfficer.can(Permission::ResidentWrite));
+    }
+}

@@ -1,0 +1,407 @@
+//! The platform commands: serve, demo, migrate, import, user.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use sanyi_app::{Actor, App, Role, ServiceError, auth, demo, import};
+use sanyi_server::{Application, Settings};
+use sanyi_sim::DemoParams;
+use sanyi_store::Db;
+
+/// Default database: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE: &str = "sanyi.db";
+
+/// Where the data lives.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// SQLite file path, or a `postgres://` URL.
+    #[arg(long, env = "SANYI_DATABASE", default_value = DEFAULT_DATABASE)]
+    pub database: String,
+}
+
+/// `sanyi serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "SANYI_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Seed the demo prefecture first when the database is empty.
+    #[arg(long, env = "SANYI_DEMO")]
+    demo: bool,
+    /// Residents of the demo (with --demo).
+    #[arg(long, default_value_t = 20_000)]
+    residents: usize,
+    /// Seed of the demo (with --demo).
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Mark the session cookie Secure (serve behind HTTPS).
+    #[arg(long, env = "SANYI_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+/// `sanyi demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Number of residents.
+    #[arg(long, default_value_t = 20_000)]
+    residents: usize,
+    /// Random seed (same seed, same prefecture).
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Share of residents aged 65 or over, in percent.
+    #[arg(long, default_value_t = 13.0)]
+    share_65: f64,
+}
+
+/// `sanyi import ...`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import residents from a CSV file (header: id_number,name,village_code[,phone,address,household_no,household_role]).
+    Residents {
+        /// The CSV file (`-` for standard input).
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `sanyi user ...`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user account.
+    Add {
+        /// Login name.
+        username: String,
+        /// Role: village_doctor, township_doctor, county_specialist, reader, nurse, insurance_officer, procurement_officer, administrator.
+        #[arg(long)]
+        role: String,
+        /// Institution id the user works for (its service area becomes the scope).
+        #[arg(long)]
+        institution: Option<String>,
+        /// Area scope (statistical-code prefix: 4-digit pool, 6-digit county, 9-digit township, 12-digit village) for users without an institution.
+        #[arg(long)]
+        scope: Option<String>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Password (read from SANYI_PASSWORD when absent).
+        #[arg(long, env = "SANYI_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List user accounts.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SANYI_LOG").unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn open(database: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(database)
+        .await
+        .with_context(|| format!("cannot open database {}", redact(database)))?;
+    db.migrate().await.context("migration failed")?;
+    Ok(db)
+}
+
+/// Hides a password in a database URL.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+fn explain(e: ServiceError) -> anyhow::Error {
+    match e {
+        ServiceError::Validation(errs) | ServiceError::Conflict(errs) => {
+            let lines: Vec<String> = errs
+                .iter()
+                .map(|f| format!("{}: {} (rule {}, expected {})", f.field, f.message, f.rule, f.expected))
+                .collect();
+            anyhow::anyhow!(lines.join("\n"))
+        }
+        other => anyhow::Error::new(other),
+    }
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        ProgressBar::new(len)
+    } else {
+        ProgressBar::hidden()
+    };
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb.set_message(what.to_owned());
+    pb
+}
+
+/// `sanyi serve`.
+pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
+    init_logs();
+    runtime()?.block_on(async move {
+        let started = Instant::now();
+        let db = open(&a.db.database).await?;
+        let mut logins = None;
+        if a.demo && !demo::is_seeded(&db).await.map_err(explain)? {
+            let params = DemoParams {
+                residents: a.residents,
+                seed: a.seed,
+                ..DemoParams::default()
+            };
+            let summary = demo::seed(&db, &params, &|_, _| {}).await.map_err(explain)?;
+            eprintln!(
+                "seeded the demo prefecture: {} counties, {} institutions, {} residents",
+                summary.counties, summary.institutions, summary.residents
+            );
+            logins = Some(summary.logins);
+        } else if a.demo {
+            let w = sanyi_sim::generate(&DemoParams {
+                residents: 0,
+                seed: a.seed,
+                ..DemoParams::default()
+            });
+            logins = Some(demo::logins(&w));
+        }
+        let app = App::new(db);
+        let server = Application::build(
+            Settings {
+                listen: a.listen,
+                secure_cookies: a.secure_cookies,
+            },
+            app,
+        )
+        .await?;
+        let addr = SocketAddr::new(a.listen.ip(), server.port());
+        eprintln!(
+            "sanyi listening on http://{addr}/  (database {}, ready in {:.1} s)",
+            redact(&a.db.database),
+            started.elapsed().as_secs_f64()
+        );
+        if let Some(logins) = logins {
+            eprintln!("demo logins (password: {}):", demo::DEMO_PASSWORD);
+            for (user, role, name, note) in logins {
+                eprintln!("  {user:<16} {role:<20} {name} — {note}");
+            }
+        }
+        server.run_until_stopped().await
+    })
+}
+
+/// `sanyi demo`.
+pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
+    init_logs();
+    if !(0.0..=100.0).contains(&a.share_65) {
+        bail!("--share-65 must be a percentage between 0 and 100, got {}", a.share_65);
+    }
+    let url = a.db.database.clone();
+    let is_pg = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !is_pg {
+        // Refresh: a demo SQLite file is recreated from scratch.
+        for suffix in ["", "-wal", "-shm"] {
+            let p = format!("{url}{suffix}");
+            if std::path::Path::new(&p).exists() {
+                std::fs::remove_file(&p).with_context(|| format!("cannot remove {p}"))?;
+            }
+        }
+    }
+    runtime()?.block_on(async move {
+        let db = open(&url).await?;
+        let params = DemoParams {
+            residents: a.residents,
+            seed: a.seed,
+            share_65_bp: (a.share_65 * 100.0).round() as u32,
+            ..DemoParams::default()
+        };
+        let pb = bar(a.residents as u64, "residents");
+        let started = Instant::now();
+        let summary = demo::seed(&db, &params, &|_, n| pb.set_position(n as u64)).await.map_err(explain)?;
+        pb.finish_and_clear();
+        db.close().await;
+        println!(
+            "demo prefecture written to {} in {:.1} s: {} counties, {} institutions, {} residents",
+            redact(&url),
+            started.elapsed().as_secs_f64(),
+            summary.counties,
+            summary.institutions,
+            summary.residents
+        );
+        println!("logins (password: {}):", demo::DEMO_PASSWORD);
+        for (user, role, name, _) in summary.logins {
+            println!("  {user:<16} {role:<20} {name}");
+        }
+        Ok(())
+    })
+}
+
+/// `sanyi migrate`.
+pub fn migrate(a: DbArgs) -> anyhow::Result<()> {
+    init_logs();
+    runtime()?.block_on(async move {
+        let db = open(&a.database).await?;
+        db.close().await;
+        println!("migrations applied to {}", redact(&a.database));
+        Ok(())
+    })
+}
+
+/// `sanyi import residents`.
+pub fn import(c: ImportCommand) -> anyhow::Result<()> {
+    init_logs();
+    let ImportCommand::Residents { file, db, json } = c;
+    runtime()?.block_on(async move {
+        let database = open(&db.database).await?;
+        let app = App::new(database.clone());
+        let actor = Actor::system("");
+        let started = Instant::now();
+        let input: Box<dyn std::io::Read> = if file.as_os_str() == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            let len = std::fs::metadata(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?
+                .len();
+            let _ = len;
+            Box::new(std::io::BufReader::with_capacity(
+                1 << 20,
+                std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?,
+            ))
+        };
+        let pb = bar(0, "rows");
+        pb.set_length(u64::MAX);
+        let report = import::residents_csv(&app, &actor, input, &|n| pb.set_position(n))
+            .await
+            .map_err(explain)?;
+        pb.finish_and_clear();
+        app.audit.flush().await;
+        database.close().await;
+        let secs = started.elapsed().as_secs_f64();
+        if json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            println!(
+                "{} rows in {:.1} s ({:.0} rows/s): {} inserted, {} already present, {} rejected",
+                report.rows,
+                secs,
+                report.rows as f64 / secs.max(1e-9),
+                report.inserted,
+                report.already_present,
+                report.rejected_count
+            );
+            for r in &report.rejected {
+                for e in &r.errors {
+                    println!(
+                        "  line {}: {}: {} (rule {}, expected {})",
+                        r.line, e.field, e.message, e.rule, e.expected
+                    );
+                }
+            }
+            if report.rejected_count as usize > report.rejected.len() {
+                println!("  … {} more rejected rows", report.rejected_count as usize - report.rejected.len());
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `sanyi user ...`.
+pub fn user(c: UserCommand) -> anyhow::Result<()> {
+    init_logs();
+    runtime()?.block_on(async move {
+        match c {
+            UserCommand::Add {
+                username,
+                role,
+                institution,
+                scope,
+                name,
+                password,
+                db,
+            } => {
+                let db = open(&db.database).await?;
+                let role = Role::parse(&role)
+                    .with_context(|| format!("unknown role {role:?}; one of: {}", Role::ALL.map(|r| r.code()).join(", ")))?;
+                auth::check_password_policy(&password).map_err(explain)?;
+                if username.trim().is_empty()
+                    || username.len() > 64
+                    || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                {
+                    bail!("username: 1 to 64 characters of letters, digits, '.', '_' or '-'");
+                }
+                let (division, scope_area, institution_id) = match (&institution, &scope) {
+                    (Some(id), None) => {
+                        let i = sanyi_store::registry::institution(&db, id)
+                            .await?
+                            .with_context(|| format!("no institution with id {id}"))?;
+                        let area = i.area_code.trim_end_matches("000").to_owned();
+                        let area = if area.len() < 6 { i.division_code.clone() } else { area };
+                        (i.division_code, area, Some(i.id))
+                    }
+                    (None, Some(s)) => {
+                        if !(s.len() == 4 || s.len() == 6 || s.len() == 9 || s.len() == 12) || !s.bytes().all(|b| b.is_ascii_digit()) {
+                            bail!("--scope: a 4, 6, 9 or 12-digit statistical-code prefix, got {s:?}");
+                        }
+                        let division: String = s.chars().chain(std::iter::repeat('0')).take(6).collect();
+                        (division, s.clone(), None)
+                    }
+                    _ => bail!("give exactly one of --institution or --scope"),
+                };
+                let hash = auth::hash_password(&password).map_err(explain)?;
+                let user = sanyi_store::users::User {
+                    division_code: division,
+                    id: sanyi_store::new_id(),
+                    username: username.clone(),
+                    display_name: name.unwrap_or_else(|| username.clone()),
+                    password_hash: hash,
+                    role: role.code().into(),
+                    institution_id,
+                    scope_area,
+                    active: true,
+                };
+                match sanyi_store::users::insert(&db, &user).await {
+                    Ok(()) => println!("user {username} created ({}, scope {})", role.code(), user.scope_area),
+                    Err(e) if e.is_unique_violation() => bail!("username {username} is taken"),
+                    Err(e) => return Err(e.into()),
+                }
+                db.close().await;
+            }
+            UserCommand::List { db } => {
+                let db = open(&db.database).await?;
+                for u in sanyi_store::users::all(&db).await? {
+                    println!("{:<16} {:<20} {:<12} {}", u.username, u.role, u.scope_area, u.display_name);
+                }
+                db.close().await;
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,1 @@
+//! sanyi drg crate (being written).

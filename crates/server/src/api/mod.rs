@@ -1,0 +1,123 @@
+//! The JSON API under `/api/v1`. Every handler carries `#[utoipa::path]` and is registered
+//! through [`OpenApiRouter`], so the OpenAPI document cannot drift from the routing.
+
+mod audit;
+mod auth;
+mod registry;
+mod residents;
+
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+
+use sanyi_app::{FieldError, ServiceError};
+use sanyi_store::Page;
+
+use crate::AppState;
+use crate::error::{Problem, ProblemField};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "sanyi API", version = "1", description = "sanyi (三医): the open platform for county medical communities. Money is integer fen; errors are RFC 9457 problem+json."),
+    modifiers(&SecurityAddon),
+    components(schemas(Problem, ProblemField)),
+    security(("bearer" = [])),
+    tags(
+        (name = "auth", description = "Tokens and the current user"),
+        (name = "registry", description = "Counties, medical communities, institutions, departments, staff"),
+        (name = "residents", description = "Master patient index (居民主索引)"),
+        (name = "audit", description = "Append-only audit log"),
+    )
+)]
+struct ApiDoc;
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes with their OpenAPI document.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::router())
+        .merge(registry::router())
+        .merge(residents::router())
+        .merge(audit::router())
+}
+
+/// Pagination parameters (`offset` ≥ 0, `limit` 1–500, default 50).
+#[derive(Clone, Copy, Debug, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Rows to skip (default 0).
+    pub offset: Option<i64>,
+    /// Rows per page (default 50, at most 500).
+    pub limit: Option<i64>,
+}
+
+impl PageParams {
+    /// Validated page.
+    ///
+    /// # Errors
+    /// `Validation` naming `offset` or `limit`.
+    pub fn page(self) -> Result<Page, ServiceError> {
+        let offset = self.offset.unwrap_or(0);
+        let limit = self.limit.unwrap_or(50);
+        let mut errs = Vec::new();
+        if offset < 0 {
+            errs.push(FieldError::new(
+                "offset",
+                "range",
+                ">= 0",
+                "offset must not be negative",
+                "offset 不能为负数",
+            ));
+        }
+        if !(1..=500).contains(&limit) {
+            errs.push(FieldError::new(
+                "limit",
+                "range",
+                "1 to 500",
+                "limit must be between 1 and 500",
+                "limit 应在 1 到 500 之间",
+            ));
+        }
+        if errs.is_empty() {
+            Ok(Page { offset, limit })
+        } else {
+            Err(ServiceError::Validation(errs))
+        }
+    }
+}
+
+/// A page of results.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PageOf<T: ToSchema> {
+    /// Rows of this page.
+    pub items: Vec<T>,
+    /// Rows matching over all pages.
+    pub total: i64,
+    /// Offset of this page.
+    pub offset: i64,
+    /// Limit of this page.
+    pub limit: i64,
+}
+
+impl<T: ToSchema> From<sanyi_store::Paged<T>> for PageOf<T> {
+    fn from(p: sanyi_store::Paged<T>) -> Self {
+        PageOf {
+            items: p.items,
+            total: p.total,
+            offset: p.offset,
+            limit: p.limit,
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Registry endpoints: the institution tree, institutions, departments and staff.
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use sanyi_app::registry::{self as service, CountyTree};
+use sanyi_app::{Permission, ServiceError};
+use sanyi_store::registry::{self as repo, Department, Institution, InstitutionChanges, Staff};
+
+use crate::AppState;
+use crate::auth::ApiActor;
+use crate::error::{ApiError, ApiJson, ApiPath, Problem};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_institution_tree))
+        .routes(routes!(get_institution, update_institution))
+        .routes(routes!(list_departments))
+        .routes(routes!(list_staff))
+}
+
+/// The institution tree of the counties in the caller's scope: county → medical community →
+/// lead hospital, TCM hospital, township centres → village clinics.
+#[utoipa::path(get, path = "/api/v1/institutions/tree", tag = "registry",
+    responses((status = 200, body = Vec<CountyTree>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn get_institution_tree(State(state): State<AppState>, ApiActor(a): ApiActor) -> Result<ApiJson<Vec<CountyTree>>, ApiError> {
+    Ok(ApiJson(service::tree(&state.app, &a).await?))
+}
+
+/// An institution.
+#[derive(Serialize, ToSchema)]
+pub struct InstitutionView {
+    /// County division code.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Parent institution.
+    pub parent_id: Option<String>,
+    /// Community.
+    pub community_id: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Tier.
+    pub tier: String,
+    /// Kind.
+    pub kind: String,
+    /// Unified social credit code.
+    pub credit_code: Option<String>,
+    /// NHSA code.
+    pub nhsa_code: Option<String>,
+    /// Service area code.
+    pub area_code: String,
+    /// Legal person (法人).
+    pub legal_person: String,
+    /// Licence holder.
+    pub licence_holder: String,
+    /// Insurance contract holder.
+    pub contract_holder: String,
+    /// Version for optimistic concurrency.
+    pub version: i64,
+}
+
+impl From<Institution> for InstitutionView {
+    fn from(i: Institution) -> Self {
+        InstitutionView {
+            division_code: i.division_code,
+            id: i.id,
+            parent_id: i.parent_id,
+            community_id: i.community_id,
+            name: i.name,
+            tier: i.tier,
+            kind: i.kind,
+            credit_code: i.credit_code,
+            nhsa_code: i.nhsa_code,
+            area_code: i.area_code,
+            legal_person: i.legal_person,
+            licence_holder: i.licence_holder,
+            contract_holder: i.contract_holder,
+            version: i.version,
+        }
+    }
+}
+
+async fn visible(state: &AppState, a: &sanyi_app::Actor, id: &str) -> Result<Institution, ServiceError> {
+    repo::institution(&state.app.db, id)
+        .await?
+        .filter(|i| i.division_code.starts_with(a.scope.division_prefix()))
+        .ok_or(ServiceError::NotFound)
+}
+
+/// One institution.
+#[utoipa::path(get, path = "/api/v1/institutions/{id}", tag = "registry", params(("id" = String, Path, description = "Institution id")),
+    responses((status = 200, body = InstitutionView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_institution(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<InstitutionView>, ApiError> {
+    Ok(ApiJson(visible(&state, &a, &id).await?.into()))
+}
+
+/// Editable attributes of an institution, with the version they are based on.
+#[derive(Deserialize, ToSchema)]
+pub struct InstitutionUpdate {
+    /// Version read; a stale one gives 409.
+    pub version: i64,
+    /// Name.
+    pub name: String,
+    /// Legal person.
+    pub legal_person: String,
+    /// Licence holder.
+    pub licence_holder: String,
+    /// Insurance contract holder.
+    pub contract_holder: String,
+    /// Unified social credit code (GB 32100), optional.
+    pub credit_code: Option<String>,
+    /// NHSA designated-institution code, optional.
+    pub nhsa_code: Option<String>,
+}
+
+/// Edits an institution (administrators).
+#[utoipa::path(put, path = "/api/v1/institutions/{id}", tag = "registry", params(("id" = String, Path, description = "Institution id")),
+    request_body = InstitutionUpdate,
+    responses((status = 200, body = InstitutionView), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update_institution(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(u): ApiJson<InstitutionUpdate>,
+) -> Result<ApiJson<InstitutionView>, ApiError> {
+    a.require(Permission::RegistryWrite)?;
+    let current = visible(&state, &a, &id).await?;
+    let mut errs = sanyi_app::Errors::default();
+    let name = u.name.trim().to_owned();
+    if name.is_empty() {
+        errs.push(sanyi_app::FieldError::required("name"));
+    }
+    for (field, v) in [
+        ("legal_person", &u.legal_person),
+        ("licence_holder", &u.licence_holder),
+        ("contract_holder", &u.contract_holder),
+    ] {
+        if v.trim().is_empty() {
+            errs.push(sanyi_app::FieldError::required(field));
+        }
+    }
+    let credit = match u.credit_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(c) => errs
+            .field("credit_code", sanyi_domain::CreditCode::parse(c))
+            .map(|c| c.as_str().to_owned()),
+        None => None,
+    };
+    let nhsa = match u.nhsa_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(c) => errs
+            .field("nhsa_code", sanyi_domain::NhsaCode::parse(c))
+            .map(|c| c.as_str().to_owned()),
+        None => None,
+    };
+    errs.finish()?;
+    let changes = InstitutionChanges {
+        name,
+        legal_person: u.legal_person.trim().into(),
+        licence_holder: u.licence_holder.trim().into(),
+        contract_holder: u.contract_holder.trim().into(),
+        credit_code: credit,
+        nhsa_code: nhsa,
+    };
+    Ok(ApiJson(
+        repo::update_institution(&state.app.db, &current.id, u.version, &changes)
+            .await?
+            .into(),
+    ))
+}
+
+/// Departments of an institution.
+#[derive(Serialize, ToSchema)]
+pub struct DepartmentView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Specialty code.
+    pub specialty: String,
+}
+
+impl From<Department> for DepartmentView {
+    fn from(d: Department) -> Self {
+        DepartmentView {
+            id: d.id,
+            name: d.name,
+            specialty: d.specialty,
+        }
+    }
+}
+
+/// Departments of an institution.
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/departments", tag = "registry", params(("id" = String, Path, description = "Institution id")),
+    responses((status = 200, body = Vec<DepartmentView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn list_departments(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<Vec<DepartmentView>>, ApiError> {
+    let i = visible(&state, &a, &id).await?;
+    Ok(ApiJson(
+        repo::departments(&state.app.db, &i.division_code, &i.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// A staff member.
+#[derive(Serialize, ToSchema)]
+pub struct StaffView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Profession.
+    pub profession: String,
+    /// Title.
+    pub title: String,
+    /// Qualifications.
+    pub qualifications: Vec<String>,
+    /// Post-owner institution (编制所在单位).
+    pub post_institution_id: String,
+    /// Working institution.
+    pub working_institution_id: String,
+}
+
+impl From<Staff> for StaffView {
+    fn from(s: Staff) -> Self {
+        StaffView {
+            qualifications: serde_json::from_str(&s.qualifications).unwrap_or_default(),
+            id: s.id,
+            name: s.name,
+            profession: s.profession,
+            title: s.title,
+            post_institution_id: s.post_institution_id,
+            working_institution_id: s.working_institution_id,
+        }
+    }
+}
+
+/// Staff working at an institution (post-owner institution may differ: staffing pool).
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/staff", tag = "registry", params(("id" = String, Path, description = "Institution id")),
+    responses((status = 200, body = Vec<StaffView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn list_staff(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<Vec<StaffView>>, ApiError> {
+    let i = visible(&state, &a, &id).await?;
+    Ok(ApiJson(
+        repo::staff_working_at(&state.app.db, &i.division_code, &i.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}

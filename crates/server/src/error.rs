@@ -1,0 +1,272 @@
+//! The one place where errors become HTTP responses.
+//!
+//! API errors are RFC 9457 problem details (`application/problem+json`) listing each failing
+//! field with its rule and the expected value. Server errors are logged once here and answered
+//! with an opaque body.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use sanyi_app::{FieldError, ServiceError};
+
+/// RFC 9457 problem details.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Problem type URI (`urn:sanyi:problem:<kind>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// Explanation of this occurrence.
+    pub detail: String,
+    /// Each failing field: name, rule, expected value, messages.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+    /// Current version of the record (on a version conflict).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+/// One failing field in a [`Problem`].
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// Field name (JSON pointer-like path for nested bodies; `line:N` prefix in imports).
+    pub field: String,
+    /// Rule id.
+    pub rule: String,
+    /// Expected value.
+    pub expected: String,
+    /// Message (English).
+    pub message: String,
+    /// Message (Chinese).
+    pub message_zh: String,
+}
+
+impl From<FieldError> for ProblemField {
+    fn from(f: FieldError) -> Self {
+        ProblemField {
+            field: f.field,
+            rule: f.rule,
+            expected: f.expected,
+            message: f.message,
+            message_zh: f.message_zh,
+        }
+    }
+}
+
+/// An error answered by the API.
+#[derive(Debug)]
+pub struct ApiError(pub ServiceError);
+
+/// A request-shape problem found before the service runs (bad JSON, content type, query, path).
+#[derive(Debug)]
+pub struct RequestProblem {
+    status: StatusCode,
+    kind: &'static str,
+    title: &'static str,
+    detail: String,
+    field: Option<String>,
+}
+
+impl<E: Into<ServiceError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+fn problem_response(status: StatusCode, p: Problem) -> Response {
+    let mut res = (status, Json(p)).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    res
+}
+
+fn problem(status: StatusCode, kind: &str, title: &str, detail: impl Into<String>) -> Problem {
+    Problem {
+        kind: format!("urn:sanyi:problem:{kind}"),
+        title: title.into(),
+        status: status.as_u16(),
+        detail: detail.into(),
+        errors: vec![],
+        current_version: None,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            ServiceError::Validation(errors) => {
+                let mut p = problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    "Validation failed",
+                    summary(&errors),
+                );
+                p.errors = errors.into_iter().map(Into::into).collect();
+                problem_response(StatusCode::UNPROCESSABLE_ENTITY, p)
+            }
+            ServiceError::Conflict(errors) => {
+                let mut p = problem(StatusCode::CONFLICT, "conflict", "Conflict with existing data", summary(&errors));
+                p.errors = errors.into_iter().map(Into::into).collect();
+                problem_response(StatusCode::CONFLICT, p)
+            }
+            ServiceError::VersionConflict { current } => {
+                let mut p = problem(
+                    StatusCode::CONFLICT,
+                    "version-conflict",
+                    "The record was changed by someone else",
+                    format!("The record is now at version {current}; reload it and apply your change again"),
+                );
+                p.current_version = Some(current);
+                problem_response(StatusCode::CONFLICT, p)
+            }
+            ServiceError::NotFound => problem_response(
+                StatusCode::NOT_FOUND,
+                problem(StatusCode::NOT_FOUND, "not-found", "Not found", "No such record"),
+            ),
+            ServiceError::Forbidden { role, permission } => problem_response(
+                StatusCode::FORBIDDEN,
+                problem(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "Forbidden",
+                    format!("Role {role} does not have permission {permission}"),
+                ),
+            ),
+            ServiceError::Unauthenticated => {
+                let mut res = problem_response(
+                    StatusCode::UNAUTHORIZED,
+                    problem(
+                        StatusCode::UNAUTHORIZED,
+                        "unauthenticated",
+                        "Authentication required",
+                        "Send a valid bearer token (POST /api/v1/auth/token) or session cookie",
+                    ),
+                );
+                res.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"sanyi\""));
+                res
+            }
+            ServiceError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                problem_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    problem(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "Internal error",
+                        "The server could not complete the request",
+                    ),
+                )
+            }
+        }
+    }
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    format!("{} field(s) rejected: {}", errors.len(), fields.join(", "))
+}
+
+impl IntoResponse for RequestProblem {
+    fn into_response(self) -> Response {
+        let mut p = problem(self.status, self.kind, self.title, self.detail.clone());
+        if let Some(field) = self.field {
+            p.errors.push(ProblemField {
+                field,
+                rule: self.kind.into(),
+                expected: "a value of the documented type".into(),
+                message: self.detail.clone(),
+                message_zh: "请求格式错误".into(),
+            });
+        }
+        problem_response(self.status, p)
+    }
+}
+
+/// The field path in a serde error text such as `name: invalid type ... at line 1 column 9`.
+fn serde_field(text: &str) -> Option<String> {
+    let rest = text.split_once("target type: ").map_or(text, |(_, r)| r);
+    let (path, _) = rest.split_once(": ")?;
+    (!path.contains(' ') && !path.is_empty()).then(|| path.to_owned())
+}
+
+impl From<JsonRejection> for RequestProblem {
+    fn from(r: JsonRejection) -> Self {
+        let text = r.body_text();
+        let (status, kind, title) = match &r {
+            JsonRejection::JsonDataError(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "json-data",
+                "The JSON body does not match the expected shape",
+            ),
+            JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "json-syntax", "The body is not valid JSON"),
+            JsonRejection::MissingJsonContentType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "content-type",
+                "Expected Content-Type: application/json",
+            ),
+            _ => (r.status(), "body", "The request body could not be read"),
+        };
+        let field = matches!(r, JsonRejection::JsonDataError(_)).then(|| serde_field(&text)).flatten();
+        RequestProblem {
+            status,
+            kind,
+            title,
+            detail: text,
+            field,
+        }
+    }
+}
+
+impl From<QueryRejection> for RequestProblem {
+    fn from(r: QueryRejection) -> Self {
+        let text = r.body_text();
+        RequestProblem {
+            status: StatusCode::BAD_REQUEST,
+            kind: "query",
+            title: "Bad query parameters",
+            field: serde_field(&text),
+            detail: text,
+        }
+    }
+}
+
+impl From<PathRejection> for RequestProblem {
+    fn from(r: PathRejection) -> Self {
+        RequestProblem {
+            status: StatusCode::BAD_REQUEST,
+            kind: "path",
+            title: "Bad path parameter",
+            detail: r.body_text(),
+            field: None,
+        }
+    }
+}
+
+/// `Json` extractor whose rejections are problem+json.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(RequestProblem))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}
+
+/// `Query` extractor whose rejections are problem+json.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(RequestProblem))]
+pub struct ApiQuery<T>(pub T);
+
+/// `Path` extractor whose rejections are problem+json.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(RequestProblem))]
+pub struct ApiPath<T>(pub T);

@@ -1,0 +1,170 @@
+//! Interface language: Simplified Chinese first, English available (`/lang/en`, `/lang/zh`).
+
+use axum::http::request::Parts;
+
+/// Interface language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// 简体中文 (default).
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// From the `lang` cookie (default Chinese).
+    pub fn of(parts: &Parts) -> Lang {
+        let en = parts
+            .headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .any(|c| c.trim() == "lang=en");
+        if en { Lang::En } else { Lang::Zh }
+    }
+
+    /// BCP 47 tag for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// Translator handed to templates as `t`.
+#[derive(Clone, Copy, Debug)]
+pub struct Tr {
+    /// Language.
+    pub lang: Lang,
+}
+
+impl Tr {
+    /// The text for `key` in this language (the key itself when unknown).
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, zh, en)) => match self.lang {
+                Lang::Zh => zh,
+                Lang::En => en,
+            },
+            None => key,
+        }
+    }
+
+    /// Picks between a Chinese and an English text.
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// Language tag.
+    pub fn tag(&self) -> &'static str {
+        self.lang.tag()
+    }
+
+    /// Whether the language is English.
+    pub fn is_en(&self) -> bool {
+        self.lang == Lang::En
+    }
+}
+
+const TEXTS: &[(&str, &str, &str)] = &[
+    ("app.name", "三医 · 县域医共体平台", "sanyi · County Medical Community Platform"),
+    ("nav.home", "医共体", "Communities"),
+    ("nav.residents", "居民档案", "Residents"),
+    ("nav.register", "登记居民", "Register resident"),
+    ("nav.audit", "审计日志", "Audit log"),
+    ("nav.logout", "退出", "Log out"),
+    ("nav.lang", "English", "中文"),
+    ("login.title", "登录", "Log in"),
+    ("login.username", "用户名", "Username"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Log in"),
+    ("login.failed", "用户名或密码错误", "Wrong username or password"),
+    ("home.title", "医共体机构", "Medical communities and institutions"),
+    ("home.residents", "在册居民", "Registered residents"),
+    ("home.lead", "牵头医院", "Lead hospital"),
+    ("home.members", "成员机构", "Member institutions"),
+    ("home.unaffiliated", "未加入医共体的机构", "Institutions outside a community"),
+    ("inst.name", "机构名称", "Institution"),
+    ("inst.tier", "层级", "Tier"),
+    ("inst.kind", "类别", "Kind"),
+    ("inst.nhsa", "医保定点编码", "NHSA code"),
+    ("inst.credit", "统一社会信用代码", "Credit code"),
+    (
+        "inst.holders",
+        "法人 / 执业许可 / 医保协议",
+        "Legal person / licence / insurance contract",
+    ),
+    ("res.search", "查询", "Search"),
+    ("res.id_number", "身份证号", "ID number"),
+    ("res.name", "姓名", "Name"),
+    ("res.area", "区划代码（村/乡镇）", "Area code (village/township)"),
+    ("res.sex", "性别", "Sex"),
+    ("res.age", "年龄", "Age"),
+    ("res.birth", "出生日期", "Birth date"),
+    ("res.phone", "联系电话", "Phone"),
+    ("res.village", "村（居）代码", "Village code"),
+    ("res.village_name", "村（居）", "Village"),
+    ("res.address", "详细地址", "Address"),
+    ("res.household_no", "户号", "Household number"),
+    ("res.household_role", "与户主关系", "Relation to head"),
+    ("res.household", "家庭成员", "Household members"),
+    ("res.enrolment", "参保记录", "Insurance enrolment"),
+    ("res.merges", "合并记录", "Merge history"),
+    ("res.status", "状态", "Status"),
+    ("res.total", "共", "Total"),
+    ("res.none", "没有符合条件的居民", "No resident matches"),
+    ("res.new", "登记居民", "Register a resident"),
+    ("res.save", "保存", "Save"),
+    ("res.fix", "请更正以下标记的内容", "Please correct the marked fields"),
+    ("res.record", "居民档案", "Resident record"),
+    (
+        "res.audited",
+        "查看完整证件号与电话的操作已记入审计日志",
+        "Viewing the full ID and phone number is recorded in the audit log",
+    ),
+    ("res.prev", "上一页", "Previous"),
+    ("res.next", "下一页", "Next"),
+    ("res.male", "男", "Male"),
+    ("res.female", "女", "Female"),
+    ("res.scheme", "险种", "Scheme"),
+    ("res.year", "年度", "Year"),
+    ("audit.title", "审计日志", "Audit log"),
+    ("audit.at", "时间", "Time"),
+    ("audit.user", "用户", "User"),
+    ("audit.role", "角色", "Role"),
+    ("audit.action", "操作", "Action"),
+    ("audit.entity", "对象", "Record"),
+    ("audit.ip", "来源地址", "Address"),
+    ("audit.detail", "说明", "Detail"),
+    ("audit.filter", "筛选", "Filter"),
+    ("error.not_found", "未找到该记录", "Record not found"),
+    ("error.forbidden", "您的角色无权执行此操作", "Your role does not allow this"),
+    ("error.internal", "服务器内部错误", "Internal server error"),
+    (
+        "demo.notice",
+        "演示数据：全部为虚构人员和机构",
+        "Demo data: all people and institutions are invented",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_translated() {
+        let mut keys: Vec<_> = TEXTS.iter().map(|(k, _, _)| *k).collect();
+        keys.sort_unstable();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(n, keys.len(), "duplicate translation keys");
+        assert!(TEXTS.iter().all(|(_, zh, en)| !zh.is_empty() && !en.is_empty()));
+        assert_eq!(Tr { lang: Lang::En }.t("nav.audit"), "Audit log");
+        assert_eq!(Tr { lang: Lang::Zh }.t("nav.audit"), "审计日志");
+    }
+}

@@ -1,0 +1,153 @@
+//! sanyi's HTTP server: the only crate that speaks HTTP.
+//!
+//! - [`Application`] binds a listener from [`Settings`], builds the router and runs until stopped.
+//! - [`api`]: the JSON API under `/api/v1`, documented by OpenAPI generated from the handlers
+//!   (`/api/openapi.json`); errors are RFC 9457 problem+json.
+//! - [`pages`]: server-rendered pages (askama), Simplified Chinese first with English available.
+//! - [`auth`]: credentials → [`sanyi_app::Actor`] (bearer token or session cookie), with a short
+//!   in-memory cache.
+//! - [`error`]: the one place where service errors become HTTP responses.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use sanyi_app::App;
+
+/// Server settings (validated by the CLI before they get here).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// Mark session cookies `Secure` (when served behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// State shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// Application services.
+    pub app: App,
+    /// Credential cache.
+    pub auth_cache: Arc<auth::AuthCache>,
+    /// Settings.
+    pub settings: Arc<Settings>,
+}
+
+/// Largest request body accepted outside the import endpoint.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest import body.
+pub const IMPORT_BODY_LIMIT: usize = 256 * 1024 * 1024;
+
+/// The whole router for a state.
+pub fn router(state: AppState) -> Router {
+    let (api_router, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(api_router)
+        .merge(pages::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.app.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    app: App,
+}
+
+impl Application {
+    /// Binds the listener and assembles the router over a migrated database.
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn build(settings: Settings, app: App) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(settings.listen).await?;
+        let state = AppState {
+            app: app.clone(),
+            auth_cache: Arc::new(auth::AuthCache::default()),
+            settings: Arc::new(settings),
+        };
+        Ok(Application {
+            listener,
+            router: router(state),
+            app,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until `shutdown` resolves, then drains connections and flushes the audit log.
+    ///
+    /// # Errors
+    /// On a server error.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.app.audit.flush().await;
+        Ok(())
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    ///
+    /// # Errors
+    /// On a server error.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,310 @@
+//! Resident pages: search, registration form, record page; and the audit log page.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use sanyi_app::audit::{self, AuditFilter};
+use sanyi_app::residents::{self as service, ResidentDetail, ResidentInput, ResidentSearch, ResidentSummary};
+use sanyi_app::{FieldError, ServiceError};
+use sanyi_store::Page;
+use sanyi_store::audit::AuditEntry;
+
+use super::{Nav, PageActor, page_error, same_origin};
+use crate::AppState;
+use crate::i18n::Tr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/residents", get(search).post(create))
+        .route("/residents/new", get(new_form))
+        .route("/residents/{id}", get(record))
+        .route("/audit", get(audit_page))
+}
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+struct SearchParams {
+    id_number: Option<String>,
+    name: Option<String>,
+    area: Option<String>,
+    offset: Option<i64>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "residents.html")]
+struct SearchPage {
+    t: Tr,
+    nav: Option<Nav>,
+    id_number: String,
+    name: String,
+    area: String,
+    items: Vec<ResidentSummary>,
+    total: i64,
+    prev: Option<String>,
+    next: Option<String>,
+    error: Option<String>,
+}
+
+fn query_string(p: &SearchParams, offset: i64) -> String {
+    let enc = |s: &Option<String>| super::url_encode(s.as_deref().unwrap_or(""));
+    format!(
+        "/residents?id_number={}&name={}&area={}&offset={offset}",
+        enc(&p.id_number),
+        enc(&p.name),
+        enc(&p.area)
+    )
+}
+
+async fn search(State(state): State<AppState>, p: PageActor, Query(q): Query<SearchParams>) -> Response {
+    let offset = q.offset.unwrap_or(0).max(0);
+    let s = ResidentSearch {
+        id_number: q.id_number.clone(),
+        name: q.name.clone(),
+        area: q.area.clone(),
+    };
+    let mut page = SearchPage {
+        nav: Some(Nav::of(&p.actor, &p.t)),
+        t: p.t,
+        id_number: q.id_number.clone().unwrap_or_default(),
+        name: q.name.clone().unwrap_or_default(),
+        area: q.area.clone().unwrap_or_default(),
+        items: vec![],
+        total: 0,
+        prev: None,
+        next: None,
+        error: None,
+    };
+    match service::search(&state.app, &p.actor, &s, Page { offset, limit: PAGE_SIZE }).await {
+        Ok(r) => {
+            page.total = r.total;
+            page.items = r.items;
+            page.prev = (offset > 0).then(|| query_string(&q, (offset - PAGE_SIZE).max(0)));
+            page.next = (offset + PAGE_SIZE < r.total).then(|| query_string(&q, offset + PAGE_SIZE));
+            page.into_response()
+        }
+        Err(ServiceError::Validation(errs)) => {
+            page.error = Some(
+                errs.iter()
+                    .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            );
+            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        }
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "resident_new.html")]
+struct NewPage {
+    t: Tr,
+    nav: Option<Nav>,
+    form: ResidentForm,
+    errors: HashMap<String, String>,
+    villages: Vec<(String, String)>,
+}
+
+impl NewPage {
+    fn err(&self, field: &str) -> &str {
+        self.errors.get(field).map_or("", String::as_str)
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct ResidentForm {
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    village_code: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    household_no: String,
+    #[serde(default)]
+    household_role: String,
+}
+
+async fn villages_for(state: &AppState, a: &sanyi_app::Actor) -> Vec<(String, String)> {
+    let prefix = a.scope.prefix();
+    let mut out = Vec::new();
+    let counties = sanyi_store::registry::counties(&state.app.db).await.unwrap_or_default();
+    for c in counties.iter().filter(|c| c.division_code.starts_with(a.scope.division_prefix())) {
+        let area_prefix = if prefix.len() > 6 { prefix } else { c.division_code.as_str() };
+        for v in sanyi_store::registry::areas(&state.app.db, &c.division_code, area_prefix)
+            .await
+            .unwrap_or_default()
+        {
+            if v.level == "village" {
+                out.push((v.code, format!("{} · {}", c.name, v.name)));
+            }
+        }
+    }
+    out
+}
+
+async fn new_form(State(state): State<AppState>, p: PageActor) -> Response {
+    if let Err(e) = p.actor.require(sanyi_app::Permission::ResidentWrite) {
+        return page_error(p.t, e);
+    }
+    let villages = villages_for(&state, &p.actor).await;
+    let form = ResidentForm {
+        village_code: villages.first().map(|v| v.0.clone()).unwrap_or_default(),
+        ..Default::default()
+    };
+    NewPage {
+        nav: Some(Nav::of(&p.actor, &p.t)),
+        t: p.t,
+        form,
+        errors: HashMap::new(),
+        villages,
+    }
+    .into_response()
+}
+
+fn opt(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Form(f): Form<ResidentForm>) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let input = ResidentInput {
+        id_number: f.id_number.clone(),
+        name: f.name.clone(),
+        phone: opt(&f.phone),
+        village_code: f.village_code.clone(),
+        address: f.address.clone(),
+        household_no: opt(&f.household_no),
+        household_role: opt(&f.household_role),
+    };
+    match service::register(&state.app, &p.actor, &input).await {
+        Ok(r) => Redirect::to(&format!("/residents/{}", r.id)).into_response(),
+        Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => {
+            let errors = field_messages(&p.t, &errs);
+            let villages = villages_for(&state, &p.actor).await;
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                NewPage {
+                    nav: Some(Nav::of(&p.actor, &p.t)),
+                    t: p.t,
+                    form: f,
+                    errors,
+                    villages,
+                },
+            )
+                .into_response()
+        }
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+fn field_messages(t: &Tr, errs: &[FieldError]) -> HashMap<String, String> {
+    let mut m: HashMap<String, String> = HashMap::new();
+    for e in errs {
+        let msg = format!(
+            "{}（{}: {}）",
+            t.pick(&e.message_zh, &e.message),
+            t.pick("应为", "expected"),
+            e.expected
+        );
+        m.entry(e.field.clone())
+            .and_modify(|v| {
+                v.push_str("；");
+                v.push_str(&msg);
+            })
+            .or_insert(msg);
+    }
+    m
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "resident.html")]
+struct RecordPage {
+    t: Tr,
+    nav: Option<Nav>,
+    r: ResidentDetail,
+}
+
+async fn record(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
+    match service::get(&state.app, &p.actor, &id).await {
+        Ok(r) => RecordPage {
+            nav: Some(Nav::of(&p.actor, &p.t)),
+            t: p.t,
+            r,
+        }
+        .into_response(),
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct AuditParams {
+    username: Option<String>,
+    resident_id: Option<String>,
+    action: Option<String>,
+    offset: Option<i64>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    t: Tr,
+    nav: Option<Nav>,
+    username: String,
+    resident_id: String,
+    action: String,
+    items: Vec<AuditEntry>,
+    total: i64,
+    next: Option<String>,
+}
+
+async fn audit_page(State(state): State<AppState>, p: PageActor, Query(q): Query<AuditParams>) -> Response {
+    let offset = q.offset.unwrap_or(0).max(0);
+    let f = AuditFilter {
+        username: q.username.as_deref().and_then(opt),
+        resident_id: q.resident_id.as_deref().and_then(opt),
+        action: q.action.as_deref().and_then(opt),
+        ..Default::default()
+    };
+    match audit::query(&state.app, &p.actor, f, Page { offset, limit: 100 }).await {
+        Ok(r) => {
+            let next = (offset + 100 < r.total).then(|| {
+                format!(
+                    "/audit?username={}&resident_id={}&action={}&offset={}",
+                    super::url_encode(q.username.as_deref().unwrap_or("")),
+                    super::url_encode(q.resident_id.as_deref().unwrap_or("")),
+                    super::url_encode(q.action.as_deref().unwrap_or("")),
+                    offset + 100
+                )
+            });
+            AuditPage {
+                nav: Some(Nav::of(&p.actor, &p.t)),
+                t: p.t,
+                username: q.username.unwrap_or_default(),
+                resident_id: q.resident_id.unwrap_or_default(),
+                action: q.action.unwrap_or_default(),
+                items: r.items,
+                total: r.total,
+                next,
+            }
+            .into_response()
+        }
+        Err(e) => page_error(p.t, e),
+    }
+}

@@ -1,0 +1,236 @@
+//! sanyi's store: the only crate that speaks SQL.
+//!
+//! One code path serves both backends. [`Db`] is an enum of the two concrete sqlx pools; every
+//! repository function writes its SQL once (with `$n` placeholders, used in ascending order, which
+//! both SQLite and PostgreSQL accept) and the [`dispatch!`] macro compiles the body once per
+//! backend, so PostgreSQL keeps its native types (DATE, TIMESTAMPTZ, BOOLEAN) while SQLite stores
+//! their text forms. Migrations are embedded per backend (`migrations/sqlite`,
+//! `migrations/postgres`, same version numbers).
+//!
+//! Modules are repositories by area: [`registry`] (pool, counties, areas, communities,
+//! institutions, departments, staff), [`residents`] (master patient index, households, merges,
+//! enrolment), [`users`] (accounts and sessions), [`audit`] (the append-only audit log).
+
+pub mod audit;
+mod error;
+pub mod registry;
+pub mod residents;
+pub mod users;
+
+pub use error::StoreError;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// Runs `$body` with `$pool` bound to the concrete pool of either backend.
+#[macro_export]
+macro_rules! dispatch {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside one transaction `$tx` on either backend; commits when it returns `Ok`.
+#[macro_export]
+macro_rules! transaction {
+    ($db:expr, $tx:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+/// A connection pool to one of the two supported databases.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// Embedded SQLite file (WAL, foreign keys on).
+    Sqlite(SqlitePool),
+    /// PostgreSQL server.
+    Postgres(PgPool),
+}
+
+/// Which backend a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Db {
+    /// Connects to `url`: `postgres://` or `postgresql://` selects PostgreSQL, anything else is a
+    /// SQLite file path (created when missing; `sqlite:` prefix optional).
+    ///
+    /// # Errors
+    /// When the database cannot be opened or reached.
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .min_connections(1)
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        }
+    }
+
+    /// The backend of this pool.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the embedded migrations of this backend.
+    ///
+    /// # Errors
+    /// When a migration fails or an applied migration was edited.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Answers whether the database is reachable.
+    ///
+    /// # Errors
+    /// When it is not.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes every connection (flushes the SQLite WAL on the last one).
+    pub async fn close(&self) {
+        dispatch!(self, pool => pool.close().await);
+    }
+
+    /// Names of the user tables and their columns, sorted: used by schema-convention tests.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn schema(&self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let rows: Vec<(String, String)> = match self {
+            Db::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' \
+                     ORDER BY m.name, p.name",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' \
+                     ORDER BY table_name, column_name",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for (table, column) in rows {
+            match out.last_mut() {
+                Some((t, cols)) if *t == table => cols.push(column),
+                _ => out.push((table, vec![column])),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Foreign keys as `(table, column)` pairs of the referencing side.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn foreign_key_columns(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows: Vec<(String, String)> = match self {
+            Db::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT m.name, f.\"from\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f \
+                     WHERE m.type = 'table' ORDER BY 1, 2",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT kcu.table_name::text, kcu.column_name::text \
+                     FROM information_schema.table_constraints tc \
+                     JOIN information_schema.key_column_usage kcu \
+                       ON tc.constraint_name = kcu.constraint_name AND tc.table_schema = kcu.table_schema \
+                     WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema() \
+                     ORDER BY 1, 2",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(rows)
+    }
+}
+
+/// A new time-ordered id (UUIDv7, hyphenated text).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A page request: `limit` rows after skipping `offset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    /// Rows to skip.
+    pub offset: i64,
+    /// Rows to return at most.
+    pub limit: i64,
+}
+
+/// One page of results with the total count.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Paged<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// All rows matching, over all pages.
+    pub total: i64,
+    /// Offset of this page.
+    pub offset: i64,
+    /// Limit of this page.
+    pub limit: i64,
+}

@@ -1,0 +1,527 @@
+//! Master patient index (居民主索引): residents, households, merges and insurance enrolment.
+//!
+//! Every read is limited by a [`ResidentScope`]: the statistical-code prefix of the area the
+//! caller may see (a village, a township, a county or the whole pool). A record outside the scope
+//! is reported exactly like a missing one.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::audit::AuditEntry;
+use crate::registry::prefix_range;
+use crate::{Db, Page, Paged, StoreError, audit_insert_in_tx, dispatch, transaction};
+
+/// Resident row.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Resident {
+    /// County division code.
+    pub division_code: String,
+    /// Id (UUIDv7).
+    pub id: String,
+    /// Resident ID number (GB 11643), validated before it gets here.
+    pub id_number: String,
+    /// Name.
+    pub name: String,
+    /// `male` or `female` (derived from the ID number).
+    pub sex: String,
+    /// Birth date (derived from the ID number).
+    pub birth_date: NaiveDate,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// 12-digit village code of the address.
+    pub village_code: String,
+    /// Address below the village.
+    pub address: String,
+    /// Household.
+    pub household_id: Option<String>,
+    /// Relation to the household head (户主, 配偶, 子女, ...).
+    pub household_role: Option<String>,
+    /// `active` or `merged`.
+    pub status: String,
+    /// The surviving record when merged.
+    pub merged_into_id: Option<String>,
+    /// Optimistic version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last updated.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Household (户) row.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Household {
+    /// County division code.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Household registration number.
+    pub household_no: String,
+    /// Village.
+    pub village_code: String,
+    /// Address.
+    pub address: String,
+}
+
+/// Insurance enrolment (参保登记) row.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Enrolment {
+    /// County division code.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Resident.
+    pub resident_id: String,
+    /// NHSA insutype code (`310`, `390`, ...).
+    pub insurance_type: String,
+    /// Insurance year.
+    pub year: i64,
+    /// `active`, `suspended`, `terminated`.
+    pub status: String,
+    /// Date of enrolment.
+    pub enrolled_on: NaiveDate,
+}
+
+/// The area a caller may see: a statistical-code prefix of 4 (pool), 6 (county), 9 (township)
+/// or 12 (village) digits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResidentScope {
+    prefix: String,
+}
+
+impl ResidentScope {
+    /// A scope from an area prefix (digits only, at most 12; empty means everything).
+    pub fn new(prefix: &str) -> Option<ResidentScope> {
+        let ok = prefix.len() <= 12 && prefix.bytes().all(|b| b.is_ascii_digit());
+        ok.then(|| ResidentScope { prefix: prefix.to_owned() })
+    }
+
+    /// The prefix.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The county-code prefix (at most 6 digits).
+    pub fn division_prefix(&self) -> &str {
+        &self.prefix[..self.prefix.len().min(6)]
+    }
+
+    /// Whether a village code lies inside.
+    pub fn contains(&self, village_code: &str) -> bool {
+        village_code.starts_with(&self.prefix)
+    }
+}
+
+const COLUMNS: &str = "division_code, id, id_number, name, sex, birth_date, phone, village_code, address, household_id, \
+     household_role, status, merged_into_id, version, created_at, updated_at";
+const INSERT_COLUMNS: &str = "(division_code, id, id_number, name, sex, birth_date, phone, village_code, address, \
+     household_id, household_role, status, merged_into_id, version, created_at, updated_at)";
+const N_COLUMNS: usize = 16;
+
+/// Binds the columns of a resident, in `COLUMNS` order, to a query (either backend).
+macro_rules! bind_resident {
+    ($q:expr, $r:expr) => {
+        $q.bind(&$r.division_code)
+            .bind(&$r.id)
+            .bind(&$r.id_number)
+            .bind(&$r.name)
+            .bind(&$r.sex)
+            .bind($r.birth_date)
+            .bind(&$r.phone)
+            .bind(&$r.village_code)
+            .bind(&$r.address)
+            .bind(&$r.household_id)
+            .bind(&$r.household_role)
+            .bind(&$r.status)
+            .bind(&$r.merged_into_id)
+            .bind($r.version)
+            .bind($r.created_at)
+            .bind($r.updated_at)
+    };
+}
+
+/// `($1, ..., $cols), ($cols+1, ...)` for `rows` rows.
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Registers a resident (and its household when given and new) with its audit entry, atomically.
+///
+/// # Errors
+/// `Constraint { kind: "unique" }` when the ID number is already registered in the county, or
+/// another constraint/database error; nothing is written then.
+pub async fn create(db: &Db, r: &Resident, household: Option<&Household>, audit: &AuditEntry) -> Result<(), StoreError> {
+    let sql = format!("INSERT INTO residents {INSERT_COLUMNS} VALUES {}", placeholders(1, N_COLUMNS));
+    transaction!(db, tx => {
+        if let Some(h) = household {
+            sqlx::query("INSERT INTO households (division_code, id, household_no, village_code, address, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (division_code, household_no) DO NOTHING")
+                .bind(&h.division_code).bind(&h.id).bind(&h.household_no).bind(&h.village_code).bind(&h.address).bind(Utc::now())
+                .execute(&mut *tx).await?;
+        }
+        bind_resident!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), r).execute(&mut *tx).await?;
+        audit_insert_in_tx!(tx, audit);
+    });
+    Ok(())
+}
+
+/// Household id by registration number.
+///
+/// # Errors
+/// On a database error.
+pub async fn household_by_no(db: &Db, division: &str, household_no: &str) -> Result<Option<Household>, StoreError> {
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, Household>(
+        "SELECT division_code, id, household_no, village_code, address FROM households WHERE division_code = $1 AND household_no = $2")
+        .bind(division).bind(household_no).fetch_optional(pool).await)?)
+}
+
+/// Household by id.
+///
+/// # Errors
+/// On a database error.
+pub async fn household(db: &Db, division: &str, id: &str) -> Result<Option<Household>, StoreError> {
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, Household>(
+        "SELECT division_code, id, household_no, village_code, address FROM households WHERE division_code = $1 AND id = $2")
+        .bind(division).bind(id).fetch_optional(pool).await)?)
+}
+
+/// Inserts residents (and households) in one transaction, skipping ID numbers already registered
+/// in the county and households already known. Returns the number of residents inserted.
+///
+/// # Errors
+/// On a database error; nothing of this batch is written then.
+pub async fn insert_batch(db: &Db, households: &[Household], residents: &[Resident]) -> Result<u64, StoreError> {
+    const ROWS: usize = 500;
+    let mut inserted = 0;
+    transaction!(db, tx => {
+        for chunk in households.chunks(ROWS) {
+            let sql = format!(
+                "INSERT INTO households (division_code, id, household_no, village_code, address, created_at) VALUES {} \
+                 ON CONFLICT (division_code, household_no) DO NOTHING",
+                placeholders(chunk.len(), 6)
+            );
+            let now = Utc::now();
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for h in chunk {
+                q = q.bind(&h.division_code).bind(&h.id).bind(&h.household_no).bind(&h.village_code).bind(&h.address).bind(now);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in residents.chunks(ROWS) {
+            let sql = format!(
+                "INSERT INTO residents {INSERT_COLUMNS} VALUES {} ON CONFLICT (division_code, id_number) DO NOTHING",
+                placeholders(chunk.len(), N_COLUMNS)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = bind_resident!(q, r);
+            }
+            inserted += q.execute(&mut *tx).await?.rows_affected();
+        }
+    });
+    Ok(inserted)
+}
+
+/// A resident by id, inside the scope.
+///
+/// # Errors
+/// On a database error.
+pub async fn get(db: &Db, scope: &ResidentScope, id: &str) -> Result<Option<Resident>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM residents WHERE id = $1");
+    let row = dispatch!(db, pool => sqlx::query_as::<_, Resident>(sqlx::AssertSqlSafe(sql))
+        .bind(id).fetch_optional(pool).await)?;
+    Ok(row.filter(|r| scope.contains(&r.village_code)))
+}
+
+/// Active residents with this ID number inside the scope (one per county at most).
+///
+/// # Errors
+/// On a database error.
+pub async fn by_id_number(db: &Db, scope: &ResidentScope, id_number: &str) -> Result<Vec<Resident>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM residents WHERE id_number = $1");
+    let rows = dispatch!(db, pool => sqlx::query_as::<_, Resident>(sqlx::AssertSqlSafe(sql))
+        .bind(id_number).fetch_all(pool).await)?;
+    Ok(rows.into_iter().filter(|r| scope.contains(&r.village_code)).collect())
+}
+
+/// Filter of a resident search; all given conditions must hold.
+#[derive(Clone, Debug, Default)]
+pub struct ResidentQuery {
+    /// Exact ID number.
+    pub id_number: Option<String>,
+    /// Name prefix.
+    pub name: Option<String>,
+    /// Village (or township) code prefix.
+    pub area: Option<String>,
+    /// Include merged records.
+    pub include_merged: bool,
+}
+
+/// Residents matching `q` inside the scope, ordered by village and name.
+///
+/// # Errors
+/// On a database error.
+pub async fn search(db: &Db, scope: &ResidentScope, q: &ResidentQuery, page: Page) -> Result<Paged<Resident>, StoreError> {
+    // Narrow the area to the intersection of the scope and the requested area.
+    let area = match &q.area {
+        Some(a) if a.starts_with(scope.prefix()) => a.clone(),
+        Some(a) if scope.prefix().starts_with(a.as_str()) => scope.prefix().to_owned(),
+        Some(_) => {
+            return Ok(Paged {
+                items: vec![],
+                total: 0,
+                offset: page.offset,
+                limit: page.limit,
+            });
+        }
+        None => scope.prefix().to_owned(),
+    };
+    let (div_lo, div_hi) = prefix_range(&area[..area.len().min(6)]);
+    let (v_lo, v_hi) = prefix_range(&area);
+    let id_number = q.id_number.clone().unwrap_or_default();
+    let name = q.name.clone().unwrap_or_default();
+    let (n_lo, n_hi) = (name.clone(), format!("{name}\u{10FFFF}"));
+    let merged = if q.include_merged { "merged" } else { "active" };
+    const WHERE: &str = "WHERE division_code >= $1 AND division_code < $2 AND village_code >= $3 AND village_code < $4 \
+         AND ($5 = '' OR id_number = $5) AND ($6 = '' OR (name >= $6 AND name < $7)) AND (status = 'active' OR status = $8)";
+    let count_sql = format!("SELECT COUNT(*) FROM residents {WHERE}");
+    let rows_sql = format!("SELECT {COLUMNS} FROM residents {WHERE} ORDER BY village_code, name, id LIMIT $9 OFFSET $10");
+    let (total, items) = dispatch!(db, pool => {
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
+            .bind(&div_lo).bind(&div_hi).bind(&v_lo).bind(&v_hi).bind(&id_number).bind(&n_lo).bind(&n_hi).bind(merged)
+            .fetch_one(pool).await?;
+        let items = sqlx::query_as::<_, Resident>(sqlx::AssertSqlSafe(rows_sql))
+            .bind(&div_lo).bind(&div_hi).bind(&v_lo).bind(&v_hi).bind(&id_number).bind(&n_lo).bind(&n_hi).bind(merged)
+            .bind(page.limit).bind(page.offset)
+            .fetch_all(pool).await?;
+        Ok::<_, sqlx::Error>((total, items))
+    })?;
+    Ok(Paged {
+        items,
+        total,
+        offset: page.offset,
+        limit: page.limit,
+    })
+}
+
+/// Editable attributes of a resident (the ID number, and so sex and birth date, are not editable:
+/// a wrong ID number is corrected by registering the right one and merging).
+#[derive(Clone, Debug)]
+pub struct ResidentChanges {
+    /// Name.
+    pub name: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Village code.
+    pub village_code: String,
+    /// Address.
+    pub address: String,
+    /// Household.
+    pub household_id: Option<String>,
+    /// Relation to the household head.
+    pub household_role: Option<String>,
+}
+
+/// Updates a resident if it is still at `expected_version`, with its audit entry, atomically.
+///
+/// # Errors
+/// `NotFound` (also outside the scope), `VersionConflict`, or a database error.
+pub async fn update(
+    db: &Db,
+    scope: &ResidentScope,
+    id: &str,
+    expected_version: i64,
+    c: &ResidentChanges,
+    audit: &AuditEntry,
+) -> Result<Resident, StoreError> {
+    let current = get(db, scope, id).await?.ok_or(StoreError::NotFound)?;
+    if current.status != "active" {
+        return Err(StoreError::NotFound);
+    }
+    let updated = transaction!(db, tx => {
+        let n = sqlx::query(
+            "UPDATE residents SET name = $1, phone = $2, village_code = $3, address = $4, household_id = $5, \
+             household_role = $6, version = version + 1, updated_at = $7 \
+             WHERE division_code = $8 AND id = $9 AND version = $10")
+            .bind(&c.name).bind(&c.phone).bind(&c.village_code).bind(&c.address).bind(&c.household_id)
+            .bind(&c.household_role).bind(Utc::now()).bind(&current.division_code).bind(id).bind(expected_version)
+            .execute(&mut *tx).await?.rows_affected();
+        if n == 1 {
+            audit_insert_in_tx!(tx, audit);
+        }
+        n == 1
+    });
+    let now = get(db, scope, id).await?.ok_or(StoreError::NotFound)?;
+    if !updated {
+        return Err(StoreError::VersionConflict { current: now.version });
+    }
+    Ok(now)
+}
+
+/// A merge in the history of a resident.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Merge {
+    /// County.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Surviving record.
+    pub survivor_id: String,
+    /// Merged (retired) record.
+    pub merged_id: String,
+    /// JSON of the merged record as it was.
+    pub snapshot: String,
+    /// Who merged.
+    pub actor_username: String,
+    /// When.
+    pub merged_at: DateTime<Utc>,
+}
+
+/// Merges the duplicate `merged` into `survivor` (same county): the duplicate becomes `merged`,
+/// its enrolments move to the survivor unless the survivor has the same one, and the history
+/// keeps a snapshot. Both audit entries are written in the same transaction.
+///
+/// # Errors
+/// `NotFound` when either record is missing, merged already or outside the scope;
+/// `Constraint { kind: "check" }` when they are in different counties; a database error.
+pub async fn merge(
+    db: &Db,
+    scope: &ResidentScope,
+    survivor_id: &str,
+    merged_id: &str,
+    actor: &str,
+    audits: &[AuditEntry],
+) -> Result<Merge, StoreError> {
+    let survivor = get(db, scope, survivor_id)
+        .await?
+        .filter(|r| r.status == "active")
+        .ok_or(StoreError::NotFound)?;
+    let merged = get(db, scope, merged_id)
+        .await?
+        .filter(|r| r.status == "active")
+        .ok_or(StoreError::NotFound)?;
+    if survivor.division_code != merged.division_code || survivor.id == merged.id {
+        return Err(StoreError::Constraint {
+            kind: "check",
+            constraint: "merge_same_county_distinct".into(),
+        });
+    }
+    let m = Merge {
+        division_code: survivor.division_code.clone(),
+        id: crate::new_id(),
+        survivor_id: survivor.id.clone(),
+        merged_id: merged.id.clone(),
+        snapshot: serde_json::to_string(&merged).unwrap_or_default(),
+        actor_username: actor.to_owned(),
+        merged_at: Utc::now(),
+    };
+    transaction!(db, tx => {
+        let n = sqlx::query("UPDATE residents SET status = 'merged', merged_into_id = $1, version = version + 1, updated_at = $2 \
+                             WHERE division_code = $3 AND id = $4 AND status = 'active'")
+            .bind(&survivor.id).bind(m.merged_at).bind(&m.division_code).bind(&merged.id)
+            .execute(&mut *tx).await?.rows_affected();
+        if n != 1 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("UPDATE enrolments SET resident_id = $1 WHERE division_code = $2 AND resident_id = $3 \
+                     AND NOT EXISTS (SELECT 1 FROM enrolments e2 WHERE e2.division_code = $2 AND e2.resident_id = $1 \
+                     AND e2.insurance_type = enrolments.insurance_type AND e2.year = enrolments.year)")
+            .bind(&survivor.id).bind(&m.division_code).bind(&merged.id)
+            .execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO resident_merges (division_code, id, survivor_id, merged_id, snapshot, actor_username, merged_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(&m.division_code).bind(&m.id).bind(&m.survivor_id).bind(&m.merged_id).bind(&m.snapshot)
+            .bind(&m.actor_username).bind(m.merged_at)
+            .execute(&mut *tx).await?;
+        for a in audits {
+            audit_insert_in_tx!(tx, a);
+        }
+    });
+    Ok(m)
+}
+
+/// Merge history in which the resident is the survivor or the merged record.
+///
+/// # Errors
+/// On a database error.
+pub async fn merges_of(db: &Db, division: &str, resident_id: &str) -> Result<Vec<Merge>, StoreError> {
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, Merge>(
+        "SELECT division_code, id, survivor_id, merged_id, snapshot, actor_username, merged_at FROM resident_merges \
+         WHERE division_code = $1 AND (survivor_id = $2 OR merged_id = $2) ORDER BY merged_at")
+        .bind(division).bind(resident_id).fetch_all(pool).await)?)
+}
+
+/// Members of a household.
+///
+/// # Errors
+/// On a database error.
+pub async fn household_members(db: &Db, division: &str, household_id: &str) -> Result<Vec<Resident>, StoreError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM residents WHERE division_code = $1 AND household_id = $2 AND status = 'active' ORDER BY birth_date");
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, Resident>(sqlx::AssertSqlSafe(sql))
+        .bind(division).bind(household_id).fetch_all(pool).await)?)
+}
+
+/// Inserts enrolments, skipping those already recorded (same resident, type and year).
+/// Returns how many were inserted.
+///
+/// # Errors
+/// On a database error; nothing is written then.
+pub async fn insert_enrolments(db: &Db, rows: &[Enrolment]) -> Result<u64, StoreError> {
+    let mut inserted = 0;
+    transaction!(db, tx => {
+        for chunk in rows.chunks(1000) {
+            let sql = format!(
+                "INSERT INTO enrolments (division_code, id, resident_id, insurance_type, year, status, enrolled_on, created_at) \
+                 VALUES {} ON CONFLICT (division_code, resident_id, insurance_type, year) DO NOTHING",
+                placeholders(chunk.len(), 8)
+            );
+            let now = Utc::now();
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for e in chunk {
+                q = q.bind(&e.division_code).bind(&e.id).bind(&e.resident_id).bind(&e.insurance_type)
+                    .bind(e.year).bind(&e.status).bind(e.enrolled_on).bind(now);
+            }
+            inserted += q.execute(&mut *tx).await?.rows_affected();
+        }
+    });
+    Ok(inserted)
+}
+
+/// Enrolments of a resident, newest year first.
+///
+/// # Errors
+/// On a database error.
+pub async fn enrolments_of(db: &Db, division: &str, resident_id: &str) -> Result<Vec<Enrolment>, StoreError> {
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, Enrolment>(
+        "SELECT division_code, id, resident_id, insurance_type, year, status, enrolled_on FROM enrolments \
+         WHERE division_code = $1 AND resident_id = $2 ORDER BY year DESC, insurance_type")
+        .bind(division).bind(resident_id).fetch_all(pool).await)?)
+}
+
+/// Number of active residents per county under a division prefix.
+///
+/// # Errors
+/// On a database error.
+pub async fn count_by_county(db: &Db, division_prefix: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    let (lo, hi) = prefix_range(division_prefix);
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, (String, i64)>(
+        "SELECT division_code, COUNT(*) FROM residents WHERE division_code >= $1 AND division_code < $2 AND status = 'active' \
+         GROUP BY division_code ORDER BY division_code")
+        .bind(lo).bind(hi).fetch_all(pool).await)?)
+}
