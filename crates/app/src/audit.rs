@@ -40,7 +40,7 @@ pub fn entry(
 }
 
 enum Msg {
-    Entry(AuditEntry),
+    Entry(Box<AuditEntry>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -61,7 +61,7 @@ impl AuditSink {
             while rx.recv_many(&mut buf, 1024).await > 0 {
                 for m in buf.drain(..) {
                     match m {
-                        Msg::Entry(e) => batch.push(e),
+                        Msg::Entry(e) => batch.push(*e),
                         Msg::Flush(w) => waiters.push(w),
                     }
                 }
@@ -92,7 +92,7 @@ impl AuditSink {
 
     /// Queues an entry (waits only when the queue is full).
     pub async fn record(&self, e: AuditEntry) {
-        if self.tx.send(Msg::Entry(e)).await.is_err() {
+        if self.tx.send(Msg::Entry(Box::new(e))).await.is_err() {
             tracing::error!("audit writer stopped; entry lost");
         }
     }

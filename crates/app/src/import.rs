@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use sanyi_store::registry;
 use sanyi_store::residents::{self as repo, Household, Resident};
 
-use crate::residents::{household_id, validate_fields};
+use crate::residents::{RawResident, household_id, validate_fields};
 use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
 
 /// Rows per database transaction.
@@ -201,16 +201,16 @@ pub async fn residents_csv<R: std::io::Read>(
         }
         let cell = |i: usize| std::str::from_utf8(&record[i]).unwrap_or("");
         let opt = |i: Option<usize>| i.map(cell);
-        let v = match validate_fields(
-            cell(cols.id_number),
-            cell(cols.name),
-            opt(cols.phone),
-            cell(cols.village_code),
-            opt(cols.address).unwrap_or(""),
-            opt(cols.household_no),
-            opt(cols.household_role),
-            today,
-        ) {
+        let raw = RawResident {
+            id_number: cell(cols.id_number),
+            name: cell(cols.name),
+            phone: opt(cols.phone),
+            village_code: cell(cols.village_code),
+            address: opt(cols.address).unwrap_or(""),
+            household_no: opt(cols.household_no),
+            household_role: opt(cols.household_role),
+        };
+        let v = match validate_fields(raw, today) {
             Ok(v) => v,
             Err(errs) => {
                 reject(&mut report, line, errs);
@@ -335,18 +335,21 @@ async fn flush(
         return Ok(());
     }
     let hs: Vec<Household> = std::mem::take(households).into_values().collect();
-    let inserted = repo::insert_batch(&app.db, &hs, residents).await?;
-    // Attribute inserts per county approximately by share of the batch (exact when one county).
-    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
-    for r in residents.iter() {
-        *counts.entry(r.division_code.as_str()).or_default() += 1;
+    // One insert per county, so that each county's count is exact.
+    residents.sort_by(|a, b| a.division_code.cmp(&b.division_code));
+    let mut first = true;
+    for chunk in residents.chunk_by(|a, b| a.division_code == b.division_code) {
+        let county = chunk[0].division_code.clone();
+        let mine: Vec<Household> = if first { hs.clone() } else { Vec::new() };
+        first = false;
+        let inserted = repo::insert_batch(&app.db, &mine, chunk).await?;
+        *per_county.entry(county).or_default() += inserted;
+        report.inserted += inserted;
+        report.already_present += chunk.len() as u64 - inserted;
     }
-    let total = residents.len() as u64;
-    for (county, n) in counts {
-        *per_county.entry(county.to_owned()).or_default() += if total == 0 { 0 } else { inserted * n / total };
+    if first && !hs.is_empty() {
+        repo::insert_batch(&app.db, &hs, &[]).await?;
     }
-    report.inserted += inserted;
-    report.already_present += total - inserted;
     residents.clear();
     Ok(())
 }

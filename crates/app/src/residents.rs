@@ -201,17 +201,36 @@ pub struct Valid {
     pub household_role: Option<String>,
 }
 
+/// Resident fields as typed by a user or read from a file.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RawResident<'a> {
+    /// ID number.
+    pub id_number: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Phone.
+    pub phone: Option<&'a str>,
+    /// Village code.
+    pub village_code: &'a str,
+    /// Address.
+    pub address: &'a str,
+    /// Household number.
+    pub household_no: Option<&'a str>,
+    /// Relation to the household head.
+    pub household_role: Option<&'a str>,
+}
+
 /// Checks the syntactic rules of each field; reports every failing field.
-pub fn validate_fields(
-    id_number: &str,
-    name: &str,
-    phone: Option<&str>,
-    village_code: &str,
-    address: &str,
-    household_no: Option<&str>,
-    household_role: Option<&str>,
-    today: NaiveDate,
-) -> Result<Valid, Vec<FieldError>> {
+pub fn validate_fields(raw: RawResident<'_>, today: NaiveDate) -> Result<Valid, Vec<FieldError>> {
+    let RawResident {
+        id_number,
+        name,
+        phone,
+        village_code,
+        address,
+        household_no,
+        household_role,
+    } = raw;
     let mut errs = Errors::default();
     let id = if id_number.trim().is_empty() {
         errs.push(FieldError::required("id_number"));
@@ -321,17 +340,16 @@ fn village_errors(field: &str, actor: &Actor, village: &AreaCode, known: bool) -
 pub async fn register(app: &App, actor: &Actor, input: &ResidentInput) -> Result<ResidentDetail, ServiceError> {
     actor.require(Permission::ResidentWrite)?;
     let today = Utc::now().date_naive();
-    let v = validate_fields(
-        &input.id_number,
-        &input.name,
-        input.phone.as_deref(),
-        &input.village_code,
-        &input.address,
-        input.household_no.as_deref(),
-        input.household_role.as_deref(),
-        today,
-    )
-    .map_err(ServiceError::Validation)?;
+    let raw = RawResident {
+        id_number: &input.id_number,
+        name: &input.name,
+        phone: input.phone.as_deref(),
+        village_code: &input.village_code,
+        address: &input.address,
+        household_no: input.household_no.as_deref(),
+        household_role: input.household_role.as_deref(),
+    };
+    let v = validate_fields(raw, today).map_err(ServiceError::Validation)?;
     let known = registry::area(&app.db, v.village.as_str())
         .await?
         .is_some_and(|a| a.level == "village");
@@ -596,17 +614,16 @@ pub async fn update(app: &App, actor: &Actor, id: &str, u: &ResidentUpdate) -> R
     actor.require(Permission::ResidentWrite)?;
     let current = repo::get(&app.db, &actor.scope, id).await?.ok_or(ServiceError::NotFound)?;
     let today = Utc::now().date_naive();
-    let v = validate_fields(
-        &current.id_number,
-        &u.name,
-        u.phone.as_deref(),
-        &u.village_code,
-        &u.address,
-        u.household_no.as_deref(),
-        u.household_role.as_deref(),
-        today,
-    )
-    .map_err(ServiceError::Validation)?;
+    let raw = RawResident {
+        id_number: &current.id_number,
+        name: &u.name,
+        phone: u.phone.as_deref(),
+        village_code: &u.village_code,
+        address: &u.address,
+        household_no: u.household_no.as_deref(),
+        household_role: u.household_role.as_deref(),
+    };
+    let v = validate_fields(raw, today).map_err(ServiceError::Validation)?;
     let known = registry::area(&app.db, v.village.as_str())
         .await?
         .is_some_and(|a| a.level == "village");

@@ -362,8 +362,9 @@ pub fn user(c: UserCommand) -> anyhow::Result<()> {
                         let i = sanyi_store::registry::institution(&db, id)
                             .await?
                             .with_context(|| format!("no institution with id {id}"))?;
-                        let area = i.area_code.trim_end_matches("000").to_owned();
-                        let area = if area.len() < 6 { i.division_code.clone() } else { area };
+                        let area = sanyi_domain::AreaCode::parse(&i.area_code)
+                            .map(|a| a.scope_prefix().to_owned())
+                            .unwrap_or_else(|_| i.division_code.clone());
                         (i.division_code, area, Some(i.id))
                     }
                     (None, Some(s)) => {

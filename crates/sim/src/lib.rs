@@ -308,7 +308,7 @@ pub fn generate(p: &DemoParams) -> DemoWorld {
                 "township_health_centre"
             };
             let centre = inst(&mut g, &mut w, format!("{township}卫生院"), "township", kind, &t_area, None);
-            first_township.get_or_insert((centre.clone(), t_area.as_str().to_owned()));
+            first_township.get_or_insert((centre.clone(), t_area.scope_prefix().to_owned()));
             for (dept, specialty) in [
                 ("全科", "general_practice"),
                 ("公共卫生科", "public_health"),

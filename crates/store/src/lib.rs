@@ -137,6 +137,19 @@ impl Db {
         Ok(())
     }
 
+    /// Runs SQL text without parameters (administration and tests: `CREATE DATABASE`, ...).
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn execute_unprepared(&self, sql: &str) -> Result<u64, StoreError> {
+        use sqlx::Executor;
+        let sql = sql.to_owned();
+        Ok(match self {
+            Db::Sqlite(pool) => pool.execute(sqlx::AssertSqlSafe(sql)).await?.rows_affected(),
+            Db::Postgres(pool) => pool.execute(sqlx::AssertSqlSafe(sql)).await?.rows_affected(),
+        })
+    }
+
     /// Closes every connection (flushes the SQLite WAL on the last one).
     pub async fn close(&self) {
         dispatch!(self, pool => pool.close().await);

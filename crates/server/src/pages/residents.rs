@@ -225,7 +225,7 @@ fn field_messages(t: &Tr, errs: &[FieldError]) -> HashMap<String, String> {
         );
         m.entry(e.field.clone())
             .and_modify(|v| {
-                v.push_str("；");
+                v.push('；');
                 v.push_str(&msg);
             })
             .or_insert(msg);

@@ -1,0 +1,11 @@
+//! API integration tests: one binary, one module per area, each test on a fresh database and a
+//! real server. Set `SANYI_TEST_POSTGRES_URL` to run them against PostgreSQL.
+
+mod audit;
+mod auth;
+mod helpers;
+mod import;
+mod pages;
+mod registry;
+mod residents;
+mod schema;

@@ -1,0 +1,38 @@
+//! Schema conventions that keep the store ready for a distributed PostgreSQL (Citus).
+
+use crate::helpers::fresh_db;
+
+/// `*_id` columns that deliberately have no foreign key: the audit log keeps plain values so
+/// that it outlives what it describes.
+const NO_FK: &[(&str, &str)] = &[("audit_log", "user_id"), ("audit_log", "entity_id"), ("audit_log", "resident_id")];
+
+#[tokio::test]
+async fn every_table_carries_the_division_code_and_every_id_column_a_foreign_key() {
+    let (db, _dir) = fresh_db().await;
+    let schema = db.schema().await.unwrap();
+    assert!(schema.len() >= 12, "{schema:?}");
+    let fks = db.foreign_key_columns().await.unwrap();
+    for (table, columns) in &schema {
+        assert!(columns.iter().any(|c| c == "division_code"), "{table} lacks division_code");
+        for c in columns.iter().filter(|c| c.ends_with("_id") && *c != "id") {
+            let has_fk = fks.iter().any(|(t, col)| t == table && col == c);
+            let exempt = NO_FK.contains(&(table.as_str(), c.as_str()));
+            assert!(has_fk || exempt, "{table}.{c} has no foreign key");
+        }
+    }
+}
+
+/// The committed description of the schema both backends must expose (tables and columns).
+#[tokio::test]
+async fn both_backends_expose_the_same_tables_and_columns() {
+    let (db, _dir) = fresh_db().await;
+    let schema = db.schema().await.unwrap();
+    let text: String = schema.iter().map(|(t, cols)| format!("{t}: {}\n", cols.join(", "))).collect();
+    let expected = include_str!("schema.txt");
+    assert_eq!(
+        text,
+        expected,
+        "schema differs from tests/api/schema.txt (backend {:?})",
+        db.backend()
+    );
+}
