@@ -19,7 +19,7 @@ use crate::residents::{RawResident, household_id, validate_fields};
 use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
 
 /// Rows per database transaction.
-const BATCH: usize = 20_000;
+const BATCH: usize = 100_000;
 /// Rejected rows listed in a report at most (all are counted).
 const MAX_LISTED: usize = 1_000;
 
@@ -143,6 +143,8 @@ pub async fn residents_csv<R: std::io::Read>(
     let mut households: BTreeMap<String, Household> = BTreeMap::new();
     let mut per_county: BTreeMap<String, u64> = BTreeMap::new();
     let mut line: u64 = 1;
+    let mut writer = Writer::default();
+    let db = app.db.single_connection().await?;
     loop {
         let more = match reader.read_byte_record(&mut record) {
             Ok(m) => m,
@@ -296,10 +298,15 @@ pub async fn residents_csv<R: std::io::Read>(
             updated_at: now,
         });
         if residents.len() >= BATCH {
-            flush(app, &mut residents, &mut households, &mut report, &mut per_county).await?;
+            writer
+                .flush(&db, &mut residents, &mut households, &mut report, &mut per_county)
+                .await?;
         }
     }
-    flush(app, &mut residents, &mut households, &mut report, &mut per_county).await?;
+    writer
+        .flush(&db, &mut residents, &mut households, &mut report, &mut per_county)
+        .await?;
+    writer.settle(&mut report, &mut per_county).await?;
     progress(report.rows);
     let mut audits = Vec::new();
     for (county, inserted) in per_county {
@@ -324,32 +331,61 @@ fn reject(report: &mut ImportReport, line: u64, errors: Vec<FieldError>) {
     }
 }
 
-async fn flush(
-    app: &App,
-    residents: &mut Vec<Resident>,
-    households: &mut BTreeMap<String, Household>,
-    report: &mut ImportReport,
-    per_county: &mut BTreeMap<String, u64>,
-) -> Result<(), ServiceError> {
-    if residents.is_empty() && households.is_empty() {
-        return Ok(());
-    }
-    let hs: Vec<Household> = std::mem::take(households).into_values().collect();
-    // One insert per county, so that each county's count is exact.
+/// Rows written per county by one batch: (county, inserted, rows).
+type Written = Vec<(String, u64, u64)>;
+
+/// Writes a batch: one transaction per county, so that each county's count is exact.
+async fn write_batch(db: sanyi_store::Db, households: Vec<Household>, mut residents: Vec<Resident>) -> Result<Written, ServiceError> {
     residents.sort_by(|a, b| a.division_code.cmp(&b.division_code));
-    let mut first = true;
+    let mut out = Vec::new();
+    let mut households = Some(households);
     for chunk in residents.chunk_by(|a, b| a.division_code == b.division_code) {
-        let county = chunk[0].division_code.clone();
-        let mine: Vec<Household> = if first { hs.clone() } else { Vec::new() };
-        first = false;
-        let inserted = repo::insert_batch(&app.db, &mine, chunk).await?;
-        *per_county.entry(county).or_default() += inserted;
-        report.inserted += inserted;
-        report.already_present += chunk.len() as u64 - inserted;
+        let hs = households.take().unwrap_or_default();
+        let inserted = repo::insert_batch(&db, &hs, chunk).await?;
+        out.push((chunk[0].division_code.clone(), inserted, chunk.len() as u64));
     }
-    if first && !hs.is_empty() {
-        repo::insert_batch(&app.db, &hs, &[]).await?;
+    if let Some(hs) = households.filter(|h| !h.is_empty()) {
+        repo::insert_batch(&db, &hs, &[]).await?;
     }
-    residents.clear();
-    Ok(())
+    Ok(out)
+}
+
+/// Pipelines batches: the next batch is parsed while the previous one is written.
+#[derive(Default)]
+struct Writer {
+    pending: Option<tokio::task::JoinHandle<Result<Written, ServiceError>>>,
+}
+
+impl Writer {
+    /// Waits for the batch being written and accounts for it.
+    async fn settle(&mut self, report: &mut ImportReport, per_county: &mut BTreeMap<String, u64>) -> Result<(), ServiceError> {
+        if let Some(h) = self.pending.take() {
+            let written = h.await.map_err(|e| ServiceError::Internal(e.into()))??;
+            for (county, inserted, rows) in written {
+                *per_county.entry(county).or_default() += inserted;
+                report.inserted += inserted;
+                report.already_present += rows - inserted;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts writing the collected batch (after the previous one is stored).
+    async fn flush(
+        &mut self,
+        db: &sanyi_store::Db,
+        residents: &mut Vec<Resident>,
+        households: &mut BTreeMap<String, Household>,
+        report: &mut ImportReport,
+        per_county: &mut BTreeMap<String, u64>,
+    ) -> Result<(), ServiceError> {
+        self.settle(report, per_county).await?;
+        if residents.is_empty() && households.is_empty() {
+            return Ok(());
+        }
+        let hs: Vec<Household> = std::mem::take(households).into_values().collect();
+        let rs = std::mem::replace(residents, Vec::with_capacity(BATCH));
+        self.pending = Some(tokio::spawn(write_batch(db.clone(), hs, rs)));
+        Ok(())
+    }
 }

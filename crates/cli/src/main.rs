@@ -1,5 +1,6 @@
 //! The `sanyi` binary: one command with subcommands over the application services.
 
+mod drg_cmd;
 mod platform;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,11 @@ enum Command {
     /// User accounts (用户管理).
     #[command(subcommand)]
     User(platform::UserCommand),
+    /// Benchmark helpers (性能测试): generate inputs for the documented benchmarks.
+    #[command(subcommand)]
+    Bench(platform::BenchCommand),
+    /// CHS-DRG grouping and schemes (DRG 分组).
+    Drg(drg_cmd::DrgArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,6 +42,8 @@ fn main() -> anyhow::Result<()> {
         Command::Migrate(a) => platform::migrate(a),
         Command::Import(c) => platform::import(c),
         Command::User(c) => platform::user(c),
+        Command::Bench(c) => platform::bench(c),
+        Command::Drg(a) => drg_cmd::run(a),
     }
 }
 

@@ -109,6 +109,64 @@ pub enum UserCommand {
     },
 }
 
+/// `sanyi bench ...`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Write a CSV of synthetic residents living in the demo prefecture's villages (input of the
+    /// import and lookup benchmarks; see docs/PERFORMANCE.md).
+    ResidentsCsv {
+        /// Number of residents.
+        #[arg(long, default_value_t = 1_000_000)]
+        count: usize,
+        /// Seed (use another seed than the demo database's to avoid collisions).
+        #[arg(long, default_value_t = 99)]
+        seed: u64,
+        /// Output file (`-` for standard output).
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
+    },
+}
+
+/// `sanyi bench`.
+pub fn bench(c: BenchCommand) -> anyhow::Result<()> {
+    let BenchCommand::ResidentsCsv { count, seed, out } = c;
+    let w = sanyi_sim::generate(&DemoParams {
+        residents: count,
+        seed,
+        ..DemoParams::default()
+    });
+    let sink: Box<dyn std::io::Write> = if out.as_os_str() == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(std::fs::File::create(&out).with_context(|| format!("cannot create {}", out.display()))?)
+    };
+    let mut csv = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, sink));
+    csv.write_record([
+        "id_number",
+        "name",
+        "phone",
+        "village_code",
+        "address",
+        "household_no",
+        "household_role",
+    ])?;
+    let households: std::collections::HashMap<&str, &str> = w.households.iter().map(|h| (h.id.as_str(), h.household_no.as_str())).collect();
+    for r in &w.residents {
+        let household = r.household_id.as_deref().and_then(|h| households.get(h)).copied().unwrap_or("");
+        csv.write_record([
+            r.id_number.as_str(),
+            &r.name,
+            r.phone.as_deref().unwrap_or(""),
+            &r.village_code,
+            &r.address,
+            household,
+            r.household_role.as_deref().unwrap_or(""),
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }

@@ -97,7 +97,8 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", "-65536")
+                .pragma("cache_size", "-262144")
+                .pragma("mmap_size", "1073741824")
                 .pragma("temp_store", "memory");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
@@ -105,6 +106,22 @@ impl Db {
                 .connect_with(options)
                 .await?;
             Ok(Db::Sqlite(pool))
+        }
+    }
+
+    /// A pool of a single connection to the same database, for bulk writers: on SQLite every
+    /// connection has its own page cache, and a pool handing out connections in turn keeps them
+    /// all cold. On PostgreSQL the pool itself is returned.
+    ///
+    /// # Errors
+    /// When the connection cannot be opened.
+    pub async fn single_connection(&self) -> Result<Db, StoreError> {
+        match self {
+            Db::Sqlite(pool) => {
+                let options = (*pool.connect_options()).clone();
+                Ok(Db::Sqlite(SqlitePoolOptions::new().max_connections(1).connect_with(options).await?))
+            }
+            Db::Postgres(_) => Ok(self.clone()),
         }
     }
 

@@ -98,7 +98,8 @@ CREATE TABLE staff (
     FOREIGN KEY (division_code, department_id) REFERENCES departments (division_code, id)
 );
 
--- Household (户): residents living together; `household_no` is the registration number.
+-- Household (户): residents living together; `household_no` is the registration number and the id is
+-- derived from it (UUIDv5 of county and number), so the primary key also keeps numbers unique.
 CREATE TABLE households (
     division_code TEXT NOT NULL,
     id            TEXT NOT NULL,
@@ -107,11 +108,11 @@ CREATE TABLE households (
     address       TEXT NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (division_code, id),
-    UNIQUE (division_code, household_no),
     FOREIGN KEY (division_code, village_code) REFERENCES areas (division_code, code)
 );
 
--- Master patient index, keyed by resident ID number within the county.
+-- Master patient index, keyed by resident ID number within the county. Lookups by id or ID number
+-- name the counties in scope (`division_code IN (...)`) so that they use the keys below.
 CREATE TABLE residents (
     division_code  TEXT NOT NULL,
     id             TEXT NOT NULL,
@@ -135,9 +136,7 @@ CREATE TABLE residents (
     FOREIGN KEY (division_code, household_id) REFERENCES households (division_code, id),
     FOREIGN KEY (division_code, merged_into_id) REFERENCES residents (division_code, id)
 );
-CREATE INDEX residents_id ON residents (id);
-CREATE INDEX residents_id_number ON residents (id_number);
-CREATE INDEX residents_name ON residents (name text_pattern_ops);
+CREATE INDEX residents_name ON residents (division_code, name);
 CREATE INDEX residents_village ON residents (division_code, village_code, name);
 CREATE INDEX residents_household ON residents (division_code, household_id);
 
