@@ -43,6 +43,15 @@ pub struct AuditEntry {
 pub const INSERT_SQL: &str = "INSERT INTO audit_log (division_code, id, at, user_id, username, role, action, entity, \
      entity_id, resident_id, ip, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
+const BULK_INSERT_SQLITE: &str = "INSERT INTO audit_log (division_code, id, at, user_id, username, role, action, entity, \
+     entity_id, resident_id, ip, detail) SELECT value ->> 'division_code', value ->> 'id', value ->> 'at', value ->> 'user_id', \
+     value ->> 'username', value ->> 'role', value ->> 'action', value ->> 'entity', value ->> 'entity_id', \
+     value ->> 'resident_id', value ->> 'ip', value ->> 'detail' FROM json_each($1)";
+const BULK_INSERT_POSTGRES: &str = "INSERT INTO audit_log (division_code, id, at, user_id, username, role, action, entity, \
+     entity_id, resident_id, ip, detail) SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(division_code text, id text, \
+     at timestamptz, user_id text, username text, role text, action text, entity text, entity_id text, resident_id text, \
+     ip text, detail text)";
+
 /// Inserts one audit entry with the transaction `$tx` of a [`transaction!`](crate::transaction) body.
 #[macro_export]
 macro_rules! audit_insert_in_tx {
@@ -74,9 +83,14 @@ pub async fn insert_batch(db: &Db, entries: &[AuditEntry]) -> Result<(), StoreEr
     if entries.is_empty() {
         return Ok(());
     }
+    let sql = match db.backend() {
+        crate::Backend::Sqlite => BULK_INSERT_SQLITE,
+        crate::Backend::Postgres => BULK_INSERT_POSTGRES,
+    };
     transaction!(db, tx => {
-        for e in entries {
-            audit_insert_in_tx!(tx, e);
+        for chunk in entries.chunks(2_000) {
+            let json = serde_json::to_string(chunk).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+            sqlx::query(sql).bind(json).execute(&mut *tx).await?;
         }
     });
     Ok(())

@@ -98,7 +98,6 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-262144")
-                .pragma("mmap_size", "1073741824")
                 .pragma("temp_store", "memory");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)

@@ -308,25 +308,52 @@ pub async fn search(db: &Db, scope: &ResidentScope, q: &ResidentQuery, page: Pag
         }
         None => scope.prefix().to_owned(),
     };
+    // Only the conditions in force are written, so that each backend can use the matching key.
     let (div_lo, div_hi) = prefix_range(&area[..area.len().min(6)]);
-    let (v_lo, v_hi) = prefix_range(&area);
-    let id_number = q.id_number.clone().unwrap_or_default();
-    let name = q.name.clone().unwrap_or_default();
-    let (n_lo, n_hi) = (name.clone(), format!("{name}\u{10FFFF}"));
-    let merged = if q.include_merged { "merged" } else { "active" };
-    const WHERE: &str = "WHERE division_code IN (SELECT division_code FROM counties WHERE division_code >= $1 AND division_code < $2) \
-         AND village_code >= $3 AND village_code < $4 \
-         AND ($5 = '' OR id_number = $5) AND ($6 = '' OR (name >= $6 AND name < $7)) AND (status = 'active' OR status = $8)";
-    let count_sql = format!("SELECT COUNT(*) FROM residents {WHERE}");
-    let rows_sql = format!("SELECT {COLUMNS} FROM residents {WHERE} ORDER BY village_code, name, id LIMIT $9 OFFSET $10");
+    let mut conds =
+        vec!["division_code IN (SELECT division_code FROM counties WHERE division_code >= $1 AND division_code < $2)".to_owned()];
+    let mut args = vec![div_lo, div_hi];
+    let next = |args: &mut Vec<String>, v: String| {
+        args.push(v);
+        format!("${}", args.len())
+    };
+    if area.len() > 6 {
+        let (lo, hi) = prefix_range(&area);
+        let (a, b) = (next(&mut args, lo), next(&mut args, hi));
+        conds.push(format!("village_code >= {a} AND village_code < {b}"));
+    }
+    if let Some(id_number) = &q.id_number {
+        let a = next(&mut args, id_number.clone());
+        conds.push(format!("id_number = {a}"));
+    }
+    if let Some(name) = q.name.as_ref().filter(|n| !n.is_empty()) {
+        let (a, b) = (next(&mut args, name.clone()), next(&mut args, format!("{name}\u{10FFFF}")));
+        conds.push(format!("name >= {a} AND name < {b}"));
+    }
+    if !q.include_merged {
+        conds.push("status = 'active'".to_owned());
+    }
+    let where_ = conds.join(" AND ");
+    let count_sql = format!("SELECT COUNT(*) FROM residents WHERE {where_}");
+    let rows_sql = format!(
+        "SELECT {COLUMNS} FROM residents WHERE {where_} ORDER BY village_code, name, id LIMIT ${} OFFSET ${}",
+        args.len() + 1,
+        args.len() + 2
+    );
     let (total, items) = dispatch!(db, pool => {
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
-            .bind(&div_lo).bind(&div_hi).bind(&v_lo).bind(&v_hi).bind(&id_number).bind(&n_lo).bind(&n_hi).bind(merged)
-            .fetch_one(pool).await?;
-        let items = sqlx::query_as::<_, Resident>(sqlx::AssertSqlSafe(rows_sql))
-            .bind(&div_lo).bind(&div_hi).bind(&v_lo).bind(&v_hi).bind(&id_number).bind(&n_lo).bind(&n_hi).bind(merged)
-            .bind(page.limit).bind(page.offset)
-            .fetch_all(pool).await?;
+        let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
+        let mut rows = sqlx::query_as::<_, Resident>(sqlx::AssertSqlSafe(rows_sql));
+        for a in &args {
+            count = count.bind(a);
+            rows = rows.bind(a);
+        }
+        let items = rows.bind(page.limit).bind(page.offset).fetch_all(pool).await?;
+        // A first page that is not full already tells the total (the common lookup case).
+        let total: i64 = if page.offset == 0 && (items.len() as i64) < page.limit {
+            items.len() as i64
+        } else {
+            count.fetch_one(pool).await?
+        };
         Ok::<_, sqlx::Error>((total, items))
     })?;
     Ok(Paged {
