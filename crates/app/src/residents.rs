@@ -731,3 +731,85 @@ pub async fn merge(app: &App, actor: &Actor, survivor_id: &str, merged_id: &str)
     let r = repo::get(&app.db, &actor.scope, survivor_id).await?.ok_or(ServiceError::NotFound)?;
     detail_of(app, actor, r, false).await
 }
+
+/// Input to record an insurance enrolment (参保登记).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct EnrolmentInput {
+    /// NHSA insutype: `310` employee basic, `390` urban-rural resident basic, ...
+    pub insurance_type: String,
+    /// Insurance year.
+    pub year: i64,
+    /// `active`, `suspended` or `terminated` (default `active`).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Date of enrolment (default today).
+    #[serde(default)]
+    pub enrolled_on: Option<NaiveDate>,
+}
+
+/// Records an enrolment for a resident in scope (insurance officers, administrators).
+///
+/// # Errors
+/// `Forbidden`, `NotFound`, `Validation` (unknown type or status, year out of range), `Conflict`
+/// when the resident already has that scheme for that year.
+pub async fn enrol(app: &App, actor: &Actor, resident_id: &str, input: &EnrolmentInput) -> Result<ResidentDetail, ServiceError> {
+    use chrono::Datelike;
+    actor.require(Permission::EnrolmentWrite)?;
+    let r = repo::get(&app.db, &actor.scope, resident_id)
+        .await?
+        .filter(|r| r.status == "active")
+        .ok_or(ServiceError::NotFound)?;
+    let today = Utc::now().date_naive();
+    let mut errs = Errors::default();
+    let kind = errs.field("insurance_type", sanyi_domain::InsuranceType::parse(&input.insurance_type));
+    let status = errs.field(
+        "status",
+        sanyi_domain::EnrolmentStatus::parse(input.status.as_deref().unwrap_or("active")),
+    );
+    let max_year = i64::from(today.year()) + 1;
+    if !(2000..=max_year).contains(&input.year) {
+        errs.push(FieldError::new(
+            "year",
+            "range",
+            &format!("2000 to {max_year}"),
+            "The insurance year is out of range",
+            "参保年度超出范围",
+        ));
+    }
+    errs.finish()?;
+    let (Some(kind), Some(status)) = (kind, status) else {
+        return Err(ServiceError::Validation(vec![]));
+    };
+    let e = Enrolment {
+        division_code: r.division_code.clone(),
+        id: sanyi_store::new_id(),
+        resident_id: r.id.clone(),
+        insurance_type: kind.code().to_owned(),
+        year: input.year,
+        status: status.code().to_owned(),
+        enrolled_on: input.enrolled_on.unwrap_or(today),
+    };
+    let a = audit::entry(
+        actor,
+        &r.division_code,
+        "enrol",
+        "enrolment",
+        &e.id,
+        Some(&r.id),
+        &format!("{} {}", e.insurance_type, e.year),
+    );
+    match repo::insert_enrolment(&app.db, &e, &a).await {
+        Ok(()) => {}
+        Err(err) if err.is_unique_violation() => {
+            return Err(ServiceError::Conflict(vec![FieldError::new(
+                "year",
+                "unique",
+                "one enrolment per scheme and year",
+                &format!("Already enrolled in {} for {}", e.insurance_type, e.year),
+                &format!("该居民 {} 年度已参加此险种", e.year),
+            )]));
+        }
+        Err(err) => return Err(err.into()),
+    }
+    detail_of(app, actor, r, false).await
+}

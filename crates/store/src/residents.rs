@@ -548,6 +548,22 @@ pub async fn insert_enrolments(db: &Db, rows: &[Enrolment]) -> Result<u64, Store
     Ok(inserted)
 }
 
+/// Records one enrolment with its audit entry, atomically.
+///
+/// # Errors
+/// `Constraint { kind: "unique" }` when the resident already has that scheme for that year.
+pub async fn insert_enrolment(db: &Db, e: &Enrolment, audit: &AuditEntry) -> Result<(), StoreError> {
+    transaction!(db, tx => {
+        sqlx::query("INSERT INTO enrolments (division_code, id, resident_id, insurance_type, year, status, enrolled_on, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(&e.division_code).bind(&e.id).bind(&e.resident_id).bind(&e.insurance_type).bind(e.year)
+            .bind(&e.status).bind(e.enrolled_on).bind(Utc::now())
+            .execute(&mut *tx).await?;
+        audit_insert_in_tx!(tx, audit);
+    });
+    Ok(())
+}
+
 /// Enrolments of a resident, newest year first.
 ///
 /// # Errors

@@ -9,7 +9,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use sanyi_app::import::{self, ImportReport};
-use sanyi_app::residents::{self as service, ResidentDetail, ResidentInput, ResidentSearch, ResidentSummary, ResidentUpdate};
+use sanyi_app::residents::{
+    self as service, EnrolmentInput, ResidentDetail, ResidentInput, ResidentSearch, ResidentSummary, ResidentUpdate,
+};
 use sanyi_app::{FieldError, ServiceError};
 
 use super::{PageOf, PageParams};
@@ -22,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_residents, create_resident))
         .routes(routes!(get_resident, update_resident))
         .routes(routes!(merge_resident))
+        .routes(routes!(create_enrolment))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(import_residents))
@@ -124,6 +127,21 @@ async fn merge_resident(
     ApiJson(m): ApiJson<MergeRequest>,
 ) -> Result<ApiJson<ResidentDetail>, ApiError> {
     Ok(ApiJson(service::merge(&state.app, &a, &id, &m.merged_id).await?))
+}
+
+/// Records an insurance enrolment (参保登记) of a resident (insurance officers, administrators).
+#[utoipa::path(post, path = "/api/v1/residents/{id}/enrolments", tag = "residents", params(("id" = String, Path, description = "Resident record id")),
+    request_body = EnrolmentInput,
+    responses((status = 201, body = ResidentDetail), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_enrolment(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(e): ApiJson<EnrolmentInput>,
+) -> Result<(StatusCode, ApiJson<ResidentDetail>), ApiError> {
+    Ok((StatusCode::CREATED, ApiJson(service::enrol(&state.app, &a, &id, &e).await?)))
 }
 
 /// Imports residents from a CSV body (`Content-Type: text/csv`): every bad row is reported with

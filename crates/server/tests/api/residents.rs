@@ -208,3 +208,37 @@ async fn duplicates_are_merged_with_history() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a record cannot absorb itself");
 }
+
+#[tokio::test]
+async fn the_insurance_bureau_records_enrolment() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let doctor = app.token("village_doctor").await;
+    let id = app.residents(&officer, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/residents/{id}/enrolments");
+    let (s, _) = app.post(&doctor, &path, &json!({"insurance_type": "390", "year": 2020})).await;
+    assert!(s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND);
+    let (s, p) = app.post(&officer, &path, &json!({"insurance_type": "999", "year": 1800})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"].as_array().unwrap().len(), 2, "{p}");
+    let (s, r) = app
+        .post(
+            &officer,
+            &path,
+            &json!({"insurance_type": "390", "year": 2020, "enrolled_on": "2019-12-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert!(
+        r["enrolments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["year"] == 2020 && e["insurance_type_zh"] == "城乡居民基本医疗保险")
+    );
+    let (s, _) = app.post(&officer, &path, &json!({"insurance_type": "390", "year": 2020})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
