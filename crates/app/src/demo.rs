@@ -1,5 +1,9 @@
 //! Seeding the demo prefecture into a database.
 
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, Utc};
+use sanyi_drg::Scheme;
 use sanyi_sim::{DemoParams, DemoWorld};
 use sanyi_store::users::User;
 use sanyi_store::{Db, registry, residents, users};
@@ -44,7 +48,16 @@ pub async fn is_seeded(db: &Db) -> Result<bool, ServiceError> {
 ///
 /// # Errors
 /// `Validation` when the database is not empty; a database error.
-pub async fn seed(db: &Db, params: &DemoParams, progress: &(dyn Fn(&str, usize) + Sync)) -> Result<DemoSummary, ServiceError> {
+///
+/// The pool gets a DRG scheme in force from 2000-01-01: the tables given in `drg_scheme` (registered
+/// as `CHS-DRG`, version `demo`), or else the small synthetic scheme of `sanyi_drg::synthetic`,
+/// labelled illustrative on every page that shows it.
+pub async fn seed(
+    db: &Db,
+    params: &DemoParams,
+    drg_scheme: Option<BTreeMap<String, String>>,
+    progress: &(dyn Fn(&str, usize) + Sync),
+) -> Result<DemoSummary, ServiceError> {
     if is_seeded(db).await? {
         return Err(ServiceError::Validation(vec![crate::FieldError::new(
             "database",
@@ -114,10 +127,53 @@ pub async fn seed(db: &Db, params: &DemoParams, progress: &(dyn Fn(&str, usize) 
         progress("residents", written);
     }
     residents::insert_enrolments(db, &w.enrolments).await?;
+    if let Some(pool) = &w.pool {
+        progress("drg scheme", written);
+        seed_drg_scheme(db, &pool.division_code, drg_scheme).await?;
+    }
     Ok(DemoSummary {
         counties: w.counties.len(),
         institutions: w.institutions.len(),
         residents: w.residents.len(),
         logins: logins(&w),
     })
+}
+
+async fn seed_drg_scheme(db: &Db, pool: &str, files: Option<BTreeMap<String, String>>) -> Result<(), ServiceError> {
+    let (files, name, version) = match files {
+        Some(f) => (f, "CHS-DRG", "demo"),
+        None => (sanyi_drg::synthetic::demo_files(), "示意方案", "synthetic"),
+    };
+    let (scheme, files) = tokio::task::spawn_blocking(move || (Scheme::check_files(&files), files))
+        .await
+        .map_err(|e| ServiceError::Internal(e.into()))?;
+    let scheme = scheme.map_err(|problems| {
+        ServiceError::Validation(
+            problems
+                .iter()
+                .map(|p| {
+                    crate::FieldError::new(
+                        p.file,
+                        "drg.scheme",
+                        "a valid scheme table",
+                        &p.to_string(),
+                        &format!("分组方案表格错误：{p}"),
+                    )
+                })
+                .collect(),
+        )
+    })?;
+    let label = scheme.label().map(str::to_owned);
+    let row = sanyi_store::drg::SchemeRow {
+        division_code: pool.to_owned(),
+        id: sanyi_store::new_id(),
+        name: name.to_owned(),
+        version: version.to_owned(),
+        illustrative: label.is_some(),
+        label: label.unwrap_or_else(|| format!("{name} {version}")),
+        imported_at: Utc::now(),
+    };
+    let from = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+    sanyi_store::drg::insert(db, &row, &files, from).await?;
+    Ok(())
 }

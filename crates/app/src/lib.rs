@@ -15,6 +15,7 @@ pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod demo;
+pub mod drg;
 mod error;
 pub mod import;
 pub mod registry;
@@ -34,12 +35,18 @@ pub struct App {
     pub db: Db,
     /// Writer of read-audit entries.
     pub audit: audit::AuditSink,
+    /// DRG schemes loaded in memory.
+    pub drg: std::sync::Arc<drg::SchemeCache>,
 }
 
 impl App {
     /// Wraps a migrated database and starts the audit writer (needs a Tokio runtime).
     pub fn new(db: Db) -> App {
         let audit = audit::AuditSink::start(db.clone());
-        App { db, audit }
+        App {
+            db,
+            audit,
+            drg: Default::default(),
+        }
     }
 }

@@ -43,6 +43,10 @@ pub enum Permission {
     AuditRead,
     /// Manage user accounts.
     UserManage,
+    /// Group inpatient cases into DRGs.
+    DrgGroup,
+    /// Register DRG schemes and weights.
+    DrgSchemeManage,
 }
 
 impl Permission {
@@ -57,6 +61,8 @@ impl Permission {
             Permission::RegistryWrite => "registry.write",
             Permission::AuditRead => "audit.read",
             Permission::UserManage => "user.manage",
+            Permission::DrgGroup => "drg.group",
+            Permission::DrgSchemeManage => "drg.scheme",
         }
     }
 }
@@ -129,7 +135,8 @@ impl Role {
             ResidentRead => !matches!(self, ProcurementOfficer),
             ResidentWrite => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist | Nurse | Administrator),
             ResidentMerge | ResidentImport | RegistryWrite | AuditRead | UserManage => matches!(self, Administrator),
-            EnrolmentWrite => matches!(self, InsuranceOfficer | Administrator),
+            EnrolmentWrite | DrgSchemeManage => matches!(self, InsuranceOfficer | Administrator),
+            DrgGroup => !matches!(self, ProcurementOfficer),
         }
     }
 }

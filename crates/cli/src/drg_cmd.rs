@@ -68,6 +68,25 @@ enum SchemeCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Register a scheme directory in the database for a pool, in force from a date.
+    Import {
+        /// The scheme directory.
+        dir: PathBuf,
+        /// Scheme name, e.g. `CHS-DRG`.
+        #[arg(long)]
+        name: String,
+        /// Scheme version, e.g. `1.1`.
+        #[arg(long)]
+        version: String,
+        /// Pool (prefecture division code) that uses it.
+        #[arg(long, default_value = "652300")]
+        pool: String,
+        /// First day the scheme is in force (YYYY-MM-DD; default today).
+        #[arg(long)]
+        valid_from: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        db: crate::platform::DbArgs,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -111,6 +130,14 @@ pub fn run(args: DrgArgs) -> anyhow::Result<()> {
         DrgCommand::Group(a) => group(a),
         DrgCommand::Scheme(SchemeCommand::Check { dir, json }) => check(&dir, json),
         DrgCommand::Scheme(SchemeCommand::Demo { dir, cases, seed, force }) => demo(&dir, cases, seed, force),
+        DrgCommand::Scheme(SchemeCommand::Import {
+            dir,
+            name,
+            version,
+            pool,
+            valid_from,
+            db,
+        }) => crate::platform::drg_scheme_import(&dir, name, version, pool, valid_from, &db).map_err(Failure::Other),
     };
     match result {
         Ok(()) => Ok(()),

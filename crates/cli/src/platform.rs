@@ -41,6 +41,9 @@ pub struct ServeArgs {
     /// Seed of the demo (with --demo).
     #[arg(long, default_value_t = 2026)]
     seed: u64,
+    /// CHS-DRG scheme directory for the demo pool (with --demo; default: a small illustrative scheme).
+    #[arg(long)]
+    drg_scheme: Option<PathBuf>,
     /// Mark the session cookie Secure (serve behind HTTPS).
     #[arg(long, env = "SANYI_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -57,6 +60,9 @@ pub struct DemoArgs {
     /// Random seed (same seed, same prefecture).
     #[arg(long, default_value_t = 2026)]
     seed: u64,
+    /// CHS-DRG scheme directory for the demo pool (default: a small illustrative scheme).
+    #[arg(long)]
+    drg_scheme: Option<PathBuf>,
     /// Share of residents aged 65 or over, in percent.
     #[arg(long, default_value_t = 13.0)]
     share_65: f64,
@@ -237,7 +243,13 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
                 seed: a.seed,
                 ..DemoParams::default()
             };
-            let summary = demo::seed(&db, &params, &|_, _| {}).await.map_err(explain)?;
+            let drg = a
+                .drg_scheme
+                .as_deref()
+                .map(sanyi_app::drg::read_scheme_dir)
+                .transpose()
+                .map_err(explain)?;
+            let summary = demo::seed(&db, &params, drg, &|_, _| {}).await.map_err(explain)?;
             eprintln!(
                 "seeded the demo prefecture: {} counties, {} institutions, {} residents",
                 summary.counties, summary.institutions, summary.residents
@@ -303,7 +315,15 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
         };
         let pb = bar(a.residents as u64, "residents");
         let started = Instant::now();
-        let summary = demo::seed(&db, &params, &|_, n| pb.set_position(n as u64)).await.map_err(explain)?;
+        let drg = a
+            .drg_scheme
+            .as_deref()
+            .map(sanyi_app::drg::read_scheme_dir)
+            .transpose()
+            .map_err(explain)?;
+        let summary = demo::seed(&db, &params, drg, &|_, n| pb.set_position(n as u64))
+            .await
+            .map_err(explain)?;
         pb.finish_and_clear();
         db.close().await;
         println!(
@@ -318,6 +338,43 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
         for (user, role, name, _) in summary.logins {
             println!("  {user:<16} {role:<20} {name}");
         }
+        Ok(())
+    })
+}
+
+/// `sanyi drg scheme import`.
+pub fn drg_scheme_import(
+    dir: &std::path::Path,
+    name: String,
+    version: String,
+    pool: String,
+    valid_from: Option<chrono::NaiveDate>,
+    db: &DbArgs,
+) -> anyhow::Result<()> {
+    init_logs();
+    runtime()?.block_on(async move {
+        let database = open(&db.database).await?;
+        let app = App::new(database.clone());
+        let files = sanyi_app::drg::read_scheme_dir(dir).map_err(explain)?;
+        let what = sanyi_app::drg::SchemeImport {
+            pool,
+            name,
+            version,
+            valid_from: valid_from.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        };
+        let row = sanyi_app::drg::import(&app, &Actor::system(""), &what, files)
+            .await
+            .map_err(explain)?;
+        database.close().await;
+        println!(
+            "scheme {} {} registered for pool {} (id {}), in force from {}{}",
+            row.name,
+            row.version,
+            row.division_code,
+            row.id,
+            what.valid_from,
+            if row.illustrative { " — illustrative" } else { "" }
+        );
         Ok(())
     })
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod drg;
 mod registry;
 mod residents;
 
@@ -28,6 +29,7 @@ use crate::error::{Problem, ProblemField};
         (name = "registry", description = "Counties, medical communities, institutions, departments, staff"),
         (name = "residents", description = "Master patient index (居民主索引)"),
         (name = "audit", description = "Append-only audit log"),
+        (name = "drg", description = "CHS-DRG grouping (DRG 分组)"),
     )
 )]
 struct ApiDoc;
@@ -51,6 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(registry::router())
         .merge(residents::router())
         .merge(audit::router())
+        .merge(drg::router())
 }
 
 /// Pagination parameters (`offset` ≥ 0, `limit` 1–500, default 50).

@@ -4,6 +4,7 @@
 //! page. Forms post back to the same URL; a rejected form is re-rendered with a message under
 //! each failing field (422). POSTs from another origin are refused.
 
+mod drg;
 mod residents;
 
 use askama::Template;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", axum::routing::post(logout))
         .route("/lang/{lang}", get(set_lang))
         .merge(residents::router())
+        .merge(drg::router())
 }
 
 /// The logged-in user of a page, with the interface language.

@@ -74,7 +74,9 @@ pub async fn spawn_app() -> TestApp {
         let _ = tracing_subscriber_init();
     }
     let (db, dir) = fresh_db().await;
-    sanyi_app::demo::seed(&db, &demo_params(), &|_, _| {}).await.expect("seed demo");
+    sanyi_app::demo::seed(&db, &demo_params(), None, &|_, _| {})
+        .await
+        .expect("seed demo");
     let app = App::new(db.clone());
     let server = Application::build(
         Settings {

@@ -138,3 +138,36 @@ async fn the_audit_page_is_for_administrators() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("search"));
 }
+
+#[tokio::test]
+async fn the_coder_page_groups_a_case_with_its_trace() {
+    let app = spawn_app().await;
+    app.client
+        .post(app.url("/login"))
+        .form(&[("username", "specialist"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let html = app.client.get(app.url("/drg")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("id=\"illustrative\""), "the illustrative scheme is labelled");
+    let r = app
+        .client
+        .post(app.url("/drg"))
+        .form(&[
+            ("sex", "1"),
+            ("age_years", "45"),
+            ("main_dx", "K35.800x001"),
+            ("main_proc", "47.0901"),
+            ("other_dx", ""),
+            ("other_procs", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"drg-code\"") && html.contains("id=\"drg-trace\"") && html.contains("id=\"illustrative\""),
+        "{html}"
+    );
+}
