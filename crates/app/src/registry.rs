@@ -161,3 +161,307 @@ fn node(i: &Institution, all: &[&Institution], leads: &std::collections::HashSet
         children,
     }
 }
+
+/// Input to create an institution (administrators).
+#[derive(Clone, Debug, serde::Deserialize, ToSchema)]
+pub struct InstitutionInput {
+    /// Name.
+    pub name: String,
+    /// `county`, `township` or `village`.
+    pub tier: String,
+    /// WS 218 kind code, e.g. `township_health_centre`, `village_clinic`.
+    pub kind: String,
+    /// Service area: 12-digit statistical code of the county, township or village served.
+    pub area_code: String,
+    /// Medical community it joins (same county), optional.
+    #[serde(default)]
+    pub community_id: Option<String>,
+    /// Parent institution (a village clinic's township centre), optional.
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    /// Unified social credit code (GB 32100), optional.
+    #[serde(default)]
+    pub credit_code: Option<String>,
+    /// NHSA designated-institution code, optional.
+    #[serde(default)]
+    pub nhsa_code: Option<String>,
+    /// Legal person (法人).
+    pub legal_person: String,
+    /// Licence holder (执业许可证持有者).
+    pub licence_holder: String,
+    /// Insurance contract holder (医保协议主体).
+    pub contract_holder: String,
+}
+
+fn opt_text(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Creates an institution in a registered area of the administrator's scope.
+///
+/// # Errors
+/// `Forbidden`; `Validation` naming each bad field (codes, tier, kind, unknown area, parent or
+/// community in another county); `Conflict` for an NHSA code already used in the county.
+pub async fn create_institution(app: &App, actor: &Actor, input: &InstitutionInput) -> Result<Institution, ServiceError> {
+    use crate::{Errors, FieldError, Permission};
+    use sanyi_domain::{AreaCode, CreditCode, InstitutionKind, NhsaCode, Tier};
+    actor.require(Permission::RegistryWrite)?;
+    let mut errs = Errors::default();
+    let name = input.name.trim();
+    if name.is_empty() {
+        errs.push(FieldError::required("name"));
+    }
+    for (field, v) in [
+        ("legal_person", &input.legal_person),
+        ("licence_holder", &input.licence_holder),
+        ("contract_holder", &input.contract_holder),
+    ] {
+        if v.trim().is_empty() {
+            errs.push(FieldError::required(field));
+        }
+    }
+    let tier = errs.field("tier", Tier::parse(&input.tier));
+    let kind = errs.field("kind", InstitutionKind::parse(&input.kind));
+    let area = errs.field("area_code", AreaCode::parse(&input.area_code));
+    let credit = opt_text(&input.credit_code).and_then(|c| errs.field("credit_code", CreditCode::parse(c)));
+    let nhsa = opt_text(&input.nhsa_code).and_then(|c| errs.field("nhsa_code", NhsaCode::parse(c)));
+    errs.finish()?;
+    let (Some(tier), Some(kind), Some(area)) = (tier, kind, area) else {
+        return Err(ServiceError::Validation(Vec::new()));
+    };
+    let county = area.county_code().as_str().to_owned();
+    let mut errs = Errors::default();
+    let known = if area.level() == sanyi_domain::AreaLevel::County {
+        repo::counties(&app.db).await?.iter().any(|c| c.division_code == county)
+    } else {
+        repo::area(&app.db, area.as_str()).await?.is_some()
+    };
+    if !known {
+        errs.push(FieldError::new(
+            "area_code",
+            "area.registered",
+            "a county, township or village registered in the deployment",
+            "Unknown area code",
+            "未登记的区划代码",
+        ));
+    } else if !area.as_str().starts_with(actor.scope.prefix())
+        && !actor.scope.prefix().is_empty()
+        && !area.scope_prefix().starts_with(actor.scope.prefix())
+    {
+        errs.push(FieldError::new(
+            "area_code",
+            "scope.area",
+            &format!("an area under {}", actor.scope.prefix()),
+            "The area lies outside your scope",
+            "该区域不在您的管理范围内",
+        ));
+    }
+    if let Some(p) = opt_text(&input.parent_id)
+        && repo::institution(&app.db, p).await?.is_none_or(|i| i.division_code != county)
+    {
+        errs.push(FieldError::new(
+            "parent_id",
+            "institution.same_county",
+            "an institution of the same county",
+            "Unknown parent institution in this county",
+            "本县不存在该上级机构",
+        ));
+    }
+    if let Some(c) = opt_text(&input.community_id)
+        && !repo::communities(&app.db, &county).await?.iter().any(|m| m.id == c)
+    {
+        errs.push(FieldError::new(
+            "community_id",
+            "community.same_county",
+            "a medical community of the same county",
+            "Unknown medical community in this county",
+            "本县不存在该医共体",
+        ));
+    }
+    if let Some(n) = &nhsa
+        && n.division().as_str() != county
+    {
+        errs.push(FieldError::new(
+            "nhsa_code",
+            "nhsa.county",
+            &format!("an NHSA code of county {county}"),
+            "The NHSA code belongs to another county",
+            "医保编码不属于本县",
+        ));
+    }
+    errs.finish()?;
+    let now = chrono::Utc::now();
+    let i = Institution {
+        division_code: county,
+        id: sanyi_store::new_id(),
+        parent_id: opt_text(&input.parent_id).map(str::to_owned),
+        community_id: opt_text(&input.community_id).map(str::to_owned),
+        name: name.to_owned(),
+        tier: tier.code().to_owned(),
+        kind: kind.code().to_owned(),
+        credit_code: credit.map(|c| c.as_str().to_owned()),
+        nhsa_code: nhsa.map(|c| c.as_str().to_owned()),
+        area_code: area.as_str().to_owned(),
+        legal_person: input.legal_person.trim().to_owned(),
+        licence_holder: input.licence_holder.trim().to_owned(),
+        contract_holder: input.contract_holder.trim().to_owned(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    match repo::insert_institution(&app.db, &i).await {
+        Ok(()) => Ok(i),
+        Err(e) if e.is_unique_violation() => Err(ServiceError::Conflict(vec![FieldError::new(
+            "nhsa_code",
+            "unique",
+            "an NHSA code not used in the county",
+            "This NHSA code is already used",
+            "该医保编码已被使用",
+        )])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Input to add a department.
+#[derive(Clone, Debug, serde::Deserialize, ToSchema)]
+pub struct DepartmentInput {
+    /// Name.
+    pub name: String,
+    /// Specialty code, e.g. `neurology`, `radiology`, `ecg`, `general_practice`.
+    pub specialty: String,
+}
+
+/// Adds a department to an institution (administrators).
+///
+/// # Errors
+/// `Forbidden`, `NotFound`, `Validation`.
+pub async fn create_department(
+    app: &App,
+    actor: &Actor,
+    institution_id: &str,
+    d: &DepartmentInput,
+) -> Result<sanyi_store::registry::Department, ServiceError> {
+    use crate::{Errors, FieldError, Permission};
+    actor.require(Permission::RegistryWrite)?;
+    let inst = visible_institution(app, actor, institution_id).await?;
+    let mut errs = Errors::default();
+    if d.name.trim().is_empty() {
+        errs.push(FieldError::required("name"));
+    }
+    if d.specialty.trim().is_empty() || !d.specialty.trim().chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        errs.push(FieldError::new(
+            "specialty",
+            "specialty.code",
+            "a lowercase code such as neurology",
+            "Bad specialty code",
+            "专科代码格式不正确",
+        ));
+    }
+    errs.finish()?;
+    let dept = sanyi_store::registry::Department {
+        division_code: inst.division_code,
+        id: sanyi_store::new_id(),
+        institution_id: inst.id,
+        name: d.name.trim().to_owned(),
+        specialty: d.specialty.trim().to_owned(),
+    };
+    repo::insert_department(&app.db, &dept).await?;
+    Ok(dept)
+}
+
+/// Input to add a staff member.
+#[derive(Clone, Debug, serde::Deserialize, ToSchema)]
+pub struct StaffInput {
+    /// Name.
+    pub name: String,
+    /// Profession: physician, nurse, technician, village_doctor, ...
+    pub profession: String,
+    /// Professional title (职称).
+    pub title: String,
+    /// Qualifications (执业资格).
+    #[serde(default)]
+    pub qualifications: Vec<String>,
+    /// Post-owner institution (编制所在单位, same county); default: the working institution.
+    #[serde(default)]
+    pub post_institution_id: Option<String>,
+    /// Department at the working institution.
+    #[serde(default)]
+    pub department_id: Option<String>,
+}
+
+/// Adds a staff member working at an institution (administrators).
+///
+/// # Errors
+/// `Forbidden`, `NotFound`, `Validation`.
+pub async fn create_staff(
+    app: &App,
+    actor: &Actor,
+    institution_id: &str,
+    s: &StaffInput,
+) -> Result<sanyi_store::registry::Staff, ServiceError> {
+    use crate::{Errors, FieldError, Permission};
+    actor.require(Permission::RegistryWrite)?;
+    let inst = visible_institution(app, actor, institution_id).await?;
+    let mut errs = Errors::default();
+    for (field, v) in [("name", &s.name), ("profession", &s.profession), ("title", &s.title)] {
+        if v.trim().is_empty() {
+            errs.push(FieldError::required(field));
+        }
+    }
+    let post = match opt_text(&s.post_institution_id) {
+        Some(p) => match repo::institution(&app.db, p).await? {
+            Some(i) if i.division_code == inst.division_code => i.id,
+            _ => {
+                errs.push(FieldError::new(
+                    "post_institution_id",
+                    "institution.same_county",
+                    "an institution of the same county (staffing pool)",
+                    "Unknown post-owner institution in this county",
+                    "本县不存在该编制单位",
+                ));
+                String::new()
+            }
+        },
+        None => inst.id.clone(),
+    };
+    if let Some(d) = opt_text(&s.department_id)
+        && !repo::departments(&app.db, &inst.division_code, &inst.id)
+            .await?
+            .iter()
+            .any(|x| x.id == d)
+    {
+        errs.push(FieldError::new(
+            "department_id",
+            "department.of_institution",
+            "a department of the working institution",
+            "Unknown department",
+            "该机构没有此科室",
+        ));
+    }
+    errs.finish()?;
+    let staff = sanyi_store::registry::Staff {
+        division_code: inst.division_code.clone(),
+        id: sanyi_store::new_id(),
+        name: s.name.trim().to_owned(),
+        profession: s.profession.trim().to_owned(),
+        title: s.title.trim().to_owned(),
+        qualifications: serde_json::to_string(&s.qualifications).unwrap_or_else(|_| "[]".into()),
+        post_institution_id: post,
+        working_institution_id: inst.id,
+        department_id: opt_text(&s.department_id).map(str::to_owned),
+        version: 1,
+    };
+    repo::insert_staff(&app.db, &staff).await?;
+    Ok(staff)
+}
+
+/// An institution in the counties the actor may see.
+///
+/// # Errors
+/// `NotFound` otherwise.
+pub async fn visible_institution(app: &App, actor: &Actor, id: &str) -> Result<Institution, ServiceError> {
+    repo::institution(&app.db, id)
+        .await?
+        .filter(|i| i.division_code.starts_with(actor.scope.division_prefix()))
+        .ok_or(ServiceError::NotFound)
+}

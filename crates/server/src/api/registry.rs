@@ -1,12 +1,13 @@
 //! Registry endpoints: the institution tree, institutions, departments and staff.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use sanyi_app::registry::{self as service, CountyTree};
+use sanyi_app::registry::{self as service, CountyTree, DepartmentInput, InstitutionInput, StaffInput};
 use sanyi_app::{Permission, ServiceError};
 use sanyi_store::registry::{self as repo, Department, Institution, InstitutionChanges, Staff};
 
@@ -17,9 +18,10 @@ use crate::error::{ApiError, ApiJson, ApiPath, Problem};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_institution_tree))
+        .routes(routes!(create_institution))
         .routes(routes!(get_institution, update_institution))
-        .routes(routes!(list_departments))
-        .routes(routes!(list_staff))
+        .routes(routes!(list_departments, create_department))
+        .routes(routes!(list_staff, create_staff))
 }
 
 /// The institution tree of the counties in the caller's scope: county → medical community →
@@ -85,10 +87,58 @@ impl From<Institution> for InstitutionView {
 }
 
 async fn visible(state: &AppState, a: &sanyi_app::Actor, id: &str) -> Result<Institution, ServiceError> {
-    repo::institution(&state.app.db, id)
-        .await?
-        .filter(|i| i.division_code.starts_with(a.scope.division_prefix()))
-        .ok_or(ServiceError::NotFound)
+    service::visible_institution(&state.app, a, id).await
+}
+
+/// Creates an institution (administrators): tier, WS 218 kind, service area, codes, and the legal
+/// person, licence holder and insurance contract holder as separate attributes.
+#[utoipa::path(post, path = "/api/v1/institutions", tag = "registry", request_body = InstitutionInput,
+    responses((status = 201, body = InstitutionView), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_institution(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiJson(input): ApiJson<InstitutionInput>,
+) -> Result<(StatusCode, ApiJson<InstitutionView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(service::create_institution(&state.app, &a, &input).await?.into()),
+    ))
+}
+
+/// Adds a department (administrators).
+#[utoipa::path(post, path = "/api/v1/institutions/{id}/departments", tag = "registry", params(("id" = String, Path, description = "Institution id")),
+    request_body = DepartmentInput,
+    responses((status = 201, body = DepartmentView), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_department(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(d): ApiJson<DepartmentInput>,
+) -> Result<(StatusCode, ApiJson<DepartmentView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(service::create_department(&state.app, &a, &id, &d).await?.into()),
+    ))
+}
+
+/// Adds a staff member working at the institution (administrators); the post-owner institution
+/// may be another institution of the county (staffing pool).
+#[utoipa::path(post, path = "/api/v1/institutions/{id}/staff", tag = "registry", params(("id" = String, Path, description = "Working institution id")),
+    request_body = StaffInput,
+    responses((status = 201, body = StaffView), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_staff(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(s): ApiJson<StaffInput>,
+) -> Result<(StatusCode, ApiJson<StaffView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(service::create_staff(&state.app, &a, &id, &s).await?.into()),
+    ))
 }
 
 /// One institution.

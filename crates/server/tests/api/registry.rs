@@ -101,3 +101,57 @@ async fn institutions_are_edited_with_versions_and_validated_codes() {
         "staffing pool: county post, township work"
     );
 }
+
+#[tokio::test]
+async fn administrators_create_institutions_departments_and_staff() {
+    let app = spawn_app().await;
+    let t = app.token("county_admin").await;
+    let (_, tree) = app.get(&t, "/api/v1/institutions/tree").await;
+    let community = tree[0]["communities"][0]["id"].as_str().unwrap().to_owned();
+    let township = tree[0]["communities"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "central_township_health_centre")
+        .unwrap()
+        .clone();
+    let village_area = township["children"][0]["area_code"].as_str().unwrap().to_owned();
+    let body = json!({"name": "新建村卫生室", "tier": "village", "kind": "village_clinic", "area_code": village_area, "community_id": community,
+        "parent_id": township["id"], "legal_person": "卫生院", "licence_holder": "新建村卫生室", "contract_holder": "卫生院"});
+    let (s, inst) = app.post(&t, "/api/v1/institutions", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{inst}");
+    let mut bad = body.clone();
+    bad["tier"] = json!("province");
+    bad["area_code"] = json!("652302101201");
+    bad["nhsa_code"] = json!("X1");
+    let (s, p) = app.post(&t, "/api/v1/institutions", &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["tier", "nhsa_code"], "{p}");
+    let mut other = body.clone();
+    other["area_code"] = json!("652302101201");
+    let (s, p) = app.post(&t, "/api/v1/institutions", &other).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let id = inst["id"].as_str().unwrap();
+    let (s, d) = app
+        .post(
+            &t,
+            &format!("/api/v1/institutions/{id}/departments"),
+            &json!({"name": "全科", "specialty": "general_practice"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let (s, st) = app
+        .post(&t, &format!("/api/v1/institutions/{id}/staff"), &json!({"name": "新医生", "profession": "village_doctor", "title": "乡村医生", "qualifications": ["乡村医生执业证书"], "post_institution_id": township["id"], "department_id": d["id"]}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{st}");
+    assert_eq!(st["post_institution_id"], township["id"]);
+    let nurse = app.token("nurse").await;
+    let (s, _) = app.post(&nurse, "/api/v1/institutions", &body).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
