@@ -145,6 +145,33 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("error.not_found", "未找到该记录", "Record not found"),
     ("error.forbidden", "您的角色无权执行此操作", "Your role does not allow this"),
     ("error.internal", "服务器内部错误", "Internal server error"),
+    ("nav.drg", "DRG 分组", "DRG grouping"),
+    ("drg.title", "DRG 分组（病案编码）", "DRG grouping (case coding)"),
+    (
+        "drg.illustrative",
+        "示意方案：此分组方案为演示用合成数据，不是国家或地方分组标准",
+        "Illustrative scheme: synthetic demo tables, not a national or regional grouping standard",
+    ),
+    ("drg.scheme", "分组方案", "Scheme"),
+    (
+        "drg.no_scheme",
+        "本统筹区尚无生效的分组方案（sanyi drg scheme import）",
+        "No DRG scheme is in force for your pool (sanyi drg scheme import)",
+    ),
+    ("drg.sex_unknown", "未知", "unknown"),
+    ("drg.age_years", "年龄（岁）", "Age (years)"),
+    ("drg.age_days", "年龄（天）", "Age (days)"),
+    ("drg.weight_g", "出生体重（克）", "Birth weight (g)"),
+    ("drg.main_dx", "主要诊断", "Main diagnosis"),
+    ("drg.other_dx", "其他诊断（分号分隔）", "Other diagnoses (; separated)"),
+    ("drg.main_proc", "主要手术操作", "Main procedure"),
+    ("drg.other_procs", "其他手术操作（分号分隔）", "Other procedures (; separated)"),
+    ("drg.group", "分组", "Group"),
+    ("drg.weight", "相对权重", "Relative weight"),
+    ("drg.ungroupable", "不能入组（0000）", "Ungroupable (0000)"),
+    ("drg.codes", "编码", "Code"),
+    ("drg.code_name", "名称", "Name"),
+    ("drg.trace", "分组过程", "How the group was found"),
     (
         "demo.notice",
         "演示数据：全部为虚构人员和机构",
@@ -166,5 +193,23 @@ mod tests {
         assert!(TEXTS.iter().all(|(_, zh, en)| !zh.is_empty() && !en.is_empty()));
         assert_eq!(Tr { lang: Lang::En }.t("nav.audit"), "Audit log");
         assert_eq!(Tr { lang: Lang::Zh }.t("nav.audit"), "审计日志");
+    }
+
+    /// Every `t.t("key")` in the templates has a translation.
+    #[test]
+    fn every_template_key_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for part in text.split("t.t(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                if !TEXTS.iter().any(|(k, _, _)| *k == key) {
+                    missing.push(format!("{}: {key}", path.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "untranslated keys: {missing:?}");
     }
 }

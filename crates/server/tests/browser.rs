@@ -1,5 +1,6 @@
 //! Drives headless Chromium through chromedriver as a village doctor would: log in, register a
-//! resident, see the inline error for a wrong check digit, correct it, find the resident.
+//! resident, see the inline error for a wrong check digit, correct it, find the resident; then the
+//! institution tree and the coder's DRG page.
 //! Skips with a message when Chromium or chromedriver is missing (fails instead when `CI=true`).
 
 #[path = "api/helpers.rs"]
@@ -23,6 +24,13 @@ impl Drop for Driver {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+async fn shot(c: &fantoccini::Client, name: &str) -> Result<(), fantoccini::error::CmdError> {
+    if let Ok(dir) = std::env::var("SANYI_SCREENSHOTS") {
+        std::fs::write(format!("{dir}/{name}.png"), c.screenshot().await?).ok();
+    }
+    Ok(())
 }
 
 async fn wait_for_path(c: &fantoccini::Client, path: &str) -> Result<(), fantoccini::error::CmdError> {
@@ -133,9 +141,20 @@ async fn register_a_resident_in_the_browser() {
         assert!(table.contains("浏览器测试"), "{table}");
         assert!(table.contains(&format!("{}********{}", &id[..6], &id[14..])), "{table}");
         assert!(!table.contains(&id));
-        if let Ok(dir) = std::env::var("SANYI_SCREENSHOTS") {
-            std::fs::write(format!("{dir}/residents.png"), c.screenshot().await?).ok();
-        }
+        shot(&c, "residents").await?;
+        // The community's institution tree.
+        c.goto(&app.url("/")).await?;
+        let home = c.find(Locator::Css("main")).await?.text().await?;
+        assert!(home.contains("昌吉市人民医院") && home.contains("村卫生室"), "{home}");
+        shot(&c, "home").await?;
+        // The coder's page groups the prefilled example with a trace, labelled illustrative.
+        c.goto(&app.url("/drg")).await?;
+        c.find(Locator::Id("illustrative")).await?;
+        c.find(Locator::Id("drg-submit")).await?.click().await?;
+        let code = c.wait().for_element(Locator::Id("drg-code")).await?.text().await?;
+        assert_eq!(code.len(), 4, "{code}");
+        assert!(!c.find(Locator::Id("drg-trace")).await?.text().await?.is_empty());
+        shot(&c, "drg").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
