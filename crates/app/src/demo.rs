@@ -2,8 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, Utc};
-use sanyi_drg::Scheme;
+use chrono::NaiveDate;
 use sanyi_sim::{DemoParams, DemoWorld};
 use sanyi_store::users::User;
 use sanyi_store::{Db, registry, residents, users};
@@ -144,36 +143,7 @@ async fn seed_drg_scheme(db: &Db, pool: &str, files: Option<BTreeMap<String, Str
         Some(f) => (f, "CHS-DRG", "demo"),
         None => (sanyi_drg::synthetic::demo_files(), "示意方案", "synthetic"),
     };
-    let (scheme, files) = tokio::task::spawn_blocking(move || (Scheme::check_files(&files), files))
-        .await
-        .map_err(|e| ServiceError::Internal(e.into()))?;
-    let scheme = scheme.map_err(|problems| {
-        ServiceError::Validation(
-            problems
-                .iter()
-                .map(|p| {
-                    crate::FieldError::new(
-                        p.file,
-                        "drg.scheme",
-                        "a valid scheme table",
-                        &p.to_string(),
-                        &format!("分组方案表格错误：{p}"),
-                    )
-                })
-                .collect(),
-        )
-    })?;
-    let label = scheme.label().map(str::to_owned);
-    let row = sanyi_store::drg::SchemeRow {
-        division_code: pool.to_owned(),
-        id: sanyi_store::new_id(),
-        name: name.to_owned(),
-        version: version.to_owned(),
-        illustrative: label.is_some(),
-        label: label.unwrap_or_else(|| format!("{name} {version}")),
-        imported_at: Utc::now(),
-    };
     let from = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
-    sanyi_store::drg::insert(db, &row, &files, from).await?;
+    crate::drg::register(db, pool, name, version, from, files).await?;
     Ok(())
 }

@@ -103,6 +103,29 @@ pub async fn import(app: &App, actor: &Actor, what: &SchemeImport, files: BTreeM
             )]));
         }
     }
+    let (row, scheme) = register(&app.db, &what.pool, what.name.trim(), what.version.trim(), what.valid_from, files).await?;
+    app.drg
+        .loaded
+        .lock()
+        .map_err(|_| anyhow::anyhow!("scheme cache poisoned"))?
+        .insert(row.id.clone(), Arc::new(scheme));
+    Ok(row)
+}
+
+/// Validates scheme tables and stores them for a pool, in force from `valid_from` (no permission
+/// check: callers do it). An illustrative scheme is one whose `scheme_info.tsv` carries a label.
+///
+/// # Errors
+/// `Validation` listing every problem of the tables (file, line, reason); `Conflict` for an
+/// existing name and version, or another scheme starting that day.
+pub async fn register(
+    db: &sanyi_store::Db,
+    pool: &str,
+    name: &str,
+    version: &str,
+    valid_from: NaiveDate,
+    files: BTreeMap<String, String>,
+) -> Result<(SchemeRow, Scheme), ServiceError> {
     let (scheme, files) = tokio::task::spawn_blocking(move || (Scheme::check_files(&files), files))
         .await
         .map_err(|e| ServiceError::Internal(e.into()))?;
@@ -124,33 +147,25 @@ pub async fn import(app: &App, actor: &Actor, what: &SchemeImport, files: BTreeM
     })?;
     let label = scheme.label().map(str::to_owned);
     let row = SchemeRow {
-        division_code: what.pool.clone(),
+        division_code: pool.to_owned(),
         id: sanyi_store::new_id(),
-        name: what.name.trim().to_owned(),
-        version: what.version.trim().to_owned(),
+        name: name.to_owned(),
+        version: version.to_owned(),
         illustrative: label.is_some(),
-        label: label.unwrap_or_else(|| format!("{} {}", what.name.trim(), what.version.trim())),
+        label: label.unwrap_or_else(|| format!("{name} {version}")),
         imported_at: Utc::now(),
     };
-    match repo::insert(&app.db, &row, &files, what.valid_from).await {
-        Ok(()) => {}
-        Err(e) if e.is_unique_violation() => {
-            return Err(ServiceError::Conflict(vec![FieldError::new(
-                "version",
-                "unique",
-                "a new name/version, and one scheme per pool and start date",
-                "This scheme version, or a scheme starting that day, is already registered for the pool",
-                "该统筹区已登记此版本或同日生效的方案",
-            )]));
-        }
-        Err(e) => return Err(e.into()),
+    match repo::insert(db, &row, &files, valid_from).await {
+        Ok(()) => Ok((row, scheme)),
+        Err(e) if e.is_unique_violation() => Err(ServiceError::Conflict(vec![FieldError::new(
+            "version",
+            "unique",
+            "a new name/version, and one scheme per pool and start date",
+            "This scheme version, or a scheme starting that day, is already registered for the pool",
+            "该统筹区已登记此版本或同日生效的方案",
+        )])),
+        Err(e) => Err(e.into()),
     }
-    app.drg
-        .loaded
-        .lock()
-        .map_err(|_| anyhow::anyhow!("scheme cache poisoned"))?
-        .insert(row.id.clone(), Arc::new(scheme));
-    Ok(row)
 }
 
 /// The scheme in force for a pool on a day, loaded.
