@@ -67,7 +67,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api_router)
         .merge(pages::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Spans name the method and path only: query strings may carry ID numbers (never logged).
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(
+            |req: &axum::http::Request<axum::body::Body>| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
+        ))
         .with_state(state)
 }
 
