@@ -366,8 +366,15 @@ pub async fn group(app: &App, actor: &Actor, mut req: GroupRequest) -> Result<Gr
             "每批 1 至 10000 例",
         )]));
     }
-    let pool = req.pool.clone().unwrap_or_else(|| pool_of(actor));
-    if !pool.starts_with(actor.scope.division_prefix()) && !actor.scope.division_prefix().starts_with(&pool[..pool.len().min(4)]) {
+    let pool = match req.pool.as_deref() {
+        Some(p) => sanyi_domain::DivisionCode::parse(p)
+            .map_err(|e| ServiceError::Validation(vec![FieldError::from_invalid("pool", &e)]))?
+            .as_str()
+            .to_owned(),
+        None => pool_of(actor),
+    };
+    // The pool is a prefecture (4 significant digits): the caller's area must lie in it.
+    if !actor.scope.division_prefix().starts_with(&pool[..4]) && !pool.starts_with(actor.scope.division_prefix()) {
         return Err(ServiceError::Validation(vec![FieldError::new(
             "pool",
             "scope.pool",

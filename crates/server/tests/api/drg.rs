@@ -108,3 +108,18 @@ async fn a_registered_national_scheme_is_in_force_from_its_date() {
         .await;
     assert_eq!(r["scheme"]["illustrative"], true);
 }
+
+#[tokio::test]
+async fn the_pool_is_validated_and_scoped() {
+    let app = spawn_app().await;
+    let t = app.token("village_doctor").await;
+    let case = json!({"sex": "1", "age_years": 45, "diagnoses": ["K35.800x001"], "procedures": ["47.0901"]});
+    let (s, p) = app.post(&t, "/api/v1/drg/group", &json!({"case": case, "pool": "中文池"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "pool");
+    let (s, p) = app.post(&t, "/api/v1/drg/group", &json!({"case": case, "pool": "110000"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["rule"], "scope.pool");
+    let (s, _) = app.post(&t, "/api/v1/drg/group", &json!({"case": case, "pool": "652300"})).await;
+    assert_eq!(s, StatusCode::OK);
+}
