@@ -1,0 +1,118 @@
+//! The platform commands through the real binary: demo, migrate, user, import.
+
+use std::process::Command;
+
+fn sanyi(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sanyi"))
+        .args(args)
+        .env("SANYI_LOG", "error")
+        .output()
+        .expect("run sanyi");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn demo_user_and_import_work_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let (ok, out, err) = sanyi(&["demo", "--database", db, "--residents", "60", "--seed", "3"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("3 counties") && out.contains("60 residents") && out.contains("village_doctor"),
+        "{out}"
+    );
+    // Refreshing recreates the file.
+    let (ok, _, err) = sanyi(&["demo", "--database", db, "--residents", "60", "--seed", "3"]);
+    assert!(ok, "{err}");
+    let (ok, out, _) = sanyi(&["migrate", "--database", db]);
+    assert!(ok && out.contains("migrations applied"));
+
+    // Users.
+    let (ok, out, err) = sanyi(&[
+        "user",
+        "add",
+        "doc2",
+        "--role",
+        "village_doctor",
+        "--scope",
+        "652301103201",
+        "--password",
+        "longenough1",
+        "--database",
+        db,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("user doc2 created"));
+    let (ok, _, err) = sanyi(&[
+        "user",
+        "add",
+        "doc2",
+        "--role",
+        "village_doctor",
+        "--scope",
+        "652301103201",
+        "--password",
+        "longenough1",
+        "--database",
+        db,
+    ]);
+    assert!(!ok && err.contains("taken"), "{err}");
+    let (ok, _, err) = sanyi(&[
+        "user",
+        "add",
+        "x",
+        "--role",
+        "root",
+        "--scope",
+        "6523",
+        "--password",
+        "longenough1",
+        "--database",
+        db,
+    ]);
+    assert!(!ok && err.contains("unknown role"), "{err}");
+    let (ok, _, err) = sanyi(&[
+        "user",
+        "add",
+        "y",
+        "--role",
+        "nurse",
+        "--scope",
+        "6523",
+        "--password",
+        "short",
+        "--database",
+        db,
+    ]);
+    assert!(!ok && err.contains("8 characters"), "{err}");
+    let (ok, out, _) = sanyi(&["user", "list", "--database", db]);
+    assert!(ok && out.contains("doc2") && out.contains("admin"));
+
+    // Import: one good row, one bad check digit, then the same file again.
+    let csv = dir.path().join("r.csv");
+    std::fs::write(
+        &csv,
+        "id_number,name,village_code\n652301196103095173,马建军,652301103201\n652301196103095170,错号,652301103201\n",
+    )
+    .unwrap();
+    let (ok, out, err) = sanyi(&["import", "residents", csv.to_str().unwrap(), "--database", db]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("1 inserted") && out.contains("1 rejected") && out.contains("line 3: id_number"),
+        "{out}"
+    );
+    let (ok, out, _) = sanyi(&["import", "residents", csv.to_str().unwrap(), "--database", db, "--json"]);
+    assert!(ok);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["inserted"], 0);
+    assert_eq!(report["already_present"], 1);
+    // A file without the required columns is refused as a whole.
+    std::fs::write(&csv, "name\nx\n").unwrap();
+    let (ok, _, err) = sanyi(&["import", "residents", csv.to_str().unwrap(), "--database", db]);
+    assert!(!ok && err.contains("id_number"), "{err}");
+}
