@@ -1,27 +1,67 @@
 //! Money in fen (分) and ratios in basis points (基点).
+//!
+//! All amounts are integer fen in an `i64` (±92 233 720 368 547 758.07 yuan). Every operation
+//! that can leave that range is checked and returns [`MoneyError::Overflow`]; ratios are applied
+//! with an `i128` intermediate and rounded half away from zero, the usual rule of Chinese
+//! settlement (四舍五入). There is no floating point anywhere in this module.
 
 use serde::{Deserialize, Serialize};
 
-use crate::InvalidValue;
+use crate::{InvalidValue, shown};
 
-/// Money in fen (分): 100 fen = 1 yuan. Serialised as integer fen.
+/// Money in fen (分): 100 fen = 1 yuan (元). Serialised as an integer number of fen.
+///
+/// # Example
+/// ```
+/// use sanyi_domain::Fen;
+/// let a = Fen::parse_yuan("12.30")?;
+/// let b = Fen::from_yuan(5)?;
+/// assert_eq!(a.checked_add(b)?.to_string(), "17.30");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Fen(i64);
 
-/// Arithmetic overflow on money.
+/// Arithmetic on money left the range of [`Fen`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
-    /// The result does not fit in i64 fen.
-    #[error("money overflow")]
+    /// The result does not fit in an `i64` number of fen.
+    #[error("money amount out of range")]
     Overflow,
 }
 
+/// Parses `[-]digits[.d[d]]` into hundredths; `None` on any other shape or beyond `i128`.
+fn parse_hundredths(s: &str) -> Option<i128> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) if !f.is_empty() => (i, f),
+        Some(_) => return None,
+        None => (body, ""),
+    };
+    if int.is_empty() || frac.len() > 2 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut v: i128 = 0;
+    for b in int.bytes() {
+        v = v.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
+    }
+    let mut f: i128 = 0;
+    for (k, b) in frac.bytes().enumerate() {
+        f += i128::from(b - b'0') * if k == 0 { 10 } else { 1 };
+    }
+    let v = v.checked_mul(100)?.checked_add(f)?;
+    Some(if neg { -v } else { v })
+}
+
 impl Fen {
-    /// Zero.
+    /// Zero fen.
     pub const ZERO: Fen = Fen(0);
 
-    /// From fen.
+    /// From a number of fen.
     pub const fn new(fen: i64) -> Fen {
         Fen(fen)
     }
@@ -31,60 +71,54 @@ impl Fen {
         self.0
     }
 
-    /// From whole yuan.
+    /// From whole yuan (× 100).
     ///
     /// # Errors
-    /// `Overflow` when out of range.
+    /// [`MoneyError::Overflow`] beyond ±92 233 720 368 547 758 yuan.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(sanyi_domain::Fen::from_yuan(12).unwrap().get(), 1200);
+    /// assert!(sanyi_domain::Fen::from_yuan(i64::MAX).is_err());
+    /// ```
     pub fn from_yuan(yuan: i64) -> Result<Fen, MoneyError> {
         yuan.checked_mul(100).map(Fen).ok_or(MoneyError::Overflow)
     }
 
-    /// Parses a yuan amount with at most two decimals: `12.3`, `-0.05`, `1234`.
+    /// Parses a yuan amount with at most two decimals: `12.3`, `-0.05`, `1234`. Surrounding
+    /// whitespace is ignored; thousands separators, `+`, `¥` and exponents are not accepted.
     ///
     /// # Errors
-    /// Rule `money.yuan` on anything else.
+    /// Rule `money.yuan` for any other shape, or an amount outside the range of [`Fen`].
     ///
     /// # Example
     /// ```
-    /// assert_eq!(sanyi_domain::Fen::parse_yuan("12.3").unwrap().get(), 1230);
+    /// use sanyi_domain::Fen;
+    /// assert_eq!(Fen::parse_yuan("12.3")?.get(), 1230);
+    /// assert_eq!(Fen::parse_yuan("-0.05")?.get(), -5);
+    /// assert_eq!(Fen::parse_yuan("1.234").unwrap_err().rule, "money.yuan");
+    /// # Ok::<(), sanyi_domain::InvalidValue>(())
     /// ```
     pub fn parse_yuan(s: &str) -> Result<Fen, InvalidValue> {
-        let bad = || {
-            InvalidValue::new(
-                "money.yuan",
-                "a yuan amount with at most 2 decimals, e.g. 12.50",
-                format!("Not a yuan amount: {s:?}"),
-                format!("金额格式不正确：{s:?}"),
-            )
-        };
+        const EXPECTED: &str = "a yuan amount with at most 2 decimals, e.g. 12.50";
         let t = s.trim();
-        let (neg, body) = match t.strip_prefix('-') {
-            Some(b) => (true, b),
-            None => (false, t),
+        let Some(v) = parse_hundredths(t) else {
+            return Err(InvalidValue::new(
+                "money.yuan",
+                EXPECTED,
+                format!("{} is not a yuan amount with at most 2 decimals", shown(t)),
+                format!("{} 不是最多两位小数的金额（元）", shown(t)),
+            ));
         };
-        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-        if int.is_empty()
-            || !int.bytes().all(|b| b.is_ascii_digit())
-            || frac.len() > 2
-            || !frac.bytes().all(|b| b.is_ascii_digit())
-            || (body.contains('.') && frac.is_empty())
-        {
-            return Err(bad());
-        }
-        let int: i64 = int.parse().map_err(|_| bad())?;
-        let frac: i64 = if frac.is_empty() {
-            0
-        } else {
-            format!("{frac:0<2}").parse().map_err(|_| bad())?
-        };
-        let v = int.checked_mul(100).and_then(|v| v.checked_add(frac)).ok_or_else(bad)?;
-        Ok(Fen(if neg { -v } else { v }))
+        i64::try_from(v)
+            .map(Fen)
+            .map_err(|_| InvalidValue::new("money.yuan", EXPECTED, "The amount is too large", "金额超出范围"))
     }
 
     /// Checked addition.
     ///
     /// # Errors
-    /// `Overflow`.
+    /// [`MoneyError::Overflow`] when the sum leaves the range of [`Fen`].
     pub fn checked_add(self, o: Fen) -> Result<Fen, MoneyError> {
         self.0.checked_add(o.0).map(Fen).ok_or(MoneyError::Overflow)
     }
@@ -92,23 +126,34 @@ impl Fen {
     /// Checked subtraction.
     ///
     /// # Errors
-    /// `Overflow`.
+    /// [`MoneyError::Overflow`] when the difference leaves the range of [`Fen`].
     pub fn checked_sub(self, o: Fen) -> Result<Fen, MoneyError> {
         self.0.checked_sub(o.0).map(Fen).ok_or(MoneyError::Overflow)
     }
 
-    /// Checked multiplication by a count.
+    /// Checked multiplication by a count (quantity × unit price).
     ///
     /// # Errors
-    /// `Overflow`.
+    /// [`MoneyError::Overflow`] when the product leaves the range of [`Fen`].
     pub fn checked_mul(self, n: i64) -> Result<Fen, MoneyError> {
         self.0.checked_mul(n).map(Fen).ok_or(MoneyError::Overflow)
     }
 
-    /// `self × bp / 10 000`, rounded half away from zero.
+    /// `self × bp / 10 000`, rounded half away from zero (an `i128` intermediate, so only the
+    /// result can overflow).
     ///
     /// # Errors
-    /// `Overflow`.
+    /// [`MoneyError::Overflow`] when the result leaves the range of [`Fen`] (possible only for
+    /// ratios above 100 %).
+    ///
+    /// # Example
+    /// ```
+    /// use sanyi_domain::{BasisPoints, Fen};
+    /// // 70 % of 0.05 yuan is 3.5 fen, rounded to 4; of -0.05 yuan, -4.
+    /// assert_eq!(Fen::new(5).apply_bp(BasisPoints::new(7_000))?, Fen::new(4));
+    /// assert_eq!(Fen::new(-5).apply_bp(BasisPoints::new(7_000))?, Fen::new(-4));
+    /// # Ok::<(), sanyi_domain::MoneyError>(())
+    /// ```
     pub fn apply_bp(self, bp: BasisPoints) -> Result<Fen, MoneyError> {
         let p = i128::from(self.0) * i128::from(bp.0);
         let q = p / 10_000;
@@ -117,15 +162,24 @@ impl Fen {
         i64::try_from(rounded).map(Fen).map_err(|_| MoneyError::Overflow)
     }
 
-    /// Checked sum.
+    /// Checked sum of many amounts; the empty sum is [`Fen::ZERO`].
     ///
     /// # Errors
-    /// `Overflow`.
+    /// [`MoneyError::Overflow`] when a partial sum leaves the range of [`Fen`].
+    ///
+    /// # Example
+    /// ```
+    /// use sanyi_domain::Fen;
+    /// assert_eq!(Fen::sum([Fen::new(1), Fen::new(2)])?, Fen::new(3));
+    /// assert!(Fen::sum([Fen::new(i64::MAX), Fen::new(1)]).is_err());
+    /// # Ok::<(), sanyi_domain::MoneyError>(())
+    /// ```
     pub fn sum<I: IntoIterator<Item = Fen>>(it: I) -> Result<Fen, MoneyError> {
         it.into_iter().try_fold(Fen::ZERO, Fen::checked_add)
     }
 
-    /// Yuan with two decimals: `1234.56`, `-0.05`.
+    /// Yuan with exactly two decimals: `1234.56`, `-0.05`, `0.00`. No thousands separators and
+    /// no currency sign; [`Fen::parse_yuan`] reads it back.
     pub fn to_yuan_string(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
         let a = self.0.unsigned_abs();
@@ -134,12 +188,22 @@ impl Fen {
 }
 
 impl std::fmt::Display for Fen {
+    /// Same as [`Fen::to_yuan_string`].
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.to_yuan_string())
     }
 }
 
-/// A ratio in basis points (基点): 10 000 = 100 %.
+/// A ratio in basis points (基点): 10 000 = 100 %, 1 = 0.01 %. Serialised as an integer.
+///
+/// # Example
+/// ```
+/// use sanyi_domain::BasisPoints;
+/// let r = BasisPoints::parse_percent("72.5")?;
+/// assert_eq!(r.get(), 7_250);
+/// assert_eq!(r.to_string(), "72.50%");
+/// # Ok::<(), sanyi_domain::InvalidValue>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct BasisPoints(u32);
@@ -155,31 +219,35 @@ impl BasisPoints {
         self.0
     }
 
-    /// Parses a percentage with at most two decimals: `70`, `72.5`, `0.01`.
+    /// Parses a non-negative percentage with at most two decimals: `70`, `72.5`, `0.01`.
+    /// Surrounding whitespace and one trailing `%` are ignored.
     ///
     /// # Errors
-    /// Rule `ratio.percent`.
+    /// Rule `ratio.percent` for any other shape, a negative value, or more than
+    /// 42 949 672.95 %.
     pub fn parse_percent(s: &str) -> Result<BasisPoints, InvalidValue> {
-        let f = Fen::parse_yuan(s).map_err(|_| {
-            InvalidValue::new(
+        let t = s.trim();
+        let body = t.strip_suffix('%').unwrap_or(t).trim_end();
+        match parse_hundredths(body).map(u32::try_from) {
+            Some(Ok(v)) => Ok(BasisPoints(v)),
+            Some(Err(_)) => Err(InvalidValue::new(
+                "ratio.percent",
+                "a percentage from 0 to 42949672.95",
+                format!("{} is negative or too large for a percentage", shown(t)),
+                format!("{} 为负数或超出百分比范围", shown(t)),
+            )),
+            None => Err(InvalidValue::new(
                 "ratio.percent",
                 "a percentage with at most 2 decimals, e.g. 72.5",
-                format!("Not a percentage: {s:?}"),
-                format!("百分比格式不正确：{s:?}"),
-            )
-        })?;
-        u32::try_from(f.get()).map(BasisPoints).map_err(|_| {
-            InvalidValue::new(
-                "ratio.percent",
-                "a non-negative percentage",
-                format!("Negative percentage: {s:?}"),
-                "百分比不能为负",
-            )
-        })
+                format!("{} is not a percentage with at most 2 decimals", shown(t)),
+                format!("{} 不是最多两位小数的百分比", shown(t)),
+            )),
+        }
     }
 }
 
 impl std::fmt::Display for BasisPoints {
+    /// Percent with two decimals: `72.50%`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{:02}%", self.0 / 100, self.0 % 100)
     }
@@ -189,16 +257,76 @@ impl std::fmt::Display for BasisPoints {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde::de::IntoDeserializer;
+    use serde::de::value::Error as DeError;
 
     #[test]
     fn yuan_parsing() {
-        assert_eq!(Fen::parse_yuan("0.05").unwrap(), Fen(5));
-        assert_eq!(Fen::parse_yuan("-12.3").unwrap(), Fen(-1230));
-        for bad in ["", "1.234", "abc", "1.", ".5", "1,000", "--1"] {
-            assert_eq!(Fen::parse_yuan(bad).unwrap_err().rule, "money.yuan", "{bad}");
+        for (s, fen) in [
+            ("0.05", 5),
+            ("-12.3", -1230),
+            ("1234", 123_400),
+            (" 7.1 ", 710),
+            ("-0", 0),
+            ("007.00", 700),
+            ("92233720368547758.07", i64::MAX),
+            ("-92233720368547758.08", i64::MIN),
+        ] {
+            assert_eq!(Fen::parse_yuan(s).unwrap(), Fen(fen), "{s}");
         }
+        for bad in [
+            "",
+            "-",
+            "1.234",
+            "abc",
+            "1.",
+            ".5",
+            "1,000",
+            "--1",
+            "+1",
+            "1e3",
+            "¥1",
+            "1 000",
+            "0x10",
+            "1.-5",
+            "92233720368547758.08",
+        ] {
+            let e = Fen::parse_yuan(bad).unwrap_err();
+            assert_eq!(e.rule, "money.yuan", "{bad}");
+            assert!(!e.message_zh.is_empty());
+        }
+    }
+
+    #[test]
+    fn yuan_formatting() {
         assert_eq!(Fen(-5).to_string(), "-0.05");
+        assert_eq!(Fen(123_456).to_yuan_string(), "1234.56");
+        assert_eq!(Fen::ZERO.to_string(), "0.00");
+        assert_eq!(Fen(i64::MIN).to_string(), "-92233720368547758.08");
+    }
+
+    #[test]
+    fn percent_parsing() {
         assert_eq!(BasisPoints::parse_percent("72.5").unwrap(), BasisPoints(7250));
+        assert_eq!(BasisPoints::parse_percent("70").unwrap(), BasisPoints(7000));
+        assert_eq!(BasisPoints::parse_percent("0.01").unwrap(), BasisPoints(1));
+        assert_eq!(BasisPoints::parse_percent("100 %").unwrap(), BasisPoints(10_000));
+        for bad in ["-1", "1.234", "", "%", "abc", "42949672.96"] {
+            assert_eq!(BasisPoints::parse_percent(bad).unwrap_err().rule, "ratio.percent", "{bad}");
+        }
+        assert_eq!(BasisPoints(7250).to_string(), "72.50%");
+        assert_eq!(BasisPoints(1).to_string(), "0.01%");
+    }
+
+    #[test]
+    fn overflow_is_an_error() {
+        assert_eq!(Fen(i64::MAX).checked_add(Fen(1)), Err(MoneyError::Overflow));
+        assert_eq!(Fen(i64::MIN).checked_sub(Fen(1)), Err(MoneyError::Overflow));
+        assert_eq!(Fen(i64::MIN).checked_mul(-1), Err(MoneyError::Overflow));
+        assert_eq!(Fen::from_yuan(i64::MAX / 100 + 1), Err(MoneyError::Overflow));
+        assert_eq!(Fen(i64::MAX).apply_bp(BasisPoints(10_001)), Err(MoneyError::Overflow));
+        assert_eq!(Fen(i64::MAX).apply_bp(BasisPoints(10_000)), Ok(Fen(i64::MAX)));
+        assert_eq!(Fen::sum([]), Ok(Fen::ZERO));
     }
 
     #[test]
@@ -206,6 +334,18 @@ mod tests {
         assert_eq!(Fen(5).apply_bp(BasisPoints(5000)).unwrap(), Fen(3));
         assert_eq!(Fen(-5).apply_bp(BasisPoints(5000)).unwrap(), Fen(-3));
         assert_eq!(Fen(4).apply_bp(BasisPoints(5000)).unwrap(), Fen(2));
+        assert_eq!(Fen(1).apply_bp(BasisPoints(4999)).unwrap(), Fen(0));
+        assert_eq!(Fen(-1).apply_bp(BasisPoints(5000)).unwrap(), Fen(-1));
+        assert_eq!(Fen(123_456).apply_bp(BasisPoints(0)).unwrap(), Fen::ZERO);
+    }
+
+    #[test]
+    fn serde_is_integer_fen() {
+        let f = Fen::deserialize(IntoDeserializer::<DeError>::into_deserializer(1230i64)).unwrap();
+        assert_eq!(f, Fen(1230));
+        let b = BasisPoints::deserialize(IntoDeserializer::<DeError>::into_deserializer(7000u32)).unwrap();
+        assert_eq!(b, BasisPoints(7000));
+        assert!(Fen::deserialize(IntoDeserializer::<DeError>::into_deserializer("12.30")).is_err());
     }
 
     proptest! {
@@ -215,19 +355,51 @@ mod tests {
         }
 
         #[test]
-        fn checked_ops_never_panic(a in any::<i64>(), b in any::<i64>()) {
-            let _ = Fen(a).checked_add(Fen(b));
-            let _ = Fen(a).checked_sub(Fen(b));
-            let _ = Fen(a).checked_mul(b);
+        fn checked_ops_match_integer_semantics(a in any::<i64>(), b in any::<i64>()) {
             prop_assert_eq!(Fen(a).checked_add(Fen(b)).ok(), a.checked_add(b).map(Fen));
+            prop_assert_eq!(Fen(a).checked_sub(Fen(b)).ok(), a.checked_sub(b).map(Fen));
+            prop_assert_eq!(Fen(a).checked_mul(b).ok(), a.checked_mul(b).map(Fen));
+            prop_assert_eq!(Fen::sum([Fen(a), Fen(b)]).ok(), a.checked_add(b).map(Fen));
         }
 
         #[test]
-        fn apply_bp_is_within_one_fen_of_exact(a in -1_000_000_000_000i64..1_000_000_000_000, bp in 0u32..=20_000) {
-            let r = Fen(a).apply_bp(BasisPoints(bp)).unwrap().get();
+        fn apply_bp_lies_between_floor_and_ceil(a in any::<i64>(), bp in 0u32..=10_000) {
+            let r = i128::from(Fen(a).apply_bp(BasisPoints(bp)).unwrap().get());
             let exact = i128::from(a) * i128::from(bp);
-            prop_assert!((i128::from(r) * 10_000 - exact).abs() <= 5_000);
+            // floor(exact / 10000) <= r <= ceil(exact / 10000), and |r - exact| <= 0.5.
+            prop_assert!(r * 10_000 >= exact - 9_999 && r * 10_000 <= exact + 9_999);
+            prop_assert!((r * 10_000 - exact).abs() <= 5_000);
+            // Ties go away from zero.
+            if (exact % 10_000).abs() == 5_000 {
+                prop_assert!(r.abs() * 10_000 > exact.abs());
+            }
+        }
+
+        #[test]
+        fn apply_bp_any_ratio_never_panics(a in any::<i64>(), bp in any::<u32>()) {
+            let exact = i128::from(a) * i128::from(bp);
+            match Fen(a).apply_bp(BasisPoints(bp)) {
+                Ok(r) => prop_assert!((i128::from(r.get()) * 10_000 - exact).abs() <= 5_000),
+                Err(MoneyError::Overflow) => prop_assert!((exact / 10_000).abs() >= i128::from(i64::MAX)),
+            }
+        }
+
+        #[test]
+        fn full_ratio_is_identity(a in any::<i64>()) {
             prop_assert_eq!(Fen(a).apply_bp(BasisPoints(10_000)).unwrap(), Fen(a));
+            prop_assert_eq!(Fen(a).apply_bp(BasisPoints(0)).unwrap(), Fen::ZERO);
+        }
+
+        #[test]
+        fn percent_round_trip(bp in any::<u32>()) {
+            let s = BasisPoints(bp).to_string();
+            prop_assert_eq!(BasisPoints::parse_percent(&s).unwrap(), BasisPoints(bp));
+        }
+
+        #[test]
+        fn parse_yuan_never_panics(s in "\\PC{0,30}") {
+            let _ = Fen::parse_yuan(&s);
+            let _ = BasisPoints::parse_percent(&s);
         }
     }
 }
