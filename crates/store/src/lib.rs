@@ -207,6 +207,46 @@ impl Db {
         Ok(out)
     }
 
+    /// Primary and unique keys as `(table, key name, columns)`: used by the schema-convention test
+    /// that keeps every key shardable by `division_code`.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub async fn unique_keys(&self) -> Result<Vec<(String, String, Vec<String>)>, StoreError> {
+        let rows: Vec<(String, String, String)> = match self {
+            Db::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT m.name, l.name, i.name FROM sqlite_master m, pragma_index_list(m.name) l, pragma_index_info(l.name) i \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' AND l.\"unique\" = 1 \
+                     ORDER BY 1, 2, i.seqno",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT t.relname::text, c.relname::text, a.attname::text FROM pg_index x \
+                     JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+                     JOIN pg_namespace n ON n.oid = t.relnamespace \
+                     JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) ON true \
+                     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
+                     WHERE x.indisunique AND n.nspname = current_schema() AND t.relname NOT LIKE '_sqlx%' \
+                     ORDER BY 1, 2, k.ord",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
+        for (table, key, column) in rows {
+            match out.last_mut() {
+                Some((t, k, cols)) if *t == table && *k == key => cols.push(column),
+                _ => out.push((table, key, vec![column])),
+            }
+        }
+        Ok(out)
+    }
+
     /// Foreign keys as `(table, column)` pairs of the referencing side.
     ///
     /// # Errors

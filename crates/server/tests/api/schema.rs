@@ -36,3 +36,23 @@ async fn both_backends_expose_the_same_tables_and_columns() {
         db.backend()
     );
 }
+
+/// Reference tables (small, replicated on a sharded deployment) whose keys need not lead with the
+/// county: usernames and session tokens are global.
+const REFERENCE_KEYS: &[(&str, &[&str])] = &[("users", &["username"]), ("sessions", &["token_hash"])];
+
+#[tokio::test]
+async fn every_primary_and_unique_key_includes_the_division_code() {
+    let (db, _dir) = fresh_db().await;
+    let keys = db.unique_keys().await.unwrap();
+    assert!(keys.len() >= 15, "{keys:?}");
+    for (table, key, columns) in &keys {
+        let reference = REFERENCE_KEYS
+            .iter()
+            .any(|(t, cols)| t == table && cols.iter().copied().eq(columns.iter().map(String::as_str)));
+        assert!(
+            reference || columns.iter().any(|c| c == "division_code"),
+            "{table}.{key} ({columns:?}) lacks division_code"
+        );
+    }
+}
