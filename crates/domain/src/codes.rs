@@ -460,7 +460,7 @@ mod tests {
         false
     }
 
-    /// Source: shared/data/chs-drg-1.1 (OpenDRG commit 5d523a2, NHSA 医保版 2.0 dictionaries):
+    /// Source: shared/data/chs-drg-1.1 (`OpenDRG` commit 5d523a2, NHSA 医保版 2.0 dictionaries):
     /// every code of both dictionaries parses.
     #[test]
     fn shared_dictionaries_parse() {

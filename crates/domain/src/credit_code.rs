@@ -153,21 +153,23 @@ impl CreditCode {
             ));
         }
         let org = CreditCode::organization_check_char(&s[8..16]).unwrap_or('?');
-        if b[16] != org as u8 {
+        let found = char::from(b[16]);
+        if found != org {
             return Err(InvalidValue::new(
                 "gb11714.check_character",
                 format!("organisation-code check character {org}"),
-                format!("Wrong organisation-code check character: by GB 11714 position 17 should be {org}"),
-                format!("组织机构代码校验码错误：按 GB 11714 第 17 位应为 {org}"),
+                format!("Wrong organisation-code check character: position 17 is {found}, by GB 11714 it should be {org}"),
+                format!("组织机构代码校验码错误：第 17 位为 {found}，按 GB 11714 应为 {org}"),
             ));
         }
         let want = CreditCode::check_char(&s[..17]).unwrap_or('?');
-        if b[17] != want as u8 {
+        let found = char::from(b[17]);
+        if found != want {
             return Err(InvalidValue::new(
                 "gb32100.check_character",
                 format!("check character {want}"),
-                format!("Wrong check character: by GB 32100 the last character should be {want}"),
-                format!("校验码错误：按 GB 32100 最后一位应为 {want}"),
+                format!("Wrong check character: the last character is {found}, by GB 32100 it should be {want}"),
+                format!("校验码错误：最后一位为 {found}，按 GB 32100 应为 {want}"),
             ));
         }
         Ok(CreditCode(s))
@@ -297,6 +299,16 @@ mod tests {
         assert_eq!(e.expected, "organisation-code check character 4");
         let e = CreditCode::parse("91350100M000100I43").unwrap_err();
         assert!(e.message.contains("position 16 (I)"), "{}", e.message);
+    }
+
+    /// GB 32100-2015: `W_i = 3^(i-1) mod 31`.
+    #[test]
+    fn weights_are_powers_of_three() {
+        let mut w = 1u32;
+        for (i, table) in WEIGHTS.iter().enumerate() {
+            assert_eq!(*table, w, "position {}", i + 1);
+            w = w * 3 % 31;
+        }
     }
 
     /// GB 11714-1997 rule: 10 is written X, 11 is written 0.

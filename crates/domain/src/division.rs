@@ -195,7 +195,7 @@ impl DivisionCode {
 pub struct AreaCode(String);
 string_newtype!(AreaCode);
 
-/// Level of a statistical area code.
+/// Level of a statistical area code (统计用区划级别).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AreaLevel {

@@ -74,11 +74,21 @@ impl Phone {
     /// Rule `phone.format`. The message does not repeat the number.
     pub fn parse(s: &str) -> Result<Phone, InvalidValue> {
         normalise(s).map(Phone).ok_or_else(|| {
+            let digits = s.chars().filter(char::is_ascii_digit).count();
+            let other = s.chars().any(|c| !(c.is_ascii_digit() || c == '-' || c.is_whitespace()));
+            let (found, found_zh) = if other {
+                (
+                    format!("{digits} digits and other characters"),
+                    format!("{digits} 位数字及其他字符"),
+                )
+            } else {
+                (format!("{digits} digits"), format!("{digits} 位数字"))
+            };
             InvalidValue::new(
                 "phone.format",
                 "an 11-digit mobile number 1[3-9]xxxxxxxxx or a landline 0xx(x)-xxxxxxx(x)",
-                "Not a mainland mobile number (11 digits starting 13-19) or landline (area code, then 7-8 digits)",
-                "电话号码格式不正确：应为 11 位手机号（13-19 开头）或带区号的 7-8 位固定电话",
+                format!("Not a mainland mobile number (11 digits starting 13-19) or landline (area code, then 7-8 digits); found {found}"),
+                format!("电话号码格式不正确：应为 11 位手机号（13-19 开头）或区号加 7-8 位号码的固定电话；实际为 {found_zh}"),
             )
         })
     }

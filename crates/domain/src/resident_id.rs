@@ -214,12 +214,13 @@ impl ResidentId {
             ));
         }
         let want = ResidentId::check_char(&s[..17]).unwrap_or('?');
-        if !s.ends_with(want) {
+        let found = char::from(s.as_bytes()[17]);
+        if found != want {
             return Err(InvalidValue::new(
                 "gb11643.check_digit",
                 format!("check character {want}"),
-                format!("Wrong check character: by ISO 7064 MOD 11-2 the last character should be {want}"),
-                format!("校验码错误：按 ISO 7064 MOD 11-2 最后一位应为 {want}"),
+                format!("Wrong check character: the last character is {found}, by ISO 7064 MOD 11-2 it should be {want}"),
+                format!("校验码错误：最后一位为 {found}，按 ISO 7064 MOD 11-2 应为 {want}"),
             ));
         }
         Ok(ResidentId(s))
@@ -443,6 +444,14 @@ mod tests {
         assert_eq!(&zero.as_str()[14..17], "000");
     }
 
+    /// ISO 7064 MOD 11-2: the weight of position i (1-based, 18 positions) is 2^(18-i) mod 11.
+    #[test]
+    fn weights_are_powers_of_two() {
+        for (i, w) in WEIGHTS.iter().enumerate() {
+            assert_eq!(*w, (1u32 << (17 - i)) % 11, "position {}", i + 1);
+        }
+    }
+
     #[test]
     fn masking() {
         assert_eq!(mask_id_like("13812345678"), "138123*5678");
@@ -492,6 +501,11 @@ mod tests {
             })
     }
 
+    /// A valid body, or any 17 digits (for the checksum alone).
+    fn any_body() -> impl Strategy<Value = String> {
+        prop_oneof![body(), "[0-9]{17}"]
+    }
+
     fn with_check(b: &str) -> Vec<u8> {
         let c = ResidentId::check_char(b).unwrap();
         format!("{b}{c}").into_bytes()
@@ -514,9 +528,20 @@ mod tests {
             prop_assert_eq!(&id.as_str()[..17], b.as_str());
         }
 
+        /// The table implementation satisfies the ISO 7064 MOD 11-2 relation for any 17 digits:
+        /// Σ a_i · 2^(18-i) ≡ 1 (mod 11) over all 18 positions, the check character counting
+        /// 10 for `X`.
+        #[test]
+        fn iso7064_relation_holds_for_any_digits(b in "[0-9]{17}") {
+            let c = ResidentId::check_char(&b).unwrap();
+            let values = b.bytes().map(|d| u32::from(d - b'0')).chain([if c == 'X' { 10 } else { c.to_digit(10).unwrap() }]);
+            let sum: u32 = values.enumerate().map(|(i, a)| a * (1u32 << (17 - i)) % 11).sum();
+            prop_assert_eq!(sum % 11, 1);
+        }
+
         /// MOD 11-2 detects every single substitution, including in the check position.
         #[test]
-        fn any_single_substitution_is_detected(b in body(), pos in 0usize..18, d in 0usize..11) {
+        fn any_single_substitution_is_detected(b in any_body(), pos in 0usize..18, d in 0usize..11) {
             let mut s = with_check(&b);
             let new = if pos == 17 { CHECK[d] as u8 } else { b'0' + (d % 10) as u8 };
             prop_assume!(s[pos] != new);
@@ -527,7 +552,7 @@ mod tests {
 
         /// MOD 11-2 detects every transposition of two adjacent distinct characters.
         #[test]
-        fn adjacent_transpositions_are_detected(b in body(), pos in 0usize..17) {
+        fn adjacent_transpositions_are_detected(b in any_body(), pos in 0usize..17) {
             let mut s = with_check(&b);
             prop_assume!(s[pos] != s[pos + 1]);
             s.swap(pos, pos + 1);
