@@ -55,7 +55,7 @@ impl Actor {
             role: Role::Administrator,
             division_code: scope_prefix.chars().chain(std::iter::repeat('0')).take(6).collect(),
             institution_id: None,
-            scope: ResidentScope::new(scope_prefix).unwrap_or_else(|| ResidentScope::new("00").expect("valid scope")),
+            scope: ResidentScope::new(scope_prefix).unwrap_or_else(ResidentScope::all),
             ip: "cli".into(),
         }
     }

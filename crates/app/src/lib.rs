@@ -18,6 +18,7 @@ pub mod demo;
 pub mod drg;
 mod error;
 pub mod import;
+pub mod referrals;
 pub mod registry;
 pub mod residents;
 pub mod roles;

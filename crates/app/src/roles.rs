@@ -47,6 +47,8 @@ pub enum Permission {
     DrgGroup,
     /// Register DRG schemes and weights.
     DrgSchemeManage,
+    /// Send, accept and progress two-way referrals.
+    ReferralWrite,
 }
 
 impl Permission {
@@ -63,6 +65,7 @@ impl Permission {
             Permission::UserManage => "user.manage",
             Permission::DrgGroup => "drg.group",
             Permission::DrgSchemeManage => "drg.scheme",
+            Permission::ReferralWrite => "referral.write",
         }
     }
 }
@@ -137,6 +140,7 @@ impl Role {
             ResidentMerge | ResidentImport | RegistryWrite | AuditRead | UserManage => matches!(self, Administrator),
             EnrolmentWrite | DrgSchemeManage => matches!(self, InsuranceOfficer | Administrator),
             DrgGroup => !matches!(self, ProcurementOfficer),
+            ReferralWrite => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist | Nurse | Administrator),
         }
     }
 }

@@ -27,6 +27,8 @@ enum Command {
     /// User accounts (用户管理).
     #[command(subcommand)]
     User(platform::UserCommand),
+    /// Fire due workflow timers once (referral SLA, validity, escalation), as the server does every minute.
+    Tick(platform::TickArgs),
     /// Benchmark helpers (性能测试): generate inputs for the documented benchmarks.
     #[command(subcommand)]
     Bench(platform::BenchCommand),
@@ -43,6 +45,7 @@ fn main() -> anyhow::Result<()> {
         Command::Import(c) => platform::import(c),
         Command::User(c) => platform::user(c),
         Command::Bench(c) => platform::bench(c),
+        Command::Tick(a) => platform::tick(a),
         Command::Drg(a) => drg_cmd::run(a),
     }
 }

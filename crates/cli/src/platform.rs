@@ -379,6 +379,32 @@ pub fn drg_scheme_import(
     })
 }
 
+/// `sanyi tick`.
+#[derive(Debug, Args)]
+pub struct TickArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The instant to evaluate timers at (RFC 3339; default now) — lets tests and drills move time.
+    #[arg(long)]
+    now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `sanyi tick`.
+pub fn tick(a: TickArgs) -> anyhow::Result<()> {
+    init_logs();
+    runtime()?.block_on(async move {
+        let db = open(&a.db.database).await?;
+        let app = App::new(db.clone());
+        let now = a.now.unwrap_or_else(chrono::Utc::now);
+        let n = sanyi_app::referrals::tick(&app, &sanyi_care::referral::ReferralPolicy::default(), now)
+            .await
+            .map_err(explain)?;
+        db.close().await;
+        println!("{n} referral(s) changed at {now}");
+        Ok(())
+    })
+}
+
 /// `sanyi migrate`.
 pub fn migrate(a: DbArgs) -> anyhow::Result<()> {
     init_logs();

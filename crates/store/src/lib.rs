@@ -14,6 +14,7 @@
 pub mod audit;
 pub mod drg;
 mod error;
+pub mod referrals;
 pub mod registry;
 pub mod residents;
 pub mod users;

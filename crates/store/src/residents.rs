@@ -96,6 +96,11 @@ impl ResidentScope {
         ok.then(|| ResidentScope { prefix: prefix.to_owned() })
     }
 
+    /// Everything (the operator's CLI, and reads a referral's parties are entitled to).
+    pub fn all() -> ResidentScope {
+        ResidentScope { prefix: String::new() }
+    }
+
     /// The prefix.
     pub fn prefix(&self) -> &str {
         &self.prefix

@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod drg;
+mod referrals;
 mod registry;
 mod residents;
 
@@ -30,6 +31,7 @@ use crate::error::{Problem, ProblemField};
         (name = "residents", description = "Master patient index (居民主索引)"),
         (name = "audit", description = "Append-only audit log"),
         (name = "drg", description = "CHS-DRG grouping (DRG 分组)"),
+        (name = "referrals", description = "Two-way referral (双向转诊)"),
     )
 )]
 struct ApiDoc;
@@ -54,6 +56,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(residents::router())
         .merge(audit::router())
         .merge(drg::router())
+        .merge(referrals::router())
 }
 
 /// Pagination parameters (`offset` ≥ 0, `limit` 1–500, default 50).

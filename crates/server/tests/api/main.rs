@@ -7,6 +7,7 @@ mod drg;
 mod helpers;
 mod import;
 mod pages;
+mod referrals;
 mod registry;
 mod residents;
 mod schema;

@@ -1,0 +1,437 @@
+//! Two-way referral (双向转诊) as a use case: the care engine decides, the store keeps the referral,
+//! its transitions and the audit entries, and timers fire from [`tick`].
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use sanyi_care::actor::{ActorRef, Role as CareRole};
+use sanyi_care::criteria::UpwardCriterion;
+use sanyi_care::referral::{Event, NewReferral, Party, Referral, ReferralCommand, ReferralError, ReferralPolicy};
+use sanyi_domain::{Icd10, Tier};
+use sanyi_store::referrals::{self as repo, Box_, ReferralEventRow, ReferralRow};
+use sanyi_store::registry::{self, Institution};
+use sanyi_store::residents as residents_repo;
+
+use crate::error::Errors;
+use crate::{Actor, App, FieldError, Permission, Role, ServiceError, audit};
+
+/// Input to refer a resident.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct ReferralInput {
+    /// Resident record id (in the sender's area).
+    pub resident_id: String,
+    /// Receiving institution.
+    pub receiver_institution_id: String,
+    /// Reason for the referral.
+    pub reason: String,
+    /// Clinical summary (history, treatment given, allergies, medication).
+    #[serde(default)]
+    pub summary: String,
+    /// Preliminary diagnoses, ICD-10 医保版.
+    #[serde(default)]
+    pub diagnoses: Vec<String>,
+    /// Upward criterion (DOMAIN §2.3), e.g. `uncertain_diagnosis`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub criterion: Option<UpwardCriterion>,
+    /// Submit at once (default) or keep as a draft.
+    #[serde(default = "yes")]
+    pub submit: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A referral as shown to its sender and receiver.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ReferralView {
+    /// Id.
+    pub id: String,
+    /// State code.
+    pub state: String,
+    /// State in Chinese (申请, 接收, 到诊, …).
+    pub state_zh: String,
+    /// `upward`, `downward`, `lateral`.
+    pub direction: String,
+    /// `routine` or `emergency`.
+    pub urgency: String,
+    /// Resident record id.
+    pub resident_id: String,
+    /// Resident name.
+    pub resident_name: String,
+    /// Masked ID number of the resident.
+    pub resident_id_number_masked: String,
+    /// Sending institution.
+    pub sender_institution_id: String,
+    /// Sender name.
+    pub sender_name: String,
+    /// Receiving institution.
+    pub receiver_institution_id: String,
+    /// Receiver name.
+    pub receiver_name: String,
+    /// Reason.
+    pub reason: String,
+    /// Summary.
+    pub summary: String,
+    /// Diagnoses.
+    pub diagnoses: Vec<String>,
+    /// Version (optimistic concurrency).
+    pub version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Transitions, oldest first (only on the single-referral read).
+    pub timeline: Vec<TimelineEntry>,
+    /// The engine's full state (acceptance, plan, timestamps).
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+/// One transition of a referral.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    /// From state.
+    pub from: String,
+    /// To state.
+    pub to: String,
+    /// Command or timer.
+    pub command: String,
+    /// Acting user (none for timers).
+    pub actor_user_id: Option<String>,
+    /// Institution acted for.
+    pub institution_id: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Reason given.
+    pub reason: Option<String>,
+}
+
+fn code<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn care_actor(actor: &Actor) -> Result<ActorRef, ServiceError> {
+    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
+        role: actor.role.code(),
+        permission: "referral.institution",
+    })?;
+    let role = if actor.role == Role::Administrator {
+        CareRole::ReferralCentre
+    } else {
+        CareRole::Doctor
+    };
+    Ok(ActorRef::new(actor.user_id.clone(), institution, role))
+}
+
+fn party(i: &Institution, home_county: &str) -> Result<Party, ServiceError> {
+    let tier = Tier::parse(&i.tier).map_err(|e| ServiceError::Internal(anyhow::anyhow!("stored tier: {e}")))?;
+    let mut p = Party::in_county(i.id.clone(), tier);
+    p.in_county = i.division_code == home_county;
+    Ok(p)
+}
+
+fn refusal(actor: &Actor, e: ReferralError) -> ServiceError {
+    match e {
+        ReferralError::NotAllowed { .. } => ServiceError::Forbidden {
+            role: actor.role.code(),
+            permission: "referral.act",
+        },
+        ReferralError::InvalidTransition { from, command } => ServiceError::Conflict(vec![FieldError::new(
+            "command",
+            "referral.state",
+            "a command allowed in the current state",
+            &format!("Cannot {} a referral that is {}", code(&command), code(&from)),
+            &format!("当前状态（{}）不能执行该操作", from.label_zh()),
+        )]),
+        other => ServiceError::Validation(vec![FieldError::new(
+            "command",
+            "referral.rule",
+            "a complete and valid command",
+            &other.to_string(),
+            &format!("转诊操作无效：{other}"),
+        )]),
+    }
+}
+
+fn event_row(division: &str, referral_id: &str, e: &Event) -> ReferralEventRow {
+    ReferralEventRow {
+        division_code: division.to_owned(),
+        id: sanyi_store::new_id(),
+        referral_id: referral_id.to_owned(),
+        from_state: code(&e.from),
+        to_state: code(&e.to),
+        command: code(&e.command),
+        actor_user_id: e.actor.as_ref().map(|u| u.as_str().to_owned()),
+        institution_id: e.institution.as_ref().map(|i| i.as_str().to_owned()),
+        at: e.at,
+        reason: e.reason.clone(),
+    }
+}
+
+/// Refers a resident of the actor's area from the actor's institution.
+///
+/// # Errors
+/// `Forbidden` without write permission or institution; `NotFound` for a resident outside the
+/// area; `Validation` for an unknown receiver, bad diagnoses or an empty reason.
+pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<ReferralView, ServiceError> {
+    actor.require(Permission::ReferralWrite)?;
+    let who = care_actor(actor)?;
+    let resident = residents_repo::get(&app.db, &actor.scope, &input.resident_id)
+        .await?
+        .filter(|r| r.status == "active")
+        .ok_or(ServiceError::NotFound)?;
+    let sender = registry::institution(&app.db, who.institution.as_str())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let mut errs = Errors::default();
+    let receiver = registry::institution(&app.db, &input.receiver_institution_id)
+        .await?
+        .filter(|i| i.division_code.get(..4) == sender.division_code.get(..4));
+    if receiver.is_none() {
+        errs.push(FieldError::new(
+            "receiver_institution_id",
+            "institution.pool",
+            "an institution of the same insurance pool",
+            "Unknown receiving institution",
+            "接收机构不存在",
+        ));
+    }
+    if input.reason.trim().is_empty() {
+        errs.push(FieldError::required("reason"));
+    }
+    let mut diagnoses = Vec::new();
+    for (i, d) in input.diagnoses.iter().enumerate() {
+        if let Some(c) = errs.field(&format!("diagnoses[{i}]"), Icd10::parse(d)) {
+            diagnoses.push(c.as_str().to_owned());
+        }
+    }
+    errs.finish()?;
+    let receiver = receiver.ok_or(ServiceError::NotFound)?;
+    let now = Utc::now();
+    let id = sanyi_store::new_id();
+    let new = NewReferral {
+        id: sanyi_care::actor::ReferralId::new(id.clone()),
+        sender: party(&sender, &sender.division_code)?,
+        receiver: party(&receiver, &sender.division_code)?,
+        criterion: input.criterion,
+        requires_pre_review: false,
+    };
+    let mut referral = Referral::draft(new, &who, now).map_err(|e| refusal(actor, e))?;
+    let mut events = Vec::new();
+    if input.submit {
+        let (next, event) = referral.apply(&who, ReferralCommand::Submit, now).map_err(|e| refusal(actor, e))?;
+        referral = next;
+        events.push(event_row(&sender.division_code, &id, &event));
+    }
+    let row = ReferralRow {
+        division_code: sender.division_code.clone(),
+        id: id.clone(),
+        resident_id: resident.id.clone(),
+        sender_institution_id: sender.id.clone(),
+        receiver_division_code: receiver.division_code.clone(),
+        receiver_institution_id: receiver.id.clone(),
+        direction: code(&referral.direction()),
+        urgency: code(&referral.urgency()),
+        state: code(&referral.state()),
+        reason: input.reason.trim().to_owned(),
+        summary: input.summary.trim().to_owned(),
+        diagnoses: serde_json::to_string(&diagnoses).unwrap_or_else(|_| "[]".into()),
+        engine: serde_json::to_string(&referral).map_err(|e| ServiceError::Internal(e.into()))?,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let a = audit::entry(
+        actor,
+        &resident.division_code,
+        "refer",
+        "referral",
+        &id,
+        Some(&resident.id),
+        &format!("to {}", receiver.id),
+    );
+    repo::insert(&app.db, &row, &events, &a).await?;
+    view(app, row, Vec::new()).await
+}
+
+/// Loads a referral the actor may see: their institution sends or receives it (administrators: in
+/// their area).
+async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ReferralRow, ServiceError> {
+    let row = repo::get(&app.db, id).await?.ok_or(ServiceError::NotFound)?;
+    let own = actor
+        .institution_id
+        .as_deref()
+        .is_some_and(|i| i == row.sender_institution_id || i == row.receiver_institution_id);
+    let admin = actor.role == Role::Administrator
+        && (row.division_code.starts_with(actor.scope.division_prefix())
+            || row.receiver_division_code.starts_with(actor.scope.division_prefix()));
+    if own || admin { Ok(row) } else { Err(ServiceError::NotFound) }
+}
+
+/// A referral with its timeline; the read is audited as a read of the resident's record.
+///
+/// # Errors
+/// `NotFound` unless the actor's institution sends or receives it.
+pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ReferralView, ServiceError> {
+    actor.require(Permission::ResidentRead)?;
+    let row = visible(app, actor, id).await?;
+    let timeline = repo::events(&app.db, &row.division_code, &row.id).await?;
+    app.audit
+        .record(audit::entry(
+            actor,
+            &row.division_code,
+            "read",
+            "referral",
+            &row.id,
+            Some(&row.resident_id),
+            "referral page",
+        ))
+        .await;
+    view(app, row, timeline).await
+}
+
+/// Applies a command as the actor. The engine checks the actor's side before the state.
+///
+/// # Errors
+/// `Forbidden` when the actor's side may not do it; `Conflict` when the state does not allow it
+/// or someone changed the referral meanwhile; `Validation` for an incomplete command.
+pub async fn apply(app: &App, actor: &Actor, id: &str, command: ReferralCommand) -> Result<ReferralView, ServiceError> {
+    actor.require(Permission::ReferralWrite)?;
+    let who = care_actor(actor)?;
+    let row = visible(app, actor, id).await?;
+    let referral: Referral = serde_json::from_str(&row.engine).map_err(|e| ServiceError::Internal(e.into()))?;
+    let now = Utc::now();
+    let (next, event) = referral.apply(&who, command, now).map_err(|e| refusal(actor, e))?;
+    let receiver = registry::institution(&app.db, next.receiver().institution.as_str())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let updated = ReferralRow {
+        state: code(&next.state()),
+        engine: serde_json::to_string(&next).map_err(|e| ServiceError::Internal(e.into()))?,
+        receiver_division_code: receiver.division_code.clone(),
+        receiver_institution_id: receiver.id.clone(),
+        updated_at: now,
+        ..row.clone()
+    };
+    let e = event_row(&row.division_code, &row.id, &event);
+    let a = audit::entry(
+        actor,
+        &row.division_code,
+        "update",
+        "referral",
+        &row.id,
+        Some(&row.resident_id),
+        &format!("{} -> {}", e.from_state, e.to_state),
+    );
+    repo::update(&app.db, &updated, row.version, &e, Some(&a)).await?;
+    get(app, actor, id).await
+}
+
+/// Referrals sent (`out`) or received (`in`) by the actor's institution.
+///
+/// # Errors
+/// `Forbidden` without an institution.
+pub async fn list(app: &App, actor: &Actor, inbox: bool, state: Option<&str>) -> Result<Vec<ReferralView>, ServiceError> {
+    actor.require(Permission::ResidentRead)?;
+    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
+        role: actor.role.code(),
+        permission: "referral.institution",
+    })?;
+    let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
+    let side = if inbox { Box_::In } else { Box_::Out };
+    let rows = repo::list(&app.db, &inst.division_code, &inst.id, side, state, 200).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(view(app, r, Vec::new()).await?);
+    }
+    Ok(out)
+}
+
+/// Fires due timers of every open referral at `now` (response SLA → escalated, acceptance
+/// validity → no-show, escalation timeout → expired). Returns how many referrals changed.
+///
+/// # Errors
+/// On a database error.
+pub async fn tick(app: &App, policy: &ReferralPolicy, now: DateTime<Utc>) -> Result<usize, ServiceError> {
+    let mut changed = 0;
+    for row in repo::open(&app.db).await? {
+        let Ok(referral) = serde_json::from_str::<Referral>(&row.engine) else {
+            continue;
+        };
+        if let Some((next, event)) = referral.tick(policy, now) {
+            let updated = ReferralRow {
+                state: code(&next.state()),
+                engine: serde_json::to_string(&next).map_err(|e| ServiceError::Internal(e.into()))?,
+                updated_at: now,
+                ..row.clone()
+            };
+            match repo::update(
+                &app.db,
+                &updated,
+                row.version,
+                &event_row(&row.division_code, &row.id, &event),
+                None,
+            )
+            .await
+            {
+                Ok(()) => changed += 1,
+                Err(sanyi_store::StoreError::VersionConflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(changed)
+}
+
+async fn view(app: &App, row: ReferralRow, timeline: Vec<ReferralEventRow>) -> Result<ReferralView, ServiceError> {
+    let name = |id: String| async move {
+        registry::institution(&app.db, &id)
+            .await
+            .ok()
+            .flatten()
+            .map(|i| i.name)
+            .unwrap_or_default()
+    };
+    let resident = residents_repo::get(&app.db, &sanyi_store::residents::ResidentScope::all(), &row.resident_id).await?;
+    let engine: serde_json::Value = serde_json::from_str(&row.engine).unwrap_or_default();
+    let state: Option<sanyi_care::referral::ReferralState> = serde_json::from_value(serde_json::Value::String(row.state.clone())).ok();
+    Ok(ReferralView {
+        state_zh: state.map(|s| s.label_zh().to_owned()).unwrap_or_default(),
+        resident_name: resident.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+        resident_id_number_masked: resident
+            .as_ref()
+            .map(|r| sanyi_domain::mask_id_like(&r.id_number))
+            .unwrap_or_default(),
+        sender_name: name(row.sender_institution_id.clone()).await,
+        receiver_name: name(row.receiver_institution_id.clone()).await,
+        diagnoses: serde_json::from_str(&row.diagnoses).unwrap_or_default(),
+        timeline: timeline
+            .into_iter()
+            .map(|e| TimelineEntry {
+                from: e.from_state,
+                to: e.to_state,
+                command: e.command,
+                actor_user_id: e.actor_user_id,
+                institution_id: e.institution_id,
+                at: e.at,
+                reason: e.reason,
+            })
+            .collect(),
+        detail: engine,
+        id: row.id,
+        state: row.state,
+        direction: row.direction,
+        urgency: row.urgency,
+        resident_id: row.resident_id,
+        sender_institution_id: row.sender_institution_id,
+        receiver_institution_id: row.receiver_institution_id,
+        reason: row.reason,
+        summary: row.summary,
+        version: row.version,
+        updated_at: row.updated_at,
+    })
+}

@@ -1,0 +1,28 @@
+//! Insurance engine of sanyi (医保引擎): benefit policy, one-stop settlement, county global budget
+//! and payment methods for a tight county medical community (紧密型县域医共体).
+//!
+//! The crate is pure: no async, IO, web or SQL. Money is [`sanyi_domain::Fen`] (integer fen),
+//! ratios are [`sanyi_domain::BasisPoints`]; there is no floating point on any money path. Every
+//! policy number of DOMAIN.md tagged \[T\], \[R\] or \[?\] is a field of a parameter struct, never a
+//! constant in code, and every computation returns a [`Trace`] naming the rule, the parameters,
+//! the base and the result of each step, in Chinese and English.
+//!
+//! Organisation:
+//! - [`trace`]: [`Trace`], [`InsuranceError`] and the exact [`largest_remainder`] split.
+//! - [`policy`]: the versioned benefit [`Policy`] of a pool and year, with [`Policy::validate`].
+//! - [`settlement`]: one-stop settlement (一站式结算) of an encounter into NHSA fields.
+//! - [`budget`]: the county global budget (医共体医保基金打包付费).
+//! - [`payment`]: DRG point method (点数法), per bed-day (按床日) and capitation (按人头).
+#![deny(missing_docs)]
+
+pub mod budget;
+pub mod payment;
+pub mod policy;
+pub mod settlement;
+pub mod trace;
+
+pub use budget::{BudgetPolicy, OverspendModel};
+pub use payment::{DrgPointPolicy, Points};
+pub use policy::{CareLevel, ItemCategory, PersonCategory, Policy, PolicyProblem, Scheme};
+pub use settlement::{Accumulators, Encounter, MedType, Referral, Rejection, Settlement, reverse, settle};
+pub use trace::{InsuranceError, Param, Trace, TraceStep, largest_remainder};

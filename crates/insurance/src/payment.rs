@@ -1,0 +1,995 @@
+//! Payment methods inside the county package (支付方式, DOMAIN §7): the DRG point method (点数法),
+//! per bed-day payment (按床日) and capitation (按人头).
+//!
+//! Points are exact integers in ten-thousandths of a point ([`Points`]); every formula is a single
+//! rational expression on `i128`, rounded once, half up. Payments per institution are split from
+//! the budget with [`largest_remainder`], so they sum to the budget exactly.
+
+use sanyi_domain::{BasisPoints, Fen, MoneyError};
+use sanyi_drg::Weight;
+use serde::{Deserialize, Serialize};
+
+use crate::policy::PolicyProblem;
+use crate::trace::{InsuranceError, Trace, div_round, largest_remainder, mul, to_fen};
+
+/// DRG points (点数), stored in ten-thousandths of a point (`1_234_500` = 123.45 points).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Points(i64);
+
+impl Points {
+    /// From ten-thousandths of a point.
+    #[must_use]
+    pub const fn from_ten_thousandths(v: i64) -> Points {
+        Points(v)
+    }
+
+    /// The value in ten-thousandths of a point.
+    #[must_use]
+    pub const fn ten_thousandths(self) -> i64 {
+        self.0
+    }
+
+    /// Base points BP = RW × 100 (基准点数), exact.
+    ///
+    /// # Example
+    /// ```
+    /// use sanyi_insurance::payment::Points;
+    /// let bp = Points::base(sanyi_drg::Weight::from_ten_thousandths(12_345));
+    /// assert_eq!(bp.to_string(), "123.4500");
+    /// ```
+    #[must_use]
+    pub fn base(w: Weight) -> Points {
+        Points(i64::from(w.ten_thousandths()) * 100)
+    }
+}
+
+impl std::fmt::Display for Points {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:04}", a / 10_000, a % 10_000)
+    }
+}
+
+/// High-ratio threshold t_g for groups with base points up to `up_to` (高倍率阈值).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HighRatioBand {
+    /// Upper bound (inclusive) of base points for this band; `None` for the last band.
+    pub up_to: Option<Points>,
+    /// t_g as a ratio in basis points (3 × = 30 000).
+    pub threshold: BasisPoints,
+}
+
+/// Parameters of the DRG point method of a pool and year (DRG点数法参数).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrgPointPolicy {
+    /// High-ratio thresholds by base-point band, ascending.
+    pub high_ratio_bands: Vec<HighRatioBand>,
+    /// Low-ratio threshold as a share of the group mean (低倍率, e.g. 40 %).
+    pub low_ratio_threshold: BasisPoints,
+    /// Mean cost of all cases (全部病例平均费用), for ungroupable and bed-day points.
+    pub overall_mean_cost: Fen,
+    /// Maximum share of special-review cases (特病单议比例上限).
+    pub special_case_cap: BasisPoints,
+    /// Share of the provisional amount paid monthly (月度预付比例).
+    pub interim_share: BasisPoints,
+    /// The point value counts patients' shares (v = (budget + shares) / Σ points, payment = points × v − shares).
+    pub budget_includes_patient_shares: bool,
+}
+
+impl DrgPointPolicy {
+    /// Zhejiang-style example (DOMAIN §7.2): t = 3 / 2 / 1.5 for BP ≤ 100 / ≤ 200 / > 200, low
+    /// ratio 40 %, special cases ≤ 5 %, interim 90 %.
+    #[must_use]
+    pub fn example(overall_mean_cost: Fen) -> DrgPointPolicy {
+        DrgPointPolicy {
+            high_ratio_bands: vec![
+                HighRatioBand {
+                    up_to: Some(Points(1_000_000)),
+                    threshold: BasisPoints::new(30_000),
+                },
+                HighRatioBand {
+                    up_to: Some(Points(2_000_000)),
+                    threshold: BasisPoints::new(20_000),
+                },
+                HighRatioBand {
+                    up_to: None,
+                    threshold: BasisPoints::new(15_000),
+                },
+            ],
+            low_ratio_threshold: BasisPoints::new(4_000),
+            overall_mean_cost,
+            special_case_cap: BasisPoints::new(500),
+            interim_share: BasisPoints::new(9_000),
+            budget_includes_patient_shares: true,
+        }
+    }
+
+    /// Every problem with the parameters (empty when valid).
+    #[must_use]
+    pub fn validate(&self) -> Vec<PolicyProblem> {
+        let mut out = Vec::new();
+        let mut bad = |path: String, rule: &str| {
+            out.push(PolicyProblem {
+                path,
+                rule: rule.to_owned(),
+            })
+        };
+        if self.high_ratio_bands.last().is_none_or(|b| b.up_to.is_some()) {
+            bad("high_ratio_bands".into(), "last band must be open (up_to = null)");
+        }
+        for (i, b) in self.high_ratio_bands.iter().enumerate() {
+            if i > 0
+                && self.high_ratio_bands[i - 1]
+                    .up_to
+                    .is_none_or(|prev| b.up_to.is_some_and(|u| u <= prev))
+            {
+                bad(format!("high_ratio_bands[{i}].up_to"), "bands must be strictly ascending");
+            }
+            if b.threshold.get() <= 10_000 {
+                bad(format!("high_ratio_bands[{i}].threshold"), "must be above 100 %");
+            }
+        }
+        if self.low_ratio_threshold.get() >= 10_000 {
+            bad("low_ratio_threshold".into(), "must be below 100 %");
+        }
+        if self.overall_mean_cost.get() <= 0 {
+            bad("overall_mean_cost".into(), "must be > 0");
+        }
+        for (f, v) in [("special_case_cap", self.special_case_cap), ("interim_share", self.interim_share)] {
+            if v.get() > 10_000 {
+                bad(f.into(), "ratio must be <= 10000 bp");
+            }
+        }
+        out
+    }
+
+    fn threshold(&self, bp: Points) -> Option<BasisPoints> {
+        self.high_ratio_bands
+            .iter()
+            .find(|b| b.up_to.is_none_or(|u| bp <= u))
+            .map(|b| b.threshold)
+    }
+}
+
+/// How a case is paid (病例类型).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum CaseKind {
+    /// Grouped into a stable DRG.
+    Grouped {
+        /// DRG code.
+        drg: String,
+        /// Relative weight RW_g.
+        weight: Weight,
+        /// Mean cost of the group, mean_g.
+        group_mean_cost: Fen,
+        /// Institution coefficient K_h,g (basis points).
+        coefficient: BasisPoints,
+    },
+    /// Ungroupable (0000组) or unstable/ambiguous group (歧义组).
+    Ungroupable,
+    /// Paid by bed-day within the point method.
+    BedDay {
+        /// Bed-day standard per day.
+        daily_standard: Fen,
+        /// Days.
+        days: u32,
+    },
+    /// Special-case review (特病单议): points set on review.
+    SpecialReview {
+        /// Points set by the review.
+        points: Points,
+    },
+}
+
+/// One discharged case for the point method (出院病例).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DrgCase {
+    /// Case id.
+    pub id: String,
+    /// Institution code.
+    pub institution: String,
+    /// Kind.
+    pub kind: CaseKind,
+    /// Total cost of the case.
+    pub cost: Fen,
+    /// Patient's share and other funds already paid (deducted from the payment).
+    pub patient_share: Fen,
+}
+
+/// Which rule set the points of a case (计点规则).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CaseClass {
+    /// Normal case: BP × K.
+    Normal,
+    /// High-ratio case (高倍率).
+    HighRatio,
+    /// Low-ratio case (低倍率).
+    LowRatio,
+    /// Ungroupable / unstable group.
+    Ungroupable,
+    /// Bed-day case.
+    BedDay,
+    /// Special-case review.
+    SpecialReview,
+}
+
+/// Points of one case with its trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CasePoints {
+    /// Case id.
+    pub id: String,
+    /// Institution.
+    pub institution: String,
+    /// Rule used.
+    pub class: CaseClass,
+    /// Points.
+    pub points: Points,
+    /// Patient share.
+    pub patient_share: Fen,
+    /// Trace (results in the trace are points in ten-thousandths, shown via `params`).
+    pub trace: Trace,
+}
+
+fn points_of(v: i128) -> Result<Points, InsuranceError> {
+    i64::try_from(v)
+        .map(Points)
+        .map_err(|_| InsuranceError::Money(MoneyError::Overflow))
+}
+
+/// Computes the points of one case (病例点数).
+///
+/// # Errors
+/// [`InsuranceError::ZeroTotal`] for a zero mean cost; [`InsuranceError::InvalidInput`] for a
+/// negative cost; overflow.
+pub fn case_points(policy: &DrgPointPolicy, case: &DrgCase) -> Result<CasePoints, InsuranceError> {
+    if case.cost.get() < 0 || case.patient_share.get() < 0 {
+        return Err(InsuranceError::InvalidInput {
+            field: format!("case[{}].cost", case.id),
+            rule: "must be >= 0",
+        });
+    }
+    let cost = i128::from(case.cost.get());
+    let overall = i128::from(policy.overall_mean_cost.get());
+    let mut t = Trace::new();
+    let (class, points) = match &case.kind {
+        CaseKind::Grouped {
+            drg,
+            weight,
+            group_mean_cost,
+            coefficient,
+        } => {
+            let bp = Points::base(*weight);
+            let bpv = i128::from(bp.0);
+            let k = i128::from(coefficient.get());
+            let mean = i128::from(group_mean_cost.get());
+            if mean <= 0 {
+                return Err(InsuranceError::ZeroTotal { what: "group mean cost" });
+            }
+            let normal = points_of(div_round(mul(bpv, k)?, 10_000)?)?;
+            let tg = policy.threshold(bp).ok_or(InsuranceError::InvalidInput {
+                field: "high_ratio_bands".into(),
+                rule: "must cover every base point",
+            })?;
+            let tgv = i128::from(tg.get());
+            let low = i128::from(policy.low_ratio_threshold.get());
+            let base_params = vec![
+                ("drg".to_owned(), drg.clone()),
+                ("RW".to_owned(), weight.to_string()),
+                ("BP".to_owned(), bp.to_string()),
+                ("K".to_owned(), coefficient.to_string()),
+                ("mean_g".to_owned(), group_mean_cost.to_string()),
+            ];
+            if mul(cost, 10_000)? > mul(tgv, mean)? {
+                // BP × K + BP × (cost/mean − t), one rounding.
+                let num = mul(mul(bpv, k)?, mean)? + mul(bpv, mul(cost, 10_000)? - mul(tgv, mean)?)?;
+                let p = points_of(div_round(num, mul(10_000, mean)?)?)?;
+                let mut ps = base_params;
+                ps.push(("t_g".to_owned(), tg.to_string()));
+                ps.push(("points".to_owned(), p.to_string()));
+                t.push_owned(
+                    "payment.drg.high_ratio",
+                    ps,
+                    case.cost,
+                    case.cost,
+                    "High-ratio case: BP × K + BP × (cost/mean − t_g)",
+                    "高倍率病例：BP × K + BP × (费用/均值 − t_g)",
+                );
+                (CaseClass::HighRatio, p)
+            } else if mul(cost, 10_000)? < mul(low, mean)? {
+                let p = points_of(div_round(mul(bpv, cost)?, mean)?)?.min(normal);
+                let mut ps = base_params;
+                ps.push(("low_ratio_threshold".to_owned(), policy.low_ratio_threshold.to_string()));
+                ps.push(("points".to_owned(), p.to_string()));
+                t.push_owned(
+                    "payment.drg.low_ratio",
+                    ps,
+                    case.cost,
+                    case.cost,
+                    "Low-ratio case: BP × cost/mean, never above normal points",
+                    "低倍率病例：BP × 费用/均值，不高于正常点数",
+                );
+                (CaseClass::LowRatio, p)
+            } else {
+                let mut ps = base_params;
+                ps.push(("points".to_owned(), normal.to_string()));
+                t.push_owned(
+                    "payment.drg.normal",
+                    ps,
+                    case.cost,
+                    case.cost,
+                    "Normal case: BP × K",
+                    "正常病例：BP × K",
+                );
+                (CaseClass::Normal, normal)
+            }
+        }
+        CaseKind::Ungroupable => {
+            if overall <= 0 {
+                return Err(InsuranceError::ZeroTotal { what: "overall mean cost" });
+            }
+            let p = points_of(div_round(mul(cost, 1_000_000)?, overall)?)?;
+            t.push_owned(
+                "payment.drg.ungroupable",
+                vec![
+                    ("overall_mean_cost".to_owned(), policy.overall_mean_cost.to_string()),
+                    ("points".to_owned(), p.to_string()),
+                ],
+                case.cost,
+                case.cost,
+                "Ungroupable/unstable: cost / overall mean × 100",
+                "歧义组/未入组：费用 / 全部病例均费 × 100",
+            );
+            (CaseClass::Ungroupable, p)
+        }
+        CaseKind::BedDay { daily_standard, days } => {
+            if overall <= 0 {
+                return Err(InsuranceError::ZeroTotal { what: "overall mean cost" });
+            }
+            let num = mul(mul(i128::from(daily_standard.get()), 1_000_000)?, i128::from(*days))?;
+            let p = points_of(div_round(num, overall)?)?;
+            t.push_owned(
+                "payment.drg.bed_day",
+                vec![
+                    ("daily_standard".to_owned(), daily_standard.to_string()),
+                    ("days".to_owned(), days.to_string()),
+                    ("overall_mean_cost".to_owned(), policy.overall_mean_cost.to_string()),
+                    ("points".to_owned(), p.to_string()),
+                ],
+                case.cost,
+                case.cost,
+                "Bed-day case: standard / overall mean × 100 × days",
+                "床日病例：床日标准 / 全部病例均费 × 100 × 天数",
+            );
+            (CaseClass::BedDay, p)
+        }
+        CaseKind::SpecialReview { points } => {
+            t.push_owned(
+                "payment.drg.special_review",
+                vec![("points".to_owned(), points.to_string())],
+                case.cost,
+                case.cost,
+                "Special-case review: points set on review",
+                "特病单议：按评议确定点数",
+            );
+            (CaseClass::SpecialReview, *points)
+        }
+    };
+    if points.0 < 0 {
+        return Err(InsuranceError::InvalidInput {
+            field: format!("case[{}].points", case.id),
+            rule: "must be >= 0",
+        });
+    }
+    Ok(CasePoints {
+        id: case.id.clone(),
+        institution: case.institution.clone(),
+        class,
+        points,
+        patient_share: case.patient_share,
+        trace: t,
+    })
+}
+
+/// Payment of one institution (机构结算).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstitutionPayment {
+    /// Institution code.
+    pub institution: String,
+    /// Cases.
+    pub cases: u32,
+    /// Σ points.
+    pub points: Points,
+    /// Σ points × v (exact split of the pool).
+    pub gross: Fen,
+    /// Σ patient shares.
+    pub patient_shares: Fen,
+    /// Payment = gross − patient shares (or gross when shares are not counted).
+    pub net: Fen,
+}
+
+/// Result of the point-value settlement (点值结算).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointSettlement {
+    /// Σ points of all cases.
+    pub total_points: Points,
+    /// Amount distributed by points (budget, plus patient shares when counted).
+    pub pool: Fen,
+    /// Point value v in ten-thousandths of a fen per point (display; payments use the exact ratio).
+    pub point_value_e4_fen: i64,
+    /// Per institution, sorted by code.
+    pub institutions: Vec<InstitutionPayment>,
+    /// Share of special-review cases.
+    pub special_case_share: BasisPoints,
+    /// The special-review share exceeds the policy cap.
+    pub special_case_over_cap: bool,
+    /// Trace.
+    pub trace: Trace,
+}
+
+/// Settles the point method for a period: v = pool / Σ points and each institution's payment
+/// Σ points × v − patient shares, split with largest remainder so Σ net = `budget` exactly.
+///
+/// # Errors
+/// [`InsuranceError::ZeroTotal`] without points; overflow.
+pub fn settle_points(policy: &DrgPointPolicy, budget: Fen, cases: &[CasePoints]) -> Result<PointSettlement, InsuranceError> {
+    let mut inst: std::collections::BTreeMap<&str, (u32, i64, Fen)> = std::collections::BTreeMap::new();
+    let mut specials: u64 = 0;
+    for c in cases {
+        let e = inst.entry(c.institution.as_str()).or_insert((0, 0, Fen::ZERO));
+        e.0 += 1;
+        e.1 = e.1.checked_add(c.points.0).ok_or(MoneyError::Overflow)?;
+        e.2 = e.2.checked_add(c.patient_share)?;
+        if c.class == CaseClass::SpecialReview {
+            specials += 1;
+        }
+    }
+    let total: i64 = inst
+        .values()
+        .try_fold(0i64, |a, v| a.checked_add(v.1))
+        .ok_or(MoneyError::Overflow)?;
+    if total <= 0 {
+        return Err(InsuranceError::ZeroTotal { what: "points" });
+    }
+    let shares = Fen::sum(inst.values().map(|v| v.2))?;
+    let pool = if policy.budget_includes_patient_shares {
+        budget.checked_add(shares)?
+    } else {
+        budget
+    };
+    let weights: Vec<u128> = inst.values().map(|v| u128::try_from(v.1).unwrap_or(0)).collect();
+    let gross = largest_remainder(pool, &weights)?;
+    let v_e4 = i64::try_from(div_round(mul(i128::from(pool.get()), 100_000_000)?, i128::from(total))?).map_err(|_| MoneyError::Overflow)?;
+    let mut trace = Trace::new();
+    trace.push(
+        "payment.drg.point_value",
+        &[
+            ("budget", budget.to_string()),
+            ("patient_shares", shares.to_string()),
+            ("budget_includes_patient_shares", policy.budget_includes_patient_shares.to_string()),
+            ("total_points", Points(total).to_string()),
+            ("v_fen_per_point", Points(v_e4).to_string()),
+        ],
+        budget,
+        pool,
+        "Point value v = pool / Σ points",
+        "点值 v = 可分配总额 / 总点数",
+    );
+    let n = u64::try_from(cases.len()).unwrap_or(u64::MAX).max(1);
+    let share_bp = u32::try_from(specials * 10_000 / n).unwrap_or(u32::MAX);
+    let special_case_share = BasisPoints::new(share_bp);
+    let over = special_case_share > policy.special_case_cap;
+    trace.push(
+        "payment.drg.special_case_share",
+        &[
+            ("special_case_cap", policy.special_case_cap.to_string()),
+            ("share", special_case_share.to_string()),
+        ],
+        Fen::ZERO,
+        Fen::ZERO,
+        if over {
+            "Special-review share above the cap"
+        } else {
+            "Special-review share within the cap"
+        },
+        if over {
+            "特病单议比例超过上限"
+        } else {
+            "特病单议比例未超上限"
+        },
+    );
+    let mut institutions = Vec::new();
+    for ((code, (ncases, pts, sh)), g) in inst.iter().zip(gross) {
+        let net = if policy.budget_includes_patient_shares {
+            g.checked_sub(*sh)?
+        } else {
+            g
+        };
+        trace.push(
+            "payment.drg.institution",
+            &[
+                ("institution", (*code).to_owned()),
+                ("points", Points(*pts).to_string()),
+                ("patient_shares", sh.to_string()),
+            ],
+            g,
+            net,
+            "Payment = Σ points × v − patient shares",
+            "机构结算 = 点数 × 点值 − 个人负担",
+        );
+        institutions.push(InstitutionPayment {
+            institution: (*code).to_owned(),
+            cases: *ncases,
+            points: Points(*pts),
+            gross: g,
+            patient_shares: *sh,
+            net,
+        });
+    }
+    Ok(PointSettlement {
+        total_points: Points(total),
+        pool,
+        point_value_e4_fen: v_e4,
+        institutions,
+        special_case_share,
+        special_case_over_cap: over,
+        trace,
+    })
+}
+
+/// Interim monthly settlement: the monthly budget × `interim_share`, settled by points (月度预结算).
+///
+/// # Errors
+/// As [`settle_points`].
+pub fn interim_points(policy: &DrgPointPolicy, monthly_budget: Fen, cases: &[CasePoints]) -> Result<PointSettlement, InsuranceError> {
+    let b = monthly_budget.apply_bp(policy.interim_share)?;
+    let mut s = settle_points(policy, b, cases)?;
+    s.trace.steps.insert(
+        0,
+        crate::TraceStep {
+            rule: "payment.drg.interim".into(),
+            params: vec![crate::Param {
+                name: "interim_share".into(),
+                value: policy.interim_share.to_string(),
+            }],
+            base: monthly_budget,
+            result: b,
+            message_en: "Interim budget = monthly budget × interim share".into(),
+            message_zh: "月度预结算额 = 月度预算 × 预付比例".into(),
+        },
+    );
+    Ok(s)
+}
+
+/// A stage of per bed-day rates (床日付费分段).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BedDayStage {
+    /// First day of the stay (1-based) the rate applies to.
+    pub from_day: u32,
+    /// Rate per day.
+    pub daily_rate: Fen,
+}
+
+/// Per bed-day payment parameters (按床日付费).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BedDayPolicy {
+    /// Stages ascending by `from_day`, the first from day 1.
+    pub stages: Vec<BedDayStage>,
+    /// Annual cap per person.
+    pub annual_cap: Fen,
+    /// A readmission within this many days continues the previous stay (e.g. 15).
+    pub readmission_merge_days: u32,
+}
+
+impl BedDayPolicy {
+    /// Every problem with the parameters (empty when valid).
+    #[must_use]
+    pub fn validate(&self) -> Vec<PolicyProblem> {
+        let mut out = Vec::new();
+        if self.stages.first().is_none_or(|s| s.from_day != 1) {
+            out.push(PolicyProblem {
+                path: "stages".into(),
+                rule: "first stage must start at day 1".into(),
+            });
+        }
+        for (i, s) in self.stages.iter().enumerate() {
+            if i > 0 && s.from_day <= self.stages[i - 1].from_day {
+                out.push(PolicyProblem {
+                    path: format!("stages[{i}].from_day"),
+                    rule: "stages must be strictly ascending".into(),
+                });
+            }
+            if s.daily_rate.get() < 0 {
+                out.push(PolicyProblem {
+                    path: format!("stages[{i}].daily_rate"),
+                    rule: "must be >= 0".into(),
+                });
+            }
+        }
+        if self.annual_cap.get() < 0 {
+            out.push(PolicyProblem {
+                path: "annual_cap".into(),
+                rule: "must be >= 0".into(),
+            });
+        }
+        out
+    }
+
+    /// A readmission `gap_days` after discharge counts as the same stay.
+    #[must_use]
+    pub fn merges(&self, gap_days: u32) -> bool {
+        gap_days <= self.readmission_merge_days
+    }
+}
+
+/// Per bed-day payment for `days` days of a stay of which `days_before` were already paid
+/// (merged readmissions), capped by the annual cap less `paid_this_year`.
+///
+/// # Errors
+/// Overflow.
+pub fn bed_day_payment(policy: &BedDayPolicy, days_before: u32, days: u32, paid_this_year: Fen) -> Result<(Fen, Trace), InsuranceError> {
+    let mut t = Trace::new();
+    let first = u64::from(days_before) + 1;
+    let last = u64::from(days_before) + u64::from(days);
+    let mut sum = Fen::ZERO;
+    for (i, s) in policy.stages.iter().enumerate() {
+        let s_from = u64::from(s.from_day);
+        let s_to = policy
+            .stages
+            .get(i + 1)
+            .map_or(u64::MAX, |n| u64::from(n.from_day).saturating_sub(1));
+        let a = first.max(s_from);
+        let b = last.min(s_to);
+        if b >= a {
+            let n = i64::try_from(b - a + 1).map_err(|_| MoneyError::Overflow)?;
+            let amt = s.daily_rate.checked_mul(n)?;
+            t.push(
+                "payment.bed_day.stage",
+                &[
+                    ("from_day", s.from_day.to_string()),
+                    ("daily_rate", s.daily_rate.to_string()),
+                    ("days", n.to_string()),
+                ],
+                s.daily_rate,
+                amt,
+                "Stage rate × days in the stage",
+                "分段床日费用 × 天数",
+            );
+            sum = sum.checked_add(amt)?;
+        }
+    }
+    let left = policy.annual_cap.checked_sub(paid_this_year)?.max(Fen::ZERO);
+    let pay = sum.min(left);
+    t.push(
+        "payment.bed_day.annual_cap",
+        &[
+            ("annual_cap", policy.annual_cap.to_string()),
+            ("paid_this_year", paid_this_year.to_string()),
+        ],
+        sum,
+        pay,
+        "Capped by the annual cap per person",
+        "按年度限额封顶",
+    );
+    Ok((pay, t))
+}
+
+/// Capitation parameters (按人头付费).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapitationPolicy {
+    /// Rate per person per month.
+    pub monthly_rate: Fen,
+    /// Share withheld until appraisal (e.g. 10–20 %).
+    pub withhold: BasisPoints,
+    /// Appraisal pass mark in hundredths of a point; below it nothing withheld is released.
+    pub pass_mark: u32,
+}
+
+/// Capitation result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capitation {
+    /// rate × persons × months.
+    pub gross: Fen,
+    /// Withheld share.
+    pub withheld: Fen,
+    /// Paid in the period.
+    pub paid_now: Fen,
+    /// Released after appraisal.
+    pub released: Fen,
+    /// Not released.
+    pub forfeited: Fen,
+    /// Trace.
+    pub trace: Trace,
+}
+
+/// Capitation: rate × persons × months, with a withheld share released by the appraisal score:
+/// at or above the pass mark the score (0–100 %) is the released share; below, nothing.
+/// `score` is in hundredths of a point (85.00 → 8 500).
+///
+/// # Errors
+/// Overflow.
+pub fn capitation(policy: &CapitationPolicy, persons: u64, months: u32, score: u32) -> Result<Capitation, InsuranceError> {
+    let n = mul(i128::from(persons), i128::from(months))?;
+    let gross = to_fen(mul(i128::from(policy.monthly_rate.get()), n)?)?;
+    let withheld = gross.apply_bp(policy.withhold)?;
+    let paid_now = gross.checked_sub(withheld)?;
+    let release = if score >= policy.pass_mark {
+        BasisPoints::new(score.min(10_000))
+    } else {
+        BasisPoints::new(0)
+    };
+    let released = withheld.apply_bp(release)?;
+    let forfeited = withheld.checked_sub(released)?;
+    let mut t = Trace::new();
+    t.push(
+        "payment.capitation.gross",
+        &[
+            ("monthly_rate", policy.monthly_rate.to_string()),
+            ("persons", persons.to_string()),
+            ("months", months.to_string()),
+        ],
+        policy.monthly_rate,
+        gross,
+        "rate × persons × months",
+        "人头费 = 标准 × 人数 × 月数",
+    );
+    t.push(
+        "payment.capitation.withhold",
+        &[("withhold", policy.withhold.to_string())],
+        gross,
+        withheld,
+        "Withheld until appraisal",
+        "预留考核金",
+    );
+    t.push(
+        "payment.capitation.release",
+        &[("score", score.to_string()), ("pass_mark", policy.pass_mark.to_string())],
+        withheld,
+        released,
+        "Released by appraisal",
+        "按考核返还",
+    );
+    Ok(Capitation {
+        gross,
+        withheld,
+        paid_now,
+        released,
+        forfeited,
+        trace: t,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn y(v: i64) -> Fen {
+        Fen::new(v * 100)
+    }
+
+    fn pol() -> DrgPointPolicy {
+        DrgPointPolicy::example(y(8_000))
+    }
+
+    fn grouped(rw: u32, mean: i64, cost: i64, k: u32) -> DrgCase {
+        DrgCase {
+            id: "c".into(),
+            institution: "H1".into(),
+            kind: CaseKind::Grouped {
+                drg: "G1".into(),
+                weight: Weight::from_ten_thousandths(rw),
+                group_mean_cost: y(mean),
+                coefficient: BasisPoints::new(k),
+            },
+            cost: y(cost),
+            patient_share: Fen::ZERO,
+        }
+    }
+
+    fn pts(c: &DrgCase) -> (CaseClass, i64) {
+        let p = case_points(&pol(), c).unwrap();
+        (p.class, p.points.ten_thousandths())
+    }
+
+    /// Source: DOMAIN.md §7.2 normal case BP × K: RW 1.2345 → BP 123.45; × 0.95 = 117.2775.
+    #[test]
+    fn normal_case() {
+        assert_eq!(pts(&grouped(12_345, 10_000, 10_000, 9_500)), (CaseClass::Normal, 1_172_775));
+        // BP exactly 100 is in the t = 3 band: cost 2.5 × mean stays normal.
+        assert_eq!(pts(&grouped(10_000, 10_000, 25_000, 10_000)), (CaseClass::Normal, 1_000_000));
+    }
+
+    /// Source: DOMAIN.md §7.2 high-ratio case: BP × K + BP × (cost/mean − t_g).
+    #[test]
+    fn high_ratio_cases() {
+        // BP 80 (t = 3), cost 4 × mean: 80 + 80 × 1 = 160.
+        assert_eq!(pts(&grouped(8_000, 10_000, 40_000, 10_000)), (CaseClass::HighRatio, 1_600_000));
+        // BP 150 (t = 2), K 1.1, cost 2.5 × mean: 165 + 150 × 0.5 = 240.
+        assert_eq!(pts(&grouped(15_000, 20_000, 50_000, 11_000)), (CaseClass::HighRatio, 2_400_000));
+        // BP 250 (t = 1.5), cost 2 × mean: 250 + 250 × 0.5 = 375.
+        assert_eq!(pts(&grouped(25_000, 30_000, 60_000, 10_000)), (CaseClass::HighRatio, 3_750_000));
+    }
+
+    /// Source: DOMAIN.md §7.2 low-ratio case (< 40 % of mean): BP × cost/mean, never above normal.
+    #[test]
+    fn low_ratio_cases() {
+        // BP 100, cost 0.3 × mean: 30 points (normal would be 120).
+        assert_eq!(pts(&grouped(10_000, 10_000, 3_000, 12_000)), (CaseClass::LowRatio, 300_000));
+        // With K 0.2 normal points are 20 < 30: 20.
+        assert_eq!(pts(&grouped(10_000, 10_000, 3_000, 2_000)), (CaseClass::LowRatio, 200_000));
+    }
+
+    /// Source: DOMAIN.md §7.2 ungroupable (cost / overall mean × 100), bed-day (standard / overall
+    /// mean × 100 × days) and special review.
+    #[test]
+    fn other_case_kinds() {
+        let mut c = grouped(10_000, 1, 12_000, 10_000);
+        c.kind = CaseKind::Ungroupable;
+        assert_eq!(pts(&c), (CaseClass::Ungroupable, 1_500_000));
+        c.kind = CaseKind::BedDay {
+            daily_standard: y(400),
+            days: 30,
+        };
+        assert_eq!(pts(&c), (CaseClass::BedDay, 1_500_000));
+        c.kind = CaseKind::SpecialReview {
+            points: Points::from_ten_thousandths(2_000_000),
+        };
+        assert_eq!(pts(&c), (CaseClass::SpecialReview, 2_000_000));
+        assert!(
+            case_points(
+                &DrgPointPolicy::example(Fen::ZERO),
+                &DrgCase {
+                    kind: CaseKind::Ungroupable,
+                    ..c
+                }
+            )
+            .is_err()
+        );
+    }
+
+    fn cp(inst: &str, points: i64, share: Fen, class: CaseClass) -> CasePoints {
+        CasePoints {
+            id: "x".into(),
+            institution: inst.into(),
+            class,
+            points: Points::from_ten_thousandths(points),
+            patient_share: share,
+            trace: Trace::new(),
+        }
+    }
+
+    /// Source: DOMAIN.md §7.2 point value and payment: budget 30 000 + shares 10 000 = 40 000 over
+    /// 400 points → v = 100 yuan/point; H1 300 points → 30 000 − 5 000 = 25 000; H2 → 5 000.
+    #[test]
+    fn point_value_and_payment() {
+        let cases = [
+            cp("H1", 3_000_000, y(5_000), CaseClass::Normal),
+            cp("H2", 600_000, y(2_000), CaseClass::Normal),
+            cp("H2", 400_000, y(3_000), CaseClass::SpecialReview),
+        ];
+        let s = settle_points(&pol(), y(30_000), &cases).unwrap();
+        assert_eq!(s.point_value_e4_fen, 100_000_000);
+        assert_eq!(s.institutions[0].gross, y(30_000));
+        assert_eq!(s.institutions[0].net, y(25_000));
+        assert_eq!(s.institutions[1].net, y(5_000));
+        assert_eq!(s.institutions[1].cases, 2);
+        // One of three cases is special review: 33.33 % > 5 %.
+        assert!(s.special_case_over_cap);
+        // Shares not counted: v = 75, H1 22 500, H2 7 500.
+        let p = DrgPointPolicy {
+            budget_includes_patient_shares: false,
+            ..pol()
+        };
+        let s = settle_points(&p, y(30_000), &cases).unwrap();
+        assert_eq!((s.institutions[0].net, s.institutions[1].net), (y(22_500), y(7_500)));
+        // Interim: 90 % of a 10 000 monthly budget.
+        let s = interim_points(&p, y(10_000), &cases).unwrap();
+        assert_eq!(Fen::sum(s.institutions.iter().map(|i| i.net)).unwrap(), y(9_000));
+        assert_eq!(s.trace.steps[0].rule, "payment.drg.interim");
+        // 1 yuan over three equal institutions: 34, 33, 33 fen.
+        let eq = [
+            cp("A", 1, Fen::ZERO, CaseClass::Normal),
+            cp("B", 1, Fen::ZERO, CaseClass::Normal),
+            cp("C", 1, Fen::ZERO, CaseClass::Normal),
+        ];
+        let s = settle_points(&p, Fen::new(100), &eq).unwrap();
+        assert_eq!(s.institutions.iter().map(|i| i.net.get()).collect::<Vec<_>>(), vec![34, 33, 33]);
+        assert!(settle_points(&p, Fen::new(100), &[]).is_err());
+    }
+
+    fn bed() -> BedDayPolicy {
+        BedDayPolicy {
+            stages: vec![
+                BedDayStage {
+                    from_day: 1,
+                    daily_rate: y(300),
+                },
+                BedDayStage {
+                    from_day: 61,
+                    daily_rate: y(250),
+                },
+                BedDayStage {
+                    from_day: 181,
+                    daily_rate: y(200),
+                },
+            ],
+            annual_cap: y(60_000),
+            readmission_merge_days: 15,
+        }
+    }
+
+    /// Source: DOMAIN.md §7.4 stage rates (days 1–60, 61–180, > 180) and annual cap.
+    #[test]
+    fn bed_day_stages_and_cap() {
+        // 100 days: 60 × 300 + 40 × 250 = 28 000.
+        assert_eq!(bed_day_payment(&bed(), 0, 100, Fen::ZERO).unwrap().0, y(28_000));
+        // Days 171–190 of a merged stay: 10 × 250 + 10 × 200 = 4 500.
+        let (p, t) = bed_day_payment(&bed(), 170, 20, Fen::ZERO).unwrap();
+        assert_eq!(p, y(4_500));
+        assert_eq!(t.steps.len(), 3);
+        // Cap 60 000 with 50 000 paid: 10 000.
+        assert_eq!(bed_day_payment(&bed(), 0, 100, y(50_000)).unwrap().0, y(10_000));
+        assert!(bed().merges(15) && !bed().merges(16));
+        assert!(bed().validate().is_empty());
+        let mut b = bed();
+        b.stages.swap(1, 2);
+        assert_eq!(b.validate()[0].path, "stages[2].from_day");
+    }
+
+    #[test]
+    fn drg_policy_validation() {
+        assert!(pol().validate().is_empty());
+        let mut p = pol();
+        p.high_ratio_bands.swap(0, 1);
+        p.overall_mean_cost = Fen::ZERO;
+        let paths: Vec<String> = p.validate().into_iter().map(|x| x.path).collect();
+        assert_eq!(paths, vec!["high_ratio_bands[1].up_to", "overall_mean_cost"]);
+        // BP exactly 200 uses t = 2: cost 2.5 × mean is high ratio (200 + 200 × 0.5 = 300).
+        assert_eq!(pts(&grouped(20_000, 10_000, 25_000, 10_000)), (CaseClass::HighRatio, 3_000_000));
+    }
+
+    /// Source: DOMAIN.md §7.5: 3 yuan × 10 000 persons × 12 months = 360 000; 15 % withheld =
+    /// 54 000; score 80 releases 80 % = 43 200; below the pass mark nothing.
+    #[test]
+    fn capitation_withhold_release() {
+        let p = CapitationPolicy {
+            monthly_rate: y(3),
+            withhold: BasisPoints::new(1_500),
+            pass_mark: 6_000,
+        };
+        let c = capitation(&p, 10_000, 12, 8_000).unwrap();
+        assert_eq!(
+            (c.gross, c.withheld, c.paid_now, c.released, c.forfeited),
+            (y(360_000), y(54_000), y(306_000), y(43_200), y(10_800))
+        );
+        let c = capitation(&p, 10_000, 12, 5_999).unwrap();
+        assert_eq!((c.released, c.forfeited), (Fen::ZERO, y(54_000)));
+    }
+
+    proptest! {
+        #[test]
+        fn point_payments_sum_to_budget(budget in 0i64..10_000_000_000, cases in prop::collection::vec((0usize..5, 1i64..50_000_000, 0i64..1_000_000), 1..40), counted in any::<bool>()) {
+            let cps: Vec<CasePoints> = cases.iter().map(|(i, p, s)| cp(&format!("H{i}"), *p, Fen::new(*s), CaseClass::Normal)).collect();
+            let p = DrgPointPolicy { budget_includes_patient_shares: counted, ..pol() };
+            let s = settle_points(&p, Fen::new(budget), &cps).unwrap();
+            prop_assert_eq!(Fen::sum(s.institutions.iter().map(|i| i.net)).unwrap(), Fen::new(budget));
+            prop_assert!(s.institutions.iter().all(|i| i.gross.get() >= 0));
+        }
+
+        #[test]
+        fn grouped_points_never_negative_and_low_never_above_normal(rw in 1u32..100_000, mean in 1i64..100_000, cost in 0i64..1_000_000, k in 1u32..20_000) {
+            let c = grouped(rw, mean, cost, k);
+            let p = case_points(&pol(), &c).unwrap();
+            prop_assert!(p.points.ten_thousandths() >= 0);
+            let normal = i64::from(rw) * 100 * i64::from(k);
+            if p.class == CaseClass::LowRatio {
+                prop_assert!(p.points.ten_thousandths() * 10_000 <= normal + 5_000);
+            }
+            if p.class == CaseClass::HighRatio {
+                prop_assert!(p.points.ten_thousandths() * 10_000 >= normal - 5_000);
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app;
+
+async fn lead_hospital(app: &crate::helpers::TestApp, token: &str) -> String {
+    let (_, tree) = app.get(token, "/api/v1/institutions/tree").await;
+    tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_village_doctor_refers_up_and_the_county_hospital_receives() {
+    let app = spawn_app().await;
+    let doctor = app.token("village_doctor").await;
+    let specialist = app.token("specialist").await;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lead = lead_hospital(&app, &doctor).await;
+    let body = json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "血压控制不佳，两次随访未达标", "summary": "高血压 10 年",
+        "diagnoses": ["I10.x00x002"], "criterion": "chronic_uncontrolled"});
+    let (s, r) = app.post(&doctor, "/api/v1/referrals", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["state"], "pending_receiver");
+    assert_eq!(r["direction"], "upward");
+    let id = r["id"].as_str().unwrap().to_owned();
+    let cmd = |c: Value| c;
+    // Only the receiver accepts: the sender is refused whatever the state.
+    let accept = cmd(
+        json!({"accept": {"placement": {"slot": {"department": "心血管内科", "at": "2099-01-02T01:00:00Z"}}, "valid_until": "2099-01-09T00:00:00Z"}}),
+    );
+    let (s, p) = app.post(&doctor, &format!("/api/v1/referrals/{id}/commands"), &accept).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
+    // Arrival before acceptance is a state conflict for the receiver.
+    let (s, p) = app
+        .post(&specialist, &format!("/api/v1/referrals/{id}/commands"), &json!("arrive"))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    let (s, r) = app.post(&specialist, &format!("/api/v1/referrals/{id}/commands"), &accept).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"], "accepted");
+    assert_eq!(r["state_zh"], "接收");
+    // Only the sender cancels.
+    let (s, _) = app
+        .post(
+            &specialist,
+            &format!("/api/v1/referrals/{id}/commands"),
+            &json!({"cancel": {"reason": "x"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    for c in [
+        json!("arrive"),
+        json!("start_care"),
+        json!({"discharge_home": {"feedback": "血压已控制，继续原方案"}}),
+    ] {
+        let (s, r) = app.post(&specialist, &format!("/api/v1/referrals/{id}/commands"), &c).await;
+        assert_eq!(s, StatusCode::OK, "{c}: {r}");
+    }
+    let (_, r) = app.get(&doctor, &format!("/api/v1/referrals/{id}")).await;
+    assert_eq!(r["state"], "feedback_sent");
+    let steps: Vec<&str> = r["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, vec!["pending_receiver", "accepted", "arrived", "in_care", "feedback_sent"]);
+    // Boxes.
+    let (_, inbox) = app.get(&specialist, "/api/v1/referrals?box=in").await;
+    assert!(inbox.as_array().unwrap().iter().any(|x| x["id"] == id.as_str()));
+    let (_, outbox) = app.get(&doctor, "/api/v1/referrals").await;
+    assert_eq!(outbox[0]["id"], id.as_str());
+    assert!(!outbox.to_string().contains("\"id_number\""), "lists never carry full ID numbers");
+    // Other institutions see nothing; every read and change was audited.
+    let nurse = app.token("nurse").await;
+    let (s, _) = app.get(&nurse, &format!("/api/v1/referrals/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let admin = app.token("admin").await;
+    let (_, log) = app.get(&admin, &format!("/api/v1/audit?resident_id={resident}")).await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"refer") && actions.contains(&"update") && actions.contains(&"read"),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
+    let app = spawn_app().await;
+    let doctor = app.token("village_doctor").await;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lead = lead_hospital(&app, &doctor).await;
+    let (s, p) = app
+        .post(
+            &doctor,
+            "/api/v1/referrals",
+            &json!({"resident_id": resident, "receiver_institution_id": "nope", "reason": " ", "diagnoses": ["bad"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["receiver_institution_id", "reason", "diagnoses[0]"]);
+    let (s, _) = app
+        .post(
+            &doctor,
+            "/api/v1/referrals",
+            &json!({"resident_id": "00000000-0000-7000-8000-000000000000", "receiver_institution_id": lead, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, r) = app
+        .post(
+            &doctor,
+            "/api/v1/referrals",
+            &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "诊断不明"}),
+        )
+        .await;
+    let id = r["id"].as_str().unwrap().to_owned();
+    let (s, p) = app
+        .post(&doctor, &format!("/api/v1/referrals/{id}/commands"), &json!({"teleport": {}}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "command");
+    // No answer within the response SLA (24 working hours): the timer escalates it.
+    let later = chrono::Utc::now() + chrono::Duration::days(5);
+    let changed = sanyi_app::referrals::tick(&app.app, &sanyi_care::referral::ReferralPolicy::default(), later)
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let (_, r) = app.get(&doctor, &format!("/api/v1/referrals/{id}")).await;
+    assert_eq!(r["state"], "escalated", "{r}");
+    assert_eq!(r["timeline"].as_array().unwrap().last().unwrap()["actor_user_id"], Value::Null);
+}

@@ -1,0 +1,213 @@
+//! Two-way referrals (双向转诊) and their transition history.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::audit::AuditEntry;
+use crate::{Db, StoreError, audit_insert_in_tx, dispatch, transaction};
+
+/// Referral row.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ReferralRow {
+    /// Sender's county.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Resident referred.
+    pub resident_id: String,
+    /// Sending institution.
+    pub sender_institution_id: String,
+    /// Receiver's county.
+    pub receiver_division_code: String,
+    /// Receiving institution.
+    pub receiver_institution_id: String,
+    /// `upward`, `downward`, `lateral`.
+    pub direction: String,
+    /// `routine` or `emergency`.
+    pub urgency: String,
+    /// Engine state (snake_case).
+    pub state: String,
+    /// Reason for the referral.
+    pub reason: String,
+    /// Clinical summary.
+    pub summary: String,
+    /// JSON array of ICD-10 codes.
+    pub diagnoses: String,
+    /// The care engine's referral, JSON.
+    pub engine: String,
+    /// Optimistic version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One transition.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ReferralEventRow {
+    /// Sender's county.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Referral.
+    pub referral_id: String,
+    /// State before.
+    pub from_state: String,
+    /// State after.
+    pub to_state: String,
+    /// Command (or timer) that caused it.
+    pub command: String,
+    /// Acting user (none for timers).
+    pub actor_user_id: Option<String>,
+    /// Institution the user acted for.
+    pub institution_id: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Reason given.
+    pub reason: Option<String>,
+}
+
+const COLUMNS: &str = "division_code, id, resident_id, sender_institution_id, receiver_division_code, receiver_institution_id, \
+     direction, urgency, state, reason, summary, diagnoses, engine, version, created_at, updated_at";
+
+macro_rules! insert_event {
+    ($tx:ident, $e:expr) => {{
+        let e: &ReferralEventRow = $e;
+        sqlx::query(
+            "INSERT INTO referral_events (division_code, id, referral_id, from_state, to_state, command, actor_user_id, institution_id, at, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&e.division_code)
+        .bind(&e.id)
+        .bind(&e.referral_id)
+        .bind(&e.from_state)
+        .bind(&e.to_state)
+        .bind(&e.command)
+        .bind(&e.actor_user_id)
+        .bind(&e.institution_id)
+        .bind(e.at)
+        .bind(&e.reason)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+/// Stores a new referral with its first events and audit entry, atomically.
+///
+/// # Errors
+/// On a constraint or database error (nothing is written then).
+pub async fn insert(db: &Db, r: &ReferralRow, events: &[ReferralEventRow], audit: &AuditEntry) -> Result<(), StoreError> {
+    let sql = format!("INSERT INTO referrals ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)");
+    transaction!(db, tx => {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(&r.division_code).bind(&r.id).bind(&r.resident_id).bind(&r.sender_institution_id)
+            .bind(&r.receiver_division_code).bind(&r.receiver_institution_id).bind(&r.direction).bind(&r.urgency)
+            .bind(&r.state).bind(&r.reason).bind(&r.summary).bind(&r.diagnoses).bind(&r.engine).bind(r.version)
+            .bind(r.created_at).bind(r.updated_at)
+            .execute(&mut *tx).await?;
+        for e in events {
+            insert_event!(tx, e);
+        }
+        audit_insert_in_tx!(tx, audit);
+    });
+    Ok(())
+}
+
+/// Saves a transition if the referral is still at `expected_version`, with its event and (for
+/// actions by people) the audit entry, atomically.
+///
+/// # Errors
+/// `VersionConflict` when someone else changed it first; a database error.
+pub async fn update(
+    db: &Db,
+    r: &ReferralRow,
+    expected_version: i64,
+    event: &ReferralEventRow,
+    audit: Option<&AuditEntry>,
+) -> Result<(), StoreError> {
+    let changed = transaction!(db, tx => {
+        let n = sqlx::query(
+            "UPDATE referrals SET state = $1, engine = $2, receiver_division_code = $3, receiver_institution_id = $4, \
+             version = version + 1, updated_at = $5 WHERE division_code = $6 AND id = $7 AND version = $8")
+            .bind(&r.state).bind(&r.engine).bind(&r.receiver_division_code).bind(&r.receiver_institution_id)
+            .bind(r.updated_at).bind(&r.division_code).bind(&r.id).bind(expected_version)
+            .execute(&mut *tx).await?.rows_affected();
+        if n == 1 {
+            insert_event!(tx, event);
+            if let Some(a) = audit {
+                audit_insert_in_tx!(tx, a);
+            }
+        }
+        n == 1
+    });
+    if changed {
+        Ok(())
+    } else {
+        let current = get(db, &r.id).await?.map_or(0, |c| c.version);
+        Err(StoreError::VersionConflict { current })
+    }
+}
+
+/// A referral by id.
+///
+/// # Errors
+/// On a database error.
+pub async fn get(db: &Db, id: &str) -> Result<Option<ReferralRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM referrals WHERE id = $1");
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await)?)
+}
+
+/// Which side of the referrals to list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Box_ {
+    /// Sent by the institution (转出).
+    Out,
+    /// Received by the institution (转入).
+    In,
+}
+
+/// Referrals sent or received by an institution, newest change first (at most `limit`).
+///
+/// # Errors
+/// On a database error.
+pub async fn list(
+    db: &Db,
+    division: &str,
+    institution_id: &str,
+    side: Box_,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ReferralRow>, StoreError> {
+    let (who, county) = match side {
+        Box_::Out => ("sender_institution_id", "division_code"),
+        Box_::In => ("receiver_institution_id", "receiver_division_code"),
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM referrals WHERE {county} = $1 AND {who} = $2 AND ($3 = '' OR state = $3) ORDER BY updated_at DESC LIMIT $4"
+    );
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql))
+        .bind(division).bind(institution_id).bind(state.unwrap_or("")).bind(limit).fetch_all(pool).await)?)
+}
+
+/// Referrals not in a final state (for the timers).
+///
+/// # Errors
+/// On a database error.
+pub async fn open(db: &Db) -> Result<Vec<ReferralRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM referrals WHERE state NOT IN ('closed', 'cancelled', 'rejected', 'expired', 'no_show', 'feedback_sent')"
+    );
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?)
+}
+
+/// The transitions of a referral, oldest first.
+///
+/// # Errors
+/// On a database error.
+pub async fn events(db: &Db, division: &str, referral_id: &str) -> Result<Vec<ReferralEventRow>, StoreError> {
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralEventRow>(
+        "SELECT division_code, id, referral_id, from_state, to_state, command, actor_user_id, institution_id, at, reason \
+         FROM referral_events WHERE division_code = $1 AND referral_id = $2 ORDER BY at, id")
+        .bind(division).bind(referral_id).fetch_all(pool).await)?)
+}
