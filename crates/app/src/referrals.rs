@@ -351,6 +351,48 @@ pub async fn list(app: &App, actor: &Actor, inbox: bool, state: Option<&str>) ->
     Ok(out)
 }
 
+/// Counts by state of the actor's institution's referrals: (state code, Chinese label, count).
+///
+/// # Errors
+/// `Forbidden` without an institution.
+pub async fn counts(app: &App, actor: &Actor, inbox: bool) -> Result<Vec<(String, String, i64)>, ServiceError> {
+    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
+        role: actor.role.code(),
+        permission: "referral.institution",
+    })?;
+    let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
+    let side = if inbox { Box_::In } else { Box_::Out };
+    Ok(repo::count_by_state(&app.db, &inst.division_code, &inst.id, side)
+        .await?
+        .into_iter()
+        .map(|(state, n)| {
+            let zh = serde_json::from_value::<sanyi_care::referral::ReferralState>(serde_json::Value::String(state.clone()))
+                .map(|s| s.label_zh().to_owned())
+                .unwrap_or_default();
+            (state, zh, n)
+        })
+        .collect())
+}
+
+/// Institutions of the actor's pool a referral may go to (other than the actor's own).
+///
+/// # Errors
+/// On a database error.
+pub async fn receivers(app: &App, actor: &Actor) -> Result<Vec<Institution>, ServiceError> {
+    let own = actor.institution_id.clone().unwrap_or_default();
+    let pool = actor
+        .scope
+        .division_prefix()
+        .get(..4)
+        .unwrap_or(actor.scope.division_prefix())
+        .to_owned();
+    Ok(registry::institutions(&app.db, &pool)
+        .await?
+        .into_iter()
+        .filter(|i| i.id != own)
+        .collect())
+}
+
 /// Fires due timers of every open referral at `now` (response SLA → escalated, acceptance
 /// validity → no-show, escalation timeout → expired). Returns how many referrals changed.
 ///

@@ -190,6 +190,21 @@ pub async fn list(
         .bind(division).bind(institution_id).bind(state.unwrap_or("")).bind(limit).fetch_all(pool).await)?)
 }
 
+/// Number of referrals per state sent or received by an institution.
+///
+/// # Errors
+/// On a database error.
+pub async fn count_by_state(db: &Db, division: &str, institution_id: &str, side: Box_) -> Result<Vec<(String, i64)>, StoreError> {
+    let (who, county) = match side {
+        Box_::Out => ("sender_institution_id", "division_code"),
+        Box_::In => ("receiver_institution_id", "receiver_division_code"),
+    };
+    let sql = format!("SELECT state, COUNT(*) FROM referrals WHERE {county} = $1 AND {who} = $2 GROUP BY state ORDER BY state");
+    Ok(
+        dispatch!(db, pool => sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).bind(division).bind(institution_id).fetch_all(pool).await)?,
+    )
+}
+
 /// Referrals not in a final state (for the timers).
 ///
 /// # Errors

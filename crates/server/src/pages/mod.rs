@@ -5,6 +5,7 @@
 //! each failing field (422). POSTs from another origin are refused.
 
 mod drg;
+mod referrals;
 mod residents;
 
 use askama::Template;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/lang/{lang}", get(set_lang))
         .merge(residents::router())
         .merge(drg::router())
+        .merge(referrals::router())
 }
 
 /// The logged-in user of a page, with the interface language.

@@ -171,3 +171,97 @@ async fn the_coder_page_groups_a_case_with_its_trace() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn referral_pages_from_outbox_to_inbox() {
+    let app = spawn_app().await;
+    app.client
+        .post(app.url("/login"))
+        .form(&[("username", "village_doctor"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let doctor = app.token("village_doctor").await;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let form = app
+        .client
+        .get(app.url(&format!("/referrals/new?resident={resident}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("昌吉市人民医院"), "receivers are listed");
+    let (_, tree) = app.get(&doctor, "/api/v1/institutions/tree").await;
+    let lead = tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .client
+        .post(app.url("/referrals"))
+        .form(&[
+            ("resident_id", resident.as_str()),
+            ("receiver_institution_id", lead.as_str()),
+            ("reason", ""),
+            ("summary", ""),
+            ("diagnoses", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "the reason is required");
+    let r = app
+        .client
+        .post(app.url("/referrals"))
+        .form(&[
+            ("resident_id", resident.as_str()),
+            ("receiver_institution_id", lead.as_str()),
+            ("reason", "胸痛待查"),
+            ("summary", "反复胸闷"),
+            ("diagnoses", "I20.900"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = r.headers()["location"].to_str().unwrap().to_owned();
+    let outbox = app.client.get(app.url("/referrals")).send().await.unwrap().text().await.unwrap();
+    assert!(outbox.contains("胸痛待查") || outbox.contains("id=\"ref-list\""), "{outbox}");
+    assert!(outbox.contains("审核") || outbox.contains("pending_receiver"), "counts by state");
+    // The county specialist sees it in the inbox and accepts it from the page.
+    let specialist = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    specialist
+        .post(app.url("/login"))
+        .form(&[("username", "specialist"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let inbox = specialist
+        .get(app.url("/referrals?box=in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(inbox.contains(page.trim_start_matches("/referrals/")), "{inbox}");
+    let r = specialist
+        .post(app.url(&format!("{page}/act")))
+        .form(&[("action", "accept"), ("department", "心血管内科"), ("slot", "2099-03-01T09:30")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let detail = specialist.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+    assert!(detail.contains("id=\"ref-arrive\""), "the next action is offered");
+    assert!(detail.contains("pending_receiver → accepted"), "{detail}");
+    // The sender's page offers cancel, not accept.
+    let mine = app.client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+    assert!(mine.contains("id=\"ref-cancel\"") && !mine.contains("id=\"ref-accept\""));
+}

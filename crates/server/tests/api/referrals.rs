@@ -146,3 +146,38 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
     assert_eq!(r["state"], "escalated", "{r}");
     assert_eq!(r["timeline"].as_array().unwrap().last().unwrap()["actor_user_id"], Value::Null);
 }
+
+#[tokio::test]
+async fn concurrent_accept_and_cancel_lose_no_update() {
+    let app = spawn_app().await;
+    let doctor = app.token("village_doctor").await;
+    let specialist = app.token("specialist").await;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lead = lead_hospital(&app, &doctor).await;
+    for round in 0..5 {
+        let (_, r) = app
+            .post(
+                &doctor,
+                "/api/v1/referrals",
+                &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": format!("round {round}")}),
+            )
+            .await;
+        let id = r["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/referrals/{id}/commands");
+        let accept = json!({"accept": {"placement": {"bed": {"ward": "3病区", "bed": "12"}}, "valid_until": "2099-01-09T00:00:00Z"}});
+        let cancel = json!({"cancel": {"reason": "患者改变主意"}});
+        let ((s1, _), (s2, _)) = tokio::join!(app.post(&specialist, &path, &accept), app.post(&doctor, &path, &cancel));
+        let wins = [s1, s2].iter().filter(|s| **s == StatusCode::OK).count();
+        assert!(wins >= 1, "{s1} {s2}");
+        for s in [s1, s2] {
+            assert!(s == StatusCode::OK || s == StatusCode::CONFLICT, "{s}");
+        }
+        let (_, now) = app.get(&doctor, &format!("/api/v1/referrals/{id}")).await;
+        // Every successful command is in the timeline after the submission: nothing was lost.
+        assert_eq!(now["timeline"].as_array().unwrap().len(), 1 + wins, "{now}");
+        assert_eq!(now["version"].as_i64().unwrap(), 1 + wins as i64);
+    }
+}

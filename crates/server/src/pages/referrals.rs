@@ -1,0 +1,255 @@
+//! Referral pages (双向转诊): outbox and inbox with counts by state, the referral with its timeline
+//! and the actions the viewer's side may take, and the referral form from a resident's record.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Duration, NaiveDateTime, TimeZone, Utc};
+use serde::Deserialize;
+
+use sanyi_app::ServiceError;
+use sanyi_app::referrals::{self as service, ReferralInput, ReferralView};
+use sanyi_care::referral::{Placement, ReferralCommand};
+use sanyi_store::registry::Institution;
+
+use super::{Nav, PageActor, page_error, same_origin};
+use crate::AppState;
+use crate::i18n::Tr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/referrals", get(boxes).post(create))
+        .route("/referrals/new", get(new_form))
+        .route("/referrals/{id}", get(detail))
+        .route("/referrals/{id}/act", post(act))
+}
+
+#[derive(Deserialize, Default)]
+struct BoxParams {
+    #[serde(rename = "box")]
+    side: Option<String>,
+    state: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "referrals.html")]
+struct BoxPage {
+    t: Tr,
+    nav: Option<Nav>,
+    inbox: bool,
+    state: String,
+    counts: Vec<(String, String, i64)>,
+    items: Vec<ReferralView>,
+}
+
+async fn boxes(State(state): State<AppState>, p: PageActor, Query(q): Query<BoxParams>) -> Response {
+    let inbox = q.side.as_deref() == Some("in");
+    let filter = q.state.filter(|s| !s.is_empty());
+    let counts = match service::counts(&state.app, &p.actor, inbox).await {
+        Ok(c) => c,
+        Err(e) => return page_error(p.t, e),
+    };
+    match service::list(&state.app, &p.actor, inbox, filter.as_deref()).await {
+        Ok(items) => BoxPage {
+            nav: Some(Nav::of(&p.actor, &p.t)),
+            t: p.t,
+            inbox,
+            state: filter.unwrap_or_default(),
+            counts,
+            items,
+        }
+        .into_response(),
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "referral.html")]
+struct DetailPage {
+    t: Tr,
+    nav: Option<Nav>,
+    r: ReferralView,
+    is_sender: bool,
+    is_receiver: bool,
+    error: Option<String>,
+}
+
+async fn render_detail(state: &AppState, p: PageActor, id: &str, error: Option<String>, status: StatusCode) -> Response {
+    match service::get(&state.app, &p.actor, id).await {
+        Ok(r) => {
+            let own = p.actor.institution_id.clone().unwrap_or_default();
+            let (is_sender, is_receiver) = (r.sender_institution_id == own, r.receiver_institution_id == own);
+            (
+                status,
+                DetailPage {
+                    nav: Some(Nav::of(&p.actor, &p.t)),
+                    t: p.t,
+                    r,
+                    is_sender,
+                    is_receiver,
+                    error,
+                },
+            )
+                .into_response()
+        }
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+async fn detail(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
+    render_detail(&state, p, &id, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+struct ActForm {
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    slot: String,
+}
+
+fn command_of(f: &ActForm) -> Result<ReferralCommand, String> {
+    let now = Utc::now();
+    Ok(match f.action.as_str() {
+        "accept" => {
+            // The slot is a local (Asia/Shanghai) date-time from the form.
+            let at = NaiveDateTime::parse_from_str(f.slot.trim(), "%Y-%m-%dT%H:%M")
+                .ok()
+                .and_then(|t| chrono::FixedOffset::east_opt(8 * 3600).and_then(|tz| tz.from_local_datetime(&t).single()))
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(now + Duration::days(1));
+            ReferralCommand::Accept {
+                placement: Placement::Slot {
+                    department: f.department.trim().to_owned(),
+                    at,
+                },
+                valid_until: at + Duration::days(7),
+            }
+        }
+        "reject" => ReferralCommand::Reject {
+            reason: f.reason.clone(),
+            alternative: None,
+        },
+        "cancel" => ReferralCommand::Cancel { reason: f.reason.clone() },
+        "arrive" => ReferralCommand::Arrive,
+        "start_care" => ReferralCommand::StartCare,
+        "discharge_home" => ReferralCommand::DischargeHome {
+            feedback: f.reason.clone(),
+        },
+        "submit" => ReferralCommand::Submit,
+        other => return Err(format!("unknown action {other:?}")),
+    })
+}
+
+async fn act(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Path(id): Path<String>, Form(f): Form<ActForm>) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let command = match command_of(&f) {
+        Ok(c) => c,
+        Err(e) => return render_detail(&state, p, &id, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    match service::apply(&state.app, &p.actor, &id, command).await {
+        Ok(_) => Redirect::to(&format!("/referrals/{id}")).into_response(),
+        Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => {
+            let msg = errs
+                .iter()
+                .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
+                .collect::<Vec<_>>()
+                .join("；");
+            render_detail(&state, p, &id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "referral_new.html")]
+struct NewPage {
+    t: Tr,
+    nav: Option<Nav>,
+    resident_id: String,
+    receivers: Vec<Institution>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct NewParams {
+    resident: Option<String>,
+}
+
+async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<NewParams>) -> Response {
+    let receivers = service::receivers(&state.app, &p.actor).await.unwrap_or_default();
+    NewPage {
+        nav: Some(Nav::of(&p.actor, &p.t)),
+        t: p.t,
+        resident_id: q.resident.unwrap_or_default(),
+        receivers,
+        error: None,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct NewForm {
+    resident_id: String,
+    receiver_institution_id: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    diagnoses: String,
+}
+
+async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Form(f): Form<NewForm>) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let input = ReferralInput {
+        resident_id: f.resident_id.clone(),
+        receiver_institution_id: f.receiver_institution_id.clone(),
+        reason: f.reason.clone(),
+        summary: f.summary.clone(),
+        diagnoses: f
+            .diagnoses
+            .split([';', '；', ',', '，', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        criterion: None,
+        submit: true,
+    };
+    match service::create(&state.app, &p.actor, &input).await {
+        Ok(r) => Redirect::to(&format!("/referrals/{}", r.id)).into_response(),
+        Err(ServiceError::Validation(errs)) => {
+            let error = Some(
+                errs.iter()
+                    .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            );
+            let receivers = service::receivers(&state.app, &p.actor).await.unwrap_or_default();
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                NewPage {
+                    nav: Some(Nav::of(&p.actor, &p.t)),
+                    t: p.t,
+                    resident_id: f.resident_id,
+                    receivers,
+                    error,
+                },
+            )
+                .into_response()
+        }
+        Err(e) => page_error(p.t, e),
+    }
+}
