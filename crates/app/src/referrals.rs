@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use sanyi_care::actor::{ActorRef, Role as CareRole};
 use sanyi_care::criteria::UpwardCriterion;
-use sanyi_care::referral::{Event, NewReferral, Party, Referral, ReferralCommand, ReferralError, ReferralPolicy};
+use sanyi_care::referral::{Event, NewReferral, Party, Placement, Referral, ReferralCommand, ReferralError, ReferralPolicy};
 use sanyi_domain::{Icd10, Tier};
 use sanyi_store::referrals::{self as repo, Box_, ReferralEventRow, ReferralRow};
 use sanyi_store::registry::{self, Institution};
@@ -476,4 +476,156 @@ async fn view(app: &App, row: ReferralRow, timeline: Vec<ReferralEventRow>) -> R
         version: row.version,
         updated_at: row.updated_at,
     })
+}
+
+/// Seeds demo referrals of the first county: from village clinics and township centres to the
+/// lead hospital, in every early state (pending, accepted, arrived, in care, feedback sent,
+/// rejected, cancelled, escalated). Returns how many were written.
+///
+/// # Errors
+/// On a database error.
+pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: DateTime<Utc>) -> Result<usize, ServiceError> {
+    let Some(community) = world.communities.first() else { return Ok(0) };
+    let Some(lead) = world
+        .institutions
+        .iter()
+        .find(|i| Some(&i.id) == community.lead_institution_id.as_ref())
+    else {
+        return Ok(0);
+    };
+    let county = lead.division_code.clone();
+    // The institution serving a village: its clinic, else the centre of its township.
+    let serving = |village: &str| {
+        world.institutions.iter().find(|i| i.area_code == village).or_else(|| {
+            world
+                .institutions
+                .iter()
+                .find(|i| i.tier == "township" && i.area_code.get(..9) == village.get(..9))
+        })
+    };
+    let policy = ReferralPolicy::default();
+    let mut written = 0;
+    let residents = world.residents.iter().filter(|r| r.division_code == county).step_by(37).take(48);
+    for (k, r) in residents.enumerate() {
+        let Some(sender) = serving(&r.village_code) else { continue };
+        let id = sanyi_store::new_id();
+        let start = now - chrono::Duration::days(30 - (k as i64 % 30)) - chrono::Duration::hours(3);
+        let who_sender = ActorRef::new("demo-sender", sender.id.clone(), CareRole::Doctor);
+        let who_receiver = ActorRef::new("demo-receiver", lead.id.clone(), CareRole::Doctor);
+        let new = NewReferral {
+            id: sanyi_care::actor::ReferralId::new(id.clone()),
+            sender: party(sender, &county)?,
+            receiver: party(lead, &county)?,
+            criterion: Some(UpwardCriterion::UncertainDiagnosis),
+            requires_pre_review: false,
+        };
+        let Ok(mut referral) = Referral::draft(new, &who_sender, start) else {
+            continue;
+        };
+        let mut events = Vec::new();
+        let mut step = |referral: &mut Referral, who: &ActorRef, cmd: ReferralCommand, at: DateTime<Utc>| -> bool {
+            match referral.apply(who, cmd, at) {
+                Ok((next, e)) => {
+                    events.push(event_row(&county, &id, &e));
+                    *referral = next;
+                    true
+                }
+                Err(_) => false,
+            }
+        };
+        let h = |n: i64| start + chrono::Duration::hours(n);
+        step(&mut referral, &who_sender, ReferralCommand::Submit, h(0));
+        let accept = ReferralCommand::Accept {
+            placement: Placement::Slot {
+                department: "心血管内科".into(),
+                at: h(30),
+            },
+            valid_until: now + chrono::Duration::days(7),
+        };
+        match k % 8 {
+            0 => {}
+            1 => {
+                step(&mut referral, &who_receiver, accept, h(5));
+            }
+            2..=4 => {
+                step(&mut referral, &who_receiver, accept, h(5));
+                step(&mut referral, &who_receiver, ReferralCommand::Arrive, h(30));
+                if k % 8 >= 3 {
+                    step(&mut referral, &who_receiver, ReferralCommand::StartCare, h(31));
+                }
+                if k % 8 == 4 {
+                    step(
+                        &mut referral,
+                        &who_receiver,
+                        ReferralCommand::DischargeHome {
+                            feedback: "病情稳定，回基层随访".into(),
+                        },
+                        h(120),
+                    );
+                }
+            }
+            5 => {
+                step(
+                    &mut referral,
+                    &who_receiver,
+                    ReferralCommand::Reject {
+                        reason: "建议转上级专科医院".into(),
+                        alternative: None,
+                    },
+                    h(6),
+                );
+            }
+            6 => {
+                step(
+                    &mut referral,
+                    &who_sender,
+                    ReferralCommand::Cancel {
+                        reason: "患者选择暂不转诊".into(),
+                    },
+                    h(2),
+                );
+            }
+            _ => {
+                if let Some((next, e)) = referral.tick(&policy, now) {
+                    events.push(event_row(&county, &id, &e));
+                    referral = next;
+                }
+            }
+        }
+        let row = ReferralRow {
+            division_code: county.clone(),
+            id: id.clone(),
+            resident_id: r.id.clone(),
+            sender_institution_id: sender.id.clone(),
+            receiver_division_code: lead.division_code.clone(),
+            receiver_institution_id: lead.id.clone(),
+            direction: code(&referral.direction()),
+            urgency: code(&referral.urgency()),
+            state: code(&referral.state()),
+            reason: "诊断不明确，需上级医院进一步检查".into(),
+            summary: "反复胸闷、头晕".into(),
+            diagnoses: "[\"I10.x00x002\"]".into(),
+            engine: serde_json::to_string(&referral).map_err(|e| ServiceError::Internal(e.into()))?,
+            version: 1 + events.len() as i64,
+            created_at: start,
+            updated_at: events.last().map_or(start, |e| e.at),
+        };
+        let a = sanyi_store::audit::AuditEntry {
+            division_code: county.clone(),
+            id: sanyi_store::new_id(),
+            at: start,
+            user_id: "system".into(),
+            username: "system".into(),
+            role: "administrator".into(),
+            action: "refer".into(),
+            entity: "referral".into(),
+            entity_id: id.clone(),
+            resident_id: Some(r.id.clone()),
+            ip: "demo".into(),
+            detail: "demo data".into(),
+        };
+        repo::insert(db, &row, &events, &a).await?;
+        written += 1;
+    }
+    Ok(written)
 }

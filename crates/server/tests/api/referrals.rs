@@ -141,7 +141,7 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
     let changed = sanyi_app::referrals::tick(&app.app, &sanyi_care::referral::ReferralPolicy::default(), later)
         .await
         .unwrap();
-    assert_eq!(changed, 1);
+    assert!(changed >= 1, "{changed}");
     let (_, r) = app.get(&doctor, &format!("/api/v1/referrals/{id}")).await;
     assert_eq!(r["state"], "escalated", "{r}");
     assert_eq!(r["timeline"].as_array().unwrap().last().unwrap()["actor_user_id"], Value::Null);
@@ -180,4 +180,18 @@ async fn concurrent_accept_and_cancel_lose_no_update() {
         assert_eq!(now["timeline"].as_array().unwrap().len(), 1 + wins, "{now}");
         assert_eq!(now["version"].as_i64().unwrap(), 1 + wins as i64);
     }
+}
+
+#[tokio::test]
+async fn the_demo_has_referrals_in_many_states() {
+    let app = spawn_app().await;
+    let specialist = app.token("specialist").await;
+    let (s, inbox) = app.get(&specialist, "/api/v1/referrals?box=in").await;
+    assert_eq!(s, StatusCode::OK);
+    let states: std::collections::BTreeSet<&str> = inbox.as_array().unwrap().iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert!(states.len() >= 5, "{states:?}");
+    assert!(
+        states.contains("pending_receiver") && states.contains("feedback_sent"),
+        "{states:?}"
+    );
 }
