@@ -509,7 +509,13 @@ pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: 
     for (k, r) in residents.enumerate() {
         let Some(sender) = serving(&r.village_code) else { continue };
         let id = sanyi_store::new_id();
-        let start = now - chrono::Duration::days(30 - (k as i64 % 30)) - chrono::Duration::hours(3);
+        // Pending ones were sent this morning (their response SLA has not run out); the others over the
+        // past month.
+        let start = if k % 8 == 0 {
+            now - chrono::Duration::hours(2)
+        } else {
+            now - chrono::Duration::days(30 - (k as i64 % 30)) - chrono::Duration::hours(3)
+        };
         let who_sender = ActorRef::new("demo-sender", sender.id.clone(), CareRole::Doctor);
         let who_receiver = ActorRef::new("demo-receiver", lead.id.clone(), CareRole::Doctor);
         let new = NewReferral {
