@@ -53,8 +53,8 @@ pub struct Community {
     pub lead_institution_id: Option<String>,
 }
 
-/// Institution row.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+/// Institution row (also the API's institution schema).
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Institution {
     /// County division code.
     pub division_code: String,

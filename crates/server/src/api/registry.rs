@@ -32,60 +32,6 @@ async fn get_institution_tree(State(state): State<AppState>, ApiActor(a): ApiAct
     Ok(ApiJson(service::tree(&state.app, &a).await?))
 }
 
-/// An institution.
-#[derive(Serialize, ToSchema)]
-pub struct InstitutionView {
-    /// County division code.
-    pub division_code: String,
-    /// Id.
-    pub id: String,
-    /// Parent institution.
-    pub parent_id: Option<String>,
-    /// Community.
-    pub community_id: Option<String>,
-    /// Name.
-    pub name: String,
-    /// Tier.
-    pub tier: String,
-    /// Kind.
-    pub kind: String,
-    /// Unified social credit code.
-    pub credit_code: Option<String>,
-    /// NHSA code.
-    pub nhsa_code: Option<String>,
-    /// Service area code.
-    pub area_code: String,
-    /// Legal person (法人).
-    pub legal_person: String,
-    /// Licence holder.
-    pub licence_holder: String,
-    /// Insurance contract holder.
-    pub contract_holder: String,
-    /// Version for optimistic concurrency.
-    pub version: i64,
-}
-
-impl From<Institution> for InstitutionView {
-    fn from(i: Institution) -> Self {
-        InstitutionView {
-            division_code: i.division_code,
-            id: i.id,
-            parent_id: i.parent_id,
-            community_id: i.community_id,
-            name: i.name,
-            tier: i.tier,
-            kind: i.kind,
-            credit_code: i.credit_code,
-            nhsa_code: i.nhsa_code,
-            area_code: i.area_code,
-            legal_person: i.legal_person,
-            licence_holder: i.licence_holder,
-            contract_holder: i.contract_holder,
-            version: i.version,
-        }
-    }
-}
-
 async fn visible(state: &AppState, a: &sanyi_app::Actor, id: &str) -> Result<Institution, ServiceError> {
     service::visible_institution(&state.app, a, id).await
 }
@@ -93,16 +39,16 @@ async fn visible(state: &AppState, a: &sanyi_app::Actor, id: &str) -> Result<Ins
 /// Creates an institution (administrators): tier, WS 218 kind, service area, codes, and the legal
 /// person, licence holder and insurance contract holder as separate attributes.
 #[utoipa::path(post, path = "/api/v1/institutions", tag = "registry", request_body = InstitutionInput,
-    responses((status = 201, body = InstitutionView), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = Institution), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_institution(
     State(state): State<AppState>,
     ApiActor(a): ApiActor,
     ApiJson(input): ApiJson<InstitutionInput>,
-) -> Result<(StatusCode, ApiJson<InstitutionView>), ApiError> {
+) -> Result<(StatusCode, ApiJson<Institution>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        ApiJson(service::create_institution(&state.app, &a, &input).await?.into()),
+        ApiJson(service::create_institution(&state.app, &a, &input).await?),
     ))
 }
 
@@ -143,13 +89,13 @@ async fn create_staff(
 
 /// One institution.
 #[utoipa::path(get, path = "/api/v1/institutions/{id}", tag = "registry", params(("id" = String, Path, description = "Institution id")),
-    responses((status = 200, body = InstitutionView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Institution), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get_institution(
     State(state): State<AppState>,
     ApiActor(a): ApiActor,
     ApiPath(id): ApiPath<String>,
-) -> Result<ApiJson<InstitutionView>, ApiError> {
-    Ok(ApiJson(visible(&state, &a, &id).await?.into()))
+) -> Result<ApiJson<Institution>, ApiError> {
+    Ok(ApiJson(visible(&state, &a, &id).await?))
 }
 
 /// Editable attributes of an institution, with the version they are based on.
@@ -174,7 +120,7 @@ pub struct InstitutionUpdate {
 /// Edits an institution (administrators).
 #[utoipa::path(put, path = "/api/v1/institutions/{id}", tag = "registry", params(("id" = String, Path, description = "Institution id")),
     request_body = InstitutionUpdate,
-    responses((status = 200, body = InstitutionView), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Institution), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update_institution(
@@ -182,7 +128,7 @@ async fn update_institution(
     ApiActor(a): ApiActor,
     ApiPath(id): ApiPath<String>,
     ApiJson(u): ApiJson<InstitutionUpdate>,
-) -> Result<ApiJson<InstitutionView>, ApiError> {
+) -> Result<ApiJson<Institution>, ApiError> {
     a.require(Permission::RegistryWrite)?;
     let current = visible(&state, &a, &id).await?;
     let mut errs = sanyi_app::Errors::default();
@@ -221,9 +167,7 @@ async fn update_institution(
         nhsa_code: nhsa,
     };
     Ok(ApiJson(
-        repo::update_institution(&state.app.db, &current.id, u.version, &changes)
-            .await?
-            .into(),
+        repo::update_institution(&state.app.db, &current.id, u.version, &changes).await?,
     ))
 }
 

@@ -3,6 +3,31 @@ use serde_json::{Value, json};
 
 use crate::helpers::spawn_app;
 
+/// The village doctor, the county specialist, a resident of the doctor's village and the lead
+/// hospital that receives referrals.
+struct Parties {
+    doctor: String,
+    specialist: String,
+    resident: String,
+    lead: String,
+}
+
+async fn parties(app: &crate::helpers::TestApp) -> Parties {
+    let doctor = app.token("village_doctor").await;
+    let specialist = app.token("specialist").await;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lead = lead_hospital(app, &doctor).await;
+    Parties {
+        doctor,
+        specialist,
+        resident,
+        lead,
+    }
+}
+
 async fn lead_hospital(app: &crate::helpers::TestApp, token: &str) -> String {
     let (_, tree) = app.get(token, "/api/v1/institutions/tree").await;
     tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned()
@@ -11,13 +36,12 @@ async fn lead_hospital(app: &crate::helpers::TestApp, token: &str) -> String {
 #[tokio::test]
 async fn a_village_doctor_refers_up_and_the_county_hospital_receives() {
     let app = spawn_app().await;
-    let doctor = app.token("village_doctor").await;
-    let specialist = app.token("specialist").await;
-    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let lead = lead_hospital(&app, &doctor).await;
+    let Parties {
+        doctor,
+        specialist,
+        resident,
+        lead,
+    } = parties(&app).await;
     let body = json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "血压控制不佳，两次随访未达标", "summary": "高血压 10 年",
         "diagnoses": ["I10.x00x002"], "criterion": "chronic_uncontrolled"});
     let (s, r) = app.post(&doctor, "/api/v1/referrals", &body).await;
@@ -150,13 +174,12 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
 #[tokio::test]
 async fn concurrent_accept_and_cancel_lose_no_update() {
     let app = spawn_app().await;
-    let doctor = app.token("village_doctor").await;
-    let specialist = app.token("specialist").await;
-    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let lead = lead_hospital(&app, &doctor).await;
+    let Parties {
+        doctor,
+        specialist,
+        resident,
+        lead,
+    } = parties(&app).await;
     for round in 0..5 {
         let (_, r) = app
             .post(
