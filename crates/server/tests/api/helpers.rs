@@ -182,6 +182,11 @@ pub fn with_wrong_check(id: &str) -> String {
 }
 
 impl TestApp {
+    /// Posts a form with the cookie session (redirects are not followed).
+    pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).form(fields).send().await.unwrap()
+    }
+
     /// The area scope of the user logged in with the cookie.
     pub async fn me_cookie(&self) -> String {
         let v: Value = self.client.get(self.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();

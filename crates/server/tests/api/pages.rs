@@ -9,21 +9,13 @@ async fn pages_require_login_and_show_the_community() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/login?next=/residents");
     let r = app
-        .client
-        .post(app.url("/login"))
-        .form(&[("username", "admin"), ("password", "nope"), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
+        .submit("/login", &[("username", "admin"), ("password", "nope"), ("next", "/")])
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.text().await.unwrap().contains("用户名或密码错误"));
     let r = app
-        .client
-        .post(app.url("/login"))
-        .form(&[("username", "admin"), ("password", PASSWORD), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
+        .submit("/login", &[("username", "admin"), ("password", PASSWORD), ("next", "/")])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
@@ -38,12 +30,8 @@ async fn pages_require_login_and_show_the_community() {
 #[tokio::test]
 async fn the_registration_form_shows_inline_errors_and_lists_are_masked() {
     let app = spawn_app().await;
-    app.client
-        .post(app.url("/login"))
-        .form(&[("username", "village_doctor"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    app.submit("/login", &[("username", "village_doctor"), ("password", PASSWORD)])
+        .await;
     let form = app
         .client
         .get(app.url("/residents/new"))
@@ -57,32 +45,30 @@ async fn the_registration_form_shows_inline_errors_and_lists_are_masked() {
     let village = app.me_cookie().await;
     let id = new_id_number("652301", 905);
     let r = app
-        .client
-        .post(app.url("/residents"))
-        .form(&[
-            ("id_number", with_wrong_check(&id).as_str()),
-            ("name", "页面测试"),
-            ("village_code", village.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .submit(
+            "/residents",
+            &[
+                ("id_number", with_wrong_check(&id).as_str()),
+                ("name", "页面测试"),
+                ("village_code", village.as_str()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"error-id_number\"") && html.contains("校验码错误"), "{html}");
     assert!(html.contains("页面测试"), "the form keeps what was typed");
     let r = app
-        .client
-        .post(app.url("/residents"))
-        .form(&[
-            ("id_number", id.as_str()),
-            ("name", "页面测试"),
-            ("village_code", village.as_str()),
-            ("phone", "13800138000"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .submit(
+            "/residents",
+            &[
+                ("id_number", id.as_str()),
+                ("name", "页面测试"),
+                ("village_code", village.as_str()),
+                ("phone", "13800138000"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let record_url = r.headers()["location"].to_str().unwrap().to_owned();
     let record = app.client.get(app.url(&record_url)).send().await.unwrap().text().await.unwrap();
@@ -118,21 +104,11 @@ async fn the_registration_form_shows_inline_errors_and_lists_are_masked() {
 #[tokio::test]
 async fn the_audit_page_is_for_administrators() {
     let app = spawn_app().await;
-    app.client
-        .post(app.url("/login"))
-        .form(&[("username", "nurse"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    app.submit("/login", &[("username", "nurse"), ("password", PASSWORD)]).await;
     let r = app.client.get(app.url("/audit")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     app.client.post(app.url("/logout")).send().await.unwrap();
-    app.client
-        .post(app.url("/login"))
-        .form(&[("username", "admin"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    app.submit("/login", &[("username", "admin"), ("password", PASSWORD)]).await;
     app.client.get(app.url("/residents?name=王")).send().await.unwrap();
     let r = app.client.get(app.url("/audit")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
@@ -142,28 +118,22 @@ async fn the_audit_page_is_for_administrators() {
 #[tokio::test]
 async fn the_coder_page_groups_a_case_with_its_trace() {
     let app = spawn_app().await;
-    app.client
-        .post(app.url("/login"))
-        .form(&[("username", "specialist"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    app.submit("/login", &[("username", "specialist"), ("password", PASSWORD)]).await;
     let html = app.client.get(app.url("/drg")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("id=\"illustrative\""), "the illustrative scheme is labelled");
     let r = app
-        .client
-        .post(app.url("/drg"))
-        .form(&[
-            ("sex", "1"),
-            ("age_years", "45"),
-            ("main_dx", "K35.800x001"),
-            ("main_proc", "47.0901"),
-            ("other_dx", ""),
-            ("other_procs", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .submit(
+            "/drg",
+            &[
+                ("sex", "1"),
+                ("age_years", "45"),
+                ("main_dx", "K35.800x001"),
+                ("main_proc", "47.0901"),
+                ("other_dx", ""),
+                ("other_procs", ""),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(
@@ -175,12 +145,8 @@ async fn the_coder_page_groups_a_case_with_its_trace() {
 #[tokio::test]
 async fn referral_pages_from_outbox_to_inbox() {
     let app = spawn_app().await;
-    app.client
-        .post(app.url("/login"))
-        .form(&[("username", "village_doctor"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    app.submit("/login", &[("username", "village_doctor"), ("password", PASSWORD)])
+        .await;
     let doctor = app.token("village_doctor").await;
     let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
         .as_str()
@@ -199,32 +165,30 @@ async fn referral_pages_from_outbox_to_inbox() {
     let (_, tree) = app.get(&doctor, "/api/v1/institutions/tree").await;
     let lead = tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned();
     let r = app
-        .client
-        .post(app.url("/referrals"))
-        .form(&[
-            ("resident_id", resident.as_str()),
-            ("receiver_institution_id", lead.as_str()),
-            ("reason", ""),
-            ("summary", ""),
-            ("diagnoses", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .submit(
+            "/referrals",
+            &[
+                ("resident_id", resident.as_str()),
+                ("receiver_institution_id", lead.as_str()),
+                ("reason", ""),
+                ("summary", ""),
+                ("diagnoses", ""),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "the reason is required");
     let r = app
-        .client
-        .post(app.url("/referrals"))
-        .form(&[
-            ("resident_id", resident.as_str()),
-            ("receiver_institution_id", lead.as_str()),
-            ("reason", "胸痛待查"),
-            ("summary", "反复胸闷"),
-            ("diagnoses", "I20.900"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .submit(
+            "/referrals",
+            &[
+                ("resident_id", resident.as_str()),
+                ("receiver_institution_id", lead.as_str()),
+                ("reason", "胸痛待查"),
+                ("summary", "反复胸闷"),
+                ("diagnoses", "I20.900"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = r.headers()["location"].to_str().unwrap().to_owned();
     let outbox = app.client.get(app.url("/referrals")).send().await.unwrap().text().await.unwrap();
