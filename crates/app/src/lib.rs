@@ -14,6 +14,7 @@
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod consultations;
 pub mod demo;
 pub mod drg;
 mod error;

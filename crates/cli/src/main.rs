@@ -27,7 +27,7 @@ enum Command {
     /// User accounts (用户管理).
     #[command(subcommand)]
     User(platform::UserCommand),
-    /// Fire due workflow timers once (referral SLA, validity, escalation), as the server does every minute.
+    /// Fire due workflow timers once (referral SLA, validity, escalation; consultation deadlines), as the server does every minute.
     Tick(platform::TickArgs),
     /// Benchmark helpers (性能测试): generate inputs for the documented benchmarks.
     #[command(subcommand)]

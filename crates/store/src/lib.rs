@@ -12,6 +12,7 @@
 //! enrolment), [`users`] (accounts and sessions), [`audit`] (the append-only audit log).
 
 pub mod audit;
+pub mod consultations;
 pub mod drg;
 mod error;
 pub mod referrals;

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod consultations;
 mod drg;
 mod referrals;
 mod registry;
@@ -32,6 +33,7 @@ use crate::error::{Problem, ProblemField};
         (name = "audit", description = "Append-only audit log"),
         (name = "drg", description = "CHS-DRG grouping (DRG 分组)"),
         (name = "referrals", description = "Two-way referral (双向转诊)"),
+        (name = "consultations", description = "Remote consultation (远程会诊)"),
     )
 )]
 struct ApiDoc;
@@ -57,6 +59,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(drg::router())
         .merge(referrals::router())
+        .merge(consultations::router())
 }
 
 /// Pagination parameters (`offset` ≥ 0, `limit` 1–500, default 50).

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod consultations;
 mod drg;
 mod helpers;
 mod import;

@@ -11,6 +11,8 @@ const NO_FK: &[(&str, &str)] = &[
     // The actor of a referral transition may belong to another county (or be a timer).
     ("referral_events", "actor_user_id"),
     ("referral_events", "institution_id"),
+    ("consultation_events", "actor_user_id"),
+    ("consultation_events", "institution_id"),
 ];
 
 #[tokio::test]

@@ -1,0 +1,403 @@
+//! Remote consultation (远程会诊) as a use case: the inviting doctor asks, the lead hospital's
+//! consultation centre triages and assigns experts, experts sign opinions, the inviting side
+//! acknowledges. The care engine decides; the store keeps the consultation, its transitions and the
+//! audit entries; timers fire from [`tick`].
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use sanyi_care::actor::{ActorRef, ConsultationId, ExpertId, Role as CareRole};
+use sanyi_care::consultation::{
+    AssignmentRequest, ConsultMode, ConsultUrgency, Consultation, ConsultationCommand, ConsultationError, ConsultationEvent,
+    ConsultationPolicy, NewConsultation, Specialty,
+};
+use sanyi_store::consultations::{self as repo, ConsultationEventRow, ConsultationRow};
+use sanyi_store::referrals::Box_;
+use sanyi_store::registry;
+use sanyi_store::residents as residents_repo;
+
+use crate::error::Errors;
+use crate::referrals::TimelineEntry;
+use crate::{Actor, App, FieldError, Permission, Role, ServiceError, audit};
+
+/// Input to request a consultation.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct ConsultationInput {
+    /// Resident record id (in the requester's area).
+    pub resident_id: String,
+    /// Invited institution (usually the lead hospital's consultation centre).
+    pub invited_institution_id: String,
+    /// Requested specialty code (e.g. `neurology`).
+    pub specialty: String,
+    /// A named expert (user id), optional.
+    #[serde(default)]
+    pub named_expert: Option<String>,
+    /// `routine` (default) or `emergency`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub urgency: Option<ConsultUrgency>,
+    /// `sync` (video session, default) or `async`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub mode: Option<ConsultMode>,
+    /// Multidisciplinary (several experts and a chair's summary).
+    #[serde(default)]
+    pub mdt: bool,
+    /// The question.
+    pub question: String,
+    /// Clinical summary.
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// A consultation as shown to both sides.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ConsultationView {
+    /// Id.
+    pub id: String,
+    /// State code.
+    pub state: String,
+    /// State in Chinese.
+    pub state_zh: String,
+    /// Resident record id.
+    pub resident_id: String,
+    /// Resident name.
+    pub resident_name: String,
+    /// Inviting institution.
+    pub inviting_institution_id: String,
+    /// Invited institution.
+    pub invited_institution_id: String,
+    /// Specialty.
+    pub specialty: String,
+    /// Urgency.
+    pub urgency: String,
+    /// Mode.
+    pub mode: String,
+    /// Question.
+    pub question: String,
+    /// Summary.
+    pub summary: String,
+    /// Version.
+    pub version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Transitions, oldest first (single-consultation read only).
+    pub timeline: Vec<TimelineEntry>,
+    /// The engine's full state (experts, opinions, schedule, rating).
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+fn code<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn care_actor(actor: &Actor) -> Result<ActorRef, ServiceError> {
+    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
+        role: actor.role.code(),
+        permission: "consultation.institution",
+    })?;
+    // Administrators of the invited institution staff its consultation centre.
+    let role = if actor.role == Role::Administrator {
+        CareRole::ConsultCentre
+    } else {
+        CareRole::Doctor
+    };
+    Ok(ActorRef::new(actor.user_id.clone(), institution, role))
+}
+
+fn refusal(actor: &Actor, e: ConsultationError) -> ServiceError {
+    match e {
+        ConsultationError::NotAllowed { .. } => ServiceError::Forbidden {
+            role: actor.role.code(),
+            permission: "consultation.act",
+        },
+        ConsultationError::InvalidTransition { from, command } => ServiceError::Conflict(vec![FieldError::new(
+            "command",
+            "consultation.state",
+            "a command allowed in the current state",
+            &format!("Cannot {} a consultation that is {}", code(&command), code(&from)),
+            &format!("当前状态（{}）不能执行该操作", from.label_zh()),
+        )]),
+        other => ServiceError::Validation(vec![FieldError::new(
+            "command",
+            "consultation.rule",
+            "a complete and valid command",
+            &other.to_string(),
+            &format!("会诊操作无效：{other}"),
+        )]),
+    }
+}
+
+fn event_row(division: &str, id: &str, e: &ConsultationEvent) -> ConsultationEventRow {
+    ConsultationEventRow {
+        division_code: division.to_owned(),
+        id: sanyi_store::new_id(),
+        consultation_id: id.to_owned(),
+        from_state: code(&e.from),
+        to_state: code(&e.to),
+        command: code(&e.command),
+        actor_user_id: e.actor.as_ref().map(|u| u.as_str().to_owned()),
+        institution_id: e.institution.as_ref().map(|i| i.as_str().to_owned()),
+        at: e.at,
+        reason: e.reason.clone(),
+    }
+}
+
+/// Requests a consultation for a resident of the actor's area.
+///
+/// # Errors
+/// `Forbidden`, `NotFound` (resident outside the area), `Validation` (unknown invited institution,
+/// empty question or specialty).
+pub async fn request(app: &App, actor: &Actor, input: &ConsultationInput) -> Result<ConsultationView, ServiceError> {
+    actor.require(Permission::ReferralWrite)?;
+    let who = care_actor(actor)?;
+    let resident = residents_repo::get(&app.db, &actor.scope, &input.resident_id)
+        .await?
+        .filter(|r| r.status == "active")
+        .ok_or(ServiceError::NotFound)?;
+    let inviting = registry::institution(&app.db, who.institution.as_str())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let mut errs = Errors::default();
+    let invited = registry::institution(&app.db, &input.invited_institution_id)
+        .await?
+        .filter(|i| i.division_code.get(..4) == inviting.division_code.get(..4));
+    if invited.is_none() {
+        errs.push(FieldError::new(
+            "invited_institution_id",
+            "institution.pool",
+            "an institution of the same insurance pool",
+            "Unknown invited institution",
+            "受邀机构不存在",
+        ));
+    }
+    if input.question.trim().is_empty() {
+        errs.push(FieldError::required("question"));
+    }
+    if input.specialty.trim().is_empty() || !input.specialty.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        errs.push(FieldError::new(
+            "specialty",
+            "specialty.code",
+            "a lowercase code such as neurology",
+            "Bad specialty code",
+            "专科代码格式不正确",
+        ));
+    }
+    errs.finish()?;
+    let invited = invited.ok_or(ServiceError::NotFound)?;
+    let now = Utc::now();
+    let id = sanyi_store::new_id();
+    let new = NewConsultation {
+        id: ConsultationId::new(id.clone()),
+        inviting: who.institution.clone(),
+        invited: sanyi_care::actor::InstitutionId::new(invited.id.clone()),
+        urgency: input.urgency.unwrap_or(ConsultUrgency::Routine),
+        mode: input.mode.unwrap_or(ConsultMode::Sync),
+        request: AssignmentRequest {
+            specialty: Specialty::new(input.specialty.trim()),
+            named_expert: input.named_expert.clone().map(ExpertId::new),
+        },
+        mdt: input.mdt,
+        question: input.question.trim().to_owned(),
+    };
+    let c = Consultation::request(new, &who, now).map_err(|e| refusal(actor, e))?;
+    let row = ConsultationRow {
+        division_code: inviting.division_code.clone(),
+        id: id.clone(),
+        resident_id: resident.id.clone(),
+        inviting_institution_id: inviting.id.clone(),
+        invited_division_code: invited.division_code.clone(),
+        invited_institution_id: invited.id.clone(),
+        specialty: input.specialty.trim().to_owned(),
+        urgency: code(&c.urgency()),
+        mode: code(&c.mode()),
+        state: code(&c.state()),
+        question: input.question.trim().to_owned(),
+        summary: input.summary.trim().to_owned(),
+        engine: serde_json::to_string(&c).map_err(|e| ServiceError::Internal(e.into()))?,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let a = audit::entry(
+        actor,
+        &resident.division_code,
+        "consult",
+        "consultation",
+        &id,
+        Some(&resident.id),
+        &format!("to {}", invited.id),
+    );
+    repo::insert(&app.db, &row, &[], &a).await?;
+    view(app, row, Vec::new()).await
+}
+
+async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ConsultationRow, ServiceError> {
+    let row = repo::get(&app.db, id).await?.ok_or(ServiceError::NotFound)?;
+    let own = actor
+        .institution_id
+        .as_deref()
+        .is_some_and(|i| i == row.inviting_institution_id || i == row.invited_institution_id);
+    let expert = serde_json::from_str::<serde_json::Value>(&row.engine)
+        .ok()
+        .and_then(|v| v.get("experts").cloned())
+        .and_then(|e| e.as_array().cloned())
+        .is_some_and(|e| e.iter().any(|x| x.as_str() == Some(actor.user_id.as_str())));
+    if own || expert { Ok(row) } else { Err(ServiceError::NotFound) }
+}
+
+/// A consultation with its timeline; the read is audited.
+///
+/// # Errors
+/// `NotFound` unless the actor's institution takes part or the actor is an assigned expert.
+pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ConsultationView, ServiceError> {
+    actor.require(Permission::ResidentRead)?;
+    let row = visible(app, actor, id).await?;
+    let timeline = repo::events(&app.db, &row.division_code, &row.id).await?;
+    app.audit
+        .record(audit::entry(
+            actor,
+            &row.division_code,
+            "read",
+            "consultation",
+            &row.id,
+            Some(&row.resident_id),
+            "consultation page",
+        ))
+        .await;
+    view(app, row, timeline).await
+}
+
+/// Applies a command (triage, assign, schedule, opinion, acknowledge, …) as the actor.
+///
+/// # Errors
+/// `Forbidden` (wrong side, checked before the state), `Conflict` (state or concurrent change),
+/// `Validation` (incomplete command).
+pub async fn apply(app: &App, actor: &Actor, id: &str, command: ConsultationCommand) -> Result<ConsultationView, ServiceError> {
+    actor.require(Permission::ReferralWrite)?;
+    let who = care_actor(actor)?;
+    let row = visible(app, actor, id).await?;
+    let c: Consultation = serde_json::from_str(&row.engine).map_err(|e| ServiceError::Internal(e.into()))?;
+    let now = Utc::now();
+    let (next, event) = c.apply(&who, command, now).map_err(|e| refusal(actor, e))?;
+    let updated = ConsultationRow {
+        state: code(&next.state()),
+        engine: serde_json::to_string(&next).map_err(|e| ServiceError::Internal(e.into()))?,
+        updated_at: now,
+        ..row.clone()
+    };
+    let e = event_row(&row.division_code, &row.id, &event);
+    let a = audit::entry(
+        actor,
+        &row.division_code,
+        "update",
+        "consultation",
+        &row.id,
+        Some(&row.resident_id),
+        &format!("{} -> {}", e.from_state, e.to_state),
+    );
+    repo::update(&app.db, &updated, row.version, &e, Some(&a)).await?;
+    get(app, actor, id).await
+}
+
+/// Consultations requested (`inbox = false`) or received (`inbox = true`) by the actor's institution.
+///
+/// # Errors
+/// `Forbidden` without an institution.
+pub async fn list(app: &App, actor: &Actor, inbox: bool, state: Option<&str>) -> Result<Vec<ConsultationView>, ServiceError> {
+    actor.require(Permission::ResidentRead)?;
+    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
+        role: actor.role.code(),
+        permission: "consultation.institution",
+    })?;
+    let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
+    let rows = repo::list(
+        &app.db,
+        &inst.division_code,
+        &inst.id,
+        if inbox { Box_::In } else { Box_::Out },
+        state,
+        200,
+    )
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(view(app, r, Vec::new()).await?);
+    }
+    Ok(out)
+}
+
+/// Fires due timers (missed opinion deadline → expired). Returns how many changed.
+///
+/// # Errors
+/// On a database error.
+pub async fn tick(app: &App, policy: &ConsultationPolicy, now: DateTime<Utc>) -> Result<usize, ServiceError> {
+    let mut changed = 0;
+    for row in repo::open(&app.db).await? {
+        let Ok(c) = serde_json::from_str::<Consultation>(&row.engine) else {
+            continue;
+        };
+        if let Some((next, event)) = c.tick(policy, now) {
+            let updated = ConsultationRow {
+                state: code(&next.state()),
+                engine: serde_json::to_string(&next).map_err(|e| ServiceError::Internal(e.into()))?,
+                updated_at: now,
+                ..row.clone()
+            };
+            match repo::update(
+                &app.db,
+                &updated,
+                row.version,
+                &event_row(&row.division_code, &row.id, &event),
+                None,
+            )
+            .await
+            {
+                Ok(()) => changed += 1,
+                Err(sanyi_store::StoreError::VersionConflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(changed)
+}
+
+async fn view(app: &App, row: ConsultationRow, timeline: Vec<ConsultationEventRow>) -> Result<ConsultationView, ServiceError> {
+    let resident = residents_repo::get(&app.db, &sanyi_store::residents::ResidentScope::all(), &row.resident_id).await?;
+    let state: Option<sanyi_care::consultation::ConsultationState> =
+        serde_json::from_value(serde_json::Value::String(row.state.clone())).ok();
+    Ok(ConsultationView {
+        state_zh: state.map(|s| s.label_zh().to_owned()).unwrap_or_default(),
+        resident_name: resident.map(|r| r.name).unwrap_or_default(),
+        detail: serde_json::from_str(&row.engine).unwrap_or_default(),
+        timeline: timeline
+            .into_iter()
+            .map(|e| TimelineEntry {
+                from: e.from_state,
+                to: e.to_state,
+                command: e.command,
+                actor_user_id: e.actor_user_id,
+                institution_id: e.institution_id,
+                at: e.at,
+                reason: e.reason,
+            })
+            .collect(),
+        id: row.id,
+        state: row.state,
+        resident_id: row.resident_id,
+        inviting_institution_id: row.inviting_institution_id,
+        invited_institution_id: row.invited_institution_id,
+        specialty: row.specialty,
+        urgency: row.urgency,
+        mode: row.mode,
+        question: row.question,
+        summary: row.summary,
+        version: row.version,
+        updated_at: row.updated_at,
+    })
+}

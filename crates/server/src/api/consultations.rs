@@ -1,0 +1,111 @@
+//! Remote consultation endpoints (远程会诊).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use sanyi_app::consultations::{self as service, ConsultationInput, ConsultationView};
+use sanyi_app::{FieldError, ServiceError};
+
+use crate::AppState;
+use crate::auth::ApiActor;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_consultations, create_consultation))
+        .routes(routes!(get_consultation))
+        .routes(routes!(apply_consultation_command))
+}
+
+/// Which consultations to list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsultationListParams {
+    /// `out` (requested by my institution, default) or `in` (received by it).
+    #[serde(rename = "box")]
+    pub side: Option<String>,
+    /// Only this state (e.g. `pending_receiver`).
+    pub state: Option<String>,
+}
+
+/// Consultations requested or received by the caller's institution, newest change first.
+#[utoipa::path(get, path = "/api/v1/consultations", tag = "consultations", params(ConsultationListParams),
+    responses((status = 200, body = Vec<ConsultationView>), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn list_consultations(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(p): ApiQuery<ConsultationListParams>,
+) -> Result<ApiJson<Vec<ConsultationView>>, ApiError> {
+    let inbox = match p.side.as_deref() {
+        None | Some("out") => false,
+        Some("in") => true,
+        Some(_) => {
+            return Err(ApiError(ServiceError::Validation(vec![FieldError::new(
+                "box",
+                "enum",
+                "in or out",
+                "box must be in or out",
+                "box 应为 in 或 out",
+            )])));
+        }
+    };
+    Ok(ApiJson(service::list(&state.app, &a, inbox, p.state.as_deref()).await?))
+}
+
+/// Requests a remote consultation for a resident of the caller's area.
+#[utoipa::path(post, path = "/api/v1/consultations", tag = "consultations", request_body = ConsultationInput,
+    responses((status = 201, body = ConsultationView), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_consultation(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiJson(input): ApiJson<ConsultationInput>,
+) -> Result<(StatusCode, ApiJson<ConsultationView>), ApiError> {
+    Ok((StatusCode::CREATED, ApiJson(service::request(&state.app, &a, &input).await?)))
+}
+
+/// A consultation with its timeline (both institutions and assigned experts); the read is audited.
+#[utoipa::path(get, path = "/api/v1/consultations/{id}", tag = "consultations", params(("id" = String, Path, description = "Consultation id")),
+    responses((status = 200, body = ConsultationView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_consultation(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<ConsultationView>, ApiError> {
+    Ok(ApiJson(service::get(&state.app, &a, &id).await?))
+}
+
+/// Applies a command: `"triage"`, `{"return_for_info": {"reason": "…"}}`, `"provide_info"`,
+/// `{"assign": {"experts": ["<user id>"], "chair": null}}`, `{"schedule": {"at": "…"}}`, `"start_session"`,
+/// `{"submit_opinion": {"impression": "…", "advice": "…", "recommend_referral": false}}`,
+/// `{"chair_summary": {"summary": "…"}}`, `{"acknowledge": {"decision": "…"}}`, `"close"`,
+/// `{"rate": {"stars": 5}}`, `{"reject": {"reason": "…"}}`, `{"cancel": {"reason": "…"}}`. The consultation
+/// centre of the invited institution triages and assigns; assigned experts sign opinions; the inviting
+/// side acknowledges (the side is checked before the state).
+#[utoipa::path(post, path = "/api/v1/consultations/{id}/commands", tag = "consultations", params(("id" = String, Path, description = "Consultation id")),
+    request_body(content = Object, description = "The command, as described above"),
+    responses((status = 200, body = ConsultationView), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn apply_consultation_command(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<ApiJson<ConsultationView>, ApiError> {
+    let command = serde_json::from_value(body).map_err(|e| {
+        ApiError(ServiceError::Validation(vec![FieldError::new(
+            "command",
+            "consultation.command",
+            "one of the documented commands",
+            &format!("Not a consultation command: {e}"),
+            "不是有效的会诊操作",
+        )]))
+    })?;
+    Ok(ApiJson(service::apply(&state.app, &a, &id, command).await?))
+}

@@ -1,0 +1,83 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+/// Source: DOMAIN.md §3.2: request → triage → assign → schedule → session → signed opinion →
+/// acknowledgement → close → rating, each step by the side entitled to it.
+#[tokio::test]
+async fn a_township_doctor_consults_a_county_expert() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let centre = app.token("county_admin").await;
+    let expert = app.token("specialist").await;
+    let expert_id = {
+        let users = sanyi_store::users::by_username(&app.db, "specialist").await.unwrap().unwrap();
+        users.id
+    };
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, tree) = app.get(&doctor, "/api/v1/institutions/tree").await;
+    let lead = tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned();
+    let body = json!({"resident_id": resident, "invited_institution_id": lead, "specialty": "neurology", "question": "头晕伴言语不清 2 小时，是否需溶栓？", "summary": "高血压史"});
+    let (s, c) = app.post(&doctor, "/api/v1/consultations", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(c["state"], "requested");
+    let id = c["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/consultations/{id}/commands");
+    // The requester cannot triage its own request; the centre can.
+    let (s, _) = app.post(&doctor, &path, &json!("triage")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let steps = [
+        (&centre, json!("triage"), "triaged"),
+        (&centre, json!({"assign": {"experts": [expert_id], "chair": null}}), "assigned"),
+        (&centre, json!({"schedule": {"at": "2099-01-01T02:00:00Z"}}), "scheduled"),
+    ];
+    for (who, cmd, state) in steps {
+        let (s, r) = app.post(who, &path, &cmd).await;
+        assert_eq!(s, StatusCode::OK, "{cmd}: {r}");
+        assert_eq!(r["state"], state);
+    }
+    // The assigned expert sees it and may open the session and sign.
+    let (s, _) = app.get(&expert, &format!("/api/v1/consultations/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app.post(&doctor, &path, &json!("start_session")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only an assigned expert opens the session");
+    for cmd in [
+        json!("start_session"),
+        json!({"submit_opinion": {"impression": "疑似急性脑梗死", "advice": "立即上转卒中中心", "recommend_referral": true}}),
+    ] {
+        let (s, r) = app.post(&expert, &path, &cmd).await;
+        assert_eq!(s, StatusCode::OK, "{cmd}: {r}");
+    }
+    let (_, r) = app.get(&doctor, &format!("/api/v1/consultations/{id}")).await;
+    assert_eq!(r["state"], "opinion_issued", "{r}");
+    for cmd in [
+        json!({"acknowledge": {"decision": "同意上转"}}),
+        json!("close"),
+        json!({"rate": {"stars": 5}}),
+    ] {
+        let (s, r) = app.post(&doctor, &path, &cmd).await;
+        assert_eq!(s, StatusCode::OK, "{cmd}: {r}");
+    }
+    let (_, r) = app.get(&doctor, &format!("/api/v1/consultations/{id}")).await;
+    assert_eq!(r["state"], "rated");
+    assert!(r["timeline"].as_array().unwrap().len() >= 8);
+    // Lists on both sides; outsiders see nothing.
+    let (_, inbox) = app.get(&centre, "/api/v1/consultations?box=in").await;
+    assert!(inbox.as_array().unwrap().iter().any(|x| x["id"] == id.as_str()));
+    let village = app.token("village_doctor").await;
+    let (s, _) = app.get(&village, &format!("/api/v1/consultations/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, p) = app
+        .post(
+            &doctor,
+            "/api/v1/consultations",
+            &json!({"resident_id": resident, "invited_institution_id": lead, "specialty": "Neuro!", "question": ""}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"].as_array().unwrap().len(), 2, "{p}");
+}
