@@ -401,3 +401,65 @@ async fn view(app: &App, row: ConsultationRow, timeline: Vec<ConsultationEventRo
         updated_at: row.updated_at,
     })
 }
+
+/// Who may join the video call of a consultation: the inviting institution's staff and the assigned
+/// experts, while a synchronous consultation is scheduled or in session. Returns the row.
+///
+/// # Errors
+/// `NotFound` for outsiders (indistinguishable from a missing consultation); `Conflict` when the
+/// consultation is not a synchronous one in a callable state.
+pub async fn call_access(app: &App, actor: &Actor, id: &str) -> Result<ConsultationRow, ServiceError> {
+    let row = repo::get(&app.db, id).await?.ok_or(ServiceError::NotFound)?;
+    let c: Consultation = serde_json::from_str(&row.engine).map_err(|e| ServiceError::Internal(e.into()))?;
+    let inviting = actor.institution_id.as_deref() == Some(row.inviting_institution_id.as_str());
+    let expert = c.experts().iter().any(|e| e.as_str() == actor.user_id);
+    if !(inviting || expert) {
+        return Err(ServiceError::NotFound);
+    }
+    let callable = c.mode() == ConsultMode::Sync && matches!(row.state.as_str(), "scheduled" | "in_session");
+    if !callable {
+        return Err(ServiceError::Conflict(vec![FieldError::new(
+            "state",
+            "consultation.call",
+            "a synchronous consultation that is scheduled or in session",
+            "This consultation has no video session open",
+            "该会诊当前没有可加入的视频会话",
+        )]));
+    }
+    app.audit
+        .record(audit::entry(
+            actor,
+            &row.division_code,
+            "call",
+            "consultation",
+            &row.id,
+            Some(&row.resident_id),
+            "joined the video call",
+        ))
+        .await;
+    Ok(row)
+}
+
+/// Records a finished video session.
+///
+/// # Errors
+/// On a database error.
+pub async fn record_call(
+    app: &App,
+    row: &ConsultationRow,
+    started: DateTime<Utc>,
+    ended: DateTime<Utc>,
+    participants: &[String],
+) -> Result<(), ServiceError> {
+    let s = sanyi_store::consultations::CallSessionRow {
+        division_code: row.division_code.clone(),
+        id: sanyi_store::new_id(),
+        consultation_id: row.id.clone(),
+        started_at: started,
+        ended_at: ended,
+        duration_seconds: (ended - started).num_seconds().max(0),
+        participants: serde_json::to_string(participants).unwrap_or_else(|_| "[]".into()),
+    };
+    repo::insert_call_session(&app.db, &s).await?;
+    Ok(())
+}

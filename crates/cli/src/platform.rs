@@ -47,6 +47,20 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (serve behind HTTPS).
     #[arg(long, env = "SANYI_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// STUN/TURN servers for video calls, as a JSON array of RTCIceServer objects.
+    #[arg(long, env = "SANYI_ICE_SERVERS", default_value = "[]", value_parser = parse_ice_servers)]
+    ice_servers: String,
+}
+
+/// Checks `--ice-servers`: a JSON array of objects with `urls`.
+fn parse_ice_servers(s: &str) -> Result<String, String> {
+    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| format!("not JSON: {e}"))?;
+    let ok = v.as_array().is_some_and(|a| a.iter().all(|x| x.get("urls").is_some()));
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err("expected a JSON array of objects with \"urls\", e.g. [{\"urls\":\"stun:stun.example:3478\"}]".into())
+    }
 }
 
 /// `sanyi demo`.
@@ -268,6 +282,7 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
             Settings {
                 listen: a.listen,
                 secure_cookies: a.secure_cookies,
+                ice_servers: a.ice_servers.clone(),
             },
             app,
         )
@@ -399,8 +414,11 @@ pub fn tick(a: TickArgs) -> anyhow::Result<()> {
         let n = sanyi_app::referrals::tick(&app, &sanyi_care::referral::ReferralPolicy::default(), now)
             .await
             .map_err(explain)?;
+        let m = sanyi_app::consultations::tick(&app, &sanyi_care::consultation::ConsultationPolicy::default(), now)
+            .await
+            .map_err(explain)?;
         db.close().await;
-        println!("{n} referral(s) changed at {now}");
+        println!("{n} referral(s) and {m} consultation(s) changed at {now}");
         Ok(())
     })
 }

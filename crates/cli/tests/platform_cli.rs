@@ -116,3 +116,20 @@ fn demo_user_and_import_work_through_the_binary() {
     let (ok, _, err) = sanyi(&["import", "residents", csv.to_str().unwrap(), "--database", db]);
     assert!(!ok && err.contains("id_number"), "{err}");
 }
+
+#[test]
+fn tick_fires_timers_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let (ok, _, err) = sanyi(&["demo", "--database", db, "--residents", "400", "--seed", "11"]);
+    assert!(ok, "{err}");
+    // A week later, the demo's pending referrals have outlived their response SLA.
+    let later = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let (ok, out, err) = sanyi(&["tick", "--database", db, "--now", &later]);
+    assert!(ok, "{err}");
+    let n: usize = out.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(n >= 1, "{out}");
+    let (ok, out, _) = sanyi(&["tick", "--database", db, "--now", &later]);
+    assert!(ok && out.starts_with("0 referral(s)"), "timers fire once: {out}");
+}

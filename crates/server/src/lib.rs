@@ -33,6 +33,9 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Mark session cookies `Secure` (when served behind HTTPS).
     pub secure_cookies: bool,
+    /// ICE servers handed to the call page, as the JSON array `RTCPeerConnection` takes
+    /// (e.g. `[{"urls":"turn:turn.example:3478","username":"u","credential":"p"}]`).
+    pub ice_servers: String,
 }
 
 /// State shared by every handler.
@@ -44,6 +47,8 @@ pub struct AppState {
     pub auth_cache: Arc<auth::AuthCache>,
     /// Settings.
     pub settings: Arc<Settings>,
+    /// Video call rooms.
+    pub calls: Arc<pages::call::CallHub>,
 }
 
 /// Largest request body accepted outside the import endpoint.
@@ -102,7 +107,9 @@ impl Application {
             app: app.clone(),
             auth_cache: Arc::new(auth::AuthCache::default()),
             settings: Arc::new(settings),
+            calls: Arc::default(),
         };
+        spawn_background_jobs(&app);
         Ok(Application {
             listener,
             router: router(state),
@@ -134,6 +141,41 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.run_until(shutdown_signal()).await
     }
+}
+
+/// Jobs of a running server: workflow timers every minute (referral SLA, validity and escalation;
+/// consultation deadlines) and the hourly purge of expired sessions.
+fn spawn_background_jobs(app: &App) {
+    let timers = app.clone();
+    tokio::spawn(async move {
+        let referral_policy = sanyi_care::referral::ReferralPolicy::default();
+        let consultation_policy = sanyi_care::consultation::ConsultationPolicy::default();
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            let now = chrono::Utc::now();
+            match sanyi_app::referrals::tick(&timers, &referral_policy, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(referrals.changed = n, "referral timers fired"),
+                Err(e) => tracing::warn!(error = %e, "referral timers failed"),
+            }
+            match sanyi_app::consultations::tick(&timers, &consultation_policy, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(consultations.changed = n, "consultation timers fired"),
+                Err(e) => tracing::warn!(error = %e, "consultation timers failed"),
+            }
+        }
+    });
+    let db = app.db.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = sanyi_store::users::purge_expired(&db, chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "purging expired sessions failed");
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

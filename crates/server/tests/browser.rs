@@ -54,18 +54,51 @@ async fn wait_until(c: &fantoccini::Client, pred: impl Fn(&url::Url) -> bool) ->
     Err(fantoccini::error::CmdError::WaitTimeout)
 }
 
+/// A new Chromium session (fake camera and microphone, permission prompts accepted).
+async fn session(port: u16, profile: &std::path::Path) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,900",
+                     "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                     format!("--user-data-dir={}", profile.display())]
+        }),
+    );
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return c,
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    panic!("cannot connect to chromedriver on port {port}");
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+fn browser_available() -> bool {
+    if std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "Chromium and chromedriver are required in CI"
+    );
+    eprintln!("SKIPPED: browser test needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+    false
+}
+
 #[tokio::test]
 async fn register_a_resident_in_the_browser() {
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "Chromium and chromedriver are required in CI"
-        );
-        eprintln!("SKIPPED: browser test needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+    if !browser_available() {
         return;
     }
     let app = spawn_app().await;
@@ -79,31 +112,7 @@ async fn register_a_resident_in_the_browser() {
             .expect("start chromedriver"),
     );
     let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,900",
-                     format!("--user-data-dir={}", profile.path().display())]
-        }),
-    );
-    let mut client = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let c = client.expect("connect to chromedriver");
+    let c = session(port, profile.path()).await;
     let result = async {
         // Log in as the village doctor.
         c.goto(&app.url("/residents/new")).await?;
@@ -160,4 +169,120 @@ async fn register_a_resident_in_the_browser() {
     .await;
     c.close().await.ok();
     result.expect("browser steps");
+}
+
+async fn login(c: &fantoccini::Client, app: &helpers::TestApp, user: &str) -> Result<(), fantoccini::error::CmdError> {
+    c.goto(&app.url("/login")).await?;
+    c.find(Locator::Id("username")).await?.send_keys(user).await?;
+    c.find(Locator::Id("password")).await?.send_keys(PASSWORD).await?;
+    c.find(Locator::Id("login-submit")).await?.click().await?;
+    wait_for_path(c, "/").await
+}
+
+/// A township doctor and the county expert hold a video call: WebRTC media flows between two
+/// headless Chromium pages with fake camera and microphone, signalled through sanyi; an outsider is
+/// refused; the session is recorded when the call ends.
+#[tokio::test]
+async fn a_consultation_video_call_connects_two_browsers() {
+    if !browser_available() {
+        return;
+    }
+    let app = spawn_app().await;
+    // The consultation, scheduled with the specialist assigned (through the API).
+    let doctor = app.token("township_doctor").await;
+    let centre = app.token("county_admin").await;
+    let expert_id = sanyi_store::users::by_username(&app.db, "specialist").await.unwrap().unwrap().id;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, tree) = app.get(&doctor, "/api/v1/institutions/tree").await;
+    let lead = tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned();
+    let (_, c) = app
+        .post(
+            &doctor,
+            "/api/v1/consultations",
+            &serde_json::json!({"resident_id": resident, "invited_institution_id": lead, "specialty": "neurology", "question": "视频会诊"}),
+        )
+        .await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/consultations/{id}/commands");
+    for cmd in [
+        serde_json::json!("triage"),
+        serde_json::json!({"assign": {"experts": [expert_id], "chair": null}}),
+        serde_json::json!({"schedule": {"at": "2099-01-01T02:00:00Z"}}),
+    ] {
+        let (s, r) = app.post(&centre, &path, &cmd).await;
+        assert!(s.is_success(), "{r}");
+    }
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let (pa, pb, pc) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let a = session(port, pa.path()).await;
+    let b = session(port, pb.path()).await;
+    let outsider = session(port, pc.path()).await;
+    let result = async {
+        login(&a, &app, "township_doctor").await?;
+        login(&b, &app, "specialist").await?;
+        login(&outsider, &app, "village_doctor").await?;
+        outsider.goto(&app.url(&format!("/consultations/{id}/call"))).await?;
+        let refused = outsider.find(Locator::Id("error-message")).await?.text().await?;
+        assert!(!refused.is_empty(), "an outsider gets the not-found page");
+        a.goto(&app.url(&format!("/consultations/{id}/call"))).await?;
+        b.goto(&app.url(&format!("/consultations/{id}/call"))).await?;
+        // Media flows both ways.
+        let mut received = (0, 0);
+        for _ in 0..100 {
+            let ra = a
+                .execute_async(
+                    "window.sanyiVideoBytes ? window.sanyiVideoBytes().then(arguments[0]) : arguments[0](0)",
+                    vec![],
+                )
+                .await?;
+            let rb = b
+                .execute_async(
+                    "window.sanyiVideoBytes ? window.sanyiVideoBytes().then(arguments[0]) : arguments[0](0)",
+                    vec![],
+                )
+                .await?;
+            received = (ra.as_u64().unwrap_or(0), rb.as_u64().unwrap_or(0));
+            if received.0 > 10_000 && received.1 > 10_000 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(received.0 > 10_000 && received.1 > 10_000, "video bytes received: {received:?}");
+        shot(&a, "call").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    a.close().await.ok();
+    b.close().await.ok();
+    outsider.close().await.ok();
+    result.expect("browser steps");
+    // The session was recorded when the call ended.
+    let row = sanyi_store::consultations::get(&app.db, &id).await.unwrap().unwrap();
+    let mut sessions = Vec::new();
+    for _ in 0..50 {
+        sessions = sanyi_store::consultations::call_sessions(&app.db, &row.division_code, &id)
+            .await
+            .unwrap();
+        if !sessions.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(sessions.len(), 1, "one recorded session");
+    assert!(sessions[0].participants.contains("township_doctor") && sessions[0].participants.contains("specialist"));
 }

@@ -217,3 +217,47 @@ pub async fn events(db: &Db, division: &str, consultation_id: &str) -> Result<Ve
          FROM consultation_events WHERE division_code = $1 AND consultation_id = $2 ORDER BY at, id")
         .bind(division).bind(consultation_id).fetch_all(pool).await)?)
 }
+
+/// A recorded video session of a consultation (for billing in 30-minute units).
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct CallSessionRow {
+    /// Inviting institution's county.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Consultation.
+    pub consultation_id: String,
+    /// When the second participant connected.
+    pub started_at: DateTime<Utc>,
+    /// When fewer than two remained.
+    pub ended_at: DateTime<Utc>,
+    /// Duration in seconds.
+    pub duration_seconds: i64,
+    /// JSON array of the usernames that took part.
+    pub participants: String,
+}
+
+/// Records a video session.
+///
+/// # Errors
+/// On a database error.
+pub async fn insert_call_session(db: &Db, s: &CallSessionRow) -> Result<(), StoreError> {
+    dispatch!(db, pool => sqlx::query(
+        "INSERT INTO call_sessions (division_code, id, consultation_id, started_at, ended_at, duration_seconds, participants) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(&s.division_code).bind(&s.id).bind(&s.consultation_id).bind(s.started_at).bind(s.ended_at)
+        .bind(s.duration_seconds).bind(&s.participants)
+        .execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Video sessions of a consultation, oldest first.
+///
+/// # Errors
+/// On a database error.
+pub async fn call_sessions(db: &Db, division: &str, consultation_id: &str) -> Result<Vec<CallSessionRow>, StoreError> {
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, CallSessionRow>(
+        "SELECT division_code, id, consultation_id, started_at, ended_at, duration_seconds, participants FROM call_sessions \
+         WHERE division_code = $1 AND consultation_id = $2 ORDER BY started_at")
+        .bind(division).bind(consultation_id).fetch_all(pool).await)?)
+}

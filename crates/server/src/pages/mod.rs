@@ -4,6 +4,7 @@
 //! page. Forms post back to the same URL; a rejected form is re-rendered with a message under
 //! each failing field (422). POSTs from another origin are refused.
 
+pub mod call;
 mod drg;
 mod referrals;
 mod residents;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/lang/{lang}", get(set_lang))
         .merge(residents::router())
         .merge(drg::router())
+        .merge(call::router())
         .merge(referrals::router())
 }
 

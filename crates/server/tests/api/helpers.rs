@@ -82,6 +82,7 @@ pub async fn spawn_app() -> TestApp {
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             secure_cookies: false,
+            ice_servers: "[]".into(),
         },
         app.clone(),
     )

@@ -1,0 +1,14 @@
+-- Video sessions of synchronous consultations, for billing (keep in step with ../postgres/0005_call_sessions.sql):
+-- a session starts when two participants are connected and ends when fewer than two remain.
+CREATE TABLE call_sessions (
+    division_code    TEXT NOT NULL,
+    id               TEXT NOT NULL,
+    consultation_id  TEXT NOT NULL,
+    started_at       TEXT NOT NULL,
+    ended_at         TEXT NOT NULL,
+    duration_seconds INTEGER NOT NULL,
+    participants     TEXT NOT NULL,
+    PRIMARY KEY (division_code, id),
+    FOREIGN KEY (division_code, consultation_id) REFERENCES consultations (division_code, id)
+);
+CREATE INDEX call_sessions_consultation ON call_sessions (division_code, consultation_id);
