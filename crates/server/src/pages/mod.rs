@@ -5,6 +5,7 @@
 //! each failing field (422). POSTs from another origin are refused.
 
 pub mod call;
+mod consultations;
 mod drg;
 mod referrals;
 mod residents;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(residents::router())
         .merge(drg::router())
         .merge(call::router())
+        .merge(consultations::router())
         .merge(referrals::router())
 }
 

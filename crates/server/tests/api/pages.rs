@@ -229,3 +229,120 @@ async fn referral_pages_from_outbox_to_inbox() {
     let mine = app.client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
     assert!(mine.contains("id=\"ref-cancel\"") && !mine.contains("id=\"ref-accept\""));
 }
+
+#[tokio::test]
+async fn consultation_pages_from_request_to_acknowledgement() {
+    let app = spawn_app().await;
+    let client = || {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap()
+    };
+    let (doctor, centre, expert) = (client(), client(), client());
+    for (c, user) in [(&doctor, "township_doctor"), (&centre, "county_admin"), (&expert, "specialist")] {
+        let r = c
+            .post(app.url("/login"))
+            .form(&[("username", user), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let token = app.token("township_doctor").await;
+    let resident = app.residents(&token, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let form = doctor
+        .get(app.url(&format!("/consultations/new?resident={resident}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("昌吉市人民医院"));
+    let (_, tree) = app.get(&token, "/api/v1/institutions/tree").await;
+    let lead = tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned();
+    let r = doctor
+        .post(app.url("/consultations"))
+        .form(&[
+            ("resident_id", resident.as_str()),
+            ("invited_institution_id", lead.as_str()),
+            ("specialty", "neurology"),
+            ("question", "言语不清 1 小时"),
+            ("summary", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = r.headers()["location"].to_str().unwrap().to_owned();
+    let act = |c: &reqwest::Client, fields: Vec<(&'static str, String)>| {
+        let url = app.url(&format!("{page}/act"));
+        let c = c.clone();
+        async move { c.post(url).form(&fields).send().await.unwrap().status() }
+    };
+    let board = centre
+        .get(app.url("/consultations?view=in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(board.contains("言语不清"), "the triage board lists it");
+    assert_eq!(act(&centre, vec![("action", "triage".into())]).await, StatusCode::SEE_OTHER);
+    let html = centre.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("id=\"con-assign\"") && html.contains("神经内科主任"),
+        "experts offered"
+    );
+    let expert_id = sanyi_store::users::by_username(&app.db, "specialist").await.unwrap().unwrap().id;
+    assert_eq!(
+        act(&centre, vec![("action", "assign".into()), ("expert", expert_id)]).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        act(&centre, vec![("action", "schedule".into()), ("at", "2099-05-01T10:00".into())]).await,
+        StatusCode::SEE_OTHER
+    );
+    let queue = expert
+        .get(app.url("/consultations?view=mine"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(queue.contains("言语不清"), "the expert's queue lists it");
+    let html = expert.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("id=\"con-call\"") && html.contains("id=\"con-start\""),
+        "call link and session start offered"
+    );
+    assert_eq!(act(&expert, vec![("action", "start_session".into())]).await, StatusCode::SEE_OTHER);
+    assert_eq!(
+        act(
+            &expert,
+            vec![
+                ("action", "opinion".into()),
+                ("text", "考虑急性脑梗死".into()),
+                ("advice", "立即上转".into())
+            ]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    // The wrong side is refused; the inviting doctor acknowledges.
+    let refused = act(&expert, vec![("action", "acknowledge".into()), ("text", "x".into())]).await;
+    assert_eq!(refused, StatusCode::FORBIDDEN);
+    assert_eq!(
+        act(&doctor, vec![("action", "acknowledge".into()), ("text", "同意上转".into())]).await,
+        StatusCode::SEE_OTHER
+    );
+    let html = doctor.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("考虑急性脑梗死") && html.contains("id=\"con-close\""), "{html}");
+}

@@ -1,0 +1,295 @@
+//! Consultation pages (远程会诊): the requester's list, the consultation centre's triage board (the
+//! invited institution's inbox), the expert's queue, the request form and the consultation with
+//! the actions of the viewer's side and the link to its video call.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Duration, NaiveDateTime, TimeZone, Utc};
+use serde::Deserialize;
+
+use sanyi_app::ServiceError;
+use sanyi_app::consultations::{self as service, ConsultationInput, ConsultationView};
+use sanyi_care::actor::ExpertId;
+use sanyi_care::consultation::ConsultationCommand;
+use sanyi_store::registry::Institution;
+use sanyi_store::users::User;
+
+use super::{Nav, PageActor, page_error, same_origin};
+use crate::AppState;
+use crate::i18n::Tr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/consultations", get(lists).post(create))
+        .route("/consultations/new", get(new_form))
+        .route("/consultations/{id}", get(detail))
+        .route("/consultations/{id}/act", post(act))
+}
+
+#[derive(Deserialize, Default)]
+struct ListParams {
+    view: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "consultations.html")]
+struct ListPage {
+    t: Tr,
+    nav: Option<Nav>,
+    view: String,
+    items: Vec<ConsultationView>,
+}
+
+async fn lists(State(state): State<AppState>, p: PageActor, Query(q): Query<ListParams>) -> Response {
+    let view = q.view.unwrap_or_else(|| "out".into());
+    let result = match view.as_str() {
+        "in" => service::list(&state.app, &p.actor, true, None).await,
+        // The expert's queue: consultations of the institution that list the viewer as expert.
+        "mine" => service::list(&state.app, &p.actor, true, None).await.map(|all| {
+            all.into_iter()
+                .filter(|c| {
+                    c.detail
+                        .get("experts")
+                        .and_then(|e| e.as_array())
+                        .is_some_and(|e| e.iter().any(|x| x.as_str() == Some(p.actor.user_id.as_str())))
+                })
+                .collect()
+        }),
+        _ => service::list(&state.app, &p.actor, false, None).await,
+    };
+    match result {
+        Ok(items) => ListPage {
+            nav: Some(Nav::of(&p.actor, &p.t)),
+            t: p.t,
+            view,
+            items,
+        }
+        .into_response(),
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "consultation.html")]
+struct DetailPage {
+    t: Tr,
+    nav: Option<Nav>,
+    c: ConsultationView,
+    is_inviting: bool,
+    is_centre: bool,
+    is_expert: bool,
+    experts: Vec<User>,
+    error: Option<String>,
+}
+
+async fn render(state: &AppState, p: PageActor, id: &str, error: Option<String>, status: StatusCode) -> Response {
+    let c = match service::get(&state.app, &p.actor, id).await {
+        Ok(c) => c,
+        Err(e) => return page_error(p.t, e),
+    };
+    let own = p.actor.institution_id.clone().unwrap_or_default();
+    let is_inviting = c.inviting_institution_id == own;
+    let is_centre = c.invited_institution_id == own && p.actor.role == sanyi_app::Role::Administrator;
+    let is_expert = c
+        .detail
+        .get("experts")
+        .and_then(|e| e.as_array())
+        .is_some_and(|e| e.iter().any(|x| x.as_str() == Some(p.actor.user_id.as_str())));
+    let experts = if is_centre {
+        sanyi_store::users::all(&state.app.db)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|u| u.role == "county_specialist" && u.institution_id.as_deref() == Some(c.invited_institution_id.as_str()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    (
+        status,
+        DetailPage {
+            nav: Some(Nav::of(&p.actor, &p.t)),
+            t: p.t,
+            c,
+            is_inviting,
+            is_centre,
+            is_expert,
+            experts,
+            error,
+        },
+    )
+        .into_response()
+}
+
+async fn detail(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
+    render(&state, p, &id, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+struct ActForm {
+    action: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    advice: String,
+    #[serde(default)]
+    expert: String,
+    #[serde(default)]
+    at: String,
+    #[serde(default)]
+    stars: String,
+}
+
+fn command_of(f: &ActForm) -> Result<ConsultationCommand, String> {
+    Ok(match f.action.as_str() {
+        "triage" => ConsultationCommand::Triage,
+        "assign" => ConsultationCommand::Assign {
+            experts: vec![ExpertId::new(f.expert.trim())],
+            chair: None,
+        },
+        "schedule" => {
+            let at = NaiveDateTime::parse_from_str(f.at.trim(), "%Y-%m-%dT%H:%M")
+                .ok()
+                .and_then(|t| chrono::FixedOffset::east_opt(8 * 3600).and_then(|tz| tz.from_local_datetime(&t).single()))
+                .map_or(Utc::now() + Duration::hours(1), |t| t.with_timezone(&Utc));
+            ConsultationCommand::Schedule { at }
+        }
+        "start_session" => ConsultationCommand::StartSession,
+        "opinion" => ConsultationCommand::SubmitOpinion {
+            impression: f.text.clone(),
+            advice: f.advice.clone(),
+            recommend_referral: false,
+        },
+        "acknowledge" => ConsultationCommand::Acknowledge { decision: f.text.clone() },
+        "close" => ConsultationCommand::Close,
+        "rate" => ConsultationCommand::Rate {
+            stars: f.stars.trim().parse().unwrap_or(0),
+        },
+        "reject" => ConsultationCommand::Reject { reason: f.text.clone() },
+        "cancel" => ConsultationCommand::Cancel { reason: f.text.clone() },
+        other => return Err(format!("unknown action {other:?}")),
+    })
+}
+
+async fn act(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Path(id): Path<String>, Form(f): Form<ActForm>) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let command = match command_of(&f) {
+        Ok(c) => c,
+        Err(e) => return render(&state, p, &id, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    match service::apply(&state.app, &p.actor, &id, command).await {
+        Ok(_) => Redirect::to(&format!("/consultations/{id}")).into_response(),
+        Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => {
+            let msg = errs
+                .iter()
+                .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
+                .collect::<Vec<_>>()
+                .join("；");
+            render(&state, p, &id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "consultation_new.html")]
+struct NewPage {
+    t: Tr,
+    nav: Option<Nav>,
+    resident_id: String,
+    institutions: Vec<Institution>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct NewParams {
+    resident: Option<String>,
+}
+
+async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<NewParams>) -> Response {
+    let institutions = sanyi_app::referrals::receivers(&state.app, &p.actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| i.tier == "county")
+        .collect();
+    NewPage {
+        nav: Some(Nav::of(&p.actor, &p.t)),
+        t: p.t,
+        resident_id: q.resident.unwrap_or_default(),
+        institutions,
+        error: None,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct NewForm {
+    resident_id: String,
+    invited_institution_id: String,
+    #[serde(default)]
+    specialty: String,
+    #[serde(default)]
+    question: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    emergency: Option<String>,
+}
+
+async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Form(f): Form<NewForm>) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let input = ConsultationInput {
+        resident_id: f.resident_id.clone(),
+        invited_institution_id: f.invited_institution_id.clone(),
+        specialty: f.specialty.clone(),
+        named_expert: None,
+        urgency: Some(if f.emergency.is_some() {
+            sanyi_care::consultation::ConsultUrgency::Emergency
+        } else {
+            sanyi_care::consultation::ConsultUrgency::Routine
+        }),
+        mode: None,
+        mdt: false,
+        question: f.question.clone(),
+        summary: f.summary.clone(),
+    };
+    match service::request(&state.app, &p.actor, &input).await {
+        Ok(c) => Redirect::to(&format!("/consultations/{}", c.id)).into_response(),
+        Err(ServiceError::Validation(errs)) => {
+            let error = Some(
+                errs.iter()
+                    .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            );
+            let institutions = sanyi_app::referrals::receivers(&state.app, &p.actor)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|i| i.tier == "county")
+                .collect();
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                NewPage {
+                    nav: Some(Nav::of(&p.actor, &p.t)),
+                    t: p.t,
+                    resident_id: f.resident_id,
+                    institutions,
+                    error,
+                },
+            )
+                .into_response()
+        }
+        Err(e) => page_error(p.t, e),
+    }
+}
