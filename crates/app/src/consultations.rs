@@ -463,3 +463,141 @@ pub async fn record_call(
     repo::insert_call_session(&app.db, &s).await?;
     Ok(())
 }
+
+/// Seeds demo consultations from the first county's township centres to the lead hospital, in
+/// every state up to closed, with the demo specialist as expert. Returns how many were written.
+///
+/// # Errors
+/// On a database error.
+pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: DateTime<Utc>) -> Result<usize, ServiceError> {
+    let Some(community) = world.communities.first() else { return Ok(0) };
+    let Some(lead) = world
+        .institutions
+        .iter()
+        .find(|i| Some(&i.id) == community.lead_institution_id.as_ref())
+    else {
+        return Ok(0);
+    };
+    let Some(expert) = sanyi_store::users::by_username(db, "specialist").await? else {
+        return Ok(0);
+    };
+    let county = lead.division_code.clone();
+    let centres: Vec<_> = world
+        .institutions
+        .iter()
+        .filter(|i| i.division_code == county && i.tier == "township")
+        .collect();
+    let centre_actor = ActorRef::new("demo-centre", lead.id.clone(), CareRole::ConsultCentre);
+    let expert_actor = ActorRef::new(expert.id.clone(), lead.id.clone(), CareRole::Doctor);
+    let mut written = 0;
+    for k in 0..16usize {
+        let Some(inviting) = centres.get(k % centres.len().max(1)) else {
+            break;
+        };
+        let Some(resident) = world
+            .residents
+            .iter()
+            .filter(|r| r.village_code.get(..9) == inviting.area_code.get(..9))
+            .nth(k / centres.len().max(1))
+        else {
+            continue;
+        };
+        let id = sanyi_store::new_id();
+        let start = now - chrono::Duration::hours(2 + 6 * k as i64);
+        let doctor = ActorRef::new("demo-doctor", inviting.id.clone(), CareRole::Doctor);
+        let new = NewConsultation {
+            id: ConsultationId::new(id.clone()),
+            inviting: sanyi_care::actor::InstitutionId::new(inviting.id.clone()),
+            invited: sanyi_care::actor::InstitutionId::new(lead.id.clone()),
+            urgency: ConsultUrgency::Routine,
+            mode: ConsultMode::Sync,
+            request: AssignmentRequest {
+                specialty: Specialty::new("neurology"),
+                named_expert: None,
+            },
+            mdt: false,
+            question: "头晕伴肢体麻木，请神经内科会诊".into(),
+        };
+        let Ok(mut c) = Consultation::request(new, &doctor, start) else {
+            continue;
+        };
+        let mut events = Vec::new();
+        let h = |n: i64| start + chrono::Duration::minutes(20 * n);
+        let steps: Vec<(ActorRef, ConsultationCommand)> = vec![
+            (centre_actor.clone(), ConsultationCommand::Triage),
+            (
+                centre_actor.clone(),
+                ConsultationCommand::Assign {
+                    experts: vec![ExpertId::new(expert.id.clone())],
+                    chair: None,
+                },
+            ),
+            (
+                centre_actor.clone(),
+                ConsultationCommand::Schedule {
+                    at: now + chrono::Duration::hours(4),
+                },
+            ),
+            (expert_actor.clone(), ConsultationCommand::StartSession),
+            (
+                expert_actor.clone(),
+                ConsultationCommand::SubmitOpinion {
+                    impression: "考虑短暂性脑缺血发作".into(),
+                    advice: "完善头颅影像，必要时上转".into(),
+                    recommend_referral: false,
+                },
+            ),
+            (
+                doctor.clone(),
+                ConsultationCommand::Acknowledge {
+                    decision: "按专家意见处理".into(),
+                },
+            ),
+            (doctor.clone(), ConsultationCommand::Close),
+        ];
+        for (n, (who, cmd)) in steps.into_iter().take(k % 8).enumerate() {
+            match c.apply(&who, cmd, h(n as i64 + 1)) {
+                Ok((next, e)) => {
+                    events.push(event_row(&county, &id, &e));
+                    c = next;
+                }
+                Err(_) => break,
+            }
+        }
+        let row = ConsultationRow {
+            division_code: inviting.division_code.clone(),
+            id: id.clone(),
+            resident_id: resident.id.clone(),
+            inviting_institution_id: inviting.id.clone(),
+            invited_division_code: lead.division_code.clone(),
+            invited_institution_id: lead.id.clone(),
+            specialty: "neurology".into(),
+            urgency: code(&c.urgency()),
+            mode: code(&c.mode()),
+            state: code(&c.state()),
+            question: c.question().to_owned(),
+            summary: "高血压病史 8 年".into(),
+            engine: serde_json::to_string(&c).map_err(|e| ServiceError::Internal(e.into()))?,
+            version: 1 + events.len() as i64,
+            created_at: start,
+            updated_at: events.last().map_or(start, |e| e.at),
+        };
+        let a = sanyi_store::audit::AuditEntry {
+            division_code: county.clone(),
+            id: sanyi_store::new_id(),
+            at: start,
+            user_id: "system".into(),
+            username: "system".into(),
+            role: "administrator".into(),
+            action: "consult".into(),
+            entity: "consultation".into(),
+            entity_id: id.clone(),
+            resident_id: Some(resident.id.clone()),
+            ip: "demo".into(),
+            detail: "demo data".into(),
+        };
+        repo::insert(db, &row, &events, &a).await?;
+        written += 1;
+    }
+    Ok(written)
+}

@@ -128,6 +128,7 @@ pub async fn seed(
     residents::insert_enrolments(db, &w.enrolments).await?;
     progress("referrals", written);
     crate::referrals::seed_demo(db, &w, chrono::Utc::now()).await?;
+    crate::consultations::seed_demo(db, &w, chrono::Utc::now()).await?;
     if let Some(pool) = &w.pool {
         progress("drg scheme", written);
         seed_drg_scheme(db, &pool.division_code, drg_scheme).await?;

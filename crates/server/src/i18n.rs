@@ -84,6 +84,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("login.password", "密码", "Password"),
     ("login.submit", "登录", "Log in"),
     ("login.failed", "用户名或密码错误", "Wrong username or password"),
+    ("home.todo", "待办事项", "Waiting for you"),
     ("home.title", "医共体机构", "Medical communities and institutions"),
     ("home.residents", "在册居民", "Registered residents"),
     ("home.lead", "牵头医院", "Lead hospital"),

@@ -18,6 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_token, delete_token))
         .routes(routes!(get_me))
+        .routes(routes!(list_notifications))
 }
 
 /// Credentials.
@@ -98,4 +99,15 @@ async fn get_me(ApiActor(a): ApiActor) -> ApiJson<Me> {
         institution_id: a.institution_id,
         scope: a.scope.prefix().into(),
     })
+}
+
+/// What waits for the caller's action (referrals to accept, consultations to triage, hold or
+/// acknowledge, …), derived from current workflow states.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "auth",
+    responses((status = 200, body = Vec<sanyi_app::notifications::Notification>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn list_notifications(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> Result<ApiJson<Vec<sanyi_app::notifications::Notification>>, ApiError> {
+    Ok(ApiJson(sanyi_app::notifications::for_actor(&state.app, &a).await?))
 }

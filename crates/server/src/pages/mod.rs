@@ -315,6 +315,7 @@ pub struct CountyBlock {
 struct HomePage {
     t: Tr,
     nav: Option<Nav>,
+    notifications: Vec<sanyi_app::notifications::Notification>,
     counties: Vec<CountyBlock>,
 }
 
@@ -355,9 +356,11 @@ async fn home(State(state): State<AppState>, p: PageActor) -> Response {
             }
         })
         .collect();
+    let notifications = sanyi_app::notifications::for_actor(&state.app, &p.actor).await.unwrap_or_default();
     HomePage {
         nav: Some(Nav::of(&p.actor, &p.t)),
         t: p.t,
+        notifications,
         counties,
     }
     .into_response()

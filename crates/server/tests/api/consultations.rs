@@ -81,3 +81,36 @@ async fn a_township_doctor_consults_a_county_expert() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"].as_array().unwrap().len(), 2, "{p}");
 }
+
+#[tokio::test]
+async fn the_demo_has_consultations_in_many_states() {
+    let app = spawn_app().await;
+    let centre = app.token("county_admin").await;
+    let (s, board) = app.get(&centre, "/api/v1/consultations?box=in").await;
+    assert_eq!(s, StatusCode::OK);
+    let states: std::collections::BTreeSet<&str> = board.as_array().unwrap().iter().map(|c| c["state"].as_str().unwrap()).collect();
+    assert!(states.len() >= 6, "{states:?}");
+    assert!(
+        states.contains("requested") && states.contains("opinion_issued") && states.contains("closed"),
+        "{states:?}"
+    );
+}
+
+#[tokio::test]
+async fn notifications_tell_each_side_what_waits() {
+    let app = spawn_app().await;
+    let centre = app.token("county_admin").await;
+    let (s, n) = app.get(&centre, "/api/v1/notifications").await;
+    assert_eq!(s, StatusCode::OK);
+    let kinds: Vec<&str> = n.as_array().unwrap().iter().map(|x| x["kind"].as_str().unwrap()).collect();
+    assert!(
+        kinds.contains(&"consultation.to_triage") && kinds.contains(&"referral.to_accept"),
+        "{kinds:?}"
+    );
+    let expert = app.token("specialist").await;
+    let (_, n) = app.get(&expert, "/api/v1/notifications").await;
+    assert!(n.as_array().unwrap().iter().any(|x| x["kind"] == "consultation.to_hold"), "{n}");
+    let insurance = app.token("insurance").await;
+    let (_, n) = app.get(&insurance, "/api/v1/notifications").await;
+    assert_eq!(n, json!([]), "no institution, nothing waits");
+}
