@@ -19,6 +19,7 @@ pub mod demo;
 pub mod drg;
 mod error;
 pub mod import;
+pub mod indicators;
 pub mod notifications;
 pub mod referrals;
 pub mod registry;

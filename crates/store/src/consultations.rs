@@ -261,3 +261,22 @@ pub async fn call_sessions(db: &Db, division: &str, consultation_id: &str) -> Re
          WHERE division_code = $1 AND consultation_id = $2 ORDER BY started_at")
         .bind(division).bind(consultation_id).fetch_all(pool).await)?)
 }
+
+/// Consultations of counties under `division_prefix` requested in `[from, to)`.
+///
+/// # Errors
+/// On a database error.
+pub async fn created_between(
+    db: &Db,
+    division_prefix: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<ConsultationRow>, StoreError> {
+    let (lo, hi) = crate::registry::prefix_range(division_prefix);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM consultations WHERE division_code >= $1 AND division_code < $2 AND created_at >= $3 AND created_at < $4"
+    );
+    Ok(
+        dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi).bind(from).bind(to).fetch_all(pool).await)?,
+    )
+}

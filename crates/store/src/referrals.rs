@@ -226,3 +226,22 @@ pub async fn events(db: &Db, division: &str, referral_id: &str) -> Result<Vec<Re
          FROM referral_events WHERE division_code = $1 AND referral_id = $2 ORDER BY at, id")
         .bind(division).bind(referral_id).fetch_all(pool).await)?)
 }
+
+/// Referrals of counties under `division_prefix` created in `[from, to)`.
+///
+/// # Errors
+/// On a database error.
+pub async fn created_between(
+    db: &Db,
+    division_prefix: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<ReferralRow>, StoreError> {
+    let (lo, hi) = crate::registry::prefix_range(division_prefix);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM referrals WHERE division_code >= $1 AND division_code < $2 AND created_at >= $3 AND created_at < $4"
+    );
+    Ok(
+        dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi).bind(from).bind(to).fetch_all(pool).await)?,
+    )
+}

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod consultations;
 mod drg;
+mod indicators;
 mod referrals;
 mod registry;
 mod residents;
@@ -60,6 +61,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(drg::router())
         .merge(referrals::router())
         .merge(consultations::router())
+        .merge(indicators::router())
 }
 
 /// Pagination parameters (`offset` ≥ 0, `limit` 1–500, default 50).

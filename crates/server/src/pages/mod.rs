@@ -7,6 +7,7 @@
 pub mod call;
 mod consultations;
 mod drg;
+pub mod indicators;
 mod referrals;
 mod residents;
 
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(drg::router())
         .merge(call::router())
         .merge(consultations::router())
+        .merge(indicators::router())
         .merge(referrals::router())
 }
 

@@ -114,3 +114,34 @@ async fn notifications_tell_each_side_what_waits() {
     let (_, n) = app.get(&insurance, "/api/v1/notifications").await;
     assert_eq!(n, json!([]), "no institution, nothing waits");
 }
+
+#[tokio::test]
+async fn indicators_count_the_demo_workflows() {
+    let app = spawn_app().await;
+    let admin = app.token("admin").await;
+    let (s, r) = app.get(&admin, "/api/v1/indicators").await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert!(r["upward"].as_u64().unwrap() >= 5, "{r}");
+    assert!(r["consultations"].as_u64().unwrap() >= 10, "{r}");
+    assert!(r["acceptance_time"]["count"].as_u64().unwrap() >= 1, "{r}");
+    assert!(r["no_show_rate"]["denominator"].as_u64().unwrap() >= 1);
+    let months: u64 = r["by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["upward"].as_u64().unwrap())
+        .sum();
+    assert_eq!(months, r["upward"].as_u64().unwrap(), "months add up");
+    let (s, p) = app
+        .get(&admin, "/api/v1/indicators?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    app.client
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", crate::helpers::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let html = app.client.get(app.url("/indicators")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<svg id=\"ind-chart\"") && html.contains("<rect"), "{html}");
+}

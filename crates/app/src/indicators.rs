@@ -1,0 +1,184 @@
+//! Referral and consultation indicators (DOMAIN.md §2.7, §3) over a period and the actor's area,
+//! computed by the care engine from the stored workflows. Ratios are exact (numerator and
+//! denominator, plus basis points for display).
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use sanyi_care::consultation::{Consultation, ConsultationPolicy};
+use sanyi_care::indicators::{self as ind, ConsultationSummary, Ratio, ReferralSummary};
+use sanyi_care::referral::{Direction, Referral, ReferralPolicy};
+
+use crate::{Actor, App, FieldError, Permission, ServiceError};
+
+/// An exact ratio.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+pub struct RatioView {
+    /// Numerator.
+    pub numerator: u64,
+    /// Denominator (0: undefined).
+    pub denominator: u64,
+    /// In basis points (10 000 = 100 %), when defined.
+    pub basis_points: Option<u64>,
+}
+
+impl From<Ratio> for RatioView {
+    fn from(r: Ratio) -> Self {
+        RatioView {
+            numerator: r.numerator,
+            denominator: r.denominator,
+            basis_points: r.basis_points(),
+        }
+    }
+}
+
+/// Median and 90th percentile of a duration, in seconds.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+pub struct DurationView {
+    /// Observations.
+    pub count: usize,
+    /// Median (seconds).
+    pub median_seconds: i64,
+    /// 90th percentile (seconds).
+    pub p90_seconds: i64,
+}
+
+/// Counts of one month.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MonthCounts {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Upward referrals.
+    pub upward: usize,
+    /// Downward referrals.
+    pub downward: usize,
+    /// Consultations requested.
+    pub consultations: usize,
+}
+
+/// The indicators of a period.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct IndicatorReport {
+    /// Start (inclusive).
+    pub from: DateTime<Utc>,
+    /// End (exclusive).
+    pub to: DateTime<Utc>,
+    /// Area (county-code prefix).
+    pub area: String,
+    /// Upward referrals (上转).
+    pub upward: usize,
+    /// Downward referrals (下转).
+    pub downward: usize,
+    /// Lateral referrals (平转).
+    pub lateral: usize,
+    /// Time from submission to acceptance.
+    pub acceptance_time: Option<DurationView>,
+    /// No-shows among accepted referrals.
+    pub no_show_rate: RatioView,
+    /// Referrals closed (or feedback sent) among those not cancelled.
+    pub closure_rate: RatioView,
+    /// Down-referrals whose first follow-up was done in time.
+    pub follow_up_completion: RatioView,
+    /// Consultations requested.
+    pub consultations: usize,
+    /// Opinions issued on time among those due.
+    pub consultations_on_time: RatioView,
+    /// Turnaround from request to opinion.
+    pub consultation_turnaround: Option<DurationView>,
+    /// Month by month.
+    pub by_month: Vec<MonthCounts>,
+    /// What cannot be computed yet, and why.
+    pub notes: Vec<String>,
+}
+
+fn dur(d: Option<ind::DurationStats>) -> Option<DurationView> {
+    d.map(|d| DurationView {
+        count: d.count,
+        median_seconds: d.median_seconds,
+        p90_seconds: d.p90_seconds,
+    })
+}
+
+/// Indicators of the actor's area over `[from, to)`.
+///
+/// # Errors
+/// `Forbidden` without read permission; `Validation` for an empty or reversed period.
+pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<IndicatorReport, ServiceError> {
+    actor.require(Permission::ResidentRead)?;
+    if from >= to {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "from",
+            "period.order",
+            "from before to",
+            "The period is empty or reversed",
+            "统计期间无效",
+        )]));
+    }
+    let area = actor.scope.division_prefix().to_owned();
+    let referral_rows = sanyi_store::referrals::created_between(&app.db, &area, from, to).await?;
+    let consultation_rows = sanyi_store::consultations::created_between(&app.db, &area, from, to).await?;
+    let referrals: Vec<(DateTime<Utc>, Referral)> = referral_rows
+        .iter()
+        .filter_map(|r| serde_json::from_str(&r.engine).ok().map(|x| (r.created_at, x)))
+        .collect();
+    let consultations: Vec<(DateTime<Utc>, Consultation)> = consultation_rows
+        .iter()
+        .filter_map(|r| serde_json::from_str(&r.engine).ok().map(|x| (r.created_at, x)))
+        .collect();
+    let summaries: Vec<ReferralSummary> = referrals.iter().map(|(_, r)| ReferralSummary::from(r)).collect();
+    let policy = ConsultationPolicy::default();
+    let consult_summaries: Vec<ConsultationSummary> = consultations.iter().map(|(_, c)| ConsultationSummary::of(c, &policy)).collect();
+    let now = Utc::now();
+    let turnaround = ind::consultation_turnaround(&consult_summaries, now);
+    let count = |d: Direction| referrals.iter().filter(|(_, r)| r.direction() == d).count();
+    let closure = ind::closure_rate_by_sender(&summaries).values().fold(Ratio::new(0, 0), |a, r| {
+        Ratio::new(a.numerator + r.numerator, a.denominator + r.denominator)
+    });
+    let mut months: std::collections::BTreeMap<String, MonthCounts> = std::collections::BTreeMap::new();
+    let key = |t: &DateTime<Utc>| format!("{:04}-{:02}", t.year(), t.month());
+    for (at, r) in &referrals {
+        let m = months.entry(key(at)).or_insert_with(|| MonthCounts {
+            month: key(at),
+            upward: 0,
+            downward: 0,
+            consultations: 0,
+        });
+        match r.direction() {
+            Direction::Upward => m.upward += 1,
+            Direction::Downward => m.downward += 1,
+            Direction::Lateral => {}
+        }
+    }
+    for (at, _) in &consultations {
+        months
+            .entry(key(at))
+            .or_insert_with(|| MonthCounts {
+                month: key(at),
+                upward: 0,
+                downward: 0,
+                consultations: 0,
+            })
+            .consultations += 1;
+    }
+    Ok(IndicatorReport {
+        from,
+        to,
+        area,
+        upward: count(Direction::Upward),
+        downward: count(Direction::Downward),
+        lateral: count(Direction::Lateral),
+        acceptance_time: dur(ind::acceptance_time(&summaries)),
+        no_show_rate: ind::no_show_rate(&summaries).into(),
+        closure_rate: closure.into(),
+        follow_up_completion: ind::follow_up_completion(&summaries, &ReferralPolicy::default(), now).into(),
+        consultations: consultations.len(),
+        consultations_on_time: turnaround.on_time.into(),
+        consultation_turnaround: dur(turnaround.turnaround),
+        by_month: months.into_values().collect(),
+        notes: vec![
+            "Rates per 1 000 primary visits, the downward rate per discharge, the county visit rate and the primary-care visit share need encounter data, which sanyi does not record yet."
+                .into(),
+        ],
+    })
+}
