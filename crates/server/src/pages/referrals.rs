@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use sanyi_app::ServiceError;
 use sanyi_app::referrals::{self as service, ReferralInput, ReferralView};
-use sanyi_care::referral::{Placement, ReferralCommand};
+use sanyi_care::referral::{DownReferralPlan, Party, Placement, ReferralCommand};
 use sanyi_store::registry::Institution;
 
 use super::{Nav, PageActor, page_error, same_origin};
@@ -113,6 +113,35 @@ struct ActForm {
     department: String,
     #[serde(default)]
     slot: String,
+    #[serde(default)]
+    items: String,
+    #[serde(default)]
+    interval_days: String,
+    #[serde(default)]
+    visits: String,
+    #[serde(default)]
+    family_doctor: String,
+}
+
+/// The down-referral plan of the form; the patient goes back to the sending institution.
+fn down_plan(f: &ActForm, sender: Option<Party>) -> Result<ReferralCommand, String> {
+    let target = sender.ok_or("the referral has no sender")?;
+    let plan = DownReferralPlan {
+        target,
+        items: f
+            .items
+            .split(['；', ';', '，', ','])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        interval_days: f.interval_days.trim().parse().unwrap_or(0),
+        targets: Vec::new(),
+        family_doctor: sanyi_care::actor::UserId::new(f.family_doctor.trim()),
+        visits_required: f.visits.trim().parse().unwrap_or(0),
+        high_risk: false,
+    };
+    Ok(ReferralCommand::DischargeWithDownReferral { plan })
 }
 
 fn command_of(f: &ActForm) -> Result<ReferralCommand, String> {
@@ -144,6 +173,9 @@ fn command_of(f: &ActForm) -> Result<ReferralCommand, String> {
             feedback: f.reason.clone(),
         },
         "submit" => ReferralCommand::Submit,
+        "receive_down" => ReferralCommand::ReceiveDown,
+        "record_follow_up" => ReferralCommand::RecordFollowUp,
+        "close" => ReferralCommand::Close,
         other => return Err(format!("unknown action {other:?}")),
     })
 }
@@ -152,7 +184,20 @@ async fn act(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Pa
     if !same_origin(&headers) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    let command = match command_of(&f) {
+    let command = if f.action == "down_refer" {
+        let sender = match service::get(&state.app, &p.actor, &id).await {
+            Ok(v) => v
+                .detail
+                .get("sender")
+                .cloned()
+                .and_then(|x| serde_json::from_value::<Party>(x).ok()),
+            Err(e) => return page_error(p.t, e),
+        };
+        down_plan(&f, sender)
+    } else {
+        command_of(&f)
+    };
+    let command = match command {
         Ok(c) => c,
         Err(e) => return render_detail(&state, p, &id, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await,
     };

@@ -218,3 +218,72 @@ async fn the_demo_has_referrals_in_many_states() {
         "{states:?}"
     );
 }
+
+#[tokio::test]
+async fn down_referral_and_follow_up_close_the_loop() {
+    let app = spawn_app().await;
+    let Parties {
+        doctor,
+        specialist,
+        resident,
+        lead,
+    } = parties(&app).await;
+    let (_, r) = app
+        .post(
+            &doctor,
+            "/api/v1/referrals",
+            &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "血糖控制不佳"}),
+        )
+        .await;
+    let id = r["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/referrals/{id}/commands");
+    let accept = json!({"accept": {"placement": {"bed": {"ward": "内分泌科", "bed": "8"}}, "valid_until": "2099-01-09T00:00:00Z"}});
+    for c in [accept, json!("arrive"), json!("start_care")] {
+        let (s, r) = app.post(&specialist, &path, &c).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+    }
+    // Down to the sending village clinic with a plan, through the receiver's page.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    client
+        .post(app.url("/login"))
+        .form(&[("username", "specialist"), ("password", crate::helpers::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let page = format!("/referrals/{id}");
+    let html = client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("id=\"ref-down\""));
+    let r = client
+        .post(app.url(&format!("{page}/act")))
+        .form(&[
+            ("action", "down_refer"),
+            ("items", "血糖监测；胰岛素剂量调整"),
+            ("interval_days", "14"),
+            ("visits", "2"),
+            ("family_doctor", "王秀兰"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, now) = app.get(&doctor, &page.replace("/referrals", "/api/v1/referrals")).await;
+    assert_eq!(now["state"], "down_submitted", "{now}");
+    // The village clinic receives the patient back, follows up twice and closes.
+    let (s, r) = app.post(&specialist, &path, &json!("receive_down")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only the down-referral target receives: {r}");
+    for c in [json!("receive_down"), json!("record_follow_up")] {
+        let (s, r) = app.post(&doctor, &path, &c).await;
+        assert_eq!(s, StatusCode::OK, "{c}: {r}");
+    }
+    let (s, _) = app.post(&doctor, &path, &json!("close")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "the plan asks for two follow-ups");
+    let (s, _) = app.post(&doctor, &path, &json!("record_follow_up")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, r) = app.post(&doctor, &path, &json!("close")).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"], "closed");
+}
