@@ -86,6 +86,9 @@ pub struct ReferralView {
     /// The engine's full state (acceptance, plan, timestamps).
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
+    /// How the referral changes the insurance treatment of the next encounter (DOMAIN §2.6):
+    /// `upward`, `downward`, `emergency` or `none` — read by the settlement engine.
+    pub insurance_status: String,
 }
 
 /// One transition of a referral.
@@ -463,6 +466,9 @@ async fn view(app: &App, row: ReferralRow, timeline: Vec<ReferralEventRow>) -> R
                 reason: e.reason,
             })
             .collect(),
+        insurance_status: serde_json::from_value::<Referral>(engine.clone())
+            .map(|r| code(&r.insurance_status()))
+            .unwrap_or_default(),
         detail: engine,
         id: row.id,
         state: row.state,

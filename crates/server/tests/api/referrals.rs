@@ -48,6 +48,7 @@ async fn a_village_doctor_refers_up_and_the_county_hospital_receives() {
     assert_eq!(s, StatusCode::CREATED, "{r}");
     assert_eq!(r["state"], "pending_receiver");
     assert_eq!(r["direction"], "upward");
+    assert_eq!(r["insurance_status"], "none", "not yet accepted: no referral treatment");
     let id = r["id"].as_str().unwrap().to_owned();
     let cmd = |c: Value| c;
     // Only the receiver accepts: the sender is refused whatever the state.
@@ -65,6 +66,10 @@ async fn a_village_doctor_refers_up_and_the_county_hospital_receives() {
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["state"], "accepted");
     assert_eq!(r["state_zh"], "接收");
+    assert_eq!(
+        r["insurance_status"], "upward",
+        "an accepted upward referral changes the next encounter's treatment"
+    );
     // Only the sender cancels.
     let (s, _) = app
         .post(
