@@ -347,11 +347,8 @@ pub async fn list(app: &App, actor: &Actor, inbox: bool, state: Option<&str>) ->
     let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
     let side = if inbox { Box_::In } else { Box_::Out };
     let rows = repo::list(&app.db, &inst.division_code, &inst.id, side, state, 200).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(view(app, r, Vec::new()).await?);
-    }
-    Ok(out)
+    let names = Names::load(app, &rows).await?;
+    Ok(rows.into_iter().map(|r| render(r, Vec::new(), &names)).collect())
 }
 
 /// Counts by state of the actor's institution's referrals: (state code, Chinese label, count).
@@ -432,27 +429,46 @@ pub async fn tick(app: &App, policy: &ReferralPolicy, now: DateTime<Utc>) -> Res
     Ok(changed)
 }
 
+/// Institution and resident names of the rows of a list, loaded in two queries.
+struct Names {
+    institutions: std::collections::HashMap<String, String>,
+    residents: std::collections::HashMap<String, (String, String)>,
+}
+
+impl Names {
+    async fn load(app: &App, rows: &[ReferralRow]) -> Result<Names, ServiceError> {
+        let mut ids: Vec<String> = rows
+            .iter()
+            .flat_map(|r| [r.sender_institution_id.clone(), r.receiver_institution_id.clone()])
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let mut people: Vec<String> = rows.iter().map(|r| r.resident_id.clone()).collect();
+        people.sort();
+        people.dedup();
+        Ok(Names {
+            institutions: registry::names(&app.db, &ids).await?,
+            residents: residents_repo::names(&app.db, &people).await?,
+        })
+    }
+}
+
 async fn view(app: &App, row: ReferralRow, timeline: Vec<ReferralEventRow>) -> Result<ReferralView, ServiceError> {
-    let name = |id: String| async move {
-        registry::institution(&app.db, &id)
-            .await
-            .ok()
-            .flatten()
-            .map(|i| i.name)
-            .unwrap_or_default()
-    };
-    let resident = residents_repo::get(&app.db, &sanyi_store::residents::ResidentScope::all(), &row.resident_id).await?;
+    let names = Names::load(app, std::slice::from_ref(&row)).await?;
+    Ok(render(row, timeline, &names))
+}
+
+fn render(row: ReferralRow, timeline: Vec<ReferralEventRow>, names: &Names) -> ReferralView {
+    let name = |id: &str| names.institutions.get(id).cloned().unwrap_or_default();
+    let resident = names.residents.get(&row.resident_id);
     let engine: serde_json::Value = serde_json::from_str(&row.engine).unwrap_or_default();
     let state: Option<sanyi_care::referral::ReferralState> = serde_json::from_value(serde_json::Value::String(row.state.clone())).ok();
-    Ok(ReferralView {
+    ReferralView {
         state_zh: state.map(|s| s.label_zh().to_owned()).unwrap_or_default(),
-        resident_name: resident.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
-        resident_id_number_masked: resident
-            .as_ref()
-            .map(|r| sanyi_domain::mask_id_like(&r.id_number))
-            .unwrap_or_default(),
-        sender_name: name(row.sender_institution_id.clone()).await,
-        receiver_name: name(row.receiver_institution_id.clone()).await,
+        resident_name: resident.map(|r| r.0.clone()).unwrap_or_default(),
+        resident_id_number_masked: resident.map(|r| sanyi_domain::mask_id_like(&r.1)).unwrap_or_default(),
+        sender_name: name(&row.sender_institution_id),
+        receiver_name: name(&row.receiver_institution_id),
         diagnoses: serde_json::from_str(&row.diagnoses).unwrap_or_default(),
         timeline: timeline
             .into_iter()
@@ -481,7 +497,7 @@ async fn view(app: &App, row: ReferralRow, timeline: Vec<ReferralEventRow>) -> R
         summary: row.summary,
         version: row.version,
         updated_at: row.updated_at,
-    })
+    }
 }
 
 /// Seeds demo referrals of the first county: from village clinics and township centres to the

@@ -377,3 +377,23 @@ pub async fn staff_working_at(db: &Db, division: &str, institution_id: &str) -> 
 pub fn prefix_range(prefix: &str) -> (String, String) {
     (prefix.to_owned(), format!("{prefix}:"))
 }
+
+/// Names of institutions by id (ids not found are absent).
+///
+/// # Errors
+/// On a database error.
+pub async fn names(db: &Db, ids: &[String]) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("SELECT id, name FROM institutions WHERE id IN ({})", list.join(", "));
+    let rows: Vec<(String, String)> = dispatch!(db, pool => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(pool).await
+    })?;
+    Ok(rows.into_iter().collect())
+}

@@ -591,3 +591,24 @@ pub async fn count_by_county(db: &Db, division_prefix: &str) -> Result<Vec<(Stri
          GROUP BY division_code ORDER BY division_code")
         .bind(lo).bind(hi).fetch_all(pool).await)?)
 }
+
+/// Names and ID numbers of residents by record id (for lists that show whom a workflow concerns;
+/// callers mask the ID numbers).
+///
+/// # Errors
+/// On a database error.
+pub async fn names(db: &Db, ids: &[String]) -> Result<std::collections::HashMap<String, (String, String)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("SELECT id, name, id_number FROM residents WHERE id IN ({})", list.join(", "));
+    let rows: Vec<(String, String, String)> = dispatch!(db, pool => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(pool).await
+    })?;
+    Ok(rows.into_iter().map(|(id, name, number)| (id, (name, number))).collect())
+}
