@@ -568,7 +568,7 @@ pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: 
                 department: "心血管内科".into(),
                 at: h(30),
             },
-            valid_until: now + chrono::Duration::days(7),
+            valid_until: policy.default_valid_until(now),
         };
         match k % 8 {
             0 => {}

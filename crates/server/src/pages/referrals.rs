@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use sanyi_app::ServiceError;
 use sanyi_app::referrals::{self as service, ReferralInput, ReferralView};
-use sanyi_care::referral::{DownReferralPlan, Party, Placement, ReferralCommand};
+use sanyi_care::referral::{DownReferralPlan, Party, Placement, ReferralCommand, ReferralPolicy};
 use sanyi_store::registry::Institution;
 
 use super::{Nav, PageActor, page_error, same_origin};
@@ -159,7 +159,8 @@ fn command_of(f: &ActForm) -> Result<ReferralCommand, String> {
                     department: f.department.trim().to_owned(),
                     at,
                 },
-                valid_until: at + Duration::days(7),
+                // The slip stays valid for the policy's period (DOMAIN §2.5: 7 days by default) from the slot.
+                valid_until: ReferralPolicy::default().default_valid_until(at),
             }
         }
         "reject" => ReferralCommand::Reject {
