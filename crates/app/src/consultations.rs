@@ -9,17 +9,17 @@ use utoipa::ToSchema;
 
 use sanyi_care::actor::{ActorRef, ConsultationId, ExpertId, Role as CareRole};
 use sanyi_care::consultation::{
-    AssignmentRequest, ConsultMode, ConsultUrgency, Consultation, ConsultationCommand, ConsultationError, ConsultationEvent,
-    ConsultationPolicy, NewConsultation, Specialty,
+    AssignmentRequest, ConsultMode, ConsultUrgency, Consultation, ConsultationCommand, ConsultationError, ConsultationPolicy,
+    NewConsultation, Specialty,
 };
-use sanyi_store::consultations::{self as repo, ConsultationEventRow, ConsultationRow};
-use sanyi_store::referrals::Box_;
+use sanyi_store::consultations::{self as repo, ConsultationRow};
 use sanyi_store::registry;
 use sanyi_store::residents as residents_repo;
+use sanyi_store::workflow::{self as workflow_repo, Workflow, WorkflowEvent};
 
 use crate::error::Errors;
-use crate::referrals::TimelineEntry;
-use crate::{Actor, App, FieldError, Permission, Role, ServiceError, audit};
+use crate::workflow::{self, Refusal, TimelineEntry, care_actor, code, event_row};
+use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
 
 /// Input to request a consultation.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -89,63 +89,13 @@ pub struct ConsultationView {
     pub detail: serde_json::Value,
 }
 
-fn code<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn care_actor(actor: &Actor) -> Result<ActorRef, ServiceError> {
-    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
-        role: actor.role.code(),
-        permission: "consultation.institution",
-    })?;
-    // Administrators of the invited institution staff its consultation centre.
-    let role = if actor.role == Role::Administrator {
-        CareRole::ConsultCentre
-    } else {
-        CareRole::Doctor
-    };
-    Ok(ActorRef::new(actor.user_id.clone(), institution, role))
-}
-
 fn refusal(actor: &Actor, e: ConsultationError) -> ServiceError {
-    match e {
-        ConsultationError::NotAllowed { .. } => ServiceError::Forbidden {
-            role: actor.role.code(),
-            permission: "consultation.act",
-        },
-        ConsultationError::InvalidTransition { from, command } => ServiceError::Conflict(vec![FieldError::new(
-            "command",
-            "consultation.state",
-            "a command allowed in the current state",
-            &format!("Cannot {} a consultation that is {}", code(&command), code(&from)),
-            &format!("当前状态（{}）不能执行该操作", from.label_zh()),
-        )]),
-        other => ServiceError::Validation(vec![FieldError::new(
-            "command",
-            "consultation.rule",
-            "a complete and valid command",
-            &other.to_string(),
-            &format!("会诊操作无效：{other}"),
-        )]),
-    }
-}
-
-fn event_row(division: &str, id: &str, e: &ConsultationEvent) -> ConsultationEventRow {
-    ConsultationEventRow {
-        division_code: division.to_owned(),
-        id: sanyi_store::new_id(),
-        consultation_id: id.to_owned(),
-        from_state: code(&e.from),
-        to_state: code(&e.to),
-        command: code(&e.command),
-        actor_user_id: e.actor.as_ref().map(|u| u.as_str().to_owned()),
-        institution_id: e.institution.as_ref().map(|i| i.as_str().to_owned()),
-        at: e.at,
-        reason: e.reason.clone(),
-    }
+    let r = match e {
+        ConsultationError::NotAllowed { .. } => Refusal::NotAllowed,
+        ConsultationError::InvalidTransition { from, command } => Refusal::State(code(&from), from.label_zh(), code(&command)),
+        other => Refusal::Invalid(other.to_string()),
+    };
+    workflow::refusal(actor, r, "consultation", "会诊")
 }
 
 /// Requests a consultation for a resident of the actor's area.
@@ -155,7 +105,7 @@ fn event_row(division: &str, id: &str, e: &ConsultationEvent) -> ConsultationEve
 /// empty question or specialty).
 pub async fn request(app: &App, actor: &Actor, input: &ConsultationInput) -> Result<ConsultationView, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
-    let who = care_actor(actor)?;
+    let who = care_actor(actor, CareRole::ConsultCentre)?;
     let resident = residents_repo::get(&app.db, &actor.scope, &input.resident_id)
         .await?
         .filter(|r| r.status == "active")
@@ -258,7 +208,7 @@ async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ConsultationRow, 
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ConsultationView, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let row = visible(app, actor, id).await?;
-    let timeline = repo::events(&app.db, &row.division_code, &row.id).await?;
+    let timeline = workflow_repo::events(&app.db, Workflow::Consultation, &row.division_code, &row.id).await?;
     app.audit
         .record(audit::entry(
             actor,
@@ -280,7 +230,7 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ConsultationView,
 /// `Validation` (incomplete command).
 pub async fn apply(app: &App, actor: &Actor, id: &str, command: ConsultationCommand) -> Result<ConsultationView, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
-    let who = care_actor(actor)?;
+    let who = care_actor(actor, CareRole::ConsultCentre)?;
     let row = visible(app, actor, id).await?;
     let c: Consultation = serde_json::from_str(&row.engine).map_err(|e| ServiceError::Internal(e.into()))?;
     let now = Utc::now();
@@ -316,15 +266,7 @@ pub async fn list(app: &App, actor: &Actor, inbox: bool, state: Option<&str>) ->
         permission: "consultation.institution",
     })?;
     let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
-    let rows = repo::list(
-        &app.db,
-        &inst.division_code,
-        &inst.id,
-        if inbox { Box_::In } else { Box_::Out },
-        state,
-        200,
-    )
-    .await?;
+    let rows = repo::list(&app.db, &inst.division_code, &inst.id, workflow::side(inbox), state, 200).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(view(app, r, Vec::new()).await?);
@@ -367,7 +309,7 @@ pub async fn tick(app: &App, policy: &ConsultationPolicy, now: DateTime<Utc>) ->
     Ok(changed)
 }
 
-async fn view(app: &App, row: ConsultationRow, timeline: Vec<ConsultationEventRow>) -> Result<ConsultationView, ServiceError> {
+async fn view(app: &App, row: ConsultationRow, timeline: Vec<WorkflowEvent>) -> Result<ConsultationView, ServiceError> {
     let resident = residents_repo::get(&app.db, &sanyi_store::residents::ResidentScope::all(), &row.resident_id).await?;
     let state: Option<sanyi_care::consultation::ConsultationState> =
         serde_json::from_value(serde_json::Value::String(row.state.clone())).ok();
@@ -375,18 +317,7 @@ async fn view(app: &App, row: ConsultationRow, timeline: Vec<ConsultationEventRo
         state_zh: state.map(|s| s.label_zh().to_owned()).unwrap_or_default(),
         resident_name: resident.map(|r| r.name).unwrap_or_default(),
         detail: serde_json::from_str(&row.engine).unwrap_or_default(),
-        timeline: timeline
-            .into_iter()
-            .map(|e| TimelineEntry {
-                from: e.from_state,
-                to: e.to_state,
-                command: e.command,
-                actor_user_id: e.actor_user_id,
-                institution_id: e.institution_id,
-                at: e.at,
-                reason: e.reason,
-            })
-            .collect(),
+        timeline: timeline.into_iter().map(TimelineEntry::from).collect(),
         id: row.id,
         state: row.state,
         resident_id: row.resident_id,

@@ -25,6 +25,7 @@ pub mod referrals;
 pub mod registry;
 pub mod residents;
 pub mod roles;
+mod workflow;
 
 pub use actor::Actor;
 pub use error::{Errors, FieldError, ServiceError};

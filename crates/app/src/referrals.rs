@@ -7,13 +7,16 @@ use utoipa::ToSchema;
 
 use sanyi_care::actor::{ActorRef, Role as CareRole};
 use sanyi_care::criteria::UpwardCriterion;
-use sanyi_care::referral::{Event, NewReferral, Party, Placement, Referral, ReferralCommand, ReferralError, ReferralPolicy};
+use sanyi_care::referral::{NewReferral, Party, Placement, Referral, ReferralCommand, ReferralError, ReferralPolicy};
 use sanyi_domain::{Icd10, Tier};
-use sanyi_store::referrals::{self as repo, Box_, ReferralEventRow, ReferralRow};
+use sanyi_store::referrals::{self as repo, ReferralRow};
 use sanyi_store::registry::{self, Institution};
 use sanyi_store::residents as residents_repo;
+use sanyi_store::workflow::{self as workflow_repo, Workflow, WorkflowEvent};
 
 use crate::error::Errors;
+pub use crate::workflow::TimelineEntry;
+use crate::workflow::{self, Refusal, care_actor, code, event_row};
 use crate::{Actor, App, FieldError, Permission, Role, ServiceError, audit};
 
 /// Input to refer a resident.
@@ -91,45 +94,6 @@ pub struct ReferralView {
     pub insurance_status: String,
 }
 
-/// One transition of a referral.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct TimelineEntry {
-    /// From state.
-    pub from: String,
-    /// To state.
-    pub to: String,
-    /// Command or timer.
-    pub command: String,
-    /// Acting user (none for timers).
-    pub actor_user_id: Option<String>,
-    /// Institution acted for.
-    pub institution_id: Option<String>,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Reason given.
-    pub reason: Option<String>,
-}
-
-fn code<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn care_actor(actor: &Actor) -> Result<ActorRef, ServiceError> {
-    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
-        role: actor.role.code(),
-        permission: "referral.institution",
-    })?;
-    let role = if actor.role == Role::Administrator {
-        CareRole::ReferralCentre
-    } else {
-        CareRole::Doctor
-    };
-    Ok(ActorRef::new(actor.user_id.clone(), institution, role))
-}
-
 fn party(i: &Institution, home_county: &str) -> Result<Party, ServiceError> {
     let tier = Tier::parse(&i.tier).map_err(|e| ServiceError::Internal(anyhow::anyhow!("stored tier: {e}")))?;
     let mut p = Party::in_county(i.id.clone(), tier);
@@ -138,41 +102,12 @@ fn party(i: &Institution, home_county: &str) -> Result<Party, ServiceError> {
 }
 
 fn refusal(actor: &Actor, e: ReferralError) -> ServiceError {
-    match e {
-        ReferralError::NotAllowed { .. } => ServiceError::Forbidden {
-            role: actor.role.code(),
-            permission: "referral.act",
-        },
-        ReferralError::InvalidTransition { from, command } => ServiceError::Conflict(vec![FieldError::new(
-            "command",
-            "referral.state",
-            "a command allowed in the current state",
-            &format!("Cannot {} a referral that is {}", code(&command), code(&from)),
-            &format!("当前状态（{}）不能执行该操作", from.label_zh()),
-        )]),
-        other => ServiceError::Validation(vec![FieldError::new(
-            "command",
-            "referral.rule",
-            "a complete and valid command",
-            &other.to_string(),
-            &format!("转诊操作无效：{other}"),
-        )]),
-    }
-}
-
-fn event_row(division: &str, referral_id: &str, e: &Event) -> ReferralEventRow {
-    ReferralEventRow {
-        division_code: division.to_owned(),
-        id: sanyi_store::new_id(),
-        referral_id: referral_id.to_owned(),
-        from_state: code(&e.from),
-        to_state: code(&e.to),
-        command: code(&e.command),
-        actor_user_id: e.actor.as_ref().map(|u| u.as_str().to_owned()),
-        institution_id: e.institution.as_ref().map(|i| i.as_str().to_owned()),
-        at: e.at,
-        reason: e.reason.clone(),
-    }
+    let r = match e {
+        ReferralError::NotAllowed { .. } => Refusal::NotAllowed,
+        ReferralError::InvalidTransition { from, command } => Refusal::State(code(&from), from.label_zh(), code(&command)),
+        other => Refusal::Invalid(other.to_string()),
+    };
+    workflow::refusal(actor, r, "referral", "转诊")
 }
 
 /// Refers a resident of the actor's area from the actor's institution.
@@ -182,7 +117,7 @@ fn event_row(division: &str, referral_id: &str, e: &Event) -> ReferralEventRow {
 /// area; `Validation` for an unknown receiver, bad diagnoses or an empty reason.
 pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<ReferralView, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
-    let who = care_actor(actor)?;
+    let who = care_actor(actor, CareRole::ReferralCentre)?;
     let resident = residents_repo::get(&app.db, &actor.scope, &input.resident_id)
         .await?
         .filter(|r| r.status == "active")
@@ -282,7 +217,7 @@ async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ReferralRow, Serv
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ReferralView, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let row = visible(app, actor, id).await?;
-    let timeline = repo::events(&app.db, &row.division_code, &row.id).await?;
+    let timeline = workflow_repo::events(&app.db, Workflow::Referral, &row.division_code, &row.id).await?;
     app.audit
         .record(audit::entry(
             actor,
@@ -304,7 +239,7 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ReferralView, Ser
 /// or someone changed the referral meanwhile; `Validation` for an incomplete command.
 pub async fn apply(app: &App, actor: &Actor, id: &str, command: ReferralCommand) -> Result<ReferralView, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
-    let who = care_actor(actor)?;
+    let who = care_actor(actor, CareRole::ReferralCentre)?;
     let row = visible(app, actor, id).await?;
     let referral: Referral = serde_json::from_str(&row.engine).map_err(|e| ServiceError::Internal(e.into()))?;
     let now = Utc::now();
@@ -345,7 +280,7 @@ pub async fn list(app: &App, actor: &Actor, inbox: bool, state: Option<&str>) ->
         permission: "referral.institution",
     })?;
     let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
-    let side = if inbox { Box_::In } else { Box_::Out };
+    let side = workflow::side(inbox);
     let rows = repo::list(&app.db, &inst.division_code, &inst.id, side, state, 200).await?;
     let names = Names::load(app, &rows).await?;
     Ok(rows.into_iter().map(|r| render(r, Vec::new(), &names)).collect())
@@ -361,17 +296,19 @@ pub async fn counts(app: &App, actor: &Actor, inbox: bool) -> Result<Vec<(String
         permission: "referral.institution",
     })?;
     let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
-    let side = if inbox { Box_::In } else { Box_::Out };
-    Ok(repo::count_by_state(&app.db, &inst.division_code, &inst.id, side)
-        .await?
-        .into_iter()
-        .map(|(state, n)| {
-            let zh = serde_json::from_value::<sanyi_care::referral::ReferralState>(serde_json::Value::String(state.clone()))
-                .map(|s| s.label_zh().to_owned())
-                .unwrap_or_default();
-            (state, zh, n)
-        })
-        .collect())
+    let side = workflow::side(inbox);
+    Ok(
+        workflow_repo::count_by_state(&app.db, Workflow::Referral, &inst.division_code, &inst.id, side)
+            .await?
+            .into_iter()
+            .map(|(state, n)| {
+                let zh = serde_json::from_value::<sanyi_care::referral::ReferralState>(serde_json::Value::String(state.clone()))
+                    .map(|s| s.label_zh().to_owned())
+                    .unwrap_or_default();
+                (state, zh, n)
+            })
+            .collect(),
+    )
 }
 
 /// Institutions of the actor's pool a referral may go to (other than the actor's own).
@@ -453,12 +390,12 @@ impl Names {
     }
 }
 
-async fn view(app: &App, row: ReferralRow, timeline: Vec<ReferralEventRow>) -> Result<ReferralView, ServiceError> {
+async fn view(app: &App, row: ReferralRow, timeline: Vec<WorkflowEvent>) -> Result<ReferralView, ServiceError> {
     let names = Names::load(app, std::slice::from_ref(&row)).await?;
     Ok(render(row, timeline, &names))
 }
 
-fn render(row: ReferralRow, timeline: Vec<ReferralEventRow>, names: &Names) -> ReferralView {
+fn render(row: ReferralRow, timeline: Vec<WorkflowEvent>, names: &Names) -> ReferralView {
     let name = |id: &str| names.institutions.get(id).cloned().unwrap_or_default();
     let resident = names.residents.get(&row.resident_id);
     let engine: serde_json::Value = serde_json::from_str(&row.engine).unwrap_or_default();
@@ -470,18 +407,7 @@ fn render(row: ReferralRow, timeline: Vec<ReferralEventRow>, names: &Names) -> R
         sender_name: name(&row.sender_institution_id),
         receiver_name: name(&row.receiver_institution_id),
         diagnoses: serde_json::from_str(&row.diagnoses).unwrap_or_default(),
-        timeline: timeline
-            .into_iter()
-            .map(|e| TimelineEntry {
-                from: e.from_state,
-                to: e.to_state,
-                command: e.command,
-                actor_user_id: e.actor_user_id,
-                institution_id: e.institution_id,
-                at: e.at,
-                reason: e.reason,
-            })
-            .collect(),
+        timeline: timeline.into_iter().map(TimelineEntry::from).collect(),
         insurance_status: serde_json::from_value::<Referral>(engine.clone())
             .map(|r| code(&r.insurance_status()))
             .unwrap_or_default(),

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::audit::AuditEntry;
-use crate::referrals::Box_;
+use crate::workflow::{Side, Workflow, WorkflowEvent, insert_event};
 use crate::{Db, StoreError, audit_insert_in_tx, dispatch, transaction};
 
 /// Consultation row.
@@ -44,61 +44,14 @@ pub struct ConsultationRow {
     pub updated_at: DateTime<Utc>,
 }
 
-/// One transition.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
-pub struct ConsultationEventRow {
-    /// Inviting institution's county.
-    pub division_code: String,
-    /// Id.
-    pub id: String,
-    /// Consultation.
-    pub consultation_id: String,
-    /// State before.
-    pub from_state: String,
-    /// State after.
-    pub to_state: String,
-    /// Command (or timer) that caused it.
-    pub command: String,
-    /// Acting user (none for timers).
-    pub actor_user_id: Option<String>,
-    /// Institution the user acted for.
-    pub institution_id: Option<String>,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Reason given.
-    pub reason: Option<String>,
-}
-
 const COLUMNS: &str = "division_code, id, resident_id, inviting_institution_id, invited_division_code, invited_institution_id, \
      specialty, urgency, mode, state, question, summary, engine, version, created_at, updated_at";
-
-macro_rules! insert_event {
-    ($tx:ident, $e:expr) => {{
-        let e: &ConsultationEventRow = $e;
-        sqlx::query(
-            "INSERT INTO consultation_events (division_code, id, consultation_id, from_state, to_state, command, actor_user_id, institution_id, at, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&e.division_code)
-        .bind(&e.id)
-        .bind(&e.consultation_id)
-        .bind(&e.from_state)
-        .bind(&e.to_state)
-        .bind(&e.command)
-        .bind(&e.actor_user_id)
-        .bind(&e.institution_id)
-        .bind(e.at)
-        .bind(&e.reason)
-        .execute(&mut *$tx)
-        .await?;
-    }};
-}
 
 /// Stores a new consultation with its first events and audit entry, atomically.
 ///
 /// # Errors
 /// On a constraint or database error (nothing is written then).
-pub async fn insert(db: &Db, r: &ConsultationRow, events: &[ConsultationEventRow], audit: &AuditEntry) -> Result<(), StoreError> {
+pub async fn insert(db: &Db, r: &ConsultationRow, events: &[WorkflowEvent], audit: &AuditEntry) -> Result<(), StoreError> {
     let sql =
         format!("INSERT INTO consultations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)");
     transaction!(db, tx => {
@@ -109,7 +62,7 @@ pub async fn insert(db: &Db, r: &ConsultationRow, events: &[ConsultationEventRow
             .bind(r.created_at).bind(r.updated_at)
             .execute(&mut *tx).await?;
         for e in events {
-            insert_event!(tx, e);
+            insert_event!(tx, Workflow::Consultation, e);
         }
         audit_insert_in_tx!(tx, audit);
     });
@@ -125,7 +78,7 @@ pub async fn update(
     db: &Db,
     r: &ConsultationRow,
     expected_version: i64,
-    event: &ConsultationEventRow,
+    event: &WorkflowEvent,
     audit: Option<&AuditEntry>,
 ) -> Result<(), StoreError> {
     let changed = transaction!(db, tx => {
@@ -136,7 +89,7 @@ pub async fn update(
             .bind(r.updated_at).bind(&r.division_code).bind(&r.id).bind(expected_version)
             .execute(&mut *tx).await?.rows_affected();
         if n == 1 {
-            insert_event!(tx, event);
+            insert_event!(tx, Workflow::Consultation, event);
             if let Some(a) = audit {
                 audit_insert_in_tx!(tx, a);
             }
@@ -168,34 +121,16 @@ pub async fn list(
     db: &Db,
     division: &str,
     institution_id: &str,
-    side: Box_,
+    side: Side,
     state: Option<&str>,
     limit: i64,
 ) -> Result<Vec<ConsultationRow>, StoreError> {
-    let (who, county) = match side {
-        Box_::Out => ("inviting_institution_id", "division_code"),
-        Box_::In => ("invited_institution_id", "invited_division_code"),
-    };
+    let (county, who) = Workflow::Consultation.side_columns(side);
     let sql = format!(
         "SELECT {COLUMNS} FROM consultations WHERE {county} = $1 AND {who} = $2 AND ($3 = '' OR state = $3) ORDER BY updated_at DESC LIMIT $4"
     );
     Ok(dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql))
         .bind(division).bind(institution_id).bind(state.unwrap_or("")).bind(limit).fetch_all(pool).await)?)
-}
-
-/// Number of consultations per state requested or received by an institution.
-///
-/// # Errors
-/// On a database error.
-pub async fn count_by_state(db: &Db, division: &str, institution_id: &str, side: Box_) -> Result<Vec<(String, i64)>, StoreError> {
-    let (who, county) = match side {
-        Box_::Out => ("inviting_institution_id", "division_code"),
-        Box_::In => ("invited_institution_id", "invited_division_code"),
-    };
-    let sql = format!("SELECT state, COUNT(*) FROM consultations WHERE {county} = $1 AND {who} = $2 GROUP BY state ORDER BY state");
-    Ok(
-        dispatch!(db, pool => sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).bind(division).bind(institution_id).fetch_all(pool).await)?,
-    )
 }
 
 /// Consultations not in a final state (for the timers).
@@ -205,17 +140,6 @@ pub async fn count_by_state(db: &Db, division: &str, institution_id: &str, side:
 pub async fn open(db: &Db) -> Result<Vec<ConsultationRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM consultations WHERE state NOT IN ('closed', 'rated', 'cancelled', 'rejected', 'expired')");
     Ok(dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?)
-}
-
-/// The transitions of a consultation, oldest first.
-///
-/// # Errors
-/// On a database error.
-pub async fn events(db: &Db, division: &str, consultation_id: &str) -> Result<Vec<ConsultationEventRow>, StoreError> {
-    Ok(dispatch!(db, pool => sqlx::query_as::<_, ConsultationEventRow>(
-        "SELECT division_code, id, consultation_id, from_state, to_state, command, actor_user_id, institution_id, at, reason \
-         FROM consultation_events WHERE division_code = $1 AND consultation_id = $2 ORDER BY at, id")
-        .bind(division).bind(consultation_id).fetch_all(pool).await)?)
 }
 
 /// A recorded video session of a consultation (for billing in 30-minute units).

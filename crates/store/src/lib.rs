@@ -19,6 +19,7 @@ pub mod referrals;
 pub mod registry;
 pub mod residents;
 pub mod users;
+pub mod workflow;
 
 pub use error::StoreError;
 

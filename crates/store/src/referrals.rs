@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::audit::AuditEntry;
+use crate::workflow::{Side, Workflow, WorkflowEvent, insert_event};
 use crate::{Db, StoreError, audit_insert_in_tx, dispatch, transaction};
 
 /// Referral row.
@@ -43,61 +44,14 @@ pub struct ReferralRow {
     pub updated_at: DateTime<Utc>,
 }
 
-/// One transition.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
-pub struct ReferralEventRow {
-    /// Sender's county.
-    pub division_code: String,
-    /// Id.
-    pub id: String,
-    /// Referral.
-    pub referral_id: String,
-    /// State before.
-    pub from_state: String,
-    /// State after.
-    pub to_state: String,
-    /// Command (or timer) that caused it.
-    pub command: String,
-    /// Acting user (none for timers).
-    pub actor_user_id: Option<String>,
-    /// Institution the user acted for.
-    pub institution_id: Option<String>,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Reason given.
-    pub reason: Option<String>,
-}
-
 const COLUMNS: &str = "division_code, id, resident_id, sender_institution_id, receiver_division_code, receiver_institution_id, \
      direction, urgency, state, reason, summary, diagnoses, engine, version, created_at, updated_at";
-
-macro_rules! insert_event {
-    ($tx:ident, $e:expr) => {{
-        let e: &ReferralEventRow = $e;
-        sqlx::query(
-            "INSERT INTO referral_events (division_code, id, referral_id, from_state, to_state, command, actor_user_id, institution_id, at, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&e.division_code)
-        .bind(&e.id)
-        .bind(&e.referral_id)
-        .bind(&e.from_state)
-        .bind(&e.to_state)
-        .bind(&e.command)
-        .bind(&e.actor_user_id)
-        .bind(&e.institution_id)
-        .bind(e.at)
-        .bind(&e.reason)
-        .execute(&mut *$tx)
-        .await?;
-    }};
-}
 
 /// Stores a new referral with its first events and audit entry, atomically.
 ///
 /// # Errors
 /// On a constraint or database error (nothing is written then).
-pub async fn insert(db: &Db, r: &ReferralRow, events: &[ReferralEventRow], audit: &AuditEntry) -> Result<(), StoreError> {
+pub async fn insert(db: &Db, r: &ReferralRow, events: &[WorkflowEvent], audit: &AuditEntry) -> Result<(), StoreError> {
     let sql = format!("INSERT INTO referrals ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)");
     transaction!(db, tx => {
         sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
@@ -107,7 +61,7 @@ pub async fn insert(db: &Db, r: &ReferralRow, events: &[ReferralEventRow], audit
             .bind(r.created_at).bind(r.updated_at)
             .execute(&mut *tx).await?;
         for e in events {
-            insert_event!(tx, e);
+            insert_event!(tx, Workflow::Referral, e);
         }
         audit_insert_in_tx!(tx, audit);
     });
@@ -123,7 +77,7 @@ pub async fn update(
     db: &Db,
     r: &ReferralRow,
     expected_version: i64,
-    event: &ReferralEventRow,
+    event: &WorkflowEvent,
     audit: Option<&AuditEntry>,
 ) -> Result<(), StoreError> {
     let changed = transaction!(db, tx => {
@@ -134,7 +88,7 @@ pub async fn update(
             .bind(r.updated_at).bind(&r.division_code).bind(&r.id).bind(expected_version)
             .execute(&mut *tx).await?.rows_affected();
         if n == 1 {
-            insert_event!(tx, event);
+            insert_event!(tx, Workflow::Referral, event);
             if let Some(a) = audit {
                 audit_insert_in_tx!(tx, a);
             }
@@ -158,15 +112,6 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<ReferralRow>, StoreError> {
     Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await)?)
 }
 
-/// Which side of the referrals to list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Box_ {
-    /// Sent by the institution (转出).
-    Out,
-    /// Received by the institution (转入).
-    In,
-}
-
 /// Referrals sent or received by an institution, newest change first (at most `limit`).
 ///
 /// # Errors
@@ -175,34 +120,16 @@ pub async fn list(
     db: &Db,
     division: &str,
     institution_id: &str,
-    side: Box_,
+    side: Side,
     state: Option<&str>,
     limit: i64,
 ) -> Result<Vec<ReferralRow>, StoreError> {
-    let (who, county) = match side {
-        Box_::Out => ("sender_institution_id", "division_code"),
-        Box_::In => ("receiver_institution_id", "receiver_division_code"),
-    };
+    let (county, who) = Workflow::Referral.side_columns(side);
     let sql = format!(
         "SELECT {COLUMNS} FROM referrals WHERE {county} = $1 AND {who} = $2 AND ($3 = '' OR state = $3) ORDER BY updated_at DESC LIMIT $4"
     );
     Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql))
         .bind(division).bind(institution_id).bind(state.unwrap_or("")).bind(limit).fetch_all(pool).await)?)
-}
-
-/// Number of referrals per state sent or received by an institution.
-///
-/// # Errors
-/// On a database error.
-pub async fn count_by_state(db: &Db, division: &str, institution_id: &str, side: Box_) -> Result<Vec<(String, i64)>, StoreError> {
-    let (who, county) = match side {
-        Box_::Out => ("sender_institution_id", "division_code"),
-        Box_::In => ("receiver_institution_id", "receiver_division_code"),
-    };
-    let sql = format!("SELECT state, COUNT(*) FROM referrals WHERE {county} = $1 AND {who} = $2 GROUP BY state ORDER BY state");
-    Ok(
-        dispatch!(db, pool => sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).bind(division).bind(institution_id).fetch_all(pool).await)?,
-    )
 }
 
 /// Referrals not in a final state (for the timers).
@@ -214,17 +141,6 @@ pub async fn open(db: &Db) -> Result<Vec<ReferralRow>, StoreError> {
         "SELECT {COLUMNS} FROM referrals WHERE state NOT IN ('closed', 'cancelled', 'rejected', 'expired', 'no_show', 'feedback_sent')"
     );
     Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?)
-}
-
-/// The transitions of a referral, oldest first.
-///
-/// # Errors
-/// On a database error.
-pub async fn events(db: &Db, division: &str, referral_id: &str) -> Result<Vec<ReferralEventRow>, StoreError> {
-    Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralEventRow>(
-        "SELECT division_code, id, referral_id, from_state, to_state, command, actor_user_id, institution_id, at, reason \
-         FROM referral_events WHERE division_code = $1 AND referral_id = $2 ORDER BY at, id")
-        .bind(division).bind(referral_id).fetch_all(pool).await)?)
 }
 
 /// Referrals of counties under `division_prefix` created in `[from, to)`.

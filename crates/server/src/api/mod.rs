@@ -132,3 +132,38 @@ impl<T: ToSchema> From<sanyi_store::Paged<T>> for PageOf<T> {
         }
     }
 }
+
+/// `in` or `out` (the default) of a referral or consultation list.
+///
+/// # Errors
+/// `Validation` naming `box` otherwise.
+pub fn inbox(side: Option<&str>) -> Result<bool, ServiceError> {
+    match side {
+        None | Some("out") => Ok(false),
+        Some("in") => Ok(true),
+        Some(_) => Err(ServiceError::Validation(vec![FieldError::new(
+            "box",
+            "enum",
+            "in or out",
+            "box must be in or out",
+            "box 应为 in 或 out",
+        )])),
+    }
+}
+
+/// A referral or consultation command from its JSON body; `what` names the workflow in the rule id
+/// and English (`referral`), `what_zh` in Chinese.
+///
+/// # Errors
+/// `Validation` naming `command` when the body is none of the documented commands.
+pub fn command<T: serde::de::DeserializeOwned>(body: serde_json::Value, what: &str, what_zh: &str) -> Result<T, ServiceError> {
+    serde_json::from_value(body).map_err(|e| {
+        ServiceError::Validation(vec![FieldError::new(
+            "command",
+            &format!("{what}.command"),
+            "one of the documented commands",
+            &format!("Not a {what} command: {e}"),
+            &format!("不是有效的{what_zh}操作"),
+        )])
+    })
+}

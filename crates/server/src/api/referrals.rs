@@ -8,7 +8,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use sanyi_app::referrals::{self as service, ReferralInput, ReferralView};
-use sanyi_app::{FieldError, ServiceError};
 
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -41,19 +40,7 @@ async fn list_referrals(
     ApiActor(a): ApiActor,
     ApiQuery(p): ApiQuery<ReferralListParams>,
 ) -> Result<ApiJson<Vec<ReferralView>>, ApiError> {
-    let inbox = match p.side.as_deref() {
-        None | Some("out") => false,
-        Some("in") => true,
-        Some(_) => {
-            return Err(ApiError(ServiceError::Validation(vec![FieldError::new(
-                "box",
-                "enum",
-                "in or out",
-                "box must be in or out",
-                "box 应为 in 或 out",
-            )])));
-        }
-    };
+    let inbox = super::inbox(p.side.as_deref())?;
     Ok(ApiJson(service::list(&state.app, &a, inbox, p.state.as_deref()).await?))
 }
 
@@ -97,14 +84,6 @@ async fn apply_referral_command(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<ApiJson<ReferralView>, ApiError> {
-    let command = serde_json::from_value(body).map_err(|e| {
-        ApiError(ServiceError::Validation(vec![FieldError::new(
-            "command",
-            "referral.command",
-            "one of the documented commands",
-            &format!("Not a referral command: {e}"),
-            "不是有效的转诊操作",
-        )]))
-    })?;
+    let command = super::command(body, "referral", "转诊")?;
     Ok(ApiJson(service::apply(&state.app, &a, &id, command).await?))
 }

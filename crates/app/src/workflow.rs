@@ -1,0 +1,162 @@
+//! What the referral and consultation use cases share: state codes, turning an engine transition
+//! into a stored event and a timeline line, the actor as the care engine sees it, refusals as
+//! service errors, and the institution's side of a list.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use sanyi_care::actor::{ActorRef, InstitutionId, Role as CareRole, UserId};
+use sanyi_store::workflow::{Side, WorkflowEvent};
+
+use crate::{Actor, FieldError, Role, ServiceError};
+
+/// The snake_case code of an engine enum (its serde name).
+pub(crate) fn code<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A transition reported by the care engine (referral or consultation event).
+pub(crate) trait Transition {
+    /// State before, state after and command, as codes.
+    fn codes(&self) -> (String, String, String);
+    /// Acting user and institution.
+    fn who(&self) -> (Option<&UserId>, Option<&InstitutionId>);
+    /// When.
+    fn at(&self) -> DateTime<Utc>;
+    /// Reason given.
+    fn reason(&self) -> Option<String>;
+}
+
+macro_rules! transition {
+    ($t:ty) => {
+        impl Transition for $t {
+            fn codes(&self) -> (String, String, String) {
+                (code(&self.from), code(&self.to), code(&self.command))
+            }
+            fn who(&self) -> (Option<&UserId>, Option<&InstitutionId>) {
+                (self.actor.as_ref(), self.institution.as_ref())
+            }
+            fn at(&self) -> DateTime<Utc> {
+                self.at
+            }
+            fn reason(&self) -> Option<String> {
+                self.reason.clone()
+            }
+        }
+    };
+}
+transition!(sanyi_care::referral::Event);
+transition!(sanyi_care::consultation::ConsultationEvent);
+
+/// The stored form of a transition of the workflow `subject_id` in county `division`.
+pub(crate) fn event_row(division: &str, subject_id: &str, e: &impl Transition) -> WorkflowEvent {
+    let (from_state, to_state, command) = e.codes();
+    let (actor, institution) = e.who();
+    WorkflowEvent {
+        division_code: division.to_owned(),
+        id: sanyi_store::new_id(),
+        subject_id: subject_id.to_owned(),
+        from_state,
+        to_state,
+        command,
+        actor_user_id: actor.map(|u| u.as_str().to_owned()),
+        institution_id: institution.map(|i| i.as_str().to_owned()),
+        at: e.at(),
+        reason: e.reason(),
+    }
+}
+
+/// One transition as shown on a referral's or consultation's timeline.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    /// From state.
+    pub from: String,
+    /// To state.
+    pub to: String,
+    /// Command or timer.
+    pub command: String,
+    /// Acting user (none for timers).
+    pub actor_user_id: Option<String>,
+    /// Institution acted for.
+    pub institution_id: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Reason given.
+    pub reason: Option<String>,
+}
+
+impl From<WorkflowEvent> for TimelineEntry {
+    fn from(e: WorkflowEvent) -> Self {
+        TimelineEntry {
+            from: e.from_state,
+            to: e.to_state,
+            command: e.command,
+            actor_user_id: e.actor_user_id,
+            institution_id: e.institution_id,
+            at: e.at,
+            reason: e.reason,
+        }
+    }
+}
+
+/// The actor as the care engine sees it: their institution, and `centre` (the referral or
+/// consultation centre role) for administrators, doctors otherwise.
+///
+/// # Errors
+/// `Forbidden` when the actor works for no institution.
+pub(crate) fn care_actor(actor: &Actor, centre: CareRole) -> Result<ActorRef, ServiceError> {
+    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
+        role: actor.role.code(),
+        permission: "workflow.institution",
+    })?;
+    let role = if actor.role == Role::Administrator {
+        centre
+    } else {
+        CareRole::Doctor
+    };
+    Ok(ActorRef::new(actor.user_id.clone(), institution, role))
+}
+
+/// A refused command: `NotAllowed` is 403 (checked before the state), a command the state does not
+/// allow is a conflict, anything else an invalid command. `what` names the workflow in rule ids
+/// (`referral.state`) and English; `what_zh` in Chinese.
+pub(crate) enum Refusal {
+    /// The actor's side may not do it.
+    NotAllowed,
+    /// The state does not allow it: (state code, state label, command code).
+    State(String, &'static str, String),
+    /// The command is incomplete or breaks a rule.
+    Invalid(String),
+}
+
+pub(crate) fn refusal(actor: &Actor, r: Refusal, what: &'static str, what_zh: &str) -> ServiceError {
+    match r {
+        Refusal::NotAllowed => ServiceError::Forbidden {
+            role: actor.role.code(),
+            permission: "workflow.act",
+        },
+        Refusal::State(from, from_zh, command) => ServiceError::Conflict(vec![FieldError::new(
+            "command",
+            &format!("{what}.state"),
+            "a command allowed in the current state",
+            &format!("Cannot {command} a {what} that is {from}"),
+            &format!("当前状态（{from_zh}）不能执行该操作"),
+        )]),
+        Refusal::Invalid(message) => ServiceError::Validation(vec![FieldError::new(
+            "command",
+            &format!("{what}.rule"),
+            "a complete and valid command",
+            &message,
+            &format!("{what_zh}操作无效：{message}"),
+        )]),
+    }
+}
+
+/// The side of an institution's list.
+pub(crate) fn side(inbox: bool) -> Side {
+    if inbox { Side::In } else { Side::Out }
+}
