@@ -9,8 +9,7 @@ use utoipa::ToSchema;
 
 use sanyi_care::actor::{ActorRef, ConsultationId, ExpertId, Role as CareRole};
 use sanyi_care::consultation::{
-    AssignmentRequest, ConsultMode, ConsultUrgency, Consultation, ConsultationCommand, ConsultationError, ConsultationPolicy,
-    NewConsultation, Specialty,
+    AssignmentRequest, ConsultMode, ConsultUrgency, Consultation, ConsultationCommand, ConsultationError, NewConsultation, Specialty,
 };
 use sanyi_store::consultations::{self as repo, ConsultationRow};
 use sanyi_store::registry;
@@ -278,7 +277,8 @@ pub async fn list(app: &App, actor: &Actor, inbox: bool, state: Option<&str>) ->
 ///
 /// # Errors
 /// On a database error.
-pub async fn tick(app: &App, policy: &ConsultationPolicy, now: DateTime<Utc>) -> Result<usize, ServiceError> {
+pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<usize, ServiceError> {
+    let policy = &app.policies.consultation;
     let mut changed = 0;
     for row in repo::open(&app.db).await? {
         let Ok(c) = serde_json::from_str::<Consultation>(&row.engine) else {

@@ -6,9 +6,9 @@ use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use sanyi_care::consultation::{Consultation, ConsultationPolicy};
+use sanyi_care::consultation::Consultation;
 use sanyi_care::indicators::{self as ind, ConsultationSummary, Ratio, ReferralSummary};
-use sanyi_care::referral::{Direction, Referral, ReferralPolicy};
+use sanyi_care::referral::{Direction, Referral};
 
 use crate::{Actor, App, FieldError, Permission, ServiceError};
 
@@ -127,8 +127,8 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
         .filter_map(|r| serde_json::from_str(&r.engine).ok().map(|x| (r.created_at, x)))
         .collect();
     let summaries: Vec<ReferralSummary> = referrals.iter().map(|(_, r)| ReferralSummary::from(r)).collect();
-    let policy = ConsultationPolicy::default();
-    let consult_summaries: Vec<ConsultationSummary> = consultations.iter().map(|(_, c)| ConsultationSummary::of(c, &policy)).collect();
+    let policy = &app.policies.consultation;
+    let consult_summaries: Vec<ConsultationSummary> = consultations.iter().map(|(_, c)| ConsultationSummary::of(c, policy)).collect();
     let now = Utc::now();
     let turnaround = ind::consultation_turnaround(&consult_summaries, now);
     let count = |d: Direction| referrals.iter().filter(|(_, r)| r.direction() == d).count();
@@ -171,7 +171,7 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
         acceptance_time: dur(ind::acceptance_time(&summaries)),
         no_show_rate: ind::no_show_rate(&summaries).into(),
         closure_rate: closure.into(),
-        follow_up_completion: ind::follow_up_completion(&summaries, &ReferralPolicy::default(), now).into(),
+        follow_up_completion: ind::follow_up_completion(&summaries, &app.policies.referral, now).into(),
         consultations: consultations.len(),
         consultations_on_time: turnaround.on_time.into(),
         consultation_turnaround: dur(turnaround.turnaround),

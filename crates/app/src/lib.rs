@@ -33,7 +33,8 @@ pub use roles::{Permission, Role};
 
 use sanyi_store::Db;
 
-/// The services' shared state: the database and the audit writer.
+/// The services' shared state: the database, the audit writer, loaded DRG schemes and the
+/// workflow policies.
 #[derive(Clone)]
 pub struct App {
     /// The database.
@@ -42,6 +43,17 @@ pub struct App {
     pub audit: audit::AuditSink,
     /// DRG schemes loaded in memory.
     pub drg: std::sync::Arc<drg::SchemeCache>,
+    /// Timing policies of the workflows (one place for every use: timers, forms, indicators).
+    pub policies: std::sync::Arc<WorkflowPolicies>,
+}
+
+/// Timing policies of referrals and consultations (DOMAIN.md §2.5, §3.2 defaults).
+#[derive(Clone, Debug, Default)]
+pub struct WorkflowPolicies {
+    /// Referral SLAs, slip validity, follow-up deadlines.
+    pub referral: sanyi_care::referral::ReferralPolicy,
+    /// Consultation deadlines.
+    pub consultation: sanyi_care::consultation::ConsultationPolicy,
 }
 
 impl App {
@@ -52,6 +64,7 @@ impl App {
             db,
             audit,
             drg: Default::default(),
+            policies: Default::default(),
         }
     }
 }

@@ -74,14 +74,14 @@ pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, Se
         "/referrals?box=out&state=rejected",
     );
     // Down-referred patients whose follow-up is due (the sender is the down-referral target).
-    let policy = sanyi_care::referral::ReferralPolicy::default();
+    let policy = &app.policies.referral;
     let now = chrono::Utc::now();
     let due = outbox
         .iter()
         .filter(|r| matches!(r.state.as_str(), "down_received" | "follow_up"))
         .filter_map(|r| serde_json::from_value::<sanyi_care::referral::Referral>(r.detail.clone()).ok())
         .filter(|r| {
-            r.due_timers(&policy, now)
+            r.due_timers(policy, now)
                 .iter()
                 .any(|t| t.kind == sanyi_care::referral::ReferralTimer::FollowUpDue)
         })

@@ -335,7 +335,8 @@ pub async fn receivers(app: &App, actor: &Actor) -> Result<Vec<Institution>, Ser
 ///
 /// # Errors
 /// On a database error.
-pub async fn tick(app: &App, policy: &ReferralPolicy, now: DateTime<Utc>) -> Result<usize, ServiceError> {
+pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<usize, ServiceError> {
+    let policy = &app.policies.referral;
     let mut changed = 0;
     for row in repo::open(&app.db).await? {
         let Ok(referral) = serde_json::from_str::<Referral>(&row.engine) else {

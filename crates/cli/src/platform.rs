@@ -411,12 +411,8 @@ pub fn tick(a: TickArgs) -> anyhow::Result<()> {
         let db = open(&a.db.database).await?;
         let app = App::new(db.clone());
         let now = a.now.unwrap_or_else(chrono::Utc::now);
-        let n = sanyi_app::referrals::tick(&app, &sanyi_care::referral::ReferralPolicy::default(), now)
-            .await
-            .map_err(explain)?;
-        let m = sanyi_app::consultations::tick(&app, &sanyi_care::consultation::ConsultationPolicy::default(), now)
-            .await
-            .map_err(explain)?;
+        let n = sanyi_app::referrals::tick(&app, now).await.map_err(explain)?;
+        let m = sanyi_app::consultations::tick(&app, now).await.map_err(explain)?;
         db.close().await;
         println!("{n} referral(s) and {m} consultation(s) changed at {now}");
         Ok(())

@@ -148,18 +148,16 @@ impl Application {
 fn spawn_background_jobs(app: &App) {
     let timers = app.clone();
     tokio::spawn(async move {
-        let referral_policy = sanyi_care::referral::ReferralPolicy::default();
-        let consultation_policy = sanyi_care::consultation::ConsultationPolicy::default();
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             every.tick().await;
             let now = chrono::Utc::now();
-            match sanyi_app::referrals::tick(&timers, &referral_policy, now).await {
+            match sanyi_app::referrals::tick(&timers, now).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(referrals.changed = n, "referral timers fired"),
                 Err(e) => tracing::warn!(error = %e, "referral timers failed"),
             }
-            match sanyi_app::consultations::tick(&timers, &consultation_policy, now).await {
+            match sanyi_app::consultations::tick(&timers, now).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(consultations.changed = n, "consultation timers fired"),
                 Err(e) => tracing::warn!(error = %e, "consultation timers failed"),

@@ -144,7 +144,7 @@ fn down_plan(f: &ActForm, sender: Option<Party>) -> Result<ReferralCommand, Stri
     Ok(ReferralCommand::DischargeWithDownReferral { plan })
 }
 
-fn command_of(f: &ActForm) -> Result<ReferralCommand, String> {
+fn command_of(f: &ActForm, policy: &ReferralPolicy) -> Result<ReferralCommand, String> {
     let now = Utc::now();
     Ok(match f.action.as_str() {
         "accept" => {
@@ -160,7 +160,7 @@ fn command_of(f: &ActForm) -> Result<ReferralCommand, String> {
                     at,
                 },
                 // The slip stays valid for the policy's period (DOMAIN §2.5: 7 days by default) from the slot.
-                valid_until: ReferralPolicy::default().default_valid_until(at),
+                valid_until: policy.default_valid_until(at),
             }
         }
         "reject" => ReferralCommand::Reject {
@@ -196,7 +196,7 @@ async fn act(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Pa
         };
         down_plan(&f, sender)
     } else {
-        command_of(&f)
+        command_of(&f, &state.app.policies.referral)
     };
     let command = match command {
         Ok(c) => c,

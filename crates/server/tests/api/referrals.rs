@@ -167,9 +167,7 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
     assert_eq!(p["errors"][0]["field"], "command");
     // No answer within the response SLA (24 working hours): the timer escalates it.
     let later = chrono::Utc::now() + chrono::Duration::days(5);
-    let changed = sanyi_app::referrals::tick(&app.app, &sanyi_care::referral::ReferralPolicy::default(), later)
-        .await
-        .unwrap();
+    let changed = sanyi_app::referrals::tick(&app.app, later).await.unwrap();
     assert!(changed >= 1, "{changed}");
     let (_, r) = app.get(&doctor, &format!("/api/v1/referrals/{id}")).await;
     assert_eq!(r["state"], "escalated", "{r}");
