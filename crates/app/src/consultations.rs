@@ -88,6 +88,19 @@ pub struct ConsultationView {
     pub detail: serde_json::Value,
 }
 
+/// A specialty is a lowercase code such as `neurology`.
+fn check_specialty(errs: &mut Errors, specialty: &str) {
+    if specialty.trim().is_empty() || !specialty.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        errs.push(FieldError::new(
+            "specialty",
+            "specialty.code",
+            "a lowercase code such as neurology",
+            "Bad specialty code",
+            "专科代码格式不正确",
+        ));
+    }
+}
+
 fn refusal(actor: &Actor, e: ConsultationError) -> ServiceError {
     let r = match e {
         ConsultationError::NotAllowed { .. } => Refusal::NotAllowed,
@@ -128,15 +141,7 @@ pub async fn request(app: &App, actor: &Actor, input: &ConsultationInput) -> Res
     if input.question.trim().is_empty() {
         errs.push(FieldError::required("question"));
     }
-    if input.specialty.trim().is_empty() || !input.specialty.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-        errs.push(FieldError::new(
-            "specialty",
-            "specialty.code",
-            "a lowercase code such as neurology",
-            "Bad specialty code",
-            "专科代码格式不正确",
-        ));
-    }
+    check_specialty(&mut errs, &input.specialty);
     errs.finish()?;
     let invited = invited.ok_or(ServiceError::NotFound)?;
     let now = Utc::now();
@@ -186,7 +191,7 @@ pub async fn request(app: &App, actor: &Actor, input: &ConsultationInput) -> Res
     view(app, row, Vec::new()).await
 }
 
-async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ConsultationRow, ServiceError> {
+pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ConsultationRow, ServiceError> {
     let row = repo::get(&app.db, id).await?.ok_or(ServiceError::NotFound)?;
     let own = actor
         .institution_id
@@ -413,6 +418,22 @@ pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: 
         return Ok(0);
     };
     let county = lead.division_code.clone();
+    // The lead hospital's roster: the demo specialist reads neurology and cardiology.
+    for specialty in ["neurology", "cardiology"] {
+        repo::upsert_roster(
+            db,
+            &repo::RosterEntry {
+                division_code: county.clone(),
+                institution_id: lead.id.clone(),
+                user_id: expert.id.clone(),
+                specialty: specialty.into(),
+                title: "associate_chief".into(),
+                on_duty: true,
+                updated_at: now,
+            },
+        )
+        .await?;
+    }
     let centres: Vec<_> = world
         .institutions
         .iter()
@@ -531,4 +552,164 @@ pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: 
         written += 1;
     }
     Ok(written)
+}
+
+/// A roster line as set by the consultation centre.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct RosterInput {
+    /// The expert's user id (a user of the centre's county).
+    pub user_id: String,
+    /// Specialty code.
+    pub specialty: String,
+    /// `resident`, `attending`, `associate_chief` or `chief`.
+    #[schema(value_type = String)]
+    pub title: sanyi_care::consultation::Title,
+    /// On duty now.
+    pub on_duty: bool,
+}
+
+/// A roster line with the expert's current queue.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RosterView {
+    /// Expert's user id.
+    pub user_id: String,
+    /// Specialty.
+    pub specialty: String,
+    /// Title code.
+    pub title: String,
+    /// On duty.
+    pub on_duty: bool,
+    /// Open consultations assigned to the expert.
+    pub queue: u32,
+}
+
+async fn centre(app: &App, actor: &Actor) -> Result<registry::Institution, ServiceError> {
+    actor.require(Permission::ReferralWrite)?;
+    let id = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
+        role: actor.role.code(),
+        permission: "consultation.institution",
+    })?;
+    registry::institution(&app.db, &id).await?.ok_or(ServiceError::NotFound)
+}
+
+/// Open consultations per assigned expert at a centre.
+async fn queues(app: &App, inst: &registry::Institution) -> Result<std::collections::HashMap<String, u32>, ServiceError> {
+    let mut q = std::collections::HashMap::new();
+    for row in repo::open_received(&app.db, &inst.division_code, &inst.id).await? {
+        if let Ok(c) = serde_json::from_str::<Consultation>(&row.engine) {
+            for e in c.experts() {
+                *q.entry(e.as_str().to_owned()).or_insert(0) += 1;
+            }
+        }
+    }
+    Ok(q)
+}
+
+/// The expert roster of the actor's consultation centre, with current queues.
+///
+/// # Errors
+/// `Forbidden` without write permission or institution.
+pub async fn roster(app: &App, actor: &Actor) -> Result<Vec<RosterView>, ServiceError> {
+    let inst = centre(app, actor).await?;
+    let q = queues(app, &inst).await?;
+    Ok(repo::roster(&app.db, &inst.division_code, &inst.id, None)
+        .await?
+        .into_iter()
+        .map(|e| RosterView {
+            queue: q.get(&e.user_id).copied().unwrap_or(0),
+            user_id: e.user_id,
+            specialty: e.specialty,
+            title: e.title,
+            on_duty: e.on_duty,
+        })
+        .collect())
+}
+
+/// Adds or changes a line of the actor's centre roster.
+///
+/// # Errors
+/// `Validation` for a bad specialty or a user outside the centre's county.
+pub async fn set_roster(app: &App, actor: &Actor, input: &RosterInput) -> Result<Vec<RosterView>, ServiceError> {
+    let inst = centre(app, actor).await?;
+    let mut errs = Errors::default();
+    check_specialty(&mut errs, &input.specialty);
+    let user = sanyi_store::users::by_id(&app.db, &input.user_id).await?;
+    if user.as_ref().is_none_or(|u| u.division_code != inst.division_code) {
+        errs.push(FieldError::new(
+            "user_id",
+            "roster.user",
+            "a user of the centre's county",
+            "Unknown user for this centre",
+            "该用户不属于本会诊中心所在县",
+        ));
+    }
+    errs.finish()?;
+    repo::upsert_roster(
+        &app.db,
+        &repo::RosterEntry {
+            division_code: inst.division_code.clone(),
+            institution_id: inst.id.clone(),
+            user_id: input.user_id.clone(),
+            specialty: input.specialty.trim().to_owned(),
+            title: code(&input.title),
+            on_duty: input.on_duty,
+            updated_at: Utc::now(),
+        },
+    )
+    .await?;
+    roster(app, actor).await
+}
+
+/// Assigns the expert the rule chooses (DOMAIN §3.2): the named expert if on duty, otherwise the
+/// on-duty expert of the specialty with title ≥ attending and the shortest queue.
+///
+/// # Errors
+/// `Conflict`/`Forbidden` as for [`apply`]; `Validation` when nobody on the roster qualifies or the
+/// request is an MDT (which needs a chosen panel and chair).
+pub async fn auto_assign(app: &App, actor: &Actor, id: &str) -> Result<ConsultationView, ServiceError> {
+    let inst = centre(app, actor).await?;
+    let row = visible(app, actor, id).await?;
+    let c: Consultation = serde_json::from_str(&row.engine).map_err(|e| ServiceError::Internal(e.into()))?;
+    let invalid = |rule: &str, en: &str, zh: &str| {
+        ServiceError::Validation(vec![FieldError::new("experts", rule, "an expert on the roster", en, zh)])
+    };
+    if c.is_mdt() {
+        return Err(invalid(
+            "assign.mdt",
+            "An MDT consultation needs its panel and chair chosen by the centre",
+            "多学科会诊须由会诊中心指定专家组和主持人",
+        ));
+    }
+    let q = queues(app, &inst).await?;
+    let loads: Vec<sanyi_care::consultation::ExpertLoad> = repo::roster(&app.db, &inst.division_code, &inst.id, None)
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            let title = serde_json::from_value(serde_json::Value::String(e.title.clone())).ok()?;
+            Some(sanyi_care::consultation::ExpertLoad {
+                queue: q.get(&e.user_id).copied().unwrap_or(0),
+                expert: ExpertId::new(e.user_id),
+                specialty: Specialty::new(e.specialty),
+                title,
+                on_duty: e.on_duty,
+            })
+        })
+        .collect();
+    let expert = sanyi_care::consultation::assign(c.assignment_request(), &loads).ok_or_else(|| {
+        invalid(
+            "assign.none",
+            "No expert of the requested specialty is on duty with title attending or above",
+            "该专科暂无在岗的主治及以上职称专家",
+        )
+    })?;
+    apply(
+        app,
+        actor,
+        id,
+        ConsultationCommand::Assign {
+            experts: vec![expert],
+            chair: None,
+        },
+    )
+    .await
 }

@@ -116,22 +116,30 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
         )]));
     }
     let area = actor.scope.division_prefix().to_owned();
-    let referral_rows = sanyi_store::referrals::created_between(&app.db, &area, from, to).await?;
+    let digests = sanyi_store::referrals::digests_between(&app.db, &area, from, to).await?;
     let consultation_rows = sanyi_store::consultations::created_between(&app.db, &area, from, to).await?;
-    let referrals: Vec<(DateTime<Utc>, Referral)> = referral_rows
+    // Each row's digest; rows written before digests existed are summarised from their engine state.
+    let referrals: Vec<(DateTime<Utc>, ReferralSummary)> = digests
         .iter()
-        .filter_map(|r| serde_json::from_str(&r.engine).ok().map(|x| (r.created_at, x)))
+        .filter_map(|(at, digest, engine)| {
+            let summary = if digest.is_empty() {
+                serde_json::from_str::<Referral>(engine).ok().map(|r| ReferralSummary::from(&r))
+            } else {
+                serde_json::from_str(digest).ok()
+            };
+            summary.map(|s| (*at, s))
+        })
         .collect();
     let consultations: Vec<(DateTime<Utc>, Consultation)> = consultation_rows
         .iter()
         .filter_map(|r| serde_json::from_str(&r.engine).ok().map(|x| (r.created_at, x)))
         .collect();
-    let summaries: Vec<ReferralSummary> = referrals.iter().map(|(_, r)| ReferralSummary::from(r)).collect();
+    let summaries: Vec<ReferralSummary> = referrals.iter().map(|(_, r)| r.clone()).collect();
     let policy = &app.policies.consultation;
     let consult_summaries: Vec<ConsultationSummary> = consultations.iter().map(|(_, c)| ConsultationSummary::of(c, policy)).collect();
     let now = Utc::now();
     let turnaround = ind::consultation_turnaround(&consult_summaries, now);
-    let count = |d: Direction| referrals.iter().filter(|(_, r)| r.direction() == d).count();
+    let count = |d: Direction| referrals.iter().filter(|(_, r)| r.direction == d).count();
     let closure = ind::closure_rate_by_sender(&summaries).values().fold(Ratio::new(0, 0), |a, r| {
         Ratio::new(a.numerator + r.numerator, a.denominator + r.denominator)
     });
@@ -144,7 +152,7 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
             downward: 0,
             consultations: 0,
         });
-        match r.direction() {
+        match r.direction {
             Direction::Upward => m.upward += 1,
             Direction::Downward => m.downward += 1,
             Direction::Lateral => {}

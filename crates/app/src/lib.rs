@@ -12,6 +12,7 @@
 //!   [`import`]: bulk CSV import of residents; [`demo`]: seeding the demo prefecture.
 
 pub mod actor;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod consultations;
@@ -54,6 +55,8 @@ pub struct WorkflowPolicies {
     pub referral: sanyi_care::referral::ReferralPolicy,
     /// Consultation deadlines.
     pub consultation: sanyi_care::consultation::ConsultationPolicy,
+    /// Attachment limits (type by content, size, count).
+    pub attachments: sanyi_care::documents::AttachmentPolicy,
 }
 
 impl App {

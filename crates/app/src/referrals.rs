@@ -7,6 +7,8 @@ use utoipa::ToSchema;
 
 use sanyi_care::actor::{ActorRef, Role as CareRole};
 use sanyi_care::criteria::UpwardCriterion;
+use sanyi_care::documents::{Consent, RecentResult};
+use sanyi_care::indicators::ReferralSummary;
 use sanyi_care::referral::{NewReferral, Party, Placement, Referral, ReferralCommand, ReferralError, ReferralPolicy};
 use sanyi_domain::{Icd10, Tier};
 use sanyi_store::referrals::{self as repo, ReferralRow};
@@ -38,6 +40,14 @@ pub struct ReferralInput {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub criterion: Option<UpwardCriterion>,
+    /// Patient consent (知情同意): required to submit; a draft may be saved without it.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub consent: Option<Consent>,
+    /// Recent results sent with the referral, with their mutual-recognition marks.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub results: Vec<RecentResult>,
     /// Submit at once (default) or keep as a draft.
     #[serde(default = "yes")]
     pub submit: bool,
@@ -80,6 +90,12 @@ pub struct ReferralView {
     pub summary: String,
     /// Diagnoses.
     pub diagnoses: Vec<String>,
+    /// Patient consent, when recorded.
+    #[schema(value_type = Option<Object>)]
+    pub consent: Option<Consent>,
+    /// Recent results sent with the referral.
+    #[schema(value_type = Vec<Object>)]
+    pub results: Vec<RecentResult>,
     /// Version (optimistic concurrency).
     pub version: i64,
     /// Last change.
@@ -92,6 +108,16 @@ pub struct ReferralView {
     /// How the referral changes the insurance treatment of the next encounter (DOMAIN §2.6):
     /// `upward`, `downward`, `emergency` or `none` — read by the settlement engine.
     pub insurance_status: String,
+}
+
+/// The engine state as stored.
+fn engine_json(r: &Referral) -> Result<String, ServiceError> {
+    serde_json::to_string(r).map_err(|e| ServiceError::Internal(e.into()))
+}
+
+/// The indicator digest stored beside the engine state, so indicators never parse engine states.
+fn digest_json(r: &Referral) -> String {
+    serde_json::to_string(&ReferralSummary::from(r)).unwrap_or_default()
 }
 
 fn party(i: &Institution, home_county: &str) -> Result<Party, ServiceError> {
@@ -147,9 +173,42 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
             diagnoses.push(c.as_str().to_owned());
         }
     }
+    let now = Utc::now();
+    let today = now.date_naive();
+    match &input.consent {
+        Some(c) => {
+            if let Err(e) = c.check(today) {
+                errs.push(FieldError::new(
+                    "consent",
+                    "consent",
+                    "a complete consent record",
+                    &e.to_string(),
+                    "知情同意记录不完整或日期无效",
+                ));
+            }
+        }
+        None if input.submit => errs.push(FieldError::new(
+            "consent",
+            "consent.required",
+            "the patient's consent before submission",
+            "Record the patient's consent before submitting the referral",
+            "提交转诊前须记录患者知情同意",
+        )),
+        None => {}
+    }
+    for (i, r) in input.results.iter().enumerate() {
+        if let Err(e) = r.check(today) {
+            errs.push(FieldError::new(
+                &format!("results[{i}]"),
+                "result",
+                "item, value and a past date",
+                &e.to_string(),
+                "检查检验结果须有项目、结果和不晚于今天的日期",
+            ));
+        }
+    }
     errs.finish()?;
     let receiver = receiver.ok_or(ServiceError::NotFound)?;
-    let now = Utc::now();
     let id = sanyi_store::new_id();
     let new = NewReferral {
         id: sanyi_care::actor::ReferralId::new(id.clone()),
@@ -178,7 +237,10 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
         reason: input.reason.trim().to_owned(),
         summary: input.summary.trim().to_owned(),
         diagnoses: serde_json::to_string(&diagnoses).unwrap_or_else(|_| "[]".into()),
-        engine: serde_json::to_string(&referral).map_err(|e| ServiceError::Internal(e.into()))?,
+        engine: engine_json(&referral)?,
+        digest: digest_json(&referral),
+        consent: serde_json::to_string(&input.consent).unwrap_or_else(|_| "null".into()),
+        results: serde_json::to_string(&input.results).unwrap_or_else(|_| "[]".into()),
         version: 1,
         created_at: now,
         updated_at: now,
@@ -198,7 +260,7 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
 
 /// Loads a referral the actor may see: their institution sends or receives it (administrators: in
 /// their area).
-async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ReferralRow, ServiceError> {
+pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ReferralRow, ServiceError> {
     let row = repo::get(&app.db, id).await?.ok_or(ServiceError::NotFound)?;
     let own = actor
         .institution_id
@@ -242,6 +304,15 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, command: ReferralCommand)
     let who = care_actor(actor, CareRole::ReferralCentre)?;
     let row = visible(app, actor, id).await?;
     let referral: Referral = serde_json::from_str(&row.engine).map_err(|e| ServiceError::Internal(e.into()))?;
+    if matches!(command, ReferralCommand::Submit) && row.consent == "null" {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "consent",
+            "consent.required",
+            "the patient's consent before submission",
+            "Record the patient's consent before submitting the referral",
+            "提交转诊前须记录患者知情同意",
+        )]));
+    }
     let now = Utc::now();
     let (next, event) = referral.apply(&who, command, now).map_err(|e| refusal(actor, e))?;
     let receiver = registry::institution(&app.db, next.receiver().institution.as_str())
@@ -249,7 +320,8 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, command: ReferralCommand)
         .ok_or(ServiceError::NotFound)?;
     let updated = ReferralRow {
         state: code(&next.state()),
-        engine: serde_json::to_string(&next).map_err(|e| ServiceError::Internal(e.into()))?,
+        engine: engine_json(&next)?,
+        digest: digest_json(&next),
         receiver_division_code: receiver.division_code.clone(),
         receiver_institution_id: receiver.id.clone(),
         updated_at: now,
@@ -345,7 +417,8 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<usize, ServiceError> 
         if let Some((next, event)) = referral.tick(policy, now) {
             let updated = ReferralRow {
                 state: code(&next.state()),
-                engine: serde_json::to_string(&next).map_err(|e| ServiceError::Internal(e.into()))?,
+                engine: engine_json(&next)?,
+                digest: digest_json(&next),
                 updated_at: now,
                 ..row.clone()
             };
@@ -408,6 +481,8 @@ fn render(row: ReferralRow, timeline: Vec<WorkflowEvent>, names: &Names) -> Refe
         sender_name: name(&row.sender_institution_id),
         receiver_name: name(&row.receiver_institution_id),
         diagnoses: serde_json::from_str(&row.diagnoses).unwrap_or_default(),
+        consent: serde_json::from_str(&row.consent).unwrap_or_default(),
+        results: serde_json::from_str(&row.results).unwrap_or_default(),
         timeline: timeline.into_iter().map(TimelineEntry::from).collect(),
         insurance_status: serde_json::from_value::<Referral>(engine.clone())
             .map(|r| code(&r.insurance_status()))
@@ -560,7 +635,16 @@ pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: 
             reason: "诊断不明确，需上级医院进一步检查".into(),
             summary: "反复胸闷、头晕".into(),
             diagnoses: "[\"I10.x00x002\"]".into(),
-            engine: serde_json::to_string(&referral).map_err(|e| ServiceError::Internal(e.into()))?,
+            engine: engine_json(&referral)?,
+            digest: digest_json(&referral),
+            consent: serde_json::to_string(&Consent {
+                given_by: sanyi_care::documents::ConsentGiver::Patient,
+                signer_name: None,
+                method: sanyi_care::documents::ConsentMethod::SignedForm,
+                date: start.date_naive(),
+            })
+            .unwrap_or_else(|_| "null".into()),
+            results: "[]".into(),
             version: 1 + events.len() as i64,
             created_at: start,
             updated_at: events.last().map_or(start, |e| e.at),

@@ -11,6 +11,7 @@
 //! - [`criteria`]: referral criteria (DOMAIN §2.3) and the urgent red-flag checker.
 //! - [`referral`]: the two-way referral state machine (双向转诊, DOMAIN §2).
 //! - [`consultation`]: remote consultation workflow and expert assignment (远程会诊, DOMAIN §3.2).
+//! - [`documents`]: attachments, consent and recent results that travel with a referral (DOMAIN §2.4).
 //! - [`indicators`]: referral and consultation indicators as exact ratios (DOMAIN §2.7).
 //!
 //! Permission checks always come before state checks: a wrong actor receives `NotAllowed`
@@ -21,6 +22,7 @@ pub mod actor;
 pub mod calendar;
 pub mod consultation;
 pub mod criteria;
+pub mod documents;
 pub mod indicators;
 pub mod referral;
 

@@ -270,3 +270,29 @@ pub struct ApiQuery<T>(pub T);
 #[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(RequestProblem))]
 pub struct ApiPath<T>(pub T);
+
+/// Raw body extractor whose rejections (above all: over the size limit, 413) are problem+json.
+#[derive(Debug, Clone)]
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for ApiBytes {
+    type Rejection = RequestProblem;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::body::Bytes::from_request(req, state).await.map(ApiBytes).map_err(|r| {
+            let status = r.status();
+            let too_large = status == StatusCode::PAYLOAD_TOO_LARGE;
+            RequestProblem {
+                status,
+                kind: if too_large { "attachment.size" } else { "body" },
+                title: if too_large {
+                    "The body is larger than this endpoint accepts"
+                } else {
+                    "The request body could not be read"
+                },
+                detail: r.body_text(),
+                field: too_large.then(|| "file".to_owned()),
+            }
+        })
+    }
+}

@@ -204,3 +204,61 @@ pub async fn created_between(
         dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi).bind(from).bind(to).fetch_all(pool).await)?,
     )
 }
+
+/// One line of a consultation centre's expert roster (会诊专家排班).
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct RosterEntry {
+    /// County of the centre.
+    pub division_code: String,
+    /// The consultation centre's institution.
+    pub institution_id: String,
+    /// The expert's user id.
+    pub user_id: String,
+    /// Specialty code.
+    pub specialty: String,
+    /// Title code (`resident`, `attending`, `associate_chief`, `chief`).
+    pub title: String,
+    /// On duty now.
+    pub on_duty: bool,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Adds or replaces a roster line.
+///
+/// # Errors
+/// On a constraint (unknown user or institution) or database error.
+pub async fn upsert_roster(db: &Db, e: &RosterEntry) -> Result<(), StoreError> {
+    let sql = "INSERT INTO consultation_experts (division_code, institution_id, user_id, specialty, title, on_duty, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (division_code, user_id, specialty) DO UPDATE SET \
+               institution_id = excluded.institution_id, title = excluded.title, on_duty = excluded.on_duty, updated_at = excluded.updated_at";
+    dispatch!(db, pool => sqlx::query(sql).bind(&e.division_code).bind(&e.institution_id).bind(&e.user_id).bind(&e.specialty)
+        .bind(&e.title).bind(e.on_duty).bind(e.updated_at).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The roster of a centre, for one specialty or all (`None`).
+///
+/// # Errors
+/// On a database error.
+pub async fn roster(db: &Db, division_code: &str, institution_id: &str, specialty: Option<&str>) -> Result<Vec<RosterEntry>, StoreError> {
+    let sql = "SELECT division_code, institution_id, user_id, specialty, title, on_duty, updated_at FROM consultation_experts \
+               WHERE division_code = $1 AND institution_id = $2 AND ($3 IS NULL OR specialty = $3) ORDER BY specialty, user_id";
+    Ok(
+        dispatch!(db, pool => sqlx::query_as::<_, RosterEntry>(sql).bind(division_code).bind(institution_id).bind(specialty).fetch_all(pool).await)?,
+    )
+}
+
+/// Open consultations received by an institution (the experts' current queues are counted from them).
+///
+/// # Errors
+/// On a database error.
+pub async fn open_received(db: &Db, division_code: &str, institution_id: &str) -> Result<Vec<ConsultationRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM consultations WHERE invited_division_code = $1 AND invited_institution_id = $2 \
+         AND state NOT IN ('closed', 'rated', 'cancelled', 'rejected', 'expired')"
+    );
+    Ok(
+        dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql)).bind(division_code).bind(institution_id).fetch_all(pool).await)?,
+    )
+}

@@ -11,6 +11,7 @@
 //! institutions, departments, staff), [`residents`] (master patient index, households, merges,
 //! enrolment), [`users`] (accounts and sessions), [`audit`] (the append-only audit log).
 
+pub mod attachments;
 pub mod audit;
 pub mod consultations;
 pub mod drg;

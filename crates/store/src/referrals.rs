@@ -36,6 +36,12 @@ pub struct ReferralRow {
     pub diagnoses: String,
     /// The care engine's referral, JSON.
     pub engine: String,
+    /// Patient consent, JSON (`null` when not recorded yet).
+    pub consent: String,
+    /// Recent results sent with the referral, JSON array.
+    pub results: String,
+    /// The care engine's indicator summary, JSON (empty on rows written before it existed).
+    pub digest: String,
     /// Optimistic version.
     pub version: i64,
     /// Created.
@@ -45,19 +51,22 @@ pub struct ReferralRow {
 }
 
 const COLUMNS: &str = "division_code, id, resident_id, sender_institution_id, receiver_division_code, receiver_institution_id, \
-     direction, urgency, state, reason, summary, diagnoses, engine, version, created_at, updated_at";
+     direction, urgency, state, reason, summary, diagnoses, engine, consent, results, digest, version, created_at, updated_at";
 
 /// Stores a new referral with its first events and audit entry, atomically.
 ///
 /// # Errors
 /// On a constraint or database error (nothing is written then).
 pub async fn insert(db: &Db, r: &ReferralRow, events: &[WorkflowEvent], audit: &AuditEntry) -> Result<(), StoreError> {
-    let sql = format!("INSERT INTO referrals ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)");
+    let sql = format!(
+        "INSERT INTO referrals ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+    );
     transaction!(db, tx => {
         sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .bind(&r.division_code).bind(&r.id).bind(&r.resident_id).bind(&r.sender_institution_id)
             .bind(&r.receiver_division_code).bind(&r.receiver_institution_id).bind(&r.direction).bind(&r.urgency)
-            .bind(&r.state).bind(&r.reason).bind(&r.summary).bind(&r.diagnoses).bind(&r.engine).bind(r.version)
+            .bind(&r.state).bind(&r.reason).bind(&r.summary).bind(&r.diagnoses).bind(&r.engine)
+            .bind(&r.consent).bind(&r.results).bind(&r.digest).bind(r.version)
             .bind(r.created_at).bind(r.updated_at)
             .execute(&mut *tx).await?;
         for e in events {
@@ -83,9 +92,9 @@ pub async fn update(
     let changed = transaction!(db, tx => {
         let n = sqlx::query(
             "UPDATE referrals SET state = $1, engine = $2, receiver_division_code = $3, receiver_institution_id = $4, \
-             version = version + 1, updated_at = $5 WHERE division_code = $6 AND id = $7 AND version = $8")
+             version = version + 1, updated_at = $5, digest = $6, consent = $7 WHERE division_code = $8 AND id = $9 AND version = $10")
             .bind(&r.state).bind(&r.engine).bind(&r.receiver_division_code).bind(&r.receiver_institution_id)
-            .bind(r.updated_at).bind(&r.division_code).bind(&r.id).bind(expected_version)
+            .bind(r.updated_at).bind(&r.digest).bind(&r.consent).bind(&r.division_code).bind(&r.id).bind(expected_version)
             .execute(&mut *tx).await?.rows_affected();
         if n == 1 {
             insert_event!(tx, Workflow::Referral, event);
@@ -143,21 +152,21 @@ pub async fn open(db: &Db) -> Result<Vec<ReferralRow>, StoreError> {
     Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?)
 }
 
-/// Referrals of counties under `division_prefix` created in `[from, to)`.
+/// Indicator digests of the referrals created in `[from, to)` in an area: `(created_at, digest,
+/// engine)`, where `engine` is filled only for rows without a digest (written before digests).
 ///
 /// # Errors
 /// On a database error.
-pub async fn created_between(
+pub async fn digests_between(
     db: &Db,
     division_prefix: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<ReferralRow>, StoreError> {
+) -> Result<Vec<(DateTime<Utc>, String, String)>, StoreError> {
     let (lo, hi) = crate::registry::prefix_range(division_prefix);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM referrals WHERE division_code >= $1 AND division_code < $2 AND created_at >= $3 AND created_at < $4"
-    );
+    let sql = "SELECT created_at, digest, CASE WHEN digest = '' THEN engine ELSE '' END FROM referrals \
+               WHERE division_code >= $1 AND division_code < $2 AND created_at >= $3 AND created_at < $4";
     Ok(
-        dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi).bind(from).bind(to).fetch_all(pool).await)?,
+        dispatch!(db, pool => sqlx::query_as::<_, (DateTime<Utc>, String, String)>(sql).bind(&lo).bind(&hi).bind(from).bind(to).fetch_all(pool).await)?,
     )
 }

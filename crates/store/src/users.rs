@@ -54,6 +54,15 @@ pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>, StoreE
     Ok(dispatch!(db, pool => sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(pool).await)?)
 }
 
+/// A user by id.
+///
+/// # Errors
+/// On a database error.
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<User>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await)?)
+}
+
 /// All users, by username.
 ///
 /// # Errors

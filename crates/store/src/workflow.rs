@@ -40,7 +40,7 @@ impl Workflow {
         }
     }
 
-    fn subject_column(self) -> &'static str {
+    pub(crate) fn subject_column(self) -> &'static str {
         match self {
             Workflow::Referral => "referral_id",
             Workflow::Consultation => "consultation_id",

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use sanyi_app::consultations::{self as service, ConsultationInput, ConsultationView};
+use sanyi_app::consultations::{self as service, ConsultationInput, ConsultationView, RosterInput, RosterView};
 
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -18,6 +18,26 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_consultations, create_consultation))
         .routes(routes!(get_consultation))
         .routes(routes!(apply_consultation_command))
+        .routes(routes!(get_roster, set_roster))
+}
+
+/// The expert roster of the caller's consultation centre, with each expert's open queue.
+#[utoipa::path(get, path = "/api/v1/consultation-roster", tag = "consultations",
+    responses((status = 200, body = Vec<RosterView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn get_roster(State(state): State<AppState>, ApiActor(a): ApiActor) -> Result<ApiJson<Vec<RosterView>>, ApiError> {
+    Ok(ApiJson(service::roster(&state.app, &a).await?))
+}
+
+/// Adds or changes a roster line (expert, specialty, title, on duty); automatic assignment reads it.
+#[utoipa::path(put, path = "/api/v1/consultation-roster", tag = "consultations", request_body = RosterInput,
+    responses((status = 200, body = Vec<RosterView>), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn set_roster(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiJson(input): ApiJson<RosterInput>,
+) -> Result<ApiJson<Vec<RosterView>>, ApiError> {
+    Ok(ApiJson(service::set_roster(&state.app, &a, &input).await?))
 }
 
 /// Which consultations to list.
@@ -68,7 +88,7 @@ async fn get_consultation(
 }
 
 /// Applies a command: `"triage"`, `{"return_for_info": {"reason": "…"}}`, `"provide_info"`,
-/// `{"assign": {"experts": ["<user id>"], "chair": null}}`, `{"schedule": {"at": "…"}}`, `"start_session"`,
+/// `{"assign": {"experts": ["<user id>"], "chair": null}}`, `"auto_assign"` (the roster rule of DOMAIN §3.2), `{"schedule": {"at": "…"}}`, `"start_session"`,
 /// `{"submit_opinion": {"impression": "…", "advice": "…", "recommend_referral": false}}`,
 /// `{"chair_summary": {"summary": "…"}}`, `{"acknowledge": {"decision": "…"}}`, `"close"`,
 /// `{"rate": {"stars": 5}}`, `{"reject": {"reason": "…"}}`, `{"cancel": {"reason": "…"}}`. The consultation
@@ -85,6 +105,9 @@ async fn apply_consultation_command(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<ApiJson<ConsultationView>, ApiError> {
+    if body.as_str() == Some("auto_assign") {
+        return Ok(ApiJson(service::auto_assign(&state.app, &a, &id).await?));
+    }
     let command = super::command(body, "consultation", "会诊")?;
     Ok(ApiJson(service::apply(&state.app, &a, &id, command).await?))
 }

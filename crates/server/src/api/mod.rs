@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Every handler carries `#[utoipa::path]` and is registered
 //! through [`OpenApiRouter`], so the OpenAPI document cannot drift from the routing.
 
+pub(crate) mod attachments;
 mod audit;
 mod auth;
 mod consultations;
@@ -61,6 +62,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(drg::router())
         .merge(referrals::router())
         .merge(consultations::router())
+        .merge(attachments::router(sanyi_care::documents::AttachmentPolicy::default().max_bytes))
         .merge(indicators::router())
 }
 

@@ -84,10 +84,11 @@ struct DetailPage {
     is_centre: bool,
     is_expert: bool,
     experts: Vec<User>,
+    attachments: Vec<sanyi_app::attachments::AttachmentView>,
     error: Option<String>,
 }
 
-async fn render(state: &AppState, p: PageActor, id: &str, error: Option<String>, status: StatusCode) -> Response {
+pub(super) async fn render(state: &AppState, p: PageActor, id: &str, error: Option<String>, status: StatusCode) -> Response {
     let c = match service::get(&state.app, &p.actor, id).await {
         Ok(c) => c,
         Err(e) => return page_error(p.t, e),
@@ -110,6 +111,9 @@ async fn render(state: &AppState, p: PageActor, id: &str, error: Option<String>,
     } else {
         Vec::new()
     };
+    let attachments = sanyi_app::attachments::list(&state.app, &p.actor, sanyi_store::workflow::Workflow::Consultation, id)
+        .await
+        .unwrap_or_default();
     (
         status,
         DetailPage {
@@ -120,6 +124,7 @@ async fn render(state: &AppState, p: PageActor, id: &str, error: Option<String>,
             is_centre,
             is_expert,
             experts,
+            attachments,
             error,
         },
     )
@@ -180,11 +185,15 @@ async fn act(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Pa
     if !same_origin(&headers) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    let command = match command_of(&f) {
-        Ok(c) => c,
-        Err(e) => return render(&state, p, &id, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await,
+    let outcome = if f.action == "auto_assign" {
+        service::auto_assign(&state.app, &p.actor, &id).await
+    } else {
+        match command_of(&f) {
+            Ok(c) => service::apply(&state.app, &p.actor, &id, c).await,
+            Err(e) => return render(&state, p, &id, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await,
+        }
     };
-    match service::apply(&state.app, &p.actor, &id, command).await {
+    match outcome {
         Ok(_) => Redirect::to(&format!("/consultations/{id}")).into_response(),
         Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => {
             let msg = errs

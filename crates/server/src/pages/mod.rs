@@ -4,6 +4,7 @@
 //! page. Forms post back to the same URL; a rejected form is re-rendered with a message under
 //! each failing field (422). POSTs from another origin are refused.
 
+mod attachments;
 pub mod call;
 mod consultations;
 mod drg;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(consultations::router())
         .merge(indicators::router())
         .merge(referrals::router())
+        .merge(attachments::router())
 }
 
 /// The logged-in user of a page, with the interface language.

@@ -12,9 +12,12 @@ use chrono::{Duration, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
 use sanyi_app::ServiceError;
+use sanyi_app::attachments::AttachmentView;
 use sanyi_app::referrals::{self as service, ReferralInput, ReferralView};
+use sanyi_care::documents::{Consent, ConsentGiver, ConsentMethod, RecentResult};
 use sanyi_care::referral::{DownReferralPlan, Party, Placement, ReferralCommand, ReferralPolicy};
 use sanyi_store::registry::Institution;
+use sanyi_store::workflow::Workflow;
 
 use super::{Nav, PageActor, page_error, same_origin};
 use crate::AppState;
@@ -75,14 +78,18 @@ struct DetailPage {
     r: ReferralView,
     is_sender: bool,
     is_receiver: bool,
+    attachments: Vec<AttachmentView>,
     error: Option<String>,
 }
 
-async fn render_detail(state: &AppState, p: PageActor, id: &str, error: Option<String>, status: StatusCode) -> Response {
+pub(super) async fn render_detail(state: &AppState, p: PageActor, id: &str, error: Option<String>, status: StatusCode) -> Response {
     match service::get(&state.app, &p.actor, id).await {
         Ok(r) => {
             let own = p.actor.institution_id.clone().unwrap_or_default();
             let (is_sender, is_receiver) = (r.sender_institution_id == own, r.receiver_institution_id == own);
+            let attachments = sanyi_app::attachments::list(&state.app, &p.actor, Workflow::Referral, id)
+                .await
+                .unwrap_or_default();
             (
                 status,
                 DetailPage {
@@ -91,6 +98,7 @@ async fn render_detail(state: &AppState, p: PageActor, id: &str, error: Option<S
                     r,
                     is_sender,
                     is_receiver,
+                    attachments,
                     error,
                 },
             )
@@ -253,6 +261,62 @@ struct NewForm {
     summary: String,
     #[serde(default)]
     diagnoses: String,
+    /// `patient`, `guardian`, `relative`; empty: no consent recorded.
+    #[serde(default)]
+    consent_by: String,
+    #[serde(default)]
+    consent_signer: String,
+    #[serde(default)]
+    consent_method: String,
+    #[serde(default)]
+    result_item: String,
+    #[serde(default)]
+    result_value: String,
+    #[serde(default)]
+    result_unit: String,
+    #[serde(default)]
+    result_date: String,
+    #[serde(default)]
+    result_mark: String,
+}
+
+impl NewForm {
+    fn consent(&self) -> Option<Consent> {
+        let given_by = match self.consent_by.as_str() {
+            "patient" => ConsentGiver::Patient,
+            "guardian" => ConsentGiver::Guardian,
+            "relative" => ConsentGiver::Relative,
+            _ => return None,
+        };
+        let method = match self.consent_method.as_str() {
+            "electronic" => ConsentMethod::Electronic,
+            "verbal_witnessed" => ConsentMethod::VerbalWitnessed,
+            _ => ConsentMethod::SignedForm,
+        };
+        let signer = self.consent_signer.trim();
+        Some(Consent {
+            given_by,
+            signer_name: (!signer.is_empty()).then(|| signer.to_owned()),
+            method,
+            date: Utc::now().date_naive(),
+        })
+    }
+
+    /// The one result row of the form, when filled in (an unreadable date becomes today's, which
+    /// the page shows back).
+    fn results(&self) -> Vec<RecentResult> {
+        if self.result_item.trim().is_empty() && self.result_value.trim().is_empty() {
+            return Vec::new();
+        }
+        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        vec![RecentResult {
+            item: self.result_item.trim().to_owned(),
+            value: self.result_value.trim().to_owned(),
+            unit: opt(&self.result_unit),
+            date: chrono::NaiveDate::parse_from_str(self.result_date.trim(), "%Y-%m-%d").unwrap_or_else(|_| Utc::now().date_naive()),
+            recognition_mark: opt(&self.result_mark),
+        }]
+    }
 }
 
 async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Form(f): Form<NewForm>) -> Response {
@@ -272,6 +336,8 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
             .map(str::to_owned)
             .collect(),
         criterion: None,
+        consent: f.consent(),
+        results: f.results(),
         submit: true,
     };
     match service::create(&state.app, &p.actor, &input).await {

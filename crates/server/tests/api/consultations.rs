@@ -145,3 +145,79 @@ async fn indicators_count_the_demo_workflows() {
     let html = app.client.get(app.url("/indicators")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("<svg id=\"ind-chart\"") && html.contains("<rect"), "{html}");
 }
+
+/// DOMAIN.md §3.2 assignment rule through the roster: the on-duty expert of the specialty with
+/// title ≥ attending and the shortest queue; nobody qualifying is a clear 422 and no change.
+#[tokio::test]
+async fn the_centre_assigns_by_rule_from_its_roster() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let centre = app.token("county_admin").await;
+    let expert_id = sanyi_store::users::by_username(&app.db, "specialist").await.unwrap().unwrap().id;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, tree) = app.get(&doctor, "/api/v1/institutions/tree").await;
+    let lead = tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned();
+    let (s, roster) = app.get(&centre, "/api/v1/consultation-roster").await;
+    assert_eq!(s, StatusCode::OK, "{roster}");
+    assert!(
+        roster
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["user_id"] == expert_id.as_str() && e["specialty"] == "neurology")
+    );
+    let request =
+        |specialty: &str| json!({"resident_id": resident, "invited_institution_id": lead, "specialty": specialty, "question": "请会诊"});
+    // Dermatology: nobody on the roster.
+    let (_, c) = app.post(&doctor, "/api/v1/consultations", &request("dermatology")).await;
+    let path = format!("/api/v1/consultations/{}/commands", c["id"].as_str().unwrap());
+    assert_eq!(app.post(&centre, &path, &json!("triage")).await.0, StatusCode::OK);
+    let (s, p) = app.post(&centre, &path, &json!("auto_assign")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "assign.none");
+    // A resident-grade physician on duty for dermatology does not qualify either.
+    let (s, r) = app
+        .put(
+            &centre,
+            "/api/v1/consultation-roster",
+            &json!({"user_id": expert_id, "specialty": "dermatology", "title": "resident", "on_duty": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        app.post(&centre, &path, &json!("auto_assign")).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // Neurology: the specialist is on duty as associate chief and is chosen.
+    let (_, c) = app.post(&doctor, "/api/v1/consultations", &request("neurology")).await;
+    let path = format!("/api/v1/consultations/{}/commands", c["id"].as_str().unwrap());
+    app.post(&centre, &path, &json!("triage")).await;
+    let (s, r) = app.post(&centre, &path, &json!("auto_assign")).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"], "assigned");
+    assert_eq!(r["detail"]["experts"][0], expert_id.as_str());
+    let (_, roster) = app.get(&centre, "/api/v1/consultation-roster").await;
+    let queue = roster.as_array().unwrap().iter().find(|e| e["specialty"] == "neurology").unwrap()["queue"]
+        .as_u64()
+        .unwrap();
+    assert!(queue >= 1, "the queue counts the new assignment: {roster}");
+    // Bad roster input names the field.
+    let (s, p) = app
+        .put(
+            &centre,
+            "/api/v1/consultation-roster",
+            &json!({"user_id": "nobody", "specialty": "Neuro Logy", "title": "chief", "on_duty": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["specialty", "user_id"]);
+}

@@ -186,6 +186,13 @@ async fn referral_pages_from_outbox_to_inbox() {
                 ("reason", "胸痛待查"),
                 ("summary", "反复胸闷"),
                 ("diagnoses", "I20.900"),
+                ("consent_by", "patient"),
+                ("consent_method", "signed_form"),
+                ("result_item", "肌钙蛋白I"),
+                ("result_value", "0.02"),
+                ("result_unit", "ng/mL"),
+                ("result_date", "2026-01-05"),
+                ("result_mark", "HR"),
             ],
         )
         .await;

@@ -28,6 +28,11 @@ async fn parties(app: &crate::helpers::TestApp) -> Parties {
     }
 }
 
+/// The patient's own signed consent (required to submit a referral).
+fn consent() -> Value {
+    json!({"given_by": "patient", "method": "signed_form", "date": "2026-01-05"})
+}
+
 async fn lead_hospital(app: &crate::helpers::TestApp, token: &str) -> String {
     let (_, tree) = app.get(token, "/api/v1/institutions/tree").await;
     tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned()
@@ -43,7 +48,7 @@ async fn a_village_doctor_refers_up_and_the_county_hospital_receives() {
         lead,
     } = parties(&app).await;
     let body = json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "血压控制不佳，两次随访未达标", "summary": "高血压 10 年",
-        "diagnoses": ["I10.x00x002"], "criterion": "chronic_uncontrolled"});
+        "diagnoses": ["I10.x00x002"], "criterion": "chronic_uncontrolled", "consent": consent()});
     let (s, r) = app.post(&doctor, "/api/v1/referrals", &body).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     assert_eq!(r["state"], "pending_receiver");
@@ -143,7 +148,7 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, vec!["receiver_institution_id", "reason", "diagnoses[0]"]);
+    assert_eq!(fields, vec!["receiver_institution_id", "reason", "diagnoses[0]", "consent"]);
     let (s, _) = app
         .post(
             &doctor,
@@ -156,7 +161,7 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
         .post(
             &doctor,
             "/api/v1/referrals",
-            &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "诊断不明"}),
+            &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "诊断不明", "consent": consent()}),
         )
         .await;
     let id = r["id"].as_str().unwrap().to_owned();
@@ -188,7 +193,7 @@ async fn concurrent_accept_and_cancel_lose_no_update() {
             .post(
                 &doctor,
                 "/api/v1/referrals",
-                &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": format!("round {round}")}),
+                &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": format!("round {round}"), "consent": consent()}),
             )
             .await;
         let id = r["id"].as_str().unwrap().to_owned();
@@ -235,7 +240,7 @@ async fn down_referral_and_follow_up_close_the_loop() {
         .post(
             &doctor,
             "/api/v1/referrals",
-            &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "血糖控制不佳"}),
+            &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "血糖控制不佳", "consent": consent()}),
         )
         .await;
     let id = r["id"].as_str().unwrap().to_owned();
@@ -289,4 +294,140 @@ async fn down_referral_and_follow_up_close_the_loop() {
     let (s, r) = app.post(&doctor, &path, &json!("close")).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["state"], "closed");
+}
+
+#[tokio::test]
+async fn consent_results_and_attachments_travel_with_the_referral() {
+    let app = spawn_app().await;
+    let Parties {
+        doctor,
+        specialist,
+        resident,
+        lead,
+    } = parties(&app).await;
+    let before = app.get(&doctor, "/api/v1/referrals").await.1.as_array().unwrap().len();
+    // No consent: refused, naming the field and the rule; nothing stored.
+    let body = json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "胸痛待查"});
+    let (s, p) = app.post(&doctor, "/api/v1/referrals", &body).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], "consent");
+    assert_eq!(p["errors"][0]["rule"], "consent.required");
+    // A relative consents without being named; a result dated in the future.
+    let body = json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "胸痛待查",
+        "consent": {"given_by": "relative", "method": "signed_form", "date": "2026-01-05"},
+        "results": [{"item": "肌钙蛋白I", "value": "0.02", "date": "2999-01-01"}]});
+    let (s, p) = app.post(&doctor, "/api/v1/referrals", &body).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["consent", "results[0]"]);
+    assert_eq!(
+        app.get(&doctor, "/api/v1/referrals").await.1.as_array().unwrap().len(),
+        before,
+        "nothing stored"
+    );
+    // Complete: the receiver sees consent and results on the referral.
+    let body = json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "胸痛待查",
+        "consent": {"given_by": "relative", "signer_name": "王芳", "method": "signed_form", "date": "2026-01-05"},
+        "results": [{"item": "肌钙蛋白I", "value": "0.02", "unit": "ng/mL", "date": "2026-01-04", "recognition_mark": "HR"}]});
+    let (s, r) = app.post(&doctor, "/api/v1/referrals", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let id = r["id"].as_str().unwrap().to_owned();
+    let (_, seen) = app.get(&specialist, &format!("/api/v1/referrals/{id}")).await;
+    assert_eq!(seen["consent"]["signer_name"], "王芳");
+    assert_eq!(seen["results"][0]["recognition_mark"], "HR");
+
+    // Attachments: checked by content, type and size; the receiver opens them; every view audited.
+    let url = |name: &str| app.url(&format!("/api/v1/referrals/{id}/attachments?filename={name}"));
+    let upload = |token: &str, name: &str, kind: &str, bytes: Vec<u8>| {
+        app.client
+            .post(url(name))
+            .bearer_auth(token.to_owned())
+            .header("content-type", kind.to_owned())
+            .body(bytes)
+            .send()
+    };
+    let pdf = b"%PDF-1.4\n% sanyi test\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
+    let r = upload(&doctor, "%E5%BF%83%E7%94%B5%E5%9B%BE.pdf", "application/pdf", pdf.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let meta: Value = r.json().await.unwrap();
+    assert_eq!(meta["filename"], "心电图.pdf");
+    assert_eq!(meta["content_type"], "application/pdf");
+    for (name, kind, bytes, rule, status) in [
+        (
+            "a.exe",
+            "application/octet-stream",
+            b"MZ\x90\x00".to_vec(),
+            "attachment.type",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "a.png",
+            "image/png",
+            pdf.clone(),
+            "attachment.type_mismatch",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "big.pdf",
+            "application/pdf",
+            [pdf.clone(), vec![b' '; 11 * 1024 * 1024]].concat(),
+            "attachment.size",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "huge.pdf",
+            "application/pdf",
+            [pdf.clone(), vec![b' '; 21 * 1024 * 1024]].concat(),
+            "attachment.size",
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ] {
+        let r = upload(&doctor, name, kind, bytes).await.unwrap();
+        assert_eq!(r.status(), status, "{name}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json", "{name}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["rule"], rule, "{name}: {p}");
+    }
+    let (_, list) = app.get(&specialist, &format!("/api/v1/referrals/{id}/attachments")).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "only the valid file is stored: {list}");
+    let aid = list[0]["id"].as_str().unwrap();
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/referrals/{id}/attachments/{aid}")))
+        .bearer_auth(&specialist)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    // Someone outside the referral sees neither the list nor the file.
+    let outsider = app.token("township_doctor").await;
+    assert_eq!(
+        app.get(&outsider, &format!("/api/v1/referrals/{id}/attachments")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&outsider, &format!("/api/v1/referrals/{id}/attachments/{aid}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    app.app.audit.flush().await;
+    let admin = app.token("admin").await;
+    let (_, log) = app.get(&admin, "/api/v1/audit?username=specialist&action=read&limit=500").await;
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["entity"] == "attachment" && e["entity_id"] == aid),
+        "the view is audited: {log}"
+    );
 }
