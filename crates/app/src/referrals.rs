@@ -509,6 +509,22 @@ fn render(row: ReferralRow, timeline: Vec<WorkflowEvent>, names: &Names) -> Refe
 /// # Errors
 /// On a database error.
 pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: DateTime<Utc>) -> Result<usize, ServiceError> {
+    seed_many(db, world, now, 48, 30).await
+}
+
+/// Seeds `count` referrals like [`seed_demo`], spread over the `days` before `now` (one in eight
+/// sent two hours ago and still pending). Used by the demo and by `sanyi bench referrals`.
+///
+/// # Errors
+/// On a database error.
+pub async fn seed_many(
+    db: &sanyi_store::Db,
+    world: &sanyi_sim::DemoWorld,
+    now: DateTime<Utc>,
+    count: usize,
+    days: i64,
+) -> Result<usize, ServiceError> {
+    let days = days.max(1);
     let Some(community) = world.communities.first() else { return Ok(0) };
     let Some(lead) = world
         .institutions
@@ -529,7 +545,13 @@ pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: 
     };
     let policy = ReferralPolicy::default();
     let mut written = 0;
-    let residents = world.residents.iter().filter(|r| r.division_code == county).step_by(37).take(48);
+    let residents = world
+        .residents
+        .iter()
+        .filter(|r| r.division_code == county)
+        .cycle()
+        .step_by(37)
+        .take(count);
     for (k, r) in residents.enumerate() {
         let Some(sender) = serving(&r.village_code) else { continue };
         let id = sanyi_store::new_id();
@@ -538,7 +560,7 @@ pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: 
         let start = if k % 8 == 0 {
             now - chrono::Duration::hours(2)
         } else {
-            now - chrono::Duration::days(30 - (k as i64 % 30)) - chrono::Duration::hours(3)
+            now - chrono::Duration::days(days - (k as i64 % days)) - chrono::Duration::hours(3)
         };
         let who_sender = ActorRef::new("demo-sender", sender.id.clone(), CareRole::Doctor);
         let who_receiver = ActorRef::new("demo-receiver", lead.id.clone(), CareRole::Doctor);

@@ -1,5 +1,6 @@
 //! The `sanyi` binary: one command with subcommands over the application services.
 
+mod bench_referrals;
 mod drg_cmd;
 mod platform;
 

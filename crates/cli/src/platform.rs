@@ -145,11 +145,38 @@ pub enum BenchCommand {
         #[arg(long, default_value = "-")]
         out: PathBuf,
     },
+    /// Referral benchmarks on a fresh database: inbox first page and a year of indicators over
+    /// `--count` referrals, then `--concurrent` transitions racing over HTTP, checked for lost updates.
+    Referrals {
+        /// An empty database to use (SQLite path or `postgres://` URL); default: a temporary SQLite file.
+        #[arg(long)]
+        database: Option<String>,
+        /// Referrals to seed.
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        /// Concurrent transitions (accept and reject racing in pairs).
+        #[arg(long, default_value_t = 1_000)]
+        concurrent: usize,
+    },
 }
 
 /// `sanyi bench`.
 pub fn bench(c: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::ResidentsCsv { count, seed, out } = c;
+    let (count, seed, out) = match c {
+        BenchCommand::ResidentsCsv { count, seed, out } => (count, seed, out),
+        BenchCommand::Referrals {
+            database,
+            count,
+            concurrent,
+        } => {
+            init_logs();
+            return runtime()?.block_on(crate::bench_referrals::run(crate::bench_referrals::Params {
+                database,
+                count,
+                concurrent,
+            }));
+        }
+    };
     let w = sanyi_sim::generate(&DemoParams {
         residents: count,
         seed,

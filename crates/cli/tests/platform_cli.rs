@@ -133,3 +133,13 @@ fn tick_fires_timers_through_the_binary() {
     let (ok, out, _) = sanyi(&["tick", "--database", db, "--now", &later]);
     assert!(ok && out.starts_with("0 referral(s)"), "timers fire once: {out}");
 }
+
+/// The referral benchmark runs end to end on a small scale: seeded referrals, inbox, indicators and
+/// racing HTTP transitions with no lost update (on PostgreSQL too when the test database is given).
+#[test]
+fn the_referral_benchmark_finds_no_lost_update() {
+    let (ok, out, err) = sanyi(&["bench", "referrals", "--count", "800", "--concurrent", "100"]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("100 concurrent transitions on 50 referrals"), "{out}");
+    assert!(out.contains("no lost update"), "{out}");
+}
