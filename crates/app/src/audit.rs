@@ -39,6 +39,24 @@ pub fn entry(
     }
 }
 
+/// An audit entry for work done by the platform itself (demo seeding, scheduled runs).
+pub fn system_entry(division: &str, action: &str, entity: &str, entity_id: &str, detail: &str) -> AuditEntry {
+    AuditEntry {
+        division_code: division.to_owned(),
+        id: sanyi_store::new_id(),
+        at: Utc::now(),
+        user_id: "system".into(),
+        username: "system".into(),
+        role: "system".into(),
+        action: action.to_owned(),
+        entity: entity.to_owned(),
+        entity_id: entity_id.to_owned(),
+        resident_id: None,
+        ip: "local".into(),
+        detail: detail.to_owned(),
+    }
+}
+
 enum Msg {
     Entry(Box<AuditEntry>),
     Flush(oneshot::Sender<()>),

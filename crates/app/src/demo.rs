@@ -1,5 +1,6 @@
 //! Seeding the demo prefecture into a database.
 
+use chrono::Datelike;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -132,6 +133,8 @@ pub async fn seed(
     if let Some(pool) = &w.pool {
         progress("drg scheme", written);
         seed_drg_scheme(db, &pool.division_code, drg_scheme).await?;
+        progress("insurance year", written);
+        crate::insurance::demo::seed_year(db, &w, params.today.year() - 1, params.seed).await?;
     }
     Ok(DemoSummary {
         counties: w.counties.len(),

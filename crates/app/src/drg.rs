@@ -409,15 +409,20 @@ pub async fn group(app: &App, actor: &Actor, mut req: GroupRequest) -> Result<Gr
     })
 }
 
-fn one(scheme: &Scheme, pool: &str, year: i32, c: &CaseInput, explain: bool) -> CaseResult {
-    let case = Case {
+/// The grouper's case from an API case.
+pub fn case_of(c: &CaseInput) -> Case {
+    Case {
         sex: c.sex.as_deref().and_then(Sex::from_code),
         age_years: c.age_years.filter(|v| v.is_finite()),
         age_days: c.age_days,
         weight_g: c.weight_g,
         diagnoses: c.diagnoses.iter().map(|d| d.trim().to_owned()).collect(),
         procedures: c.procedures.iter().map(|p| p.trim().to_owned()).collect(),
-    };
+    }
+}
+
+fn one(scheme: &Scheme, pool: &str, year: i32, c: &CaseInput, explain: bool) -> CaseResult {
+    let case = case_of(c);
     let r: GroupResult<'_> = if explain { scheme.explain(&case) } else { scheme.group(&case) };
     let named = |codes: &[String], f: &dyn Fn(&str) -> Option<String>| {
         codes

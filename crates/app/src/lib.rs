@@ -21,6 +21,7 @@ pub mod drg;
 mod error;
 pub mod import;
 pub mod indicators;
+pub mod insurance;
 pub mod notifications;
 pub mod referrals;
 pub mod registry;

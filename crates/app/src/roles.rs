@@ -49,6 +49,12 @@ pub enum Permission {
     DrgSchemeManage,
     /// Send, accept and progress two-way referrals.
     ReferralWrite,
+    /// Read insurance policies, budgets, settlement reports and fraud flags.
+    InsuranceRead,
+    /// Register policies and fund years, run settlements, review fraud flags.
+    InsuranceManage,
+    /// Settle and reverse claims at the point of care (一站式结算).
+    ClaimSettle,
 }
 
 impl Permission {
@@ -66,6 +72,9 @@ impl Permission {
             Permission::DrgGroup => "drg.group",
             Permission::DrgSchemeManage => "drg.scheme",
             Permission::ReferralWrite => "referral.write",
+            Permission::InsuranceRead => "insurance.read",
+            Permission::InsuranceManage => "insurance.manage",
+            Permission::ClaimSettle => "claim.settle",
         }
     }
 }
@@ -141,6 +150,11 @@ impl Role {
             EnrolmentWrite | DrgSchemeManage => matches!(self, InsuranceOfficer | Administrator),
             DrgGroup => !matches!(self, ProcurementOfficer),
             ReferralWrite => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist | Nurse | Administrator),
+            InsuranceRead | InsuranceManage => matches!(self, InsuranceOfficer | Administrator),
+            ClaimSettle => matches!(
+                self,
+                InsuranceOfficer | Administrator | VillageDoctor | TownshipDoctor | CountySpecialist
+            ),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod bench_referrals;
 mod drg_cmd;
+mod insurance_cmd;
 mod platform;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +36,11 @@ enum Command {
     Bench(platform::BenchCommand),
     /// CHS-DRG grouping and schemes (DRG 分组).
     Drg(drg_cmd::DrgArgs),
+    /// Settle a pool's year or month: budget, prepayment, spending, DRG points, year-end (医保结算).
+    Settle(insurance_cmd::SettleArgs),
+    /// Insurance policies, fund years and claims (医保).
+    #[command(subcommand)]
+    Insurance(insurance_cmd::InsuranceCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -48,6 +54,8 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(c) => platform::bench(c),
         Command::Tick(a) => platform::tick(a),
         Command::Drg(a) => drg_cmd::run(a),
+        Command::Settle(a) => insurance_cmd::settle(a),
+        Command::Insurance(c) => insurance_cmd::insurance(c),
     }
 }
 

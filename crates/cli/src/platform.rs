@@ -214,11 +214,11 @@ pub fn bench(c: BenchCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
-fn init_logs() {
+pub(crate) fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SANYI_LOG").unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -226,7 +226,7 @@ fn init_logs() {
         .try_init();
 }
 
-async fn open(database: &str) -> anyhow::Result<Db> {
+pub(crate) async fn open(database: &str) -> anyhow::Result<Db> {
     let db = Db::connect(database)
         .await
         .with_context(|| format!("cannot open database {}", redact(database)))?;
@@ -245,7 +245,7 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn explain(e: ServiceError) -> anyhow::Error {
+pub(crate) fn explain(e: ServiceError) -> anyhow::Error {
     match e {
         ServiceError::Validation(errs) | ServiceError::Conflict(errs) => {
             let lines: Vec<String> = errs
@@ -256,6 +256,18 @@ fn explain(e: ServiceError) -> anyhow::Error {
         }
         other => anyhow::Error::new(other),
     }
+}
+
+/// A spinner with a message, for work of unknown length (hidden when stderr is not a terminal).
+pub(crate) fn bar_spinner(what: &str) -> ProgressBar {
+    let pb = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        ProgressBar::new_spinner()
+    } else {
+        ProgressBar::hidden()
+    };
+    pb.set_message(what.to_owned());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
 }
 
 fn bar(len: u64, what: &str) -> ProgressBar {

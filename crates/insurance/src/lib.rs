@@ -9,6 +9,8 @@
 //!
 //! Organisation:
 //! - [`trace`]: [`Trace`], [`InsuranceError`] and the exact [`largest_remainder`] split.
+//! - [`catalogue`]: the item catalogue (医保目录) with classes and price caps.
+//! - [`fraud`]: fraud and misuse checks with evidence (挂床, 分解住院, 低标准入院, 重复收费).
 //! - [`policy`]: the versioned benefit [`Policy`] of a pool and year, with [`Policy::validate`].
 //! - [`settlement`]: one-stop settlement (一站式结算) of an encounter into NHSA fields.
 //! - [`budget`]: the county global budget (医共体医保基金打包付费).
@@ -16,6 +18,8 @@
 #![deny(missing_docs)]
 
 pub mod budget;
+pub mod catalogue;
+pub mod fraud;
 pub mod payment;
 pub mod policy;
 pub mod settlement;

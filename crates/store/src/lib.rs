@@ -16,6 +16,7 @@ pub mod audit;
 pub mod consultations;
 pub mod drg;
 mod error;
+pub mod insurance;
 pub mod referrals;
 pub mod registry;
 pub mod residents;

@@ -170,3 +170,12 @@ pub async fn digests_between(
         dispatch!(db, pool => sqlx::query_as::<_, (DateTime<Utc>, String, String)>(sql).bind(&lo).bind(&hi).bind(from).bind(to).fetch_all(pool).await)?,
     )
 }
+
+/// The referrals of a resident, newest change first.
+///
+/// # Errors
+/// On a database error.
+pub async fn of_resident(db: &Db, resident_id: &str) -> Result<Vec<ReferralRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM referrals WHERE resident_id = $1 ORDER BY updated_at DESC LIMIT 50");
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).bind(resident_id).fetch_all(pool).await)?)
+}

@@ -1,0 +1,574 @@
+//! One-stop settlement (一站式结算) at the point of care: an encounter with itemised charges is
+//! priced from the catalogue, settled by the insurance engine under the policy version in force on
+//! its date against the person's year-to-date accumulators, and stored with its NHSA fields and
+//! trace — claim and accumulators in one transaction. A settled claim can be reversed (冲正) and
+//! its key settled again.
+
+use chrono::{Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use sanyi_domain::Fen;
+use sanyi_insurance::catalogue::Catalogue;
+use sanyi_insurance::settlement::{
+    Accumulators, Charge, Encounter, MedType, Referral, Settlement, reverse as reverse_delta, settle as engine_settle,
+};
+use sanyi_insurance::{CareLevel, PersonCategory, Rejection, Scheme};
+use sanyi_store::insurance::{self as repo, ClaimRow};
+use sanyi_store::registry::{self, Institution};
+use sanyi_store::residents as residents_repo;
+
+use crate::error::Errors;
+use crate::{Actor, App, FieldError, Permission, Role, ServiceError, audit};
+
+/// One charged item (费用明细).
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct ChargeInput {
+    /// Catalogue code.
+    pub code: String,
+    /// Quantity (≥ 1).
+    pub quantity: i64,
+    /// Unit price charged in fen (default: the catalogue price).
+    #[serde(default)]
+    pub unit_price: Option<i64>,
+}
+
+/// An encounter to settle.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct ClaimInput {
+    /// Claim key (就诊流水号 `mdtrt_id`), unique per county.
+    pub claim_key: String,
+    /// Resident record id.
+    pub resident_id: String,
+    /// Institution of care (default: the actor's).
+    #[serde(default)]
+    pub institution_id: Option<String>,
+    /// A hospital outside the pool's registry (out-of-area care), instead of an institution.
+    #[serde(default)]
+    pub outside_name: Option<String>,
+    /// `11` outpatient, `14` chronic/special-disease outpatient, `21` inpatient.
+    #[schema(value_type = String)]
+    pub med_type: MedType,
+    /// Date of service (admission date for inpatients).
+    pub date: NaiveDate,
+    /// Discharge date (inpatients).
+    #[serde(default)]
+    pub discharge_date: Option<NaiveDate>,
+    /// Approved chronic disease code (required for `14`).
+    #[serde(default)]
+    pub chronic_disease: Option<String>,
+    /// Out-of-area care filed in advance (异地就医备案).
+    #[serde(default)]
+    pub filed: bool,
+    /// Person category for critical illness and assistance (default `ordinary`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub person: Option<PersonCategory>,
+    /// Personal account balance (employees), fen.
+    #[serde(default)]
+    pub account_balance: i64,
+    /// Diagnoses (inpatients, ICD-10 医保版; the first is the main one) for DRG grouping.
+    #[serde(default)]
+    pub diagnoses: Vec<String>,
+    /// Procedures (inpatients, ICD-9-CM-3 医保版).
+    #[serde(default)]
+    pub procedures: Vec<String>,
+    /// Itemised charges.
+    pub charges: Vec<ChargeInput>,
+}
+
+/// A stored claim as the clerk and the officer see it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ClaimView {
+    /// Id.
+    pub id: String,
+    /// Claim key.
+    pub claim_key: String,
+    /// `settled` or `reversed`.
+    pub status: String,
+    /// Resident.
+    pub resident_id: String,
+    /// Institution of care.
+    pub institution_id: Option<String>,
+    /// Date of service.
+    pub service_date: NaiveDate,
+    /// Inside the insured person's county (charged to the package either way).
+    pub in_county: bool,
+    /// Policy version used.
+    pub policy_id: Option<String>,
+    /// The settlement: NHSA fields, accumulators and the step-by-step trace.
+    #[schema(value_type = Object)]
+    pub settlement: serde_json::Value,
+}
+
+fn view(c: ClaimRow) -> ClaimView {
+    ClaimView {
+        settlement: c
+            .settlement
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default(),
+        id: c.id,
+        claim_key: c.claim_key,
+        status: c.status,
+        resident_id: c.resident_id,
+        institution_id: c.institution_id,
+        service_date: c.service_date,
+        in_county: c.in_county,
+        policy_id: c.policy_id,
+    }
+}
+
+/// The level of care of an institution for an insured person of `home_county`.
+pub fn care_level(i: &Institution, home_county: &str) -> CareLevel {
+    if i.division_code != home_county {
+        return CareLevel::OutOfCounty;
+    }
+    match i.tier.as_str() {
+        "village" => CareLevel::Village,
+        "township" | "community" => CareLevel::Township,
+        _ => CareLevel::County,
+    }
+}
+
+/// The insurance scheme of an NHSA `insutype` code.
+pub fn scheme_of(insutype: &str) -> Option<Scheme> {
+    match insutype {
+        "310" => Some(Scheme::Employee),
+        "390" => Some(Scheme::Resident),
+        _ => None,
+    }
+}
+
+/// A coded rejection as a validation error (`rule` = `claim.rejected.<Code>`).
+pub fn rejection_error(r: &Rejection) -> ServiceError {
+    let (field, zh) = match r {
+        Rejection::NotEnrolled => ("resident_id", "该参保人当日未参保或处于待遇等待期"),
+        Rejection::OutsideCoverage(_) => ("date", "就诊日期或病种不在保障范围内"),
+        Rejection::ItemNotCovered { .. } | Rejection::InvalidCharge { .. } | Rejection::NoCharges => ("charges", "费用明细无效"),
+        Rejection::Duplicate { .. } => ("claim_key", "该就诊已结算（重复结算）"),
+        Rejection::Overflow => ("charges", "金额超出范围"),
+    };
+    let err = FieldError::new(
+        field,
+        &format!("claim.rejected.{}", r.code()),
+        "a claim the policy covers",
+        &r.to_string(),
+        zh,
+    );
+    if matches!(r, Rejection::Duplicate { .. }) {
+        ServiceError::Conflict(vec![err])
+    } else {
+        ServiceError::Validation(vec![err])
+    }
+}
+
+/// Prices the charges from the catalogue: unknown codes, quantities below one and negative
+/// prices are named field by field.
+pub fn price_charges(catalogue: &Catalogue, input: &[ChargeInput], errs: &mut Errors) -> Vec<Charge> {
+    if input.is_empty() {
+        errs.push(FieldError::new(
+            "charges",
+            "charges.required",
+            "at least one charge",
+            "No charges",
+            "没有费用明细",
+        ));
+    }
+    let mut out = Vec::with_capacity(input.len());
+    for (i, c) in input.iter().enumerate() {
+        let Some(item) = catalogue.get(c.code.trim()) else {
+            errs.push(FieldError::new(
+                &format!("charges[{i}].code"),
+                "item.unknown",
+                "a code of the pool's catalogue",
+                &format!("Unknown item code {:?}", c.code),
+                &format!("医保目录中没有项目编码 {}", c.code),
+            ));
+            continue;
+        };
+        if c.quantity < 1 {
+            errs.push(FieldError::new(
+                &format!("charges[{i}].quantity"),
+                "quantity.positive",
+                "a quantity of at least 1",
+                "Quantity must be at least 1",
+                "数量须不小于 1",
+            ));
+            continue;
+        }
+        let price = c.unit_price.unwrap_or(item.price.get());
+        if price < 0 {
+            errs.push(FieldError::new(
+                &format!("charges[{i}].unit_price"),
+                "price.non_negative",
+                "a price ≥ 0 fen",
+                "Negative price",
+                "单价不能为负",
+            ));
+            continue;
+        }
+        let amount = price.checked_mul(c.quantity);
+        let over = (price - item.price.get()).max(0).checked_mul(c.quantity);
+        match (amount, over) {
+            (Some(a), Some(o)) => out.push(Charge {
+                code: item.code.clone(),
+                category: item.category,
+                amount: Fen::new(a),
+                over_cap: Fen::new(o),
+            }),
+            _ => errs.push(FieldError::new(
+                &format!("charges[{i}]"),
+                "money.range",
+                "an amount within range",
+                "Amount out of range",
+                "金额超出范围",
+            )),
+        }
+    }
+    out
+}
+
+/// The referral treatment of an encounter (DOMAIN §2.6): an accepted upward referral to this
+/// institution, a down-referral to it, or out-of-area filing.
+async fn referral_of(
+    app: &App,
+    resident: &str,
+    institution: Option<&Institution>,
+    level: CareLevel,
+    filed: bool,
+) -> Result<Referral, ServiceError> {
+    if let Some(inst) = institution {
+        for r in sanyi_store::referrals::of_resident(&app.db, resident).await? {
+            if r.receiver_institution_id != inst.id {
+                continue;
+            }
+            let Ok(engine) = serde_json::from_str::<sanyi_care::Referral>(&r.engine) else {
+                continue;
+            };
+            match engine.insurance_status() {
+                sanyi_care::InsuranceReferralStatus::Upward | sanyi_care::InsuranceReferralStatus::Emergency => {
+                    let from = match engine.sender().tier {
+                        sanyi_domain::Tier::Village => CareLevel::Village,
+                        sanyi_domain::Tier::Township => CareLevel::Township,
+                        _ => CareLevel::County,
+                    };
+                    return Ok(Referral::Upward { from });
+                }
+                sanyi_care::InsuranceReferralStatus::Downward => return Ok(Referral::Downward),
+                sanyi_care::InsuranceReferralStatus::None => {}
+            }
+        }
+    }
+    Ok(if filed && level == CareLevel::OutOfCounty {
+        Referral::Filed
+    } else {
+        Referral::None
+    })
+}
+
+/// Settles an encounter.
+///
+/// # Errors
+/// `Validation` naming the field for malformed input (unknown item, quantity, price, missing
+/// institution) and `claim.rejected.<Code>` for the engine's coded rejections (not enrolled,
+/// outside coverage …); `Conflict` for a key already settled; `NotFound` for a resident or
+/// institution outside the actor's scope. Nothing is stored then.
+pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<ClaimView, ServiceError> {
+    actor.require(Permission::ClaimSettle)?;
+    let resident = residents_repo::get(&app.db, &actor.scope, &input.resident_id)
+        .await?
+        .filter(|r| r.status == "active")
+        .ok_or(ServiceError::NotFound)?;
+    let pool = format!("{}00", &resident.division_code[..4]);
+    let mut errs = Errors::default();
+    if input.claim_key.trim().is_empty() || input.claim_key.len() > 64 {
+        errs.push(FieldError::new(
+            "claim_key",
+            "claim_key.format",
+            "1 to 64 characters",
+            "Bad claim key",
+            "就诊流水号格式不正确",
+        ));
+    }
+    // Place of care: an institution of the pool (clinicians: their own) or a named outside hospital.
+    let institution_id = input.institution_id.clone().or_else(|| {
+        if input.outside_name.is_some() || actor.role == Role::InsuranceOfficer {
+            None
+        } else {
+            actor.institution_id.clone()
+        }
+    });
+    let institution = match &institution_id {
+        Some(id) => {
+            let i = registry::institution(&app.db, id)
+                .await?
+                .filter(|i| i.division_code.get(..4) == resident.division_code.get(..4));
+            let own =
+                matches!(actor.role, Role::InsuranceOfficer | Role::Administrator) || actor.institution_id.as_deref() == Some(id.as_str());
+            match i {
+                Some(i) if own => Some(i),
+                _ => {
+                    errs.push(FieldError::new(
+                        "institution_id",
+                        "institution.settle",
+                        "the actor's own institution (officers: any institution of the pool)",
+                        "Unknown institution, or not one the actor settles for",
+                        "机构不存在或无权为该机构结算",
+                    ));
+                    None
+                }
+            }
+        }
+        None => {
+            if input.outside_name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                errs.push(FieldError::new(
+                    "institution_id",
+                    "institution.required",
+                    "an institution of the pool or outside_name",
+                    "Name the place of care",
+                    "请填写就诊机构",
+                ));
+            }
+            None
+        }
+    };
+    if input.med_type == MedType::Inpatient && input.discharge_date.is_none_or(|d| d < input.date) {
+        errs.push(FieldError::new(
+            "discharge_date",
+            "discharge.order",
+            "a discharge date on or after admission",
+            "Inpatient claims need a discharge date on or after the admission date",
+            "住院结算须填写不早于入院日期的出院日期",
+        ));
+    }
+    let catalogue = Catalogue::demo();
+    let charges = price_charges(&catalogue, &input.charges, &mut errs);
+    let policy = super::policies::in_force(app, &pool, input.date).await?;
+    if policy.is_none() {
+        errs.push(FieldError::new(
+            "date",
+            "claim.rejected.OutsideCoverage",
+            "a date covered by a policy version of the pool",
+            &format!("No benefit policy of pool {pool} is in force on {}", input.date),
+            &format!("统筹区 {pool} 在 {} 没有生效的待遇政策", input.date),
+        ));
+    }
+    errs.finish()?;
+    let (policy_id, policy) = policy.ok_or(ServiceError::NotFound)?;
+    let year = input.date.year();
+    let enrolment = residents_repo::enrolments_of(&app.db, &resident.division_code, &resident.id)
+        .await?
+        .into_iter()
+        .find(|e| e.year == i64::from(year) && e.status == "active" && scheme_of(&e.insurance_type).is_some());
+    let level = institution
+        .as_ref()
+        .map_or(CareLevel::OutOfCounty, |i| care_level(i, &resident.division_code));
+    let referral = referral_of(app, &resident.id, institution.as_ref(), level, input.filed).await?;
+    let encounter = Encounter {
+        claim_key: input.claim_key.trim().to_owned(),
+        scheme: enrolment
+            .as_ref()
+            .and_then(|e| scheme_of(&e.insurance_type))
+            .unwrap_or(Scheme::Resident),
+        person: input.person.unwrap_or(PersonCategory::Ordinary),
+        enrolled: enrolment.is_some(),
+        date: input.date,
+        level,
+        referral,
+        med_type: input.med_type,
+        chronic_disease: input.chronic_disease.clone(),
+        charges,
+        account_balance: Fen::new(input.account_balance.max(0)),
+    };
+    let drg_input = (input.med_type == MedType::Inpatient).then(|| {
+        serde_json::json!({
+            "sex": if resident.sex == "male" { "1" } else { "2" },
+            "age_years": input.date.years_since(resident.birth_date).unwrap_or(0),
+            "diagnoses": input.diagnoses,
+            "procedures": input.procedures,
+        })
+        .to_string()
+    });
+    // Optimistic on the accumulators: a concurrent settlement for the same person retries.
+    for _ in 0..5 {
+        let stored = repo::accumulators(&app.db, &resident.division_code, &resident.id, i64::from(year)).await?;
+        let acc: Accumulators = match &stored {
+            Some((body, _)) => serde_json::from_str(body).map_err(|e| ServiceError::Internal(e.into()))?,
+            None => Accumulators::default(),
+        };
+        let s = engine_settle(&policy, &encounter, &acc, &Default::default()).map_err(|r| rejection_error(&r))?;
+        let row = claim_row(
+            &resident.division_code,
+            &pool,
+            &policy_id,
+            &resident.id,
+            institution.as_ref(),
+            input,
+            &s,
+            drg_input.clone(),
+        )?;
+        let acc_body = serde_json::to_string(&s.accumulators).map_err(|e| ServiceError::Internal(e.into()))?;
+        let a = audit::entry(
+            actor,
+            &resident.division_code,
+            "settle",
+            "claim",
+            &row.id,
+            Some(&resident.id),
+            &format!("{} fund {} cash {}", row.claim_key, s.fund_pay_sumamt, s.psn_cash_pay),
+        );
+        match repo::save_claim(&app.db, &row, Some((&acc_body, stored.as_ref().map(|(_, v)| *v))), &a).await {
+            Ok(()) => return Ok(view(row)),
+            Err(sanyi_store::StoreError::VersionConflict { .. }) => continue,
+            Err(e) if e.is_unique_violation() => {
+                return Err(rejection_error(&Rejection::Duplicate {
+                    claim_key: encounter.claim_key.clone(),
+                }));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ServiceError::VersionConflict { current: 0 })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn claim_row(
+    county: &str,
+    pool: &str,
+    policy_id: &str,
+    resident: &str,
+    institution: Option<&Institution>,
+    input: &ClaimInput,
+    s: &Settlement,
+    drg_input: Option<String>,
+) -> Result<ClaimRow, ServiceError> {
+    let month_day = input
+        .discharge_date
+        .filter(|_| input.med_type == MedType::Inpatient)
+        .unwrap_or(input.date);
+    Ok(ClaimRow {
+        division_code: county.to_owned(),
+        id: sanyi_store::new_id(),
+        claim_key: input.claim_key.trim().to_owned(),
+        resident_id: resident.to_owned(),
+        pool_code: pool.to_owned(),
+        policy_id: Some(policy_id.to_owned()),
+        institution_division_code: institution.map(|i| i.division_code.clone()),
+        institution_id: institution.map(|i| i.id.clone()),
+        outside_name: input.outside_name.clone().filter(|_| institution.is_none()),
+        in_county: institution.is_some_and(|i| i.division_code == county),
+        med_type: med_type_code(input.med_type).into(),
+        care_level: s.dedc_hosp_lv.code().into(),
+        service_date: input.date,
+        discharge_date: input.discharge_date,
+        year: i64::from(month_day.year()),
+        month: i64::from(month_day.month()),
+        status: "settled".into(),
+        rejection: None,
+        medfee_sumamt: s.medfee_sumamt.get(),
+        hifp_pay: s.hifp_pay.get(),
+        hifmi_pay: s.hifmi_pay.get(),
+        maf_pay: s.maf_pay.get(),
+        acct_pay: s.acct_pay.get(),
+        psn_cash_pay: s.psn_cash_pay.get(),
+        fund_pay_sumamt: s.fund_pay_sumamt.get(),
+        drg_input,
+        charges: serde_json::to_string(&input.charges).map_err(|e| ServiceError::Internal(e.into()))?,
+        settlement: Some(serde_json::to_string(s).map_err(|e| ServiceError::Internal(e.into()))?),
+        settled_at: Utc::now(),
+    })
+}
+
+/// The stored code of a medical type.
+pub fn med_type_code(m: MedType) -> &'static str {
+    match m {
+        MedType::Outpatient => "outpatient",
+        MedType::Chronic => "chronic",
+        MedType::Inpatient => "inpatient",
+    }
+}
+
+/// Loads a claim the actor may see: officers of the pool; clinicians of the institution of care.
+async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ClaimRow, ServiceError> {
+    let c = repo::claim(&app.db, id).await?.ok_or(ServiceError::NotFound)?;
+    let officer =
+        matches!(actor.role, Role::InsuranceOfficer | Role::Administrator) && c.division_code.starts_with(actor.scope.division_prefix());
+    let own = actor.institution_id.is_some() && actor.institution_id == c.institution_id;
+    if officer || own { Ok(c) } else { Err(ServiceError::NotFound) }
+}
+
+/// A claim with its settlement; the read is audited.
+///
+/// # Errors
+/// `NotFound` outside the actor's scope.
+pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ClaimView, ServiceError> {
+    actor.require(Permission::ClaimSettle)?;
+    let c = visible(app, actor, id).await?;
+    app.audit
+        .record(audit::entry(
+            actor,
+            &c.division_code,
+            "read",
+            "claim",
+            &c.id,
+            Some(&c.resident_id),
+            "claim",
+        ))
+        .await;
+    Ok(view(c))
+}
+
+/// Reverses a settled claim (冲正): the accumulators are restored by the settlement's delta and the
+/// claim key may be settled again.
+///
+/// # Errors
+/// `NotFound` outside scope; `Conflict` when the claim is not settled (already reversed) or has no
+/// stored settlement; `VersionConflict` when the person's accumulators moved meanwhile (retry).
+pub async fn reverse(app: &App, actor: &Actor, id: &str) -> Result<ClaimView, ServiceError> {
+    actor.require(Permission::ClaimSettle)?;
+    let c = visible(app, actor, id).await?;
+    let conflict =
+        |rule: &str, en: &str, zh: &str| ServiceError::Conflict(vec![FieldError::new("status", rule, "a settled claim", en, zh)]);
+    if c.status != "settled" {
+        return Err(conflict(
+            "claim.reverse.state",
+            "Only a settled claim can be reversed",
+            "只能冲正已结算的单据",
+        ));
+    }
+    let s: Settlement = c.settlement.as_deref().and_then(|s| serde_json::from_str(s).ok()).ok_or_else(|| {
+        conflict(
+            "claim.reverse.detail",
+            "The claim has no stored settlement detail",
+            "该单据无结算明细，无法冲正",
+        )
+    })?;
+    let (body, version) = repo::accumulators(&app.db, &c.division_code, &c.resident_id, c.year)
+        .await?
+        .ok_or_else(|| {
+            conflict(
+                "claim.reverse.accumulators",
+                "No accumulators for the claim's year",
+                "无该年度累计记录",
+            )
+        })?;
+    let acc: Accumulators = serde_json::from_str(&body).map_err(|e| ServiceError::Internal(e.into()))?;
+    let restored = reverse_delta(&s)
+        .and_then(|d| acc.apply(&d))
+        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("accumulator overflow: {e}")))?;
+    let restored = serde_json::to_string(&restored).map_err(|e| ServiceError::Internal(e.into()))?;
+    let a = audit::entry(
+        actor,
+        &c.division_code,
+        "reverse",
+        "claim",
+        &c.id,
+        Some(&c.resident_id),
+        &c.claim_key,
+    );
+    repo::reverse_claim(&app.db, &c, &restored, version, &a).await?;
+    let mut out = view(c);
+    out.status = "reversed".into();
+    Ok(out)
+}

@@ -1,0 +1,176 @@
+//! The settlement report as an Excel workbook (结算报表导出): one sheet per level — counties,
+//! months, DRG institutions, communities — money in yuan with two decimals (from integer fen) and
+//! the fen columns kept beside for reconciliation.
+
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+
+use super::run::RunReport;
+use crate::ServiceError;
+
+fn yuan(fen: i64) -> f64 {
+    // Display only: the exact figure is the fen column written beside it.
+    fen as f64 / 100.0
+}
+
+fn header(ws: &mut Worksheet, cols: &[&str], bold: &Format) -> Result<(), XlsxError> {
+    for (i, c) in cols.iter().enumerate() {
+        ws.write_string_with_format(0, u16::try_from(i).unwrap_or(u16::MAX), *c, bold)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+fn build(r: &RunReport) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
+    let ws = wb.add_worksheet().set_name("县域包干 Counties")?;
+    header(
+        ws,
+        &[
+            "县 County",
+            "代码 Code",
+            "参保人数 Enrollees",
+            "65岁以上 65+",
+            "权重(bp) Weight",
+            "预算(元) Budget",
+            "月预付(元) Monthly prepayment",
+            "已预付(元) Prepaid",
+            "县内支出(元) Inside",
+            "县外支出(元) Outside",
+            "合计支出(元) Spent",
+            "外流占比(bp) Outflow",
+            "DRG点数 Points",
+            "点值(分/点) Point value",
+            "结余留用(元) Retained",
+            "基金收回(元) Fund keeps",
+            "超支(元) Overspend",
+            "基金分担(元) Fund shares",
+            "医共体承担(元) Community bears",
+            "预算(分) Budget fen",
+            "支出(分) Spent fen",
+        ],
+        &bold,
+    )?;
+    for (i, c) in r.counties.iter().enumerate() {
+        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        ws.write_string(row, 0, &c.name)?;
+        ws.write_string(row, 1, &c.code)?;
+        ws.write_number(row, 2, c.enrollees as f64)?;
+        ws.write_number(row, 3, c.elderly as f64)?;
+        ws.write_number(row, 4, c.weight_bp as f64)?;
+        for (col, v) in [
+            (5, c.budget),
+            (6, c.monthly_prepayment),
+            (7, c.prepaid),
+            (8, c.spent_inside),
+            (9, c.spent_outside),
+            (10, c.spent),
+        ] {
+            ws.write_number_with_format(row, col, yuan(v), &money)?;
+        }
+        ws.write_number(row, 11, c.outflow_bp as f64)?;
+        ws.write_number(row, 12, c.drg.total_points as f64 / 10_000.0)?;
+        ws.write_number(row, 13, c.drg.point_value_e4_fen as f64 / 10_000.0)?;
+        if let Some(y) = &c.year_end {
+            for (col, v) in [
+                (14, y.retained),
+                (15, y.fund_keeps),
+                (16, y.overspend),
+                (17, y.fund_pays),
+                (18, y.community_bears),
+            ] {
+                ws.write_number_with_format(row, col, yuan(v.get()), &money)?;
+            }
+        }
+        ws.write_number(row, 19, c.budget as f64)?;
+        ws.write_number(row, 20, c.spent as f64)?;
+    }
+    ws.autofit();
+    let ws = wb.add_worksheet().set_name("月度 Months")?;
+    header(
+        ws,
+        &[
+            "县 County",
+            "月 Month",
+            "县内(元) Inside",
+            "县外(元) Outside",
+            "累计(元) Cumulative",
+            "时序进度(元) Time-proportional",
+            "点值(分/点) Point value",
+        ],
+        &bold,
+    )?;
+    let mut row = 1u32;
+    for c in &r.counties {
+        for m in &c.months {
+            ws.write_string(row, 0, &c.name)?;
+            ws.write_number(row, 1, f64::from(m.month))?;
+            for (col, v) in [
+                (2, m.spent_inside),
+                (3, m.spent_outside),
+                (4, m.cumulative),
+                (5, m.time_proportional),
+            ] {
+                ws.write_number_with_format(row, col, yuan(v), &money)?;
+            }
+            ws.write_number(row, 6, m.point_value_e4_fen as f64 / 10_000.0)?;
+            row += 1;
+        }
+    }
+    ws.autofit();
+    let ws = wb.add_worksheet().set_name("DRG机构 Institutions")?;
+    header(
+        ws,
+        &[
+            "县 County",
+            "机构 Institution",
+            "病例 Cases",
+            "点数 Points",
+            "应付(元) Gross",
+            "患者负担(元) Patient shares",
+            "实付(元) Net",
+        ],
+        &bold,
+    )?;
+    let mut row = 1u32;
+    for c in &r.counties {
+        for i in &c.drg.institutions {
+            ws.write_string(row, 0, &c.name)?;
+            ws.write_string(row, 1, &i.institution)?;
+            ws.write_number(row, 2, f64::from(i.cases))?;
+            ws.write_number(row, 3, i.points.ten_thousandths() as f64 / 10_000.0)?;
+            for (col, v) in [(4, i.gross), (5, i.patient_shares), (6, i.net)] {
+                ws.write_number_with_format(row, col, yuan(v.get()), &money)?;
+            }
+            row += 1;
+        }
+    }
+    ws.autofit();
+    let ws = wb.add_worksheet().set_name("医共体 Communities")?;
+    header(
+        ws,
+        &["县 County", "医共体 Community", "参保人数 Enrollees", "预算(元) Budget"],
+        &bold,
+    )?;
+    let mut row = 1u32;
+    for c in &r.counties {
+        for m in &c.communities {
+            ws.write_string(row, 0, &c.name)?;
+            ws.write_string(row, 1, &m.name)?;
+            ws.write_number(row, 2, m.enrollees as f64)?;
+            ws.write_number_with_format(row, 3, yuan(m.budget), &money)?;
+            row += 1;
+        }
+    }
+    ws.autofit();
+    wb.save_to_buffer()
+}
+
+/// The report as an `.xlsx` workbook.
+///
+/// # Errors
+/// `Internal` when the workbook cannot be written.
+pub fn xlsx(r: &RunReport) -> Result<Vec<u8>, ServiceError> {
+    build(r).map_err(|e| ServiceError::Internal(anyhow::anyhow!("xlsx: {e}")))
+}

@@ -1,0 +1,552 @@
+//! The settlement run of a pool and year (医保基金结算): from the fund to the county packages and
+//! on to year-end, explaining every yuan (DOMAIN §6, §7).
+//!
+//! 1. A = F − r·F − rigid (pool budget); B_c = A · w_c by enrollees and 65+ (largest remainder, so
+//!    Σ B_c = A exactly); each county's B_c split between its communities by enrollees.
+//! 2. Monthly prepayment B_c / 12 × p to each lead hospital; every settled claim of the county's
+//!    insured (inside or outside the county) posted against B_c; early warning on the projection.
+//! 3. Inpatient cases inside the community grouped with the pool's DRG scheme in force, points by
+//!    the point method, point value = the fund's payments for those cases (+ patient shares when the
+//!    policy counts them) / Σ points — monthly (interim) and for the period (final).
+//! 4. Year-end (month 12 or the whole year): surplus retained by the appraisal-dependent share or
+//!    overspend borne/shared; a retained surplus distributed to the tiers; capitation of outpatient
+//!    care by enrolled persons.
+//!
+//! The report is deterministic: re-running on the same data yields the same report and digest.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use sanyi_domain::Fen;
+use sanyi_insurance::budget::{self, CountyInput, EarlyWarning, YearEnd};
+use sanyi_insurance::payment::{self, CaseKind, CasePoints, DrgCase, InstitutionPayment, Points};
+use sanyi_insurance::{InsuranceError, Trace};
+use sanyi_store::insurance as repo;
+use sanyi_store::registry;
+
+use super::fund_year::{self, FundYear};
+use crate::{Actor, App, FieldError, Permission, ServiceError};
+
+/// One month of a county.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MonthLine {
+    /// Month 1–12.
+    pub month: u32,
+    /// Fund paid for care inside the county (fen).
+    pub spent_inside: i64,
+    /// Fund paid for care outside the county, charged to the package (fen).
+    pub spent_outside: i64,
+    /// Cumulative spending to the end of the month.
+    pub cumulative: i64,
+    /// The time-proportional budget B_c × month / 12.
+    pub time_proportional: i64,
+    /// Interim DRG point value in ten-thousandths of a fen per point (0 without cases).
+    pub point_value_e4_fen: i64,
+}
+
+/// DRG point settlement of a county's community.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DrgLine {
+    /// Inpatient cases inside the community.
+    pub cases: u32,
+    /// Cases that grouped to a DRG with a weight.
+    pub grouped: u32,
+    /// Σ points (ten-thousandths).
+    pub total_points: i64,
+    /// Amount distributed by points (fen).
+    pub pool: i64,
+    /// Final point value, ten-thousandths of a fen per point.
+    pub point_value_e4_fen: i64,
+    /// Per member institution.
+    #[schema(value_type = Vec<Object>)]
+    pub institutions: Vec<InstitutionPayment>,
+}
+
+/// A community's share of its county budget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CommunityLine {
+    /// Community id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Enrollees in its service area.
+    pub enrollees: i64,
+    /// Its part of B_c (fen).
+    pub budget: i64,
+}
+
+/// Everything about one county's package.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CountyLine {
+    /// County code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Enrollees N_c.
+    pub enrollees: i64,
+    /// Enrollees aged 65 or more E_c.
+    pub elderly: i64,
+    /// Allocation weight w_c in basis points (display; the allocation uses the exact ratio).
+    pub weight_bp: i64,
+    /// Budget B_c (fen).
+    pub budget: i64,
+    /// Monthly prepayment (fen).
+    pub monthly_prepayment: i64,
+    /// Prepaid through the period (fen).
+    pub prepaid: i64,
+    /// Fund paid inside the county (fen).
+    pub spent_inside: i64,
+    /// Fund paid outside the county, charged to the package (fen).
+    pub spent_outside: i64,
+    /// E_c = inside + outside (fen).
+    pub spent: i64,
+    /// Settled outpatient (incl. chronic) claims.
+    pub outpatient_claims: i64,
+    /// Settled inpatient claims.
+    pub inpatient_claims: i64,
+    /// Share of the fund spent outside the county, basis points.
+    pub outflow_bp: i64,
+    /// Projected year-end spending and alarm.
+    #[schema(value_type = Object)]
+    pub warning: Option<EarlyWarning>,
+    /// Month by month.
+    pub months: Vec<MonthLine>,
+    /// DRG points of the community's inpatient cases.
+    pub drg: DrgLine,
+    /// The county's communities.
+    pub communities: Vec<CommunityLine>,
+    /// Capitation of outpatient care by enrolled persons (internal distribution).
+    #[schema(value_type = Object)]
+    pub capitation: Option<payment::Capitation>,
+    /// Year-end: surplus retained or overspend borne and shared (full year only).
+    #[schema(value_type = Object)]
+    pub year_end: Option<YearEnd>,
+    /// A retained surplus split between the tiers (full year only).
+    pub surplus_distribution: Vec<(String, i64)>,
+    /// Appraisal score used (hundredths).
+    pub score: u32,
+}
+
+/// The report of a settlement run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RunReport {
+    /// Pool.
+    pub pool: String,
+    /// Year.
+    pub year: i32,
+    /// Through this month (12: the year-end settlement).
+    pub through_month: u32,
+    /// Year-end settlement (the whole year).
+    pub year_end: bool,
+    /// F (fen).
+    pub fund: i64,
+    /// Risk reserve R (fen).
+    pub reserve: i64,
+    /// Rigid carve-outs (fen).
+    pub rigid: i64,
+    /// A, distributable to the counties (fen).
+    pub distributable: i64,
+    /// Counties.
+    pub counties: Vec<CountyLine>,
+    /// Fraud and misuse flags found over the year by kind (queued for review).
+    pub flags: BTreeMap<String, usize>,
+    /// The pool-level trace (budget and allocation steps).
+    #[schema(value_type = Object)]
+    pub trace: Trace,
+    /// SHA-256 of the report (without this field): equal digests, equal runs.
+    pub digest: String,
+}
+
+fn engine(e: InsuranceError) -> ServiceError {
+    ServiceError::Validation(vec![FieldError::new(
+        "fund_year",
+        "settlement.engine",
+        "consistent parameters and data",
+        &e.to_string(),
+        &format!("结算参数或数据不一致：{e}"),
+    )])
+}
+
+/// Runs the settlement of `pool` for `year` through `month` (`None`: the whole year, with the
+/// year-end) and stores the report, replacing an earlier run of the same period.
+///
+/// # Errors
+/// `Validation` without a fund year or enrollees; a database error.
+pub async fn run(
+    app: &App,
+    pool: &str,
+    year: i32,
+    month: Option<u32>,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<RunReport, ServiceError> {
+    let through = month.unwrap_or(12);
+    if !(1..=12).contains(&through) {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "month",
+            "month.range",
+            "1..=12",
+            "Month must be 1 to 12",
+            "月份须为 1–12",
+        )]));
+    }
+    let fy = fund_year::load(app, pool, year).await.map_err(|e| match e {
+        ServiceError::NotFound => ServiceError::Validation(vec![FieldError::new(
+            "year",
+            "fund_year.missing",
+            "a fund year registered for the pool",
+            &format!("No fund year {year} is registered for pool {pool}"),
+            &format!("统筹区 {pool} 尚未登记 {year} 年度基金预算"),
+        )]),
+        other => other,
+    })?;
+    progress("budget");
+    let pb = budget::pool_budget(&fy.budget, fy.fund, &fy.rigid).map_err(engine)?;
+    let mut trace = pb.trace.clone();
+    let counties = registry::counties(&app.db)
+        .await?
+        .into_iter()
+        .filter(|c| c.pool_code == pool)
+        .collect::<Vec<_>>();
+    let enrol: HashMap<String, (i64, i64)> = repo::enrollees(&app.db, pool, i64::from(year))
+        .await?
+        .into_iter()
+        .map(|(c, n, e)| (c, (n, e)))
+        .collect();
+    let inputs: Vec<CountyInput> = counties
+        .iter()
+        .map(|c| {
+            let (n, e) = enrol.get(&c.division_code).copied().unwrap_or((0, 0));
+            CountyInput {
+                code: c.division_code.clone(),
+                enrollees: u64::try_from(n).unwrap_or(0),
+                elderly: u64::try_from(e).unwrap_or(0),
+            }
+        })
+        .collect();
+    let allocation = budget::allocate_counties(&fy.budget, pb.allocatable, &inputs).map_err(|e| match e {
+        InsuranceError::ZeroTotal { .. } => ServiceError::Validation(vec![FieldError::new(
+            "year",
+            "enrollees.none",
+            "enrolled residents in the year",
+            &format!("No resident of pool {pool} is enrolled for {year}"),
+            &format!("统筹区 {pool} 在 {year} 年没有参保人"),
+        )]),
+        other => engine(other),
+    })?;
+    trace.steps.extend(allocation.trace.steps.clone());
+    progress("claims");
+    let spending = repo::spending(&app.db, pool, i64::from(year), i64::from(through)).await?;
+    progress("drg");
+    let drg = drg_by_county(app, pool, &fy, year, through).await?;
+    progress("year-end");
+    let institutions = registry::institutions(&app.db, &pool[..4]).await?;
+    let communities = registry::communities(&app.db, &pool[..4]).await?;
+    let township_enrollees: HashMap<String, i64> = repo::enrollees_by_township(&app.db, pool, i64::from(year))
+        .await?
+        .into_iter()
+        .collect();
+    let sum_n: i64 = inputs.iter().map(|c| i64::try_from(c.enrollees).unwrap_or(0)).sum();
+    let sum_e: i64 = inputs.iter().map(|c| i64::try_from(c.elderly).unwrap_or(0)).sum();
+    let mut lines = Vec::new();
+    for (county, (code, b_c)) in counties.iter().zip(allocation.parts.iter()) {
+        let input = inputs.iter().find(|c| &c.code == code).cloned().unwrap_or(CountyInput {
+            code: code.clone(),
+            enrollees: 0,
+            elderly: 0,
+        });
+        let (n, e) = (
+            i64::try_from(input.enrollees).unwrap_or(0),
+            i64::try_from(input.elderly).unwrap_or(0),
+        );
+        // w_c = a·N_c/ΣN + b·E_c/ΣE, shown in basis points.
+        let a = i64::from(fy.budget.weight_enrollees.get());
+        let b = i64::from(fy.budget.weight_elderly.get());
+        let weight_bp = if sum_n == 0 {
+            0
+        } else {
+            a * n / sum_n + if sum_e == 0 { 0 } else { b * e / sum_e }
+        };
+        let (mp, _) = budget::monthly_prepayment(&fy.budget, *b_c).map_err(engine)?;
+        let mut months = Vec::new();
+        let (mut inside, mut outside, mut cum, mut op_claims, mut ip_claims) = (0i64, 0i64, 0i64, 0i64, 0i64);
+        let county_drg = drg.get(code);
+        for m in 1..=through {
+            let rows = spending.iter().filter(|s| &s.division_code == code && s.month == i64::from(m));
+            let (mut i_m, mut o_m) = (0, 0);
+            for r in rows {
+                if r.in_county {
+                    i_m += r.hifp
+                } else {
+                    o_m += r.hifp
+                }
+                if r.med_type == "inpatient" {
+                    ip_claims += r.claims
+                } else {
+                    op_claims += r.claims
+                }
+            }
+            inside += i_m;
+            outside += o_m;
+            cum += i_m + o_m;
+            months.push(MonthLine {
+                month: m,
+                spent_inside: i_m,
+                spent_outside: o_m,
+                cumulative: cum,
+                time_proportional: b_c.get() * i64::from(m) / 12,
+                point_value_e4_fen: county_drg.and_then(|d| d.monthly.get(&m)).copied().unwrap_or(0),
+            });
+        }
+        let spent = inside + outside;
+        let warning = budget::early_warning(*b_c, Fen::new(spent), through).ok();
+        let score = fy.scores.get(code).copied().unwrap_or(fy.budget.pass_mark);
+        let (year_end, surplus_distribution) = if through == 12 {
+            let ye = budget::year_end(&fy.budget, *b_c, Fen::new(spent), score).map_err(engine)?;
+            let shares: Vec<(String, u64)> = fy.surplus_split.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            let dist = if ye.retained.get() > 0 {
+                budget::split_by_shares(ye.retained, &shares)
+                    .map_err(engine)?
+                    .parts
+                    .into_iter()
+                    .map(|(k, f)| (k, f.get()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (Some(ye), dist)
+        } else {
+            (None, Vec::new())
+        };
+        let county_communities: Vec<_> = communities.iter().filter(|c| &c.division_code == code).collect();
+        let shares: Vec<(String, u64)> = county_communities
+            .iter()
+            .map(|c| {
+                let townships: std::collections::BTreeSet<&str> = institutions
+                    .iter()
+                    .filter(|i| i.community_id.as_deref() == Some(c.id.as_str()))
+                    .filter_map(|i| i.area_code.get(..9))
+                    .collect();
+                let n: i64 = townships.iter().map(|t| township_enrollees.get(*t).copied().unwrap_or(0)).sum();
+                (c.id.clone(), u64::try_from(n).unwrap_or(0))
+            })
+            .collect();
+        let community_lines = if shares.iter().any(|s| s.1 > 0) {
+            let split = budget::split_by_shares(*b_c, &shares).map_err(engine)?;
+            county_communities
+                .iter()
+                .zip(split.parts)
+                .zip(&shares)
+                .map(|((c, (_, amount)), (_, n))| CommunityLine {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    enrollees: i64::try_from(*n).unwrap_or(0),
+                    budget: amount.get(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let capitation = payment::capitation(&fy.capitation, input.enrollees, through, score).ok();
+        lines.push(CountyLine {
+            code: code.clone(),
+            name: county.name.clone(),
+            enrollees: n,
+            elderly: e,
+            weight_bp,
+            budget: b_c.get(),
+            monthly_prepayment: mp.get(),
+            prepaid: mp.get() * i64::from(through),
+            spent_inside: inside,
+            spent_outside: outside,
+            spent,
+            outpatient_claims: op_claims,
+            inpatient_claims: ip_claims,
+            outflow_bp: if spent == 0 { 0 } else { outside * 10_000 / spent },
+            warning,
+            months,
+            drg: county_drg.map(|d| d.line.clone()).unwrap_or(DrgLine {
+                cases: 0,
+                grouped: 0,
+                total_points: 0,
+                pool: 0,
+                point_value_e4_fen: 0,
+                institutions: Vec::new(),
+            }),
+            communities: community_lines,
+            capitation,
+            year_end,
+            surplus_distribution,
+            score,
+        });
+    }
+    progress("fraud checks");
+    let flags = super::fraud::screen(app, pool, year).await?;
+    let mut report = RunReport {
+        pool: pool.to_owned(),
+        year,
+        through_month: through,
+        year_end: through == 12,
+        fund: pb.fund.get(),
+        reserve: pb.reserve.get(),
+        rigid: pb.rigid.get(),
+        distributable: pb.allocatable.get(),
+        counties: lines,
+        flags,
+        trace,
+        digest: String::new(),
+    };
+    let body = serde_json::to_string(&report).map_err(|e| ServiceError::Internal(e.into()))?;
+    report.digest = hex::encode(Sha256::digest(body.as_bytes()));
+    let stored = serde_json::to_string(&report).map_err(|e| ServiceError::Internal(e.into()))?;
+    repo::put_run(
+        &app.db,
+        pool,
+        i64::from(year),
+        i64::from(month.unwrap_or(0)),
+        &stored,
+        &report.digest,
+    )
+    .await?;
+    Ok(report)
+}
+
+/// A priced case: county, month, fund paid, points, grouped.
+type Priced = (String, u32, i64, CasePoints, bool);
+
+struct CountyDrg {
+    line: DrgLine,
+    monthly: BTreeMap<u32, i64>,
+}
+
+/// Groups and prices the in-community inpatient cases of every county; returns per county the
+/// final point settlement and the interim point value of each month.
+async fn drg_by_county(app: &App, pool: &str, fy: &FundYear, year: i32, through: u32) -> Result<HashMap<String, CountyDrg>, ServiceError> {
+    let cases = repo::inpatient_cases(&app.db, pool, i64::from(year), i64::from(through)).await?;
+    let tiers: HashMap<String, String> = registry::institutions(&app.db, &pool[..4])
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.tier))
+        .collect();
+    let day = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
+    let scheme = match crate::drg::in_force(app, pool, day).await {
+        Ok((_, s)) => Some(s),
+        Err(ServiceError::Validation(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let policy = fy.drg.clone();
+    let coefficients = fy.coefficients.clone();
+    let pool_code = pool.to_owned();
+    // Grouping is CPU work: off the async runtime.
+    let priced = tokio::task::spawn_blocking(move || -> Result<Vec<Priced>, InsuranceError> {
+        let mut out = Vec::with_capacity(cases.len());
+        for c in cases.iter().filter(|c| c.in_county) {
+            let Some(inst) = c.institution_id.clone() else { continue };
+            let tier = tiers.get(&inst).cloned().unwrap_or_default();
+            let kind = scheme
+                .as_ref()
+                .and_then(|s| {
+                    let input: crate::drg::CaseInput = serde_json::from_str(c.drg_input.as_deref()?).ok()?;
+                    let r = s.group(&crate::drg::case_of(&input));
+                    let drg = r.drg?.to_owned();
+                    // The weights of the year, else those of the nearest year the pool published.
+                    let w = s.weight(&pool_code, year, &drg).or_else(|| {
+                        s.weights()
+                            .iter()
+                            .filter(|w| w.pool == pool_code && w.drg == drg)
+                            .min_by_key(|w| (w.year - year).abs())
+                    })?;
+                    let mean = Fen::new(
+                        w.avg_cost_fen
+                            .unwrap_or_else(|| policy.overall_mean_cost.get() * i64::from(w.weight.ten_thousandths()) / 10_000),
+                    );
+                    Some(CaseKind::Grouped {
+                        drg,
+                        weight: w.weight,
+                        group_mean_cost: mean,
+                        coefficient: coefficients.get(&tier).copied().unwrap_or(sanyi_domain::BasisPoints::new(10_000)),
+                    })
+                })
+                .unwrap_or(CaseKind::Ungroupable);
+            let grouped = matches!(kind, CaseKind::Grouped { .. });
+            let case = DrgCase {
+                id: c.id.clone(),
+                institution: inst,
+                kind,
+                cost: Fen::new(c.medfee_sumamt),
+                patient_share: Fen::new(c.medfee_sumamt - c.hifp_pay),
+            };
+            let month = u32::try_from(c.month).unwrap_or(0);
+            out.push((
+                c.division_code.clone(),
+                month,
+                c.hifp_pay,
+                payment::case_points(&policy, &case)?,
+                grouped,
+            ));
+        }
+        Ok(out)
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.into()))?
+    .map_err(engine)?;
+    let mut by_county: BTreeMap<String, Vec<(u32, i64, CasePoints, bool)>> = BTreeMap::new();
+    for (county, month, fund, points, grouped) in priced {
+        by_county.entry(county).or_default().push((month, fund, points, grouped));
+    }
+    let mut out = HashMap::new();
+    for (county, cases) in by_county {
+        let fund: i64 = cases.iter().map(|c| c.1).sum();
+        let points: Vec<CasePoints> = cases.iter().map(|c| c.2.clone()).collect();
+        let settled = payment::settle_points(&fy.drg, Fen::new(fund), &points).map_err(engine)?;
+        let mut monthly = BTreeMap::new();
+        for m in 1..=through {
+            let of_month: Vec<CasePoints> = cases.iter().filter(|c| c.0 == m).map(|c| c.2.clone()).collect();
+            let budget: i64 = cases.iter().filter(|c| c.0 == m).map(|c| c.1).sum();
+            if of_month.iter().any(|c| c.points > Points::default()) {
+                let s = payment::interim_points(&fy.drg, Fen::new(budget), &of_month).map_err(engine)?;
+                monthly.insert(m, s.point_value_e4_fen);
+            }
+        }
+        out.insert(
+            county,
+            CountyDrg {
+                line: DrgLine {
+                    cases: u32::try_from(cases.len()).unwrap_or(u32::MAX),
+                    grouped: u32::try_from(cases.iter().filter(|c| c.3).count()).unwrap_or(u32::MAX),
+                    total_points: settled.total_points.ten_thousandths(),
+                    pool: settled.pool.get(),
+                    point_value_e4_fen: settled.point_value_e4_fen,
+                    institutions: settled.institutions,
+                },
+                monthly,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Runs the settlement for the actor's pool (insurance officers).
+///
+/// # Errors
+/// As [`run`]; `Forbidden` without the permission.
+pub async fn run_as(app: &App, actor: &Actor, year: i32, month: Option<u32>) -> Result<RunReport, ServiceError> {
+    actor.require(Permission::InsuranceManage)?;
+    let pool = super::actor_pool(actor, None)?;
+    run(app, &pool, year, month, &|_| {}).await
+}
+
+/// The stored report of a period (`month` `None`: the year-end run).
+///
+/// # Errors
+/// `NotFound` when the period has not been run.
+pub async fn report(app: &App, actor: &Actor, year: i32, month: Option<u32>) -> Result<RunReport, ServiceError> {
+    actor.require(Permission::InsuranceRead)?;
+    let pool = super::actor_pool(actor, None)?;
+    let body = repo::run(&app.db, &pool, i64::from(year), i64::from(month.unwrap_or(0)))
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    serde_json::from_str(&body).map_err(|e| ServiceError::Internal(e.into()))
+}

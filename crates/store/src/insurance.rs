@@ -1,0 +1,563 @@
+//! Medical insurance tables (医保): policy versions, fund years, claims with accumulators,
+//! settlement runs and fraud flags. The engine's documents (policy, settlement, accumulators) are
+//! stored as JSON; what reports aggregate (money, month, place of care) are columns.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::audit::AuditEntry;
+use crate::{Backend, Db, StoreError, audit_insert_in_tx, dispatch, transaction};
+
+/// A stored benefit policy version.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct PolicyRow {
+    /// Pool code.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Policy year.
+    pub year: i64,
+    /// Version label.
+    pub version: String,
+    /// First day in force.
+    pub effective_from: NaiveDate,
+    /// The engine's `Policy`, JSON.
+    pub body: String,
+    /// Registered at.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Registers a policy version with its audit entry.
+///
+/// # Errors
+/// `Database` with a unique violation when a version starts the same day or reuses a label.
+pub async fn insert_policy(db: &Db, p: &PolicyRow, audit: &AuditEntry) -> Result<(), StoreError> {
+    transaction!(db, tx => {
+        sqlx::query("INSERT INTO insurance_policies (division_code, id, year, version, effective_from, body, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(&p.division_code).bind(&p.id).bind(p.year).bind(&p.version).bind(p.effective_from).bind(&p.body).bind(p.created_at)
+            .execute(&mut *tx).await?;
+        audit_insert_in_tx!(tx, audit);
+    });
+    Ok(())
+}
+
+/// The policy versions of a pool, oldest first.
+///
+/// # Errors
+/// On a database error.
+pub async fn policies(db: &Db, pool: &str) -> Result<Vec<PolicyRow>, StoreError> {
+    let sql = "SELECT division_code, id, year, version, effective_from, body, created_at FROM insurance_policies \
+               WHERE division_code = $1 ORDER BY effective_from";
+    Ok(dispatch!(db, pool_ => sqlx::query_as::<_, PolicyRow>(sql).bind(pool).fetch_all(pool_).await)?)
+}
+
+/// Stores (or replaces) the fund year of a pool.
+///
+/// # Errors
+/// On a database error (unknown pool).
+pub async fn put_fund_year(db: &Db, pool: &str, year: i64, body: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+    transaction!(db, tx => {
+        sqlx::query("INSERT INTO fund_years (division_code, year, body, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (division_code, year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at")
+            .bind(pool).bind(year).bind(body).bind(Utc::now())
+            .execute(&mut *tx).await?;
+        audit_insert_in_tx!(tx, audit);
+    });
+    Ok(())
+}
+
+/// The fund year of a pool, JSON.
+///
+/// # Errors
+/// On a database error.
+pub async fn fund_year(db: &Db, pool: &str, year: i64) -> Result<Option<String>, StoreError> {
+    Ok(
+        dispatch!(db, p => sqlx::query_scalar::<_, String>("SELECT body FROM fund_years WHERE division_code = $1 AND year = $2")
+            .bind(pool).bind(year).fetch_optional(p).await)?,
+    )
+}
+
+/// A claim row.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct ClaimRow {
+    /// Insured person's county.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Claim key (`mdtrt_id`), unique per county.
+    pub claim_key: String,
+    /// Resident.
+    pub resident_id: String,
+    /// Pool.
+    pub pool_code: String,
+    /// Policy version used (none for a rejection before any policy applied).
+    pub policy_id: Option<String>,
+    /// County of the institution of care.
+    pub institution_division_code: Option<String>,
+    /// Institution of care (registry).
+    pub institution_id: Option<String>,
+    /// Hospital outside the pool's registry.
+    pub outside_name: Option<String>,
+    /// Treated inside the insured person's county.
+    pub in_county: bool,
+    /// `outpatient`, `chronic`, `inpatient`.
+    pub med_type: String,
+    /// `village`, `township`, `county`, `prefecture`, `out_of_area`.
+    pub care_level: String,
+    /// Date of service (admission for inpatients).
+    pub service_date: NaiveDate,
+    /// Discharge date (inpatients).
+    pub discharge_date: Option<NaiveDate>,
+    /// Year of service.
+    pub year: i64,
+    /// Month of service (discharge month for inpatients).
+    pub month: i64,
+    /// `settled`, `rejected`, `reversed`.
+    pub status: String,
+    /// Rejection code.
+    pub rejection: Option<String>,
+    /// Total (`medfee_sumamt`).
+    pub medfee_sumamt: i64,
+    /// Pooled fund (`hifp_pay`).
+    pub hifp_pay: i64,
+    /// Critical illness (`hifmi_pay`).
+    pub hifmi_pay: i64,
+    /// Medical assistance (`maf_pay`).
+    pub maf_pay: i64,
+    /// Personal account (`acct_pay`).
+    pub acct_pay: i64,
+    /// Cash (`psn_cash_pay`).
+    pub psn_cash_pay: i64,
+    /// All funds (`fund_pay_sumamt`).
+    pub fund_pay_sumamt: i64,
+    /// The grouper's input line for inpatient claims (JSON).
+    pub drg_input: Option<String>,
+    /// Itemised charges, JSON.
+    pub charges: String,
+    /// The full settlement with its trace, JSON (absent on bulk-generated demo claims, whose
+    /// settlement the engine recomputes on demand).
+    pub settlement: Option<String>,
+    /// Settled at.
+    pub settled_at: DateTime<Utc>,
+}
+
+const CLAIM_COLUMNS: &str = "division_code, id, claim_key, resident_id, pool_code, policy_id, institution_division_code, institution_id, \
+     outside_name, in_county, med_type, care_level, service_date, discharge_date, year, month, status, rejection, medfee_sumamt, \
+     hifp_pay, hifmi_pay, maf_pay, acct_pay, psn_cash_pay, fund_pay_sumamt, drg_input, charges, settlement, settled_at";
+
+macro_rules! bind_claim {
+    ($q:expr, $c:expr) => {
+        $q.bind(&$c.division_code)
+            .bind(&$c.id)
+            .bind(&$c.claim_key)
+            .bind(&$c.resident_id)
+            .bind(&$c.pool_code)
+            .bind(&$c.policy_id)
+            .bind(&$c.institution_division_code)
+            .bind(&$c.institution_id)
+            .bind(&$c.outside_name)
+            .bind($c.in_county)
+            .bind(&$c.med_type)
+            .bind(&$c.care_level)
+            .bind($c.service_date)
+            .bind($c.discharge_date)
+            .bind($c.year)
+            .bind($c.month)
+            .bind(&$c.status)
+            .bind(&$c.rejection)
+            .bind($c.medfee_sumamt)
+            .bind($c.hifp_pay)
+            .bind($c.hifmi_pay)
+            .bind($c.maf_pay)
+            .bind($c.acct_pay)
+            .bind($c.psn_cash_pay)
+            .bind($c.fund_pay_sumamt)
+            .bind(&$c.drg_input)
+            .bind(&$c.charges)
+            .bind(&$c.settlement)
+            .bind($c.settled_at)
+    };
+}
+
+fn claim_insert_sql() -> String {
+    let params: Vec<String> = (1..=29).map(|i| format!("${i}")).collect();
+    format!("INSERT INTO claims ({CLAIM_COLUMNS}) VALUES ({})", params.join(", "))
+}
+
+/// The accumulators of a person and year: `(body, version)`.
+///
+/// # Errors
+/// On a database error.
+pub async fn accumulators(db: &Db, division: &str, resident: &str, year: i64) -> Result<Option<(String, i64)>, StoreError> {
+    Ok(dispatch!(db, p => sqlx::query_as::<_, (String, i64)>(
+        "SELECT body, version FROM accumulators WHERE division_code = $1 AND resident_id = $2 AND year = $3")
+        .bind(division).bind(resident).bind(year).fetch_optional(p).await)?)
+}
+
+/// Writes a claim and, for a settled one, the person's new accumulators, if they are still at
+/// `expected_version` (`None`: no row yet) — atomically, with the audit entry.
+///
+/// # Errors
+/// `VersionConflict` when another settlement for the person won the race; a unique violation for a
+/// duplicate claim key; a database error. Nothing is written then.
+pub async fn save_claim(db: &Db, c: &ClaimRow, accumulators: Option<(&str, Option<i64>)>, audit: &AuditEntry) -> Result<(), StoreError> {
+    let sql = claim_insert_sql();
+    let ok = transaction!(db, tx => {
+        let mut ok = true;
+        if let Some((body, expected)) = accumulators {
+            let n = match expected {
+                Some(v) => sqlx::query("UPDATE accumulators SET body = $1, version = version + 1 \
+                                        WHERE division_code = $2 AND resident_id = $3 AND year = $4 AND version = $5")
+                    .bind(body).bind(&c.division_code).bind(&c.resident_id).bind(c.year).bind(v)
+                    .execute(&mut *tx).await?.rows_affected(),
+                None => sqlx::query("INSERT INTO accumulators (division_code, resident_id, year, body) VALUES ($1, $2, $3, $4) \
+                                     ON CONFLICT (division_code, resident_id, year) DO NOTHING")
+                    .bind(&c.division_code).bind(&c.resident_id).bind(c.year).bind(body)
+                    .execute(&mut *tx).await?.rows_affected(),
+            };
+            ok = n == 1;
+        }
+        if ok {
+            bind_claim!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), c).execute(&mut *tx).await?;
+            audit_insert_in_tx!(tx, audit);
+        }
+        ok
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::VersionConflict { current: 0 })
+    }
+}
+
+/// Marks a settled claim reversed (冲正) and writes the person's restored accumulators, atomically.
+///
+/// # Errors
+/// `VersionConflict` when the claim is no longer settled or the accumulators moved meanwhile.
+pub async fn reverse_claim(db: &Db, c: &ClaimRow, accumulators: &str, expected_version: i64, audit: &AuditEntry) -> Result<(), StoreError> {
+    transaction!(db, tx => {
+        let a = sqlx::query("UPDATE claims SET status = 'reversed' WHERE division_code = $1 AND id = $2 AND status = 'settled'")
+            .bind(&c.division_code).bind(&c.id).execute(&mut *tx).await?.rows_affected();
+        let b = if a == 1 {
+            sqlx::query("UPDATE accumulators SET body = $1, version = version + 1 \
+                         WHERE division_code = $2 AND resident_id = $3 AND year = $4 AND version = $5")
+                .bind(accumulators).bind(&c.division_code).bind(&c.resident_id).bind(c.year).bind(expected_version)
+                .execute(&mut *tx).await?.rows_affected()
+        } else {
+            0
+        };
+        if b != 1 {
+            // Dropping the transaction rolls the claim's status back.
+            return Err(StoreError::VersionConflict { current: 0 });
+        }
+        audit_insert_in_tx!(tx, audit);
+    });
+    Ok(())
+}
+
+/// A claim by id.
+///
+/// # Errors
+/// On a database error.
+pub async fn claim(db: &Db, id: &str) -> Result<Option<ClaimRow>, StoreError> {
+    let sql = format!("SELECT {CLAIM_COLUMNS} FROM claims WHERE id = $1");
+    Ok(dispatch!(db, p => sqlx::query_as::<_, ClaimRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?)
+}
+
+/// The claims of a resident, newest first (at most `limit`).
+///
+/// # Errors
+/// On a database error.
+pub async fn claims_of(db: &Db, division: &str, resident: &str, limit: i64) -> Result<Vec<ClaimRow>, StoreError> {
+    let sql =
+        format!("SELECT {CLAIM_COLUMNS} FROM claims WHERE division_code = $1 AND resident_id = $2 ORDER BY service_date DESC LIMIT $3");
+    Ok(
+        dispatch!(db, p => sqlx::query_as::<_, ClaimRow>(sqlx::AssertSqlSafe(sql)).bind(division).bind(resident).bind(limit).fetch_all(p).await)?,
+    )
+}
+
+const BULK_CLAIMS_SQLITE: &str = "INSERT INTO claims (division_code, id, claim_key, resident_id, pool_code, policy_id, \
+     institution_division_code, institution_id, outside_name, in_county, med_type, care_level, service_date, discharge_date, year, \
+     month, status, rejection, medfee_sumamt, hifp_pay, hifmi_pay, maf_pay, acct_pay, psn_cash_pay, fund_pay_sumamt, drg_input, \
+     charges, settlement, settled_at) \
+     SELECT value ->> 'division_code', value ->> 'id', value ->> 'claim_key', value ->> 'resident_id', value ->> 'pool_code', \
+     value ->> 'policy_id', value ->> 'institution_division_code', value ->> 'institution_id', value ->> 'outside_name', \
+     value ->> 'in_county', value ->> 'med_type', value ->> 'care_level', value ->> 'service_date', value ->> 'discharge_date', \
+     value ->> 'year', value ->> 'month', value ->> 'status', value ->> 'rejection', value ->> 'medfee_sumamt', value ->> 'hifp_pay', \
+     value ->> 'hifmi_pay', value ->> 'maf_pay', value ->> 'acct_pay', value ->> 'psn_cash_pay', value ->> 'fund_pay_sumamt', \
+     value ->> 'drg_input', value ->> 'charges', value ->> 'settlement', value ->> 'settled_at' FROM json_each($1) WHERE true \
+     ON CONFLICT (division_code, claim_key) WHERE status <> 'reversed' DO NOTHING";
+const BULK_CLAIMS_POSTGRES: &str = "INSERT INTO claims (division_code, id, claim_key, resident_id, pool_code, policy_id, \
+     institution_division_code, institution_id, outside_name, in_county, med_type, care_level, service_date, discharge_date, year, \
+     month, status, rejection, medfee_sumamt, hifp_pay, hifmi_pay, maf_pay, acct_pay, psn_cash_pay, fund_pay_sumamt, drg_input, \
+     charges, settlement, settled_at) \
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(division_code text, id text, claim_key text, resident_id text, pool_code text, \
+     policy_id text, institution_division_code text, institution_id text, outside_name text, in_county boolean, med_type text, \
+     care_level text, service_date date, discharge_date date, year bigint, month bigint, status text, rejection text, \
+     medfee_sumamt bigint, hifp_pay bigint, hifmi_pay bigint, maf_pay bigint, acct_pay bigint, psn_cash_pay bigint, \
+     fund_pay_sumamt bigint, drg_input text, charges text, settlement text, settled_at timestamptz) \
+     ON CONFLICT (division_code, claim_key) WHERE status <> 'reversed' DO NOTHING";
+
+/// Inserts generated claims and their final accumulators in one transaction (the demo year);
+/// claims already present (same key) are skipped. Returns the claims inserted.
+///
+/// # Errors
+/// On a database error (nothing is written then).
+pub async fn insert_claims_bulk(db: &Db, claims: &[ClaimRow], accumulators: &[(String, String, i64, String)]) -> Result<u64, StoreError> {
+    let sql = match db.backend() {
+        Backend::Sqlite => BULK_CLAIMS_SQLITE,
+        Backend::Postgres => BULK_CLAIMS_POSTGRES,
+    };
+    let mut inserted = 0;
+    transaction!(db, tx => {
+        for chunk in claims.chunks(5_000) {
+            let json = serde_json::to_string(chunk).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+            inserted += sqlx::query(sql).bind(json).execute(&mut *tx).await?.rows_affected();
+        }
+        for (division, resident, year, body) in accumulators {
+            sqlx::query("INSERT INTO accumulators (division_code, resident_id, year, body) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (division_code, resident_id, year) DO UPDATE SET body = excluded.body, version = accumulators.version + 1")
+                .bind(division).bind(resident).bind(year).bind(body).execute(&mut *tx).await?;
+        }
+    });
+    Ok(inserted)
+}
+
+/// Spending of one county's insured in one month, inside or outside the county.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct MonthSpend {
+    /// Insured person's county.
+    pub division_code: String,
+    /// Month.
+    pub month: i64,
+    /// Treated inside the county.
+    pub in_county: bool,
+    /// `outpatient`, `chronic`, `inpatient`.
+    pub med_type: String,
+    /// Settled claims.
+    pub claims: i64,
+    /// Σ medfee_sumamt.
+    pub medfee: i64,
+    /// Σ hifp_pay (charged to the package).
+    pub hifp: i64,
+    /// Σ fund_pay_sumamt.
+    pub fund: i64,
+}
+
+/// Settled spending of a pool's insured in a year (up to `through_month`), by county, month, place
+/// and medical type.
+///
+/// # Errors
+/// On a database error.
+pub async fn spending(db: &Db, pool: &str, year: i64, through_month: i64) -> Result<Vec<MonthSpend>, StoreError> {
+    let (lo, hi) = crate::registry::prefix_range(&pool[..pool.len().min(4)]);
+    let sql = "SELECT division_code, month, in_county, med_type, COUNT(*) AS claims, COALESCE(SUM(medfee_sumamt), 0) AS medfee, \
+               COALESCE(SUM(hifp_pay), 0) AS hifp, COALESCE(SUM(fund_pay_sumamt), 0) AS fund FROM claims \
+               WHERE division_code >= $1 AND division_code < $2 AND year = $3 AND month <= $4 AND status = 'settled' \
+               GROUP BY division_code, month, in_county, med_type ORDER BY division_code, month, in_county, med_type";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, MonthSpend>(sql).bind(&lo).bind(&hi).bind(year).bind(through_month).fetch_all(p).await)?)
+}
+
+/// An inpatient case for the point method and the fraud checks.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct InpatientCase {
+    /// Insured person's county.
+    pub division_code: String,
+    /// Claim id.
+    pub id: String,
+    /// Resident.
+    pub resident_id: String,
+    /// Institution (none outside the registry).
+    pub institution_id: Option<String>,
+    /// Inside the insured person's county.
+    pub in_county: bool,
+    /// Admission.
+    pub service_date: NaiveDate,
+    /// Discharge.
+    pub discharge_date: Option<NaiveDate>,
+    /// Month.
+    pub month: i64,
+    /// Total cost.
+    pub medfee_sumamt: i64,
+    /// Pooled fund.
+    pub hifp_pay: i64,
+    /// The grouper's input (JSON).
+    pub drg_input: Option<String>,
+    /// Charges (JSON).
+    pub charges: String,
+}
+
+/// The settled inpatient cases of a pool's insured in a year (up to `through_month`).
+///
+/// # Errors
+/// On a database error.
+pub async fn inpatient_cases(db: &Db, pool: &str, year: i64, through_month: i64) -> Result<Vec<InpatientCase>, StoreError> {
+    let (lo, hi) = crate::registry::prefix_range(&pool[..pool.len().min(4)]);
+    let sql = "SELECT division_code, id, resident_id, institution_id, in_county, service_date, discharge_date, month, medfee_sumamt, \
+               hifp_pay, drg_input, charges FROM claims WHERE division_code >= $1 AND division_code < $2 AND year = $3 AND month <= $4 \
+               AND status = 'settled' AND med_type = 'inpatient' ORDER BY division_code, id";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, InpatientCase>(sql).bind(&lo).bind(&hi).bind(year).bind(through_month).fetch_all(p).await)?)
+}
+
+/// Outpatient visits and dispensing of a pool's insured in a year: `(resident, date, institution)`.
+///
+/// # Errors
+/// On a database error.
+pub async fn outpatient_days(db: &Db, pool: &str, year: i64) -> Result<Vec<(String, NaiveDate, Option<String>)>, StoreError> {
+    let (lo, hi) = crate::registry::prefix_range(&pool[..pool.len().min(4)]);
+    let sql = "SELECT resident_id, service_date, institution_id FROM claims WHERE division_code >= $1 AND division_code < $2 \
+               AND year = $3 AND status = 'settled' AND med_type <> 'inpatient'";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, (String, NaiveDate, Option<String>)>(sql).bind(&lo).bind(&hi).bind(year).fetch_all(p).await)?)
+}
+
+/// Enrollees and enrollees aged 65 or more at the start of `year`, per county of a pool.
+///
+/// # Errors
+/// On a database error.
+pub async fn enrollees(db: &Db, pool: &str, year: i64) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let (lo, hi) = crate::registry::prefix_range(&pool[..pool.len().min(4)]);
+    let born_by = NaiveDate::from_ymd_opt(i32::try_from(year - 65).unwrap_or(1900), 1, 1).unwrap_or_default();
+    let sql = "SELECT e.division_code, COUNT(DISTINCT e.resident_id), COUNT(DISTINCT CASE WHEN r.birth_date <= $4 THEN e.resident_id END) \
+               FROM enrolments e JOIN residents r ON r.division_code = e.division_code AND r.id = e.resident_id \
+               WHERE e.division_code >= $1 AND e.division_code < $2 AND e.year = $3 AND e.status = 'active' AND r.status = 'active' \
+               GROUP BY e.division_code ORDER BY e.division_code";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, (String, i64, i64)>(sql).bind(&lo).bind(&hi).bind(year).bind(born_by).fetch_all(p).await)?)
+}
+
+/// Stores a settlement run report, replacing an earlier run of the same period.
+///
+/// # Errors
+/// On a database error.
+pub async fn put_run(db: &Db, pool: &str, year: i64, month: i64, report: &str, digest: &str) -> Result<(), StoreError> {
+    dispatch!(db, p => sqlx::query("INSERT INTO settlement_runs (division_code, year, month, report, digest, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+        ON CONFLICT (division_code, year, month) DO UPDATE SET report = excluded.report, digest = excluded.digest, created_at = excluded.created_at")
+        .bind(pool).bind(year).bind(month).bind(report).bind(digest).bind(Utc::now()).execute(p).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// A stored run report, JSON.
+///
+/// # Errors
+/// On a database error.
+pub async fn run(db: &Db, pool: &str, year: i64, month: i64) -> Result<Option<String>, StoreError> {
+    Ok(dispatch!(db, p => sqlx::query_scalar::<_, String>(
+        "SELECT report FROM settlement_runs WHERE division_code = $1 AND year = $2 AND month = $3")
+        .bind(pool).bind(year).bind(month).fetch_optional(p).await)?)
+}
+
+/// A fraud or misuse flag.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct FlagRow {
+    /// Insured person's county.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Year of the run.
+    pub year: i64,
+    /// `bed_hanging`, `split_admission`, `low_standard_admission`, `duplicate_charge`.
+    pub kind: String,
+    /// The claim flagged.
+    pub claim_id: String,
+    /// Resident.
+    pub resident_id: String,
+    /// Amount at stake (fen).
+    pub amount: i64,
+    /// Evidence lines, JSON.
+    pub evidence: String,
+    /// `open`, `confirmed`, `dismissed`, `needs_more_info`.
+    pub status: String,
+    /// Reviewer's note.
+    pub review_note: Option<String>,
+    /// Reviewer (username).
+    pub reviewed_by: Option<String>,
+    /// Reviewed at.
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// Flagged at.
+    pub created_at: DateTime<Utc>,
+}
+
+const FLAG_COLUMNS: &str =
+    "division_code, id, year, kind, claim_id, resident_id, amount, evidence, status, review_note, reviewed_by, reviewed_at, created_at";
+
+/// Adds flags not raised before (same kind and claim); reviewed flags are never touched. Returns
+/// how many were new.
+///
+/// # Errors
+/// On a database error.
+pub async fn add_flags(db: &Db, flags: &[FlagRow]) -> Result<u64, StoreError> {
+    let params: Vec<String> = (1..=13).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO fraud_flags ({FLAG_COLUMNS}) VALUES ({}) ON CONFLICT (division_code, kind, claim_id) DO NOTHING",
+        params.join(", ")
+    );
+    let mut n = 0;
+    transaction!(db, tx => {
+        for f in flags {
+            n += sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(&f.division_code).bind(&f.id).bind(f.year).bind(&f.kind).bind(&f.claim_id).bind(&f.resident_id)
+                .bind(f.amount).bind(&f.evidence).bind(&f.status).bind(&f.review_note).bind(&f.reviewed_by).bind(f.reviewed_at)
+                .bind(f.created_at).execute(&mut *tx).await?.rows_affected();
+        }
+    });
+    Ok(n)
+}
+
+/// Flags of an area and year, optionally of one status, newest first.
+///
+/// # Errors
+/// On a database error.
+pub async fn flags(db: &Db, prefix: &str, year: i64, status: Option<&str>, limit: i64) -> Result<Vec<FlagRow>, StoreError> {
+    let (lo, hi) = crate::registry::prefix_range(prefix);
+    let sql = format!(
+        "SELECT {FLAG_COLUMNS} FROM fraud_flags WHERE division_code >= $1 AND division_code < $2 AND year = $3 \
+         AND ($4 = '' OR status = $4) ORDER BY kind, amount DESC, id LIMIT $5"
+    );
+    Ok(
+        dispatch!(db, p => sqlx::query_as::<_, FlagRow>(sqlx::AssertSqlSafe(sql)).bind(&lo).bind(&hi).bind(year)
+        .bind(status.unwrap_or("")).bind(limit).fetch_all(p).await)?,
+    )
+}
+
+/// Records a review outcome on an open flag (or one waiting for information), with its audit entry.
+///
+/// # Errors
+/// `VersionConflict` when the flag was already closed; a database error.
+pub async fn review_flag(db: &Db, id: &str, status: &str, note: &str, reviewer: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+    let ok = transaction!(db, tx => {
+        let n = sqlx::query("UPDATE fraud_flags SET status = $1, review_note = $2, reviewed_by = $3, reviewed_at = $4 \
+                             WHERE id = $5 AND status IN ('open', 'needs_more_info')")
+            .bind(status).bind(note).bind(reviewer).bind(Utc::now()).bind(id).execute(&mut *tx).await?.rows_affected();
+        if n == 1 {
+            audit_insert_in_tx!(tx, audit);
+        }
+        n == 1
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::VersionConflict { current: 0 })
+    }
+}
+
+/// One flag by id.
+///
+/// # Errors
+/// On a database error.
+pub async fn flag(db: &Db, id: &str) -> Result<Option<FlagRow>, StoreError> {
+    let sql = format!("SELECT {FLAG_COLUMNS} FROM fraud_flags WHERE id = $1");
+    Ok(dispatch!(db, p => sqlx::query_as::<_, FlagRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?)
+}
+
+/// Enrollees of a year per township (the first nine digits of their village code).
+///
+/// # Errors
+/// On a database error.
+pub async fn enrollees_by_township(db: &Db, pool: &str, year: i64) -> Result<Vec<(String, i64)>, StoreError> {
+    let (lo, hi) = crate::registry::prefix_range(&pool[..pool.len().min(4)]);
+    let sql = "SELECT substr(r.village_code, 1, 9), COUNT(DISTINCT e.resident_id) FROM enrolments e \
+               JOIN residents r ON r.division_code = e.division_code AND r.id = e.resident_id \
+               WHERE e.division_code >= $1 AND e.division_code < $2 AND e.year = $3 AND e.status = 'active' AND r.status = 'active' \
+               GROUP BY substr(r.village_code, 1, 9)";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, (String, i64)>(sql).bind(&lo).bind(&hi).bind(year).fetch_all(p).await)?)
+}
