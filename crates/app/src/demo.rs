@@ -135,6 +135,8 @@ pub async fn seed(
         seed_drg_scheme(db, &pool.division_code, drg_scheme).await?;
         progress("insurance year", written);
         crate::insurance::demo::seed_year(db, &w, params.today.year() - 1, params.seed).await?;
+        // This year's policy, so that claims of today settle at the point of care.
+        crate::insurance::demo::seed_policy(db, &crate::insurance::demo::demo_policy(&pool.division_code, params.today.year())).await?;
     }
     Ok(DemoSummary {
         counties: w.counties.len(),

@@ -352,8 +352,8 @@ pub struct MonthSpend {
 /// On a database error.
 pub async fn spending(db: &Db, pool: &str, year: i64, through_month: i64) -> Result<Vec<MonthSpend>, StoreError> {
     let (lo, hi) = crate::registry::prefix_range(&pool[..pool.len().min(4)]);
-    let sql = "SELECT division_code, month, in_county, med_type, COUNT(*) AS claims, COALESCE(SUM(medfee_sumamt), 0) AS medfee, \
-               COALESCE(SUM(hifp_pay), 0) AS hifp, COALESCE(SUM(fund_pay_sumamt), 0) AS fund FROM claims \
+    let sql = "SELECT division_code, month, in_county, med_type, COUNT(*) AS claims, CAST(COALESCE(SUM(medfee_sumamt), 0) AS BIGINT) AS medfee, \
+               CAST(COALESCE(SUM(hifp_pay), 0) AS BIGINT) AS hifp, CAST(COALESCE(SUM(fund_pay_sumamt), 0) AS BIGINT) AS fund FROM claims \
                WHERE division_code >= $1 AND division_code < $2 AND year = $3 AND month <= $4 AND status = 'settled' \
                GROUP BY division_code, month, in_county, med_type ORDER BY division_code, month, in_county, med_type";
     Ok(dispatch!(db, p => sqlx::query_as::<_, MonthSpend>(sql).bind(&lo).bind(&hi).bind(year).bind(through_month).fetch_all(p).await)?)

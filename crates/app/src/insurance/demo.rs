@@ -143,22 +143,7 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
         return Ok(YearSummary::default());
     };
     let policy = demo_policy(&pool, year);
-    let policy_id = sanyi_store::new_id();
-    let row = repo::PolicyRow {
-        division_code: pool.clone(),
-        id: policy_id.clone(),
-        year: i64::from(year),
-        version: policy.version.clone(),
-        effective_from: policy.effective_from,
-        body: serde_json::to_string(&policy).map_err(|e| ServiceError::Internal(e.into()))?,
-        created_at: Utc::now(),
-    };
-    repo::insert_policy(
-        db,
-        &row,
-        &crate::audit::system_entry(&pool, "create", "insurance_policy", &policy_id, "demo policy"),
-    )
-    .await?;
+    let policy_id = seed_policy(db, &policy).await?;
     let catalogue = Catalogue::demo();
     let places = Places::new(w);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5A17_2025);
@@ -449,6 +434,30 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
     )
     .await?;
     Ok(summary)
+}
+
+/// Registers a demo policy version; returns its id.
+///
+/// # Errors
+/// On a database error (a version of the pool already starting that day).
+pub async fn seed_policy(db: &Db, policy: &Policy) -> Result<String, ServiceError> {
+    let id = sanyi_store::new_id();
+    let row = repo::PolicyRow {
+        division_code: policy.pool.clone(),
+        id: id.clone(),
+        year: i64::from(policy.year),
+        version: policy.version.clone(),
+        effective_from: policy.effective_from,
+        body: serde_json::to_string(policy).map_err(|e| ServiceError::Internal(e.into()))?,
+        created_at: Utc::now(),
+    };
+    repo::insert_policy(
+        db,
+        &row,
+        &crate::audit::system_entry(&policy.pool, "create", "insurance_policy", &id, "demo policy"),
+    )
+    .await?;
+    Ok(id)
 }
 
 /// Plants misuse patterns on a few residents (every 97th: bed-hanging; every 89th: a split

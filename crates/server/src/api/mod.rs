@@ -7,6 +7,7 @@ mod auth;
 mod consultations;
 mod drg;
 mod indicators;
+pub(crate) mod insurance;
 mod referrals;
 mod registry;
 mod residents;
@@ -36,6 +37,7 @@ use crate::error::{Problem, ProblemField};
         (name = "drg", description = "CHS-DRG grouping (DRG 分组)"),
         (name = "referrals", description = "Two-way referral (双向转诊)"),
         (name = "consultations", description = "Remote consultation (远程会诊)"),
+        (name = "insurance", description = "Medical insurance: policies, one-stop settlement, global budget, DRG points, fraud flags (医保)"),
     )
 )]
 struct ApiDoc;
@@ -64,6 +66,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(consultations::router())
         .merge(attachments::router(sanyi_care::documents::AttachmentPolicy::default().max_bytes))
         .merge(indicators::router())
+        .merge(insurance::router())
 }
 
 /// Pagination parameters (`offset` ≥ 0, `limit` 1–500, default 50).

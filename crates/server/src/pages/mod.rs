@@ -6,9 +6,11 @@
 
 mod attachments;
 pub mod call;
+mod charts;
 mod consultations;
 mod drg;
 pub mod indicators;
+pub mod insurance;
 mod referrals;
 mod residents;
 
@@ -42,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(call::router())
         .merge(consultations::router())
         .merge(indicators::router())
+        .merge(insurance::router())
         .merge(referrals::router())
         .merge(attachments::router())
 }
@@ -105,6 +108,8 @@ pub struct Nav {
     pub audit: bool,
     /// Show the register link.
     pub register: bool,
+    /// Show the insurance link.
+    pub insurance: bool,
 }
 
 impl Nav {
@@ -115,6 +120,7 @@ impl Nav {
             role: t.pick(a.role.label_zh(), a.role.label_en()).to_owned(),
             audit: a.role.can(Permission::AuditRead),
             register: a.role.can(Permission::ResidentWrite),
+            insurance: a.role.can(Permission::InsuranceRead) || a.role.can(Permission::ClaimSettle),
         }
     }
 }

@@ -7,6 +7,7 @@ mod consultations;
 mod drg;
 mod helpers;
 mod import;
+mod insurance;
 mod pages;
 mod referrals;
 mod registry;

@@ -1,0 +1,268 @@
+//! Medical insurance endpoints (医保): policy versions, fund years, one-stop settlement of claims,
+//! settlement runs with their report (JSON or Excel) and fraud flags with their review.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use sanyi_app::insurance::claims::{self, ClaimInput, ClaimView};
+use sanyi_app::insurance::fraud::{self, FlagView, ReviewInput};
+use sanyi_app::insurance::fund_year::{self, FundYear};
+use sanyi_app::insurance::policies::{self, PolicyView};
+use sanyi_app::insurance::run::{self, RunReport};
+use sanyi_app::{FieldError, ServiceError};
+
+use crate::AppState;
+use crate::auth::ApiActor;
+use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery, Problem};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_policies, import_policy))
+        .routes(routes!(get_fund_year, put_fund_year))
+        .routes(routes!(settle_claim))
+        .routes(routes!(get_claim))
+        .routes(routes!(reverse_claim))
+        .routes(routes!(run_settlement))
+        .routes(routes!(get_settlement))
+        .routes(routes!(settlement_xlsx))
+        .routes(routes!(list_flags))
+        .routes(routes!(review_flag))
+}
+
+/// TOML when the body says so (`application/toml`), JSON otherwise.
+fn document(headers: &HeaderMap, body: &[u8]) -> Result<(String, bool), ApiError> {
+    let toml = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("toml"));
+    let text = String::from_utf8(body.to_vec()).map_err(|_| {
+        ServiceError::Validation(vec![FieldError::new(
+            "body",
+            "utf8",
+            "UTF-8 text",
+            "The document is not UTF-8",
+            "文件不是 UTF-8 编码",
+        )])
+    })?;
+    Ok((text, toml))
+}
+
+/// The benefit policy versions of the caller's pool, oldest first.
+#[utoipa::path(get, path = "/api/v1/insurance/policies", tag = "insurance",
+    responses((status = 200, body = Vec<PolicyView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_policies(State(state): State<AppState>, ApiActor(a): ApiActor) -> Result<ApiJson<Vec<PolicyView>>, ApiError> {
+    Ok(ApiJson(policies::list(&state.app, &a).await?))
+}
+
+/// Registers a policy version (`application/json` or `application/toml`); validated by the engine:
+/// every ratio ≤ 100 %, money ≥ 0, no other version of the pool starting the same day.
+#[utoipa::path(post, path = "/api/v1/insurance/policies", tag = "insurance", request_body(content = Object, description = "The policy document"),
+    responses((status = 201, body = PolicyView), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn import_policy(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    headers: HeaderMap,
+    ApiBytes(body): ApiBytes,
+) -> Result<(StatusCode, ApiJson<PolicyView>), ApiError> {
+    let (text, toml) = document(&headers, &body)?;
+    Ok((StatusCode::CREATED, ApiJson(policies::import(&state.app, &a, &text, toml).await?)))
+}
+
+/// The fund year of the caller's pool (budget and payment parameters).
+#[utoipa::path(get, path = "/api/v1/insurance/fund-years/{year}", tag = "insurance", params(("year" = i32, Path, description = "Year")),
+    responses((status = 200, body = FundYear), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_fund_year(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(year): ApiPath<i32>,
+) -> Result<ApiJson<FundYear>, ApiError> {
+    Ok(ApiJson(fund_year::get(&state.app, &a, year).await?))
+}
+
+/// Stores (or replaces) the fund year (`application/json` or `application/toml`).
+#[utoipa::path(put, path = "/api/v1/insurance/fund-years/{year}", tag = "insurance", params(("year" = i32, Path, description = "Year")),
+    request_body(content = FundYear),
+    responses((status = 200, body = FundYear), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn put_fund_year(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(year): ApiPath<i32>,
+    headers: HeaderMap,
+    ApiBytes(body): ApiBytes,
+) -> Result<ApiJson<FundYear>, ApiError> {
+    let (text, toml) = document(&headers, &body)?;
+    let fy = fund_year::import(&state.app, &a, &text, toml).await?;
+    if fy.year != year {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "year",
+            "fund_year.year",
+            &year.to_string(),
+            "The document's year differs from the path",
+            "文件年度与路径不符",
+        )])
+        .into());
+    }
+    Ok(ApiJson(fy))
+}
+
+/// One-stop settlement (一站式结算) of an encounter: priced from the catalogue, settled under the
+/// policy in force on its date against the person's accumulators; NHSA fields and a trace.
+/// Coded rejections: `claim.rejected.NotEnrolled`, `…OutsideCoverage`, `…Duplicate` (409), and
+/// field rules for unknown items, quantities and prices.
+#[utoipa::path(post, path = "/api/v1/claims", tag = "insurance", request_body = ClaimInput,
+    responses((status = 201, body = ClaimView), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn settle_claim(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiJson(input): ApiJson<ClaimInput>,
+) -> Result<(StatusCode, ApiJson<ClaimView>), ApiError> {
+    Ok((StatusCode::CREATED, ApiJson(claims::settle(&state.app, &a, &input).await?)))
+}
+
+/// A claim with its settlement (the read is audited).
+#[utoipa::path(get, path = "/api/v1/claims/{id}", tag = "insurance", params(("id" = String, Path, description = "Claim id")),
+    responses((status = 200, body = ClaimView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_claim(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<ClaimView>, ApiError> {
+    Ok(ApiJson(claims::get(&state.app, &a, &id).await?))
+}
+
+/// Reverses a settled claim (冲正): accumulators restored; the key may be settled again.
+#[utoipa::path(post, path = "/api/v1/claims/{id}/reverse", tag = "insurance", params(("id" = String, Path, description = "Claim id")),
+    responses((status = 200, body = ClaimView), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn reverse_claim(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<ClaimView>, ApiError> {
+    Ok(ApiJson(claims::reverse(&state.app, &a, &id).await?))
+}
+
+/// The period of a settlement run.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodParams {
+    /// Year.
+    pub year: i32,
+    /// Through this month (interim); absent: the whole year with the year-end.
+    pub month: Option<u32>,
+}
+
+/// Runs the settlement of the caller's pool for a period and stores the report (re-running
+/// replaces it with an identical one when nothing changed).
+#[utoipa::path(post, path = "/api/v1/insurance/settlements", tag = "insurance", params(PeriodParams),
+    responses((status = 200, body = RunReport), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn run_settlement(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(p): ApiQuery<PeriodParams>,
+) -> Result<ApiJson<RunReport>, ApiError> {
+    Ok(ApiJson(run::run_as(&state.app, &a, p.year, p.month).await?))
+}
+
+/// A stored settlement report (all money in fen).
+#[utoipa::path(get, path = "/api/v1/insurance/settlements/{year}", tag = "insurance",
+    params(("year" = i32, Path, description = "Year"), ("month" = Option<u32>, Query, description = "Interim month; absent: year-end")),
+    responses((status = 200, body = RunReport), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_settlement(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(year): ApiPath<i32>,
+    ApiQuery(m): ApiQuery<MonthParam>,
+) -> Result<ApiJson<RunReport>, ApiError> {
+    Ok(ApiJson(run::report(&state.app, &a, year, m.month).await?))
+}
+
+/// An optional month.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MonthParam {
+    /// Interim month; absent: the year-end.
+    pub month: Option<u32>,
+}
+
+/// The stored report as an Excel workbook.
+#[utoipa::path(get, path = "/api/v1/insurance/settlements/{year}/xlsx", tag = "insurance",
+    params(("year" = i32, Path, description = "Year"), ("month" = Option<u32>, Query, description = "Interim month")),
+    responses((status = 200, description = "The workbook"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn settlement_xlsx(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(year): ApiPath<i32>,
+    ApiQuery(m): ApiQuery<MonthParam>,
+) -> Result<Response, ApiError> {
+    let r = run::report(&state.app, &a, year, m.month).await?;
+    Ok(xlsx_response(&r)?)
+}
+
+/// A report as an `.xlsx` download.
+pub(crate) fn xlsx_response(r: &RunReport) -> Result<Response, ServiceError> {
+    let bytes = sanyi_app::insurance::export::xlsx(r)?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    );
+    let name = format!(
+        "attachment; filename=\"settlement-{}-{}-{}.xlsx\"",
+        r.pool,
+        r.year,
+        if r.year_end {
+            "year".to_owned()
+        } else {
+            format!("m{}", r.through_month)
+        }
+    );
+    if let Ok(v) = HeaderValue::from_str(&name) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+/// Which flags.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FlagParams {
+    /// Year screened.
+    pub year: i32,
+    /// Only this status (`open`, `confirmed`, `dismissed`, `needs_more_info`).
+    pub status: Option<String>,
+}
+
+/// Fraud and misuse flags of the caller's area (evidence in Chinese and English).
+#[utoipa::path(get, path = "/api/v1/insurance/flags", tag = "insurance", params(FlagParams),
+    responses((status = 200, body = Vec<FlagView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_flags(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(p): ApiQuery<FlagParams>,
+) -> Result<ApiJson<Vec<FlagView>>, ApiError> {
+    Ok(ApiJson(fraud::list(&state.app, &a, p.year, p.status.as_deref()).await?))
+}
+
+/// Records a review outcome (`confirmed`, `dismissed`, `needs_more_info`) with a note.
+#[utoipa::path(post, path = "/api/v1/insurance/flags/{id}/review", tag = "insurance", params(("id" = String, Path, description = "Flag id")),
+    request_body = ReviewInput,
+    responses((status = 200, body = FlagView), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn review_flag(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<ReviewInput>,
+) -> Result<ApiJson<FlagView>, ApiError> {
+    Ok(ApiJson(fraud::review(&state.app, &a, &id, &input).await?))
+}

@@ -1,0 +1,128 @@
+//! Server-drawn SVG charts (no script): grouped bars and line series, as coordinates the templates
+//! place into `<rect>` and `<polyline>` elements.
+
+/// A bar in SVG coordinates.
+pub struct Rect {
+    /// Left.
+    pub x: i64,
+    /// Top.
+    pub y: i64,
+    /// Width.
+    pub w: i64,
+    /// Height.
+    pub h: i64,
+    /// Fill.
+    pub fill: &'static str,
+    /// Hover text.
+    pub title: String,
+}
+
+/// A line series.
+pub struct Line {
+    /// Stroke colour.
+    pub stroke: &'static str,
+    /// Dashed (reference lines).
+    pub dashed: bool,
+    /// `x,y x,y …`.
+    pub points: String,
+    /// Legend text.
+    pub name: String,
+}
+
+/// A label under the x axis.
+pub struct Label {
+    /// Centre.
+    pub x: i64,
+    /// Text.
+    pub text: String,
+}
+
+/// A chart ready for a template.
+pub struct Chart {
+    /// Width.
+    pub width: i64,
+    /// Height.
+    pub height: i64,
+    /// Baseline y.
+    pub base: i64,
+    /// Bars.
+    pub rects: Vec<Rect>,
+    /// Lines.
+    pub lines: Vec<Line>,
+    /// X labels.
+    pub labels: Vec<Label>,
+    /// Top-of-scale text.
+    pub max_label: String,
+}
+
+const PLOT_H: i64 = 180;
+const TOP: i64 = 14;
+
+/// Bars of one group: `(value, colour, hover text)`.
+pub type BarGroup = (String, Vec<(i64, &'static str, String)>);
+
+/// Grouped bars: one group per label, one bar per `(value, colour, title)`.
+pub fn grouped_bars(groups: &[BarGroup], scale_text: &dyn Fn(i64) -> String) -> Chart {
+    let max = groups.iter().flat_map(|g| g.1.iter().map(|b| b.0)).max().unwrap_or(0).max(1);
+    let per = groups.iter().map(|g| g.1.len()).max().unwrap_or(1) as i64;
+    let group_w = per * 26 + 30;
+    let mut rects = Vec::new();
+    let mut labels = Vec::new();
+    for (i, (label, bars)) in groups.iter().enumerate() {
+        let x0 = 50 + i as i64 * group_w;
+        for (k, (v, fill, title)) in bars.iter().enumerate() {
+            let h = (*v).max(0) * PLOT_H / max;
+            rects.push(Rect {
+                x: x0 + k as i64 * 26,
+                y: TOP + PLOT_H - h,
+                w: 22,
+                h,
+                fill,
+                title: title.clone(),
+            });
+        }
+        labels.push(Label {
+            x: x0 + per * 13,
+            text: label.clone(),
+        });
+    }
+    Chart {
+        width: 60 + groups.len() as i64 * group_w,
+        height: TOP + PLOT_H + 30,
+        base: TOP + PLOT_H,
+        rects,
+        lines: Vec::new(),
+        labels,
+        max_label: scale_text(max),
+    }
+}
+
+/// Line series over the same x labels.
+pub fn lines(labels: &[String], series: Vec<(String, &'static str, bool, Vec<i64>)>, scale_text: &dyn Fn(i64) -> String) -> Chart {
+    let max = series.iter().flat_map(|s| s.3.iter().copied()).max().unwrap_or(0).max(1);
+    let step = 50;
+    let x = |i: usize| 50 + i as i64 * step;
+    let out = series
+        .into_iter()
+        .map(|(name, stroke, dashed, values)| Line {
+            stroke,
+            dashed,
+            points: values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("{},{}", x(i), TOP + PLOT_H - (*v).max(0) * PLOT_H / max))
+                .collect::<Vec<_>>()
+                .join(" "),
+            name,
+        })
+        .collect();
+    Chart {
+        width: 80 + labels.len() as i64 * step,
+        height: TOP + PLOT_H + 30,
+        base: TOP + PLOT_H,
+        rects: Vec::new(),
+        lines: out,
+        labels: labels.iter().enumerate().map(|(i, t)| Label { x: x(i), text: t.clone() }).collect(),
+        max_label: scale_text(max),
+    }
+}

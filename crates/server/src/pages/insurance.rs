@@ -1,0 +1,513 @@
+//! Insurance officers' pages (医保): the settlement overview with SVG charts (budget against
+//! spending by county, monthly burn against the time-proportional line, DRG point value by
+//! month), Excel export, the fraud review queue, the policy in force, and the clerk's one-stop
+//! settlement form with the claim and its trace.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Datelike, NaiveDate, Utc};
+use serde::Deserialize;
+
+use sanyi_app::ServiceError;
+use sanyi_app::insurance::claims::{self, ChargeInput, ClaimInput, ClaimView};
+use sanyi_app::insurance::fraud::{self, FlagView, ReviewInput};
+use sanyi_app::insurance::policies::{self, PolicyView};
+use sanyi_app::insurance::run::{self, RunReport};
+use sanyi_insurance::fraud::ReviewOutcome;
+use sanyi_insurance::settlement::MedType;
+
+use super::charts::{self, Chart};
+use super::{Nav, PageActor, page_error, same_origin};
+use crate::AppState;
+use crate::i18n::Tr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/insurance", get(overview))
+        .route("/insurance/run", post(run_now))
+        .route("/insurance/settlement.xlsx", get(xlsx))
+        .route("/insurance/flags", get(flags))
+        .route("/insurance/flags/{id}/review", post(review))
+        .route("/insurance/policy", get(policy))
+        .route("/claims/new", get(claim_form))
+        .route("/claims", post(claim_submit))
+        .route("/claims/{id}", get(claim_page))
+        .route("/claims/{id}/reverse", post(claim_reverse))
+}
+
+/// Yuan with two decimals from fen.
+pub fn yuan(fen: impl std::borrow::Borrow<i64>) -> String {
+    let fen = *fen.borrow();
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    let whole = (a / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{:02}", a % 100)
+}
+
+fn ten_thousand_yuan(fen: i64) -> String {
+    format!("{:.1}万", fen as f64 / 1_000_000.0)
+}
+
+#[derive(Deserialize, Default)]
+struct YearParams {
+    year: Option<i32>,
+    month: Option<u32>,
+    status: Option<String>,
+}
+
+fn default_year() -> i32 {
+    Utc::now().year() - 1
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "insurance.html")]
+struct OverviewPage {
+    t: Tr,
+    nav: Option<Nav>,
+    year: i32,
+    can_run: bool,
+    report: Option<RunReport>,
+    budget_chart: Option<Chart>,
+    burn_chart: Option<Chart>,
+    point_chart: Option<Chart>,
+    error: Option<String>,
+}
+
+fn build_charts(r: &RunReport, t: &Tr) -> (Chart, Chart, Chart) {
+    let groups: Vec<charts::BarGroup> = r
+        .counties
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                vec![
+                    (c.budget, "#0b5394", format!("{} {}", t.t("ins.budget"), yuan(c.budget))),
+                    (
+                        c.spent_inside,
+                        "#6aa84f",
+                        format!("{} {}", t.t("ins.inside"), yuan(c.spent_inside)),
+                    ),
+                    (
+                        c.spent_outside,
+                        "#e69138",
+                        format!("{} {}", t.t("ins.outside"), yuan(c.spent_outside)),
+                    ),
+                ],
+            )
+        })
+        .collect();
+    let budget = charts::grouped_bars(&groups, &ten_thousand_yuan);
+    let months: Vec<String> = (1..=r.through_month).map(|m| format!("{m:02}")).collect();
+    let colours = ["#0b5394", "#6aa84f", "#e69138", "#674ea7"];
+    let mut burn = Vec::new();
+    let mut points = Vec::new();
+    for (i, c) in r.counties.iter().enumerate() {
+        let colour = colours[i % colours.len()];
+        burn.push((
+            format!("{} {}", c.name, t.t("ins.cumulative")),
+            colour,
+            false,
+            c.months.iter().map(|m| m.cumulative).collect(),
+        ));
+        burn.push((
+            format!("{} {}", c.name, t.t("ins.time_line")),
+            colour,
+            true,
+            c.months.iter().map(|m| m.time_proportional).collect(),
+        ));
+        points.push((
+            c.name.clone(),
+            colour,
+            false,
+            c.months.iter().map(|m| m.point_value_e4_fen).collect(),
+        ));
+    }
+    (
+        budget,
+        charts::lines(&months, burn, &ten_thousand_yuan),
+        charts::lines(&months, points, &|v| format!("{:.0} 元/点", v as f64 / 1_000_000.0)),
+    )
+}
+
+async fn overview(State(state): State<AppState>, p: PageActor, Query(q): Query<YearParams>) -> Response {
+    render_overview(&state, p, q.year.unwrap_or_else(default_year), None, StatusCode::OK).await
+}
+
+async fn render_overview(state: &AppState, p: PageActor, year: i32, error: Option<String>, status: StatusCode) -> Response {
+    let report = match run::report(&state.app, &p.actor, year, None).await {
+        Ok(r) => Some(r),
+        Err(ServiceError::NotFound) => None,
+        Err(e) => return page_error(p.t, e),
+    };
+    let (budget_chart, burn_chart, point_chart) = match &report {
+        Some(r) => {
+            let (a, b, c) = build_charts(r, &p.t);
+            (Some(a), Some(b), Some(c))
+        }
+        None => (None, None, None),
+    };
+    (
+        status,
+        OverviewPage {
+            nav: Some(Nav::of(&p.actor, &p.t)),
+            can_run: p.actor.role.can(sanyi_app::Permission::InsuranceManage),
+            t: p.t,
+            year,
+            report,
+            budget_chart,
+            burn_chart,
+            point_chart,
+            error,
+        },
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct RunForm {
+    year: i32,
+}
+
+async fn run_now(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Form(f): Form<RunForm>) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    match run::run_as(&state.app, &p.actor, f.year, None).await {
+        Ok(_) => Redirect::to(&format!("/insurance?year={}", f.year)).into_response(),
+        Err(ServiceError::Validation(errs)) => {
+            let msg = errs
+                .iter()
+                .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
+                .collect::<Vec<_>>()
+                .join("；");
+            render_overview(&state, p, f.year, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+async fn xlsx(State(state): State<AppState>, p: PageActor, Query(q): Query<YearParams>) -> Response {
+    let year = q.year.unwrap_or_else(default_year);
+    match run::report(&state.app, &p.actor, year, q.month)
+        .await
+        .and_then(|r| crate::api::insurance::xlsx_response(&r))
+    {
+        Ok(r) => r,
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "insurance_flags.html")]
+struct FlagsPage {
+    t: Tr,
+    nav: Option<Nav>,
+    year: i32,
+    status: String,
+    flags: Vec<FlagView>,
+    can_review: bool,
+}
+
+async fn flags(State(state): State<AppState>, p: PageActor, Query(q): Query<YearParams>) -> Response {
+    let year = q.year.unwrap_or_else(default_year);
+    let status = q.status.filter(|s| !s.is_empty()).unwrap_or_else(|| "open".into());
+    match fraud::list(&state.app, &p.actor, year, Some(&status)).await {
+        Ok(flags) => FlagsPage {
+            nav: Some(Nav::of(&p.actor, &p.t)),
+            can_review: p.actor.role.can(sanyi_app::Permission::InsuranceManage),
+            t: p.t,
+            year,
+            status,
+            flags,
+        }
+        .into_response(),
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    outcome: String,
+    note: String,
+    year: i32,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    p: PageActor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<ReviewForm>,
+) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let outcome = match f.outcome.as_str() {
+        "confirmed" => ReviewOutcome::Confirmed,
+        "dismissed" => ReviewOutcome::Dismissed,
+        _ => ReviewOutcome::NeedsMoreInfo,
+    };
+    match fraud::review(&state.app, &p.actor, &id, &ReviewInput { outcome, note: f.note }).await {
+        Ok(_) => Redirect::to(&format!("/insurance/flags?year={}", f.year)).into_response(),
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "insurance_policy.html")]
+struct PolicyPage {
+    t: Tr,
+    nav: Option<Nav>,
+    versions: Vec<PolicyView>,
+    current: Option<PolicyView>,
+    text: String,
+}
+
+async fn policy(State(state): State<AppState>, p: PageActor) -> Response {
+    match policies::list(&state.app, &p.actor).await {
+        Ok(versions) => {
+            let today = Utc::now().date_naive();
+            let current = versions
+                .iter()
+                .filter(|v| v.effective_from <= today)
+                .max_by_key(|v| v.effective_from)
+                .cloned();
+            let text = current
+                .as_ref()
+                .and_then(|c| toml::to_string_pretty(&c.policy).ok())
+                .unwrap_or_default();
+            PolicyPage {
+                nav: Some(Nav::of(&p.actor, &p.t)),
+                t: p.t,
+                versions,
+                current,
+                text,
+            }
+            .into_response()
+        }
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "claim_new.html")]
+struct ClaimFormPage {
+    t: Tr,
+    nav: Option<Nav>,
+    form: ClaimForm,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct ClaimForm {
+    #[serde(default)]
+    claim_key: String,
+    #[serde(default)]
+    resident_id: String,
+    #[serde(default)]
+    med_type: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    discharge_date: String,
+    #[serde(default)]
+    chronic_disease: String,
+    #[serde(default)]
+    diagnoses: String,
+    /// One charge per line: `code quantity [unit price in fen]`.
+    #[serde(default)]
+    charges: String,
+}
+
+async fn claim_form(p: PageActor, Query(q): Query<ClaimForm>) -> Response {
+    let mut form = q;
+    if form.date.is_empty() {
+        form.date = Utc::now().date_naive().to_string();
+    }
+    if form.claim_key.is_empty() {
+        form.claim_key = format!("MZ{}", Utc::now().format("%Y%m%d%H%M%S"));
+    }
+    if form.charges.is_empty() {
+        form.charges = "110200001 1\nXC08CAA001 30".into();
+    }
+    ClaimFormPage {
+        nav: Some(Nav::of(&p.actor, &p.t)),
+        t: p.t,
+        form,
+        error: None,
+    }
+    .into_response()
+}
+
+fn parse_claim(f: &ClaimForm) -> Result<ClaimInput, String> {
+    let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d").map_err(|_| "date: YYYY-MM-DD".to_owned())?;
+    let discharge_date = if f.discharge_date.trim().is_empty() {
+        None
+    } else {
+        Some(NaiveDate::parse_from_str(f.discharge_date.trim(), "%Y-%m-%d").map_err(|_| "discharge_date: YYYY-MM-DD".to_owned())?)
+    };
+    let med_type = match f.med_type.as_str() {
+        "14" => MedType::Chronic,
+        "21" => MedType::Inpatient,
+        _ => MedType::Outpatient,
+    };
+    let mut charges = Vec::new();
+    for (i, line) in f.charges.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let quantity = parts
+            .get(1)
+            .map_or(Ok(1), |q| q.parse::<i64>())
+            .map_err(|_| format!("charges line {}: quantity", i + 1))?;
+        let unit_price = parts
+            .get(2)
+            .map(|p| p.parse::<i64>())
+            .transpose()
+            .map_err(|_| format!("charges line {}: unit price (fen)", i + 1))?;
+        charges.push(ChargeInput {
+            code: parts.first().copied().unwrap_or_default().to_owned(),
+            quantity,
+            unit_price,
+        });
+    }
+    Ok(ClaimInput {
+        claim_key: f.claim_key.trim().to_owned(),
+        resident_id: f.resident_id.trim().to_owned(),
+        institution_id: None,
+        outside_name: None,
+        med_type,
+        date,
+        discharge_date,
+        chronic_disease: Some(f.chronic_disease.trim().to_owned()).filter(|s| !s.is_empty()),
+        filed: false,
+        person: None,
+        account_balance: 0,
+        diagnoses: f
+            .diagnoses
+            .split([',', '，', ';', ' '])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        procedures: Vec::new(),
+        charges,
+    })
+}
+
+async fn claim_submit(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Form(f): Form<ClaimForm>) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let result = match parse_claim(&f) {
+        Ok(input) => claims::settle(&state.app, &p.actor, &input).await.map_err(|e| match e {
+            ServiceError::Validation(errs) | ServiceError::Conflict(errs) => Ok(errs
+                .iter()
+                .map(|e| format!("{}: {}", e.field, p.t.pick(&e.message_zh, &e.message)))
+                .collect::<Vec<_>>()
+                .join("；")),
+            other => Err(other),
+        }),
+        Err(msg) => Err(Ok(msg)),
+    };
+    match result {
+        Ok(c) => Redirect::to(&format!("/claims/{}", c.id)).into_response(),
+        Err(Ok(error)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ClaimFormPage {
+                nav: Some(Nav::of(&p.actor, &p.t)),
+                t: p.t,
+                form: f,
+                error: Some(error),
+            },
+        )
+            .into_response(),
+        Err(Err(e)) => page_error(p.t, e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "claim.html")]
+struct ClaimPage {
+    t: Tr,
+    nav: Option<Nav>,
+    c: ClaimView,
+    fields: Vec<(&'static str, i64)>,
+    trace: Vec<(String, String, String)>,
+}
+
+async fn claim_page(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
+    match claims::get(&state.app, &p.actor, &id).await {
+        Ok(c) => {
+            let s = &c.settlement;
+            let fields = [
+                "medfee_sumamt",
+                "fulamt_ownpay_amt",
+                "overlmt_selfpay",
+                "preselfpay_amt",
+                "inscp_amt",
+                "act_pay_dedc",
+                "hifp_pay",
+                "pool_prop_selfpay",
+                "hifmi_pay",
+                "maf_pay",
+                "acct_pay",
+                "psn_cash_pay",
+                "fund_pay_sumamt",
+            ]
+            .into_iter()
+            .map(|k| (k, s.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0)))
+            .collect();
+            let en = p.t.is_en();
+            let trace = s
+                .get("trace")
+                .and_then(|t| t.get("steps"))
+                .and_then(|s| s.as_array())
+                .map(|steps| {
+                    steps
+                        .iter()
+                        .map(|st| {
+                            let txt = |k: &str| st.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                            (
+                                txt("rule"),
+                                if en { txt("message_en") } else { txt("message_zh") },
+                                st.get("result")
+                                    .and_then(serde_json::Value::as_i64)
+                                    .map(yuan)
+                                    .unwrap_or_default(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            ClaimPage {
+                nav: Some(Nav::of(&p.actor, &p.t)),
+                t: p.t,
+                c,
+                fields,
+                trace,
+            }
+            .into_response()
+        }
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+async fn claim_reverse(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    match claims::reverse(&state.app, &p.actor, &id).await {
+        Ok(_) => Redirect::to(&format!("/claims/{id}")).into_response(),
+        Err(e) => page_error(p.t, e),
+    }
+}

@@ -1,0 +1,287 @@
+//! Medical insurance through the API: the demo year settled from the pool budget to year-end with
+//! money conserved at every level, one-stop settlement at the point of care with coded rejections,
+//! reversal and re-settlement, policy validation, fraud review, and the officer's pages.
+
+use chrono::Datelike;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app;
+
+fn demo_year() -> i32 {
+    crate::helpers::demo_params().today.year() - 1
+}
+
+fn sum(v: &Value, key: &str) -> i64 {
+    v.as_array().unwrap().iter().map(|x| x[key].as_i64().unwrap()).sum()
+}
+
+#[tokio::test]
+async fn the_demo_year_settles_from_budget_to_year_end_and_money_is_conserved() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let year = demo_year();
+    let (s, r) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    // A = F − R − rigid; Σ B_c = A exactly.
+    assert_eq!(
+        r["distributable"].as_i64().unwrap(),
+        r["fund"].as_i64().unwrap() - r["reserve"].as_i64().unwrap() - r["rigid"].as_i64().unwrap()
+    );
+    let counties = &r["counties"];
+    assert_eq!(counties.as_array().unwrap().len(), 3);
+    assert_eq!(
+        sum(counties, "budget"),
+        r["distributable"].as_i64().unwrap(),
+        "county budgets add up to A"
+    );
+    for c in counties.as_array().unwrap() {
+        let (budget, spent) = (c["budget"].as_i64().unwrap(), c["spent"].as_i64().unwrap());
+        assert_eq!(spent, c["spent_inside"].as_i64().unwrap() + c["spent_outside"].as_i64().unwrap());
+        assert_eq!(c["months"].as_array().unwrap().len(), 12);
+        assert_eq!(
+            c["months"][11]["cumulative"].as_i64().unwrap(),
+            spent,
+            "the monthly burn ends at E_c"
+        );
+        assert!(
+            spent > 0 && c["outpatient_claims"].as_i64().unwrap() > 0 && c["inpatient_claims"].as_i64().unwrap() > 0,
+            "{c}"
+        );
+        // Year-end parts add up to the budget difference.
+        let y = &c["year_end"];
+        let f = |k: &str| y[k].as_i64().unwrap();
+        assert_eq!(f("surplus") - f("overspend"), budget - spent, "{y}");
+        assert_eq!(f("retained") + f("fund_keeps"), f("surplus"));
+        assert_eq!(f("fund_pays") + f("community_bears"), f("overspend"));
+        // Communities split the county budget exactly; DRG payments distribute the point pool exactly.
+        assert_eq!(sum(&c["communities"], "budget"), budget);
+        let drg = &c["drg"];
+        assert!(
+            drg["cases"].as_i64().unwrap() > 0 && drg["point_value_e4_fen"].as_i64().unwrap() > 0,
+            "{drg}"
+        );
+        let gross: i64 = drg["institutions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["gross"].as_i64().unwrap())
+            .sum();
+        assert_eq!(gross, drg["pool"].as_i64().unwrap(), "points × value distribute the pool exactly");
+    }
+    assert!(
+        r["flags"].as_object().is_some_and(|f| !f.is_empty()),
+        "planted misuse is flagged: {}",
+        r["flags"]
+    );
+    // Re-running gives the identical report; the stored one is served; Excel export works.
+    let (_, again) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(again["digest"], r["digest"]);
+    let (s, stored) = app.get(&officer, &format!("/api/v1/insurance/settlements/{year}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(stored["digest"], r["digest"]);
+    let x = app
+        .client
+        .get(app.url(&format!("/api/v1/insurance/settlements/{year}/xlsx")))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(x.status(), StatusCode::OK);
+    assert!(x.bytes().await.unwrap().starts_with(b"PK"), "an xlsx is a zip");
+    // An interim month; clinicians may not run settlements.
+    let (s, m) = app
+        .post(
+            &officer,
+            &format!("/api/v1/insurance/settlements?year={year}&month=6"),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(m["counties"][0]["months"].as_array().unwrap().len(), 6);
+    assert!(m["counties"][0]["year_end"].is_null());
+    let doctor = app.token("township_doctor").await;
+    let (s, _) = app
+        .post(&doctor, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The fund year's worked example (DOMAIN §6.2): F 1 000 M, r 5 %, rigid 120 M → A = 830 M yuan.
+    let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
+    fy["fund"] = json!(100_000_000_000i64);
+    fy["rigid"] = json!([{"name": "大病保险保费", "amount": 12_000_000_000i64}]);
+    let (s, body) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (_, r) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(r["distributable"], json!(83_000_000_000i64));
+    assert_eq!(sum(&r["counties"], "budget"), 83_000_000_000);
+    // A broken fund year is refused with the rule named.
+    fy["budget"]["weight_elderly"] = json!(9_000);
+    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p["errors"][0]["field"].as_str().unwrap().starts_with("budget."), "{p}");
+
+    // Pages: the overview with its charts, the flags queue.
+    let cookie_app = &app;
+    let page = cookie_app
+        .client
+        .get(app.url(&format!("/insurance?year={year}")))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<polyline") && html.contains("<rect") && html.contains("ins-counties"),
+        "charts and table"
+    );
+}
+
+#[tokio::test]
+async fn one_stop_settlement_at_the_point_of_care() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let claim =
+        |key: &str, charges: Value| json!({"claim_key": key, "resident_id": resident, "med_type": "11", "date": today, "charges": charges});
+    let (s, c) = app.post(&doctor, "/api/v1/claims", &claim("MZ-1", json!([{"code": "110200001", "quantity": 1}, {"code": "XC08CAA001", "quantity": 30}, {"code": "XZZ0000001", "quantity": 1}]))).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let st = &c["settlement"];
+    let f = |k: &str| st[k].as_i64().unwrap();
+    assert_eq!(f("medfee_sumamt"), 500 + 360 + 2_000);
+    assert_eq!(
+        f("hifp_pay") + f("hifmi_pay") + f("maf_pay") + f("acct_pay") + f("psn_cash_pay"),
+        f("medfee_sumamt"),
+        "parts add up"
+    );
+    assert!(f("fulamt_ownpay_amt") >= 2_000, "class C is self-paid");
+    assert!(!st["trace"]["steps"].as_array().unwrap().is_empty());
+    let first_fund = f("hifp_pay");
+    // Duplicate key, unknown item, bad quantity, negative price: refused with coded reasons, nothing stored.
+    let (s, p) = app
+        .post(
+            &doctor,
+            "/api/v1/claims",
+            &claim("MZ-1", json!([{"code": "110200001", "quantity": 1}])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(p["errors"][0]["rule"], "claim.rejected.Duplicate");
+    let (s, p) = app
+        .post(&doctor, "/api/v1/claims", &claim("MZ-2", json!([{"code": "NOPE", "quantity": 1}, {"code": "110200001", "quantity": -1}, {"code": "110200001", "quantity": 1, "unit_price": -5}])))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let rules: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["item.unknown", "quantity.positive", "price.non_negative"]);
+    let (s, p) = app.post(&doctor, "/api/v1/claims", &json!({"claim_key": "MZ-3", "resident_id": resident, "med_type": "11", "date": "2001-01-01", "charges": [{"code": "110200001", "quantity": 1}]})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["rule"], "claim.rejected.OutsideCoverage");
+    // Someone not enrolled.
+    let (s, fresh) = app
+        .post(&doctor, "/api/v1/residents", &json!({"id_number": crate::helpers::new_id_number("652301", 7), "name": "新居民", "village_code": app.residents(&doctor, "limit=1").await["items"][0]["village_code"]}))
+        .await;
+    if s == StatusCode::CREATED {
+        let (s, p) = app.post(&doctor, "/api/v1/claims", &json!({"claim_key": "MZ-4", "resident_id": fresh["id"], "med_type": "11", "date": today, "charges": [{"code": "110200001", "quantity": 1}]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(p["errors"][0]["rule"], "claim.rejected.NotEnrolled");
+    }
+    // Reverse, then settle the same key again: the accumulators were restored, so the fund pays the same.
+    let id = c["id"].as_str().unwrap();
+    let (s, r) = app.post(&doctor, &format!("/api/v1/claims/{id}/reverse"), &json!(null)).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["status"], "reversed");
+    let (s, _) = app.post(&doctor, &format!("/api/v1/claims/{id}/reverse"), &json!(null)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "a claim is reversed once");
+    let (s, again) = app.post(&doctor, "/api/v1/claims", &claim("MZ-1", json!([{"code": "110200001", "quantity": 1}, {"code": "XC08CAA001", "quantity": 30}, {"code": "XZZ0000001", "quantity": 1}]))).await;
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_eq!(again["settlement"]["hifp_pay"].as_i64().unwrap(), first_fund);
+    // Another institution's clinician does not see the claim.
+    let village = app.token("village_doctor").await;
+    let (s, _) = app
+        .get(&village, &format!("/api/v1/claims/{}", again["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn policies_are_validated_versioned_and_flags_reviewed() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let (s, list) = app.get(&officer, "/api/v1/insurance/policies").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 2, "last year's and this year's demo policies");
+    let mut p = list[1]["policy"].clone();
+    // Same start day as an existing version: overlapping validity.
+    p["version"] = json!("again");
+    let (s, e) = app.post(&officer, "/api/v1/insurance/policies", &p).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e["errors"].as_array().unwrap().iter().any(|x| x["rule"] == "policy.overlap"), "{e}");
+    // A ratio above 100 %.
+    let year = p["year"].as_i64().unwrap();
+    p["effective_from"] = json!(format!("{year}-07-01"));
+    p["schemes"][0]["inpatient"]["ratio"]["county"] = json!(12_000);
+    let (s, e) = app.post(&officer, "/api/v1/insurance/policies", &p).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(
+        e["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["field"].as_str().unwrap().contains("ratio")),
+        "{e}"
+    );
+    // A valid mid-year version, in TOML; settled claims keep their version.
+    p["schemes"][0]["inpatient"]["ratio"]["county"] = json!(8_000);
+    let typed: sanyi_insurance::Policy = serde_json::from_value(p.clone()).unwrap();
+    let toml_text = toml::to_string(&typed).unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/insurance/policies"))
+        .bearer_auth(&officer)
+        .header("content-type", "application/toml")
+        .body(toml_text)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // Flags: run the year, review one, a second review is a conflict, a review needs a note.
+    let y = demo_year();
+    app.post(&officer, &format!("/api/v1/insurance/settlements?year={y}"), &json!(null))
+        .await;
+    let (_, flags) = app.get(&officer, &format!("/api/v1/insurance/flags?year={y}&status=open")).await;
+    let flag = flags[0]["id"].as_str().expect("at least one flag").to_owned();
+    assert!(!flags[0]["evidence"].as_array().unwrap().is_empty());
+    let path = format!("/api/v1/insurance/flags/{flag}/review");
+    let (s, _) = app.post(&officer, &path, &json!({"outcome": "confirmed", "note": " "})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, v) = app
+        .post(&officer, &path, &json!({"outcome": "confirmed", "note": "病历无医嘱记录，追回"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "confirmed");
+    let (s, _) = app.post(&officer, &path, &json!({"outcome": "dismissed", "note": "x"})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // Re-running the screening never reopens or duplicates it.
+    app.post(&officer, &format!("/api/v1/insurance/settlements?year={y}"), &json!(null))
+        .await;
+    let (_, confirmed) = app
+        .get(&officer, &format!("/api/v1/insurance/flags?year={y}&status=confirmed"))
+        .await;
+    assert_eq!(confirmed.as_array().unwrap().len(), 1);
+}
