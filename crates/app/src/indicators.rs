@@ -86,6 +86,14 @@ pub struct IndicatorReport {
     pub consultations_on_time: RatioView,
     /// Turnaround from request to opinion.
     pub consultation_turnaround: Option<DurationView>,
+    /// Upward referrals from primary care per 1 000 primary outpatient visits (上转率).
+    pub upward_per_1000_primary_visits: Option<u64>,
+    /// Admissions of the area's insured inside their county among all their admissions (县域就诊率,
+    /// admissions as the appraisal counts them; from settled claims).
+    pub county_admission_rate: RatioView,
+    /// Outpatient visits at village and township institutions among all outpatient visits inside the
+    /// county (基层就诊率; from settled claims).
+    pub primary_visit_share: RatioView,
     /// Month by month.
     pub by_month: Vec<MonthCounts>,
     /// What cannot be computed yet, and why.
@@ -169,7 +177,30 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
             })
             .consultations += 1;
     }
+    // Visit-based rates from the settled claims of the area's insured (DOMAIN §2.7).
+    let visits = sanyi_store::insurance::visit_counts(&app.db, &area, from.date_naive(), to.date_naive() + chrono::Days::new(1)).await?;
+    let tally = |f: &dyn Fn(&sanyi_store::insurance::VisitCount) -> bool| {
+        visits
+            .iter()
+            .filter(|v| f(v))
+            .map(|v| u64::try_from(v.count).unwrap_or(0))
+            .sum::<u64>()
+    };
+    let admissions_in = tally(&|v| v.in_county && v.med_type == "inpatient");
+    let admissions = tally(&|v| v.med_type == "inpatient");
+    let outpatient_in = tally(&|v| v.in_county && v.med_type != "inpatient");
+    let primary = tally(&|v| v.in_county && v.med_type != "inpatient" && (v.care_level == "village" || v.care_level == "township"));
+    let upward_primary = referrals
+        .iter()
+        .filter(|(_, r)| {
+            r.direction == Direction::Upward && matches!(r.sender_tier, sanyi_domain::Tier::Village | sanyi_domain::Tier::Township)
+        })
+        .count() as u64;
+    let per_1000 = (primary > 0).then(|| upward_primary * 1000 / primary);
     Ok(IndicatorReport {
+        upward_per_1000_primary_visits: per_1000,
+        county_admission_rate: Ratio::new(admissions_in, admissions).into(),
+        primary_visit_share: Ratio::new(primary, outpatient_in).into(),
         from,
         to,
         area,
@@ -185,7 +216,7 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
         consultation_turnaround: dur(turnaround.turnaround),
         by_month: months.into_values().collect(),
         notes: vec![
-            "Rates per 1 000 primary visits, the downward rate per discharge, the county visit rate and the primary-care visit share need encounter data, which sanyi does not record yet."
+            "Visit-based rates count the settled insurance claims of the area's insured; the downward rate per discharge needs discharge records of the county hospitals, which sanyi does not import yet."
                 .into(),
         ],
     })

@@ -23,7 +23,7 @@ pub struct Params {
     pub concurrent: usize,
 }
 
-fn stats(mut d: Vec<Duration>) -> String {
+pub(crate) fn stats(mut d: Vec<Duration>) -> String {
     d.sort();
     let ms = |x: Duration| x.as_secs_f64() * 1e3;
     let at = |q: f64| d[((d.len() as f64 - 1.0) * q).round() as usize];

@@ -1,5 +1,6 @@
 //! The `sanyi` binary: one command with subcommands over the application services.
 
+mod bench_claims;
 mod bench_referrals;
 mod drg_cmd;
 mod insurance_cmd;

@@ -158,12 +158,33 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000)]
         concurrent: usize,
     },
+    /// One-stop settlement of single claims over HTTP against the real server on a fresh demo
+    /// database: throughput and latency (p50/p99).
+    Claims {
+        /// Claims to settle.
+        #[arg(long, default_value_t = 5_000)]
+        count: usize,
+        /// Clients in parallel.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Residents of the demo database.
+        #[arg(long, default_value_t = 20_000)]
+        residents: usize,
+    },
 }
 
 /// `sanyi bench`.
 pub fn bench(c: BenchCommand) -> anyhow::Result<()> {
     let (count, seed, out) = match c {
         BenchCommand::ResidentsCsv { count, seed, out } => (count, seed, out),
+        BenchCommand::Claims {
+            count: n,
+            concurrency,
+            residents,
+        } => {
+            init_logs();
+            return runtime()?.block_on(crate::bench_claims::run(n, concurrency, residents));
+        }
         BenchCommand::Referrals {
             database,
             count,

@@ -277,6 +277,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("claim.out_county", "县外就医", "Outside the county"),
     ("claim.trace", "结算过程", "Settlement trace"),
     ("claim.reverse", "冲正", "Reverse"),
+    (
+        "ind.upward_rate",
+        "上转率（每千基层门诊人次）",
+        "Upward referrals per 1,000 primary visits",
+    ),
+    ("ind.county_rate", "县域内住院率（县域就诊率）", "Admissions inside the county"),
+    ("ind.primary_share", "基层就诊率", "Primary-care visit share"),
     ("ref.title", "双向转诊", "Two-way referrals"),
     ("ref.consent", "知情同意", "Consent"),
     ("ref.consent_yes", "已签署", "Given"),

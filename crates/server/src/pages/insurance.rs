@@ -94,11 +94,7 @@ fn build_charts(r: &RunReport, t: &Tr) -> (Chart, Chart, Chart) {
                 c.name.clone(),
                 vec![
                     (c.budget, "#0b5394", format!("{} {}", t.t("ins.budget"), yuan(c.budget))),
-                    (
-                        c.spent_inside,
-                        "#6aa84f",
-                        format!("{} {}", t.t("ins.inside"), yuan(c.spent_inside)),
-                    ),
+                    (c.spent_inside, "#6aa84f", format!("{} {}", t.t("ins.inside"), yuan(c.spent_inside))),
                     (
                         c.spent_outside,
                         "#e69138",
@@ -480,10 +476,7 @@ async fn claim_page(State(state): State<AppState>, p: PageActor, Path(id): Path<
                             (
                                 txt("rule"),
                                 if en { txt("message_en") } else { txt("message_zh") },
-                                st.get("result")
-                                    .and_then(serde_json::Value::as_i64)
-                                    .map(yuan)
-                                    .unwrap_or_default(),
+                                st.get("result").and_then(serde_json::Value::as_i64).map(yuan).unwrap_or_default(),
                             )
                         })
                         .collect()

@@ -132,6 +132,24 @@ async fn indicators_count_the_demo_workflows() {
         .map(|m| m["upward"].as_u64().unwrap())
         .sum();
     assert_eq!(months, r["upward"].as_u64().unwrap(), "months add up");
+    // Visit-based rates from the demo year's settled claims (a whole year back from today).
+    let year = crate::helpers::demo_params().today.format("%Y").to_string().parse::<i32>().unwrap() - 1;
+    let (_, v) = app
+        .get(
+            &admin,
+            &format!("/api/v1/indicators?from={year}-01-01T00:00:00Z&to={year}-12-31T23:59:59Z"),
+        )
+        .await;
+    let share = &v["primary_visit_share"];
+    assert!(
+        share["denominator"].as_u64().unwrap() > 0 && share["numerator"].as_u64().unwrap() > 0,
+        "{v}"
+    );
+    let county = &v["county_admission_rate"];
+    assert!(
+        county["numerator"].as_u64().unwrap() < county["denominator"].as_u64().unwrap(),
+        "some admissions outside the county: {county}"
+    );
     let (s, p) = app
         .get(&admin, "/api/v1/indicators?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")
         .await;
