@@ -115,9 +115,7 @@ fn officer(pool: &str) -> Actor {
 }
 
 fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let a = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", a / 100, a % 100)
+    sanyi_domain::Fen::new(fen).to_yuan_string()
 }
 
 fn print_text(r: &run::RunReport, secs: f64) {

@@ -286,3 +286,70 @@ async fn a_consultation_video_call_connects_two_browsers() {
     assert_eq!(sessions.len(), 1, "one recorded session");
     assert!(sessions[0].participants.contains("township_doctor") && sessions[0].participants.contains("specialist"));
 }
+
+/// The insurance officer settles the demo year from the page and sees the charts; a township
+/// clerk settles a claim at the point of care and reads its trace.
+#[tokio::test]
+async fn the_bureau_settles_the_year_and_a_clerk_settles_a_claim_in_the_browser() {
+    if !browser_available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let doctor_token = app.token("township_doctor").await;
+    let resident = app.residents(&doctor_token, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let year = chrono::Datelike::year(&helpers::demo_params().today) - 1;
+    let profile = tempfile::tempdir().unwrap();
+    let c = session(port, profile.path()).await;
+    let result = async {
+        login(&c, &app, "insurance").await?;
+        c.goto(&app.url(&format!("/insurance?year={year}"))).await?;
+        c.wait().for_element(Locator::Id("ins-empty")).await?;
+        c.find(Locator::Id("ins-run")).await?.click().await?;
+        wait_until(&c, |u| u.path() == "/insurance" && u.query().is_some_and(|q| q.contains("year"))).await?;
+        let table = c.wait().for_element(Locator::Id("ins-counties")).await?.text().await?;
+        assert!(table.contains("昌吉市") && table.contains("阜康市"), "{table}");
+        assert!(c.find_all(Locator::Css("svg.chart")).await?.len() >= 3, "three charts");
+        assert!(!c.find_all(Locator::Css("svg.chart polyline")).await?.is_empty());
+        shot(&c, "insurance").await?;
+        c.goto(&app.url(&format!("/insurance/flags?year={year}"))).await?;
+        c.wait().for_element(Locator::Id("flag-list")).await?;
+        shot(&c, "flags").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    c.close().await.ok();
+    result.expect("officer steps");
+    let profile = tempfile::tempdir().unwrap();
+    let c = session(port, profile.path()).await;
+    let result = async {
+        login(&c, &app, "township_doctor").await?;
+        c.goto(&app.url(&format!("/claims/new?resident_id={resident}"))).await?;
+        c.wait().for_element(Locator::Id("claim-submit")).await?.click().await?;
+        wait_until(&c, |u| u.path().starts_with("/claims/") && u.path() != "/claims/new").await?;
+        let fields = c.wait().for_element(Locator::Id("claim-fields")).await?.text().await?;
+        assert!(fields.contains("hifp_pay") && fields.contains("psn_cash_pay"), "{fields}");
+        assert!(!c.find(Locator::Id("claim-trace")).await?.text().await?.is_empty());
+        assert_eq!(c.find(Locator::Id("claim-status")).await?.text().await?, "settled");
+        shot(&c, "claim").await?;
+        c.find(Locator::Id("claim-reverse")).await?.click().await?;
+        wait_until(&c, |u| u.path().starts_with("/claims/")).await?;
+        let status = c.wait().for_element(Locator::Id("claim-status")).await?.text().await?;
+        assert_eq!(status, "reversed");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    c.close().await.ok();
+    result.expect("clerk steps");
+}

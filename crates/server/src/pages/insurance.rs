@@ -42,10 +42,10 @@ pub fn router() -> Router<AppState> {
 
 /// Yuan with two decimals from fen.
 pub fn yuan(fen: impl std::borrow::Borrow<i64>) -> String {
-    let fen = *fen.borrow();
-    let sign = if fen < 0 { "-" } else { "" };
-    let a = fen.unsigned_abs();
-    let whole = (a / 100).to_string();
+    // Thousands separators on the engine's exact yuan text.
+    let text = sanyi_domain::Fen::new(*fen.borrow()).to_yuan_string();
+    let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
+    let (whole, cents) = digits.split_once('.').unwrap_or((digits, "00"));
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
@@ -53,7 +53,13 @@ pub fn yuan(fen: impl std::borrow::Borrow<i64>) -> String {
         }
         grouped.push(c);
     }
-    format!("{sign}{grouped}.{:02}", a % 100)
+    format!("{sign}{grouped}.{cents}")
+}
+
+/// A point value (ten-thousandths of a fen per point) in yuan per point, two decimals.
+pub fn per_point(e4_fen: impl std::borrow::Borrow<i64>) -> String {
+    let e4 = *e4_fen.borrow();
+    yuan((e4 + 5_000) / 10_000)
 }
 
 fn ten_thousand_yuan(fen: i64) -> String {
