@@ -400,14 +400,20 @@ pub async fn inpatient_cases(db: &Db, pool: &str, year: i64, through_month: i64)
     Ok(dispatch!(db, p => sqlx::query_as::<_, InpatientCase>(sql).bind(&lo).bind(&hi).bind(year).bind(through_month).fetch_all(p).await)?)
 }
 
-/// Outpatient visits and dispensing of a pool's insured in a year: `(resident, date, institution)`.
+/// Outpatient visits and dispensing of a pool's insured that fall inside one of their inpatient
+/// stays of `year` (the only ones the bed-hanging check needs): `(resident, date, institution)`.
+/// Driven from the stays through the per-resident index, so it reads a few rows per stay rather
+/// than every outpatient claim of the year.
 ///
 /// # Errors
 /// On a database error.
 pub async fn outpatient_days(db: &Db, pool: &str, year: i64) -> Result<Vec<(String, NaiveDate, Option<String>)>, StoreError> {
     let (lo, hi) = crate::registry::prefix_range(&pool[..pool.len().min(4)]);
-    let sql = "SELECT resident_id, service_date, institution_id FROM claims WHERE division_code >= $1 AND division_code < $2 \
-               AND year = $3 AND status = 'settled' AND med_type <> 'inpatient'";
+    let sql = "SELECT DISTINCT o.resident_id, o.service_date, o.institution_id FROM claims i \
+               JOIN claims o ON o.division_code = i.division_code AND o.resident_id = i.resident_id \
+               AND o.service_date > i.service_date AND o.service_date < i.discharge_date \
+               WHERE i.division_code >= $1 AND i.division_code < $2 AND i.year = $3 AND i.status = 'settled' \
+               AND i.med_type = 'inpatient' AND o.status = 'settled' AND o.med_type <> 'inpatient'";
     Ok(dispatch!(db, p => sqlx::query_as::<_, (String, NaiveDate, Option<String>)>(sql).bind(&lo).bind(&hi).bind(year).fetch_all(p).await)?)
 }
 

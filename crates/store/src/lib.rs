@@ -42,12 +42,19 @@ macro_rules! dispatch {
     };
 }
 
+/// The process-wide queue of SQLite write transactions (see [`transaction!`]).
+#[doc(hidden)]
+pub static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Runs `$body` inside one transaction `$tx` on either backend; commits when it returns `Ok`.
 #[macro_export]
 macro_rules! transaction {
     ($db:expr, $tx:ident => $body:expr) => {
         match $db {
             $crate::Db::Sqlite(pool) => {
+                // SQLite has one writer: queue write transactions in the process (first come,
+                // first served) instead of letting them collide and back off in the busy handler.
+                let _writer = $crate::SQLITE_WRITER.lock().await;
                 let mut $tx = pool.begin().await?;
                 let out = $body;
                 $tx.commit().await?;

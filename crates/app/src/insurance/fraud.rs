@@ -23,6 +23,19 @@ use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
 /// On a database error.
 pub async fn screen(app: &App, pool: &str, year: i32) -> Result<BTreeMap<String, usize>, ServiceError> {
     let cases = repo::inpatient_cases(&app.db, pool, i64::from(year), 12).await?;
+    screen_cases(app, pool, year, &cases).await
+}
+
+/// [`screen`] over inpatient cases already loaded (the settlement run shares them with the DRG step).
+///
+/// # Errors
+/// On a database error.
+pub async fn screen_cases(
+    app: &App,
+    pool: &str,
+    year: i32,
+    cases: &[repo::InpatientCase],
+) -> Result<BTreeMap<String, usize>, ServiceError> {
     let outpatient = repo::outpatient_days(&app.db, pool, i64::from(year)).await?;
     let scheme = crate::drg::in_force(app, pool, chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default())
         .await

@@ -240,7 +240,8 @@ pub async fn run(
     progress("claims");
     let spending = repo::spending(&app.db, pool, i64::from(year), i64::from(through)).await?;
     progress("drg");
-    let drg = drg_by_county(app, pool, &fy, year, through).await?;
+    let cases = repo::inpatient_cases(&app.db, pool, i64::from(year), i64::from(through)).await?;
+    let drg = drg_by_county(app, pool, &fy, year, through, cases.clone()).await?;
     progress("year-end");
     let institutions = registry::institutions(&app.db, &pool[..4]).await?;
     let communities = registry::communities(&app.db, &pool[..4]).await?;
@@ -383,7 +384,12 @@ pub async fn run(
         });
     }
     progress("fraud checks");
-    let flags = super::fraud::screen(app, pool, year).await?;
+    // Screening looks at the whole year's stays, whatever the period settled.
+    let flags = if through == 12 {
+        super::fraud::screen_cases(app, pool, year, &cases).await?
+    } else {
+        super::fraud::screen(app, pool, year).await?
+    };
     let mut report = RunReport {
         pool: pool.to_owned(),
         year,
@@ -423,8 +429,14 @@ struct CountyDrg {
 
 /// Groups and prices the in-community inpatient cases of every county; returns per county the
 /// final point settlement and the interim point value of each month.
-async fn drg_by_county(app: &App, pool: &str, fy: &FundYear, year: i32, through: u32) -> Result<HashMap<String, CountyDrg>, ServiceError> {
-    let cases = repo::inpatient_cases(&app.db, pool, i64::from(year), i64::from(through)).await?;
+async fn drg_by_county(
+    app: &App,
+    pool: &str,
+    fy: &FundYear,
+    year: i32,
+    through: u32,
+    cases: Vec<repo::InpatientCase>,
+) -> Result<HashMap<String, CountyDrg>, ServiceError> {
     let tiers: HashMap<String, String> = registry::institutions(&app.db, &pool[..4])
         .await?
         .into_iter()
