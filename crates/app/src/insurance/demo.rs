@@ -333,6 +333,25 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
                 drg_input: Some(drg_input),
             });
         }
+        // Rehabilitation after a stroke or a fracture: a long stay paid per bed-day.
+        if age >= 60 && rng.random_range(0..1000) < 12 {
+            let los = rng.random_range(25..=45);
+            let date = day_in(year, &mut rng).min(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default() - Duration::days(los));
+            plan.push(Planned {
+                key: key("R", 0),
+                date,
+                discharge: Some(date + Duration::days(los)),
+                med_type: MedType::Inpatient,
+                place: lead.cloned(),
+                outside: None,
+                chronic: None,
+                charges: vec![charge("110900001", los), charge("121100002", los), charge("340200001", los), charge("250000001", 2)],
+                drg_input: Some(
+                    serde_json::json!({"sex": if r.sex == "male" { "1" } else { "2" }, "age_years": age, "diagnoses": ["Z50.900"], "procedures": []})
+                        .to_string(),
+                ),
+            });
+        }
         plant_misuse(year, n, &mut plan, &key, township, lead);
         // An inpatient is not seen in outpatients during the stay — except where misuse was planted.
         let stays: Vec<(NaiveDate, NaiveDate)> = plan.iter().filter_map(|p| p.discharge.map(|d| (p.date, d))).collect();

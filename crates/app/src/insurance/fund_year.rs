@@ -43,10 +43,18 @@ pub struct FundYear {
     /// Per bed-day rates for long stays paid by bed-day.
     #[schema(value_type = Object)]
     pub bed_day: BedDayPolicy,
+    /// Main-diagnosis prefixes paid by bed-day inside the point method (psychiatry, rehabilitation,
+    /// long-term and palliative care), e.g. `F20`, `Z50`.
+    #[serde(default = "bed_day_diagnoses")]
+    pub bed_day_diagnoses: Vec<String>,
     /// Appraisal score per county, hundredths of a point (counties missing: pass mark).
     pub scores: BTreeMap<String, u32>,
     /// Internal distribution of a retained surplus by tier (e.g. county 6, township 3, village 1).
     pub surplus_split: BTreeMap<String, u64>,
+}
+
+fn bed_day_diagnoses() -> Vec<String> {
+    ["F20", "F31", "F32", "Z50", "Z51.5"].map(String::from).to_vec()
 }
 
 impl FundYear {
@@ -154,6 +162,7 @@ impl FundYear {
                 annual_cap: Fen::new(6_000_000),
                 readmission_merge_days: 15,
             },
+            bed_day_diagnoses: bed_day_diagnoses(),
             scores: BTreeMap::new(),
             surplus_split: [("county".to_owned(), 6), ("township".to_owned(), 3), ("village".to_owned(), 1)].into(),
         }

@@ -450,6 +450,8 @@ async fn drg_by_county(
     };
     let policy = fy.drg.clone();
     let coefficients = fy.coefficients.clone();
+    let bed_day = fy.bed_day.clone();
+    let bed_day_dx = fy.bed_day_diagnoses.clone();
     let pool_code = pool.to_owned();
     // Grouping is CPU work: off the async runtime.
     let priced = tokio::task::spawn_blocking(move || -> Result<Vec<Priced>, InsuranceError> {
@@ -457,11 +459,36 @@ async fn drg_by_county(
         for c in cases.iter().filter(|c| c.in_county) {
             let Some(inst) = c.institution_id.clone() else { continue };
             let tier = tiers.get(&inst).cloned().unwrap_or_default();
+            let input: Option<crate::drg::CaseInput> = c.drg_input.as_deref().and_then(|d| serde_json::from_str(d).ok());
+            let main_dx = input.as_ref().and_then(|i| i.diagnoses.first().cloned()).unwrap_or_default();
+            // Long stays of the bed-day list are paid per bed-day inside the point method (DOMAIN §7.4).
+            if bed_day_dx.iter().any(|p| main_dx.starts_with(p.as_str())) {
+                let days = u32::try_from((c.discharge_date.unwrap_or(c.service_date) - c.service_date).num_days().max(1)).unwrap_or(1);
+                let (paid, _) = payment::bed_day_payment(&bed_day, 0, days, Fen::ZERO)?;
+                let case = DrgCase {
+                    id: c.id.clone(),
+                    institution: inst,
+                    kind: CaseKind::BedDay {
+                        daily_standard: Fen::new(paid.get() / i64::from(days)),
+                        days,
+                    },
+                    cost: Fen::new(c.medfee_sumamt),
+                    patient_share: Fen::new(c.medfee_sumamt - c.hifp_pay),
+                };
+                let month = u32::try_from(c.month).unwrap_or(0);
+                out.push((
+                    c.division_code.clone(),
+                    month,
+                    c.hifp_pay,
+                    payment::case_points(&policy, &case)?,
+                    false,
+                ));
+                continue;
+            }
             let kind = scheme
                 .as_ref()
                 .and_then(|s| {
-                    let input: crate::drg::CaseInput = serde_json::from_str(c.drg_input.as_deref()?).ok()?;
-                    let r = s.group(&crate::drg::case_of(&input));
+                    let r = s.group(&crate::drg::case_of(input.as_ref()?));
                     let drg = r.drg?.to_owned();
                     // The weights of the year, else those of the nearest year the pool published.
                     let w = s.weight(&pool_code, year, &drg).or_else(|| {
