@@ -209,6 +209,23 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
     }
     errs.finish()?;
     let receiver = receiver.ok_or(ServiceError::NotFound)?;
+    // A double submission (the same resident to the same receiver while a referral is still open)
+    // is refused rather than duplicated.
+    let open_twin = repo::of_resident(&app.db, &resident.id).await?.into_iter().find(|r| {
+        r.receiver_institution_id == receiver.id
+            && r.sender_institution_id == sender.id
+            && serde_json::from_value::<sanyi_care::referral::ReferralState>(serde_json::Value::String(r.state.clone()))
+                .is_ok_and(|s| !s.is_terminal())
+    });
+    if let Some(twin) = open_twin {
+        return Err(ServiceError::Conflict(vec![FieldError::new(
+            "resident_id",
+            "referral.open_exists",
+            "no open referral of the resident to the same receiver",
+            &format!("Referral {} of this resident to this institution is still open", twin.id),
+            "该居民已有转往同一机构、尚未结束的转诊单",
+        )]));
+    }
     let id = sanyi_store::new_id();
     let new = NewReferral {
         id: sanyi_care::actor::ReferralId::new(id.clone()),

@@ -52,6 +52,10 @@ async fn a_village_doctor_refers_up_and_the_county_hospital_receives() {
     let (s, r) = app.post(&doctor, "/api/v1/referrals", &body).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     assert_eq!(r["state"], "pending_receiver");
+    // A double submission is refused, naming the open referral; nothing is duplicated.
+    let (s, p) = app.post(&doctor, "/api/v1/referrals", &body).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "referral.open_exists");
     assert_eq!(r["direction"], "upward");
     assert_eq!(r["insurance_status"], "none", "not yet accepted: no referral treatment");
     let id = r["id"].as_str().unwrap().to_owned();
@@ -210,6 +214,11 @@ async fn concurrent_accept_and_cancel_lose_no_update() {
         // Every successful command is in the timeline after the submission: nothing was lost.
         assert_eq!(now["timeline"].as_array().unwrap().len(), 1 + wins, "{now}");
         assert_eq!(now["version"].as_i64().unwrap(), 1 + wins as i64);
+        // Close the round so the next one may refer the same resident again.
+        if now["state"] != "cancelled" {
+            let (s, _) = app.post(&doctor, &path, &cancel).await;
+            assert_eq!(s, StatusCode::OK);
+        }
     }
 }
 
