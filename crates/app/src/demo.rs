@@ -58,6 +58,50 @@ pub async fn seed(
     drg_scheme: Option<BTreeMap<String, String>>,
     progress: &(dyn Fn(&str, usize) + Sync),
 ) -> Result<DemoSummary, ServiceError> {
+    seed_with(db, params, drg_scheme, progress, true).await
+}
+
+/// [`seed`] without the insurance year, which [`seed_insurance_year`] adds later (`serve --demo`
+/// starts answering first and seeds the year in the background).
+///
+/// # Errors
+/// As [`seed`].
+pub async fn seed_registry(
+    db: &Db,
+    params: &DemoParams,
+    drg_scheme: Option<BTreeMap<String, String>>,
+    progress: &(dyn Fn(&str, usize) + Sync),
+) -> Result<DemoSummary, ServiceError> {
+    seed_with(db, params, drg_scheme, progress, false).await
+}
+
+/// Seeds last year's insured activity and this year's policy for the demo prefecture of `params`
+/// (the same deterministic world as [`seed_registry`]).
+///
+/// # Errors
+/// On a database error.
+pub async fn seed_insurance_year(db: &Db, params: &DemoParams) -> Result<crate::insurance::demo::YearSummary, ServiceError> {
+    let w = sanyi_sim::generate(params);
+    insurance_year(db, &w, params).await
+}
+
+async fn insurance_year(db: &Db, w: &DemoWorld, params: &DemoParams) -> Result<crate::insurance::demo::YearSummary, ServiceError> {
+    let Some(pool) = &w.pool else {
+        return Ok(crate::insurance::demo::YearSummary::default());
+    };
+    let summary = crate::insurance::demo::seed_year(db, w, params.today.year() - 1, params.seed).await?;
+    // This year's policy, so that claims of today settle at the point of care.
+    crate::insurance::demo::seed_policy(db, &crate::insurance::demo::demo_policy(&pool.division_code, params.today.year())).await?;
+    Ok(summary)
+}
+
+async fn seed_with(
+    db: &Db,
+    params: &DemoParams,
+    drg_scheme: Option<BTreeMap<String, String>>,
+    progress: &(dyn Fn(&str, usize) + Sync),
+    with_insurance_year: bool,
+) -> Result<DemoSummary, ServiceError> {
     if is_seeded(db).await? {
         return Err(ServiceError::Validation(vec![crate::FieldError::new(
             "database",
@@ -133,10 +177,10 @@ pub async fn seed(
     if let Some(pool) = &w.pool {
         progress("drg scheme", written);
         seed_drg_scheme(db, &pool.division_code, drg_scheme).await?;
+    }
+    if with_insurance_year {
         progress("insurance year", written);
-        crate::insurance::demo::seed_year(db, &w, params.today.year() - 1, params.seed).await?;
-        // This year's policy, so that claims of today settle at the point of care.
-        crate::insurance::demo::seed_policy(db, &crate::insurance::demo::demo_policy(&pool.division_code, params.today.year())).await?;
+        insurance_year(db, &w, params).await?;
     }
     Ok(DemoSummary {
         counties: w.counties.len(),

@@ -311,6 +311,7 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
         let started = Instant::now();
         let db = open(&a.db.database).await?;
         let mut logins = None;
+        let mut insurance_year = None;
         if a.demo && !demo::is_seeded(&db).await.map_err(explain)? {
             let params = DemoParams {
                 residents: a.residents,
@@ -323,12 +324,13 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
                 .map(sanyi_app::drg::read_scheme_dir)
                 .transpose()
                 .map_err(explain)?;
-            let summary = demo::seed(&db, &params, drg, &|_, _| {}).await.map_err(explain)?;
+            let summary = demo::seed_registry(&db, &params, drg, &|_, _| {}).await.map_err(explain)?;
             eprintln!(
                 "seeded the demo prefecture: {} counties, {} institutions, {} residents",
                 summary.counties, summary.institutions, summary.residents
             );
             logins = Some(summary.logins);
+            insurance_year = Some(params);
         } else if a.demo {
             let w = sanyi_sim::generate(&DemoParams {
                 residents: 0,
@@ -337,7 +339,24 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
             });
             logins = Some(demo::logins(&w));
         }
-        let app = App::new(db);
+        let app = App::new(db.clone());
+        // The demo's insurance year (claims of every enrolled resident) is seeded while the server
+        // already answers; the insurance pages fill in when it is done.
+        if let Some(params) = insurance_year {
+            tokio::spawn(async move {
+                let t = Instant::now();
+                match demo::seed_insurance_year(&db, &params).await {
+                    Ok(y) => eprintln!(
+                        "seeded the demo insurance year {}: {} outpatient and {} inpatient claims in {:.1} s",
+                        y.year,
+                        y.outpatient,
+                        y.inpatient,
+                        t.elapsed().as_secs_f64()
+                    ),
+                    Err(e) => eprintln!("the demo insurance year could not be seeded: {e}"),
+                }
+            });
+        }
         let server = Application::build(
             Settings {
                 listen: a.listen,

@@ -70,7 +70,6 @@ CREATE TABLE claims (
 );
 -- A claim key is settled once; after a reversal (冲正) the same key may be settled again.
 CREATE UNIQUE INDEX claims_key ON claims (division_code, claim_key) WHERE status <> 'reversed';
-CREATE INDEX claims_year ON claims (division_code, year, month);
 CREATE INDEX claims_resident ON claims (division_code, resident_id, service_date);
 CREATE INDEX claims_institution ON claims (institution_division_code, institution_id, year);
 
