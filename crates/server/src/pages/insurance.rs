@@ -288,7 +288,8 @@ async fn policy(State(state): State<AppState>, p: PageActor) -> Response {
                 .cloned();
             let text = current
                 .as_ref()
-                .and_then(|c| toml::to_string_pretty(&c.policy).ok())
+                .and_then(|c| serde_json::from_value::<sanyi_insurance::Policy>(c.policy.clone()).ok())
+                .and_then(|p| toml::to_string_pretty(&p).ok())
                 .unwrap_or_default();
             PolicyPage {
                 nav: Some(Nav::of(&p.actor, &p.t)),

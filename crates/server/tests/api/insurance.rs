@@ -142,6 +142,20 @@ async fn the_demo_year_settles_from_budget_to_year_end_and_money_is_conserved() 
         html.contains("<polyline") && html.contains("<rect") && html.contains("ins-counties"),
         "charts and table"
     );
+    let policy = app
+        .client
+        .get(app.url("/insurance/policy"))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        policy.contains("effective_from") && policy.contains("policy-text"),
+        "the policy in force is shown as TOML"
+    );
 }
 
 #[tokio::test]
