@@ -12,6 +12,7 @@
 //! - [`referral`]: the two-way referral state machine (双向转诊, DOMAIN §2).
 //! - [`consultation`]: remote consultation workflow and expert assignment (远程会诊, DOMAIN §3.2).
 //! - [`documents`]: attachments, consent and recent results that travel with a referral (DOMAIN §2.4).
+//! - [`reading`]: remote reading of images and ECGs (远程阅片/心电, DOMAIN §3.3) with critical values.
 //! - [`recognition`]: mutual recognition of results (检查检验结果互认, DOMAIN §4): candidates,
 //!   re-test reasons, decisions and the recognition rate.
 //! - [`indicators`]: referral and consultation indicators as exact ratios (DOMAIN §2.7).
@@ -26,6 +27,7 @@ pub mod consultation;
 pub mod criteria;
 pub mod documents;
 pub mod indicators;
+pub mod reading;
 pub mod recognition;
 pub mod referral;
 
