@@ -182,6 +182,15 @@ pub async fn run(
     month: Option<u32>,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<RunReport, ServiceError> {
+    if pool.len() != 6 || !pool.bytes().all(|b| b.is_ascii_digit()) || !pool.ends_with("00") {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "pool",
+            "pool.code",
+            "a six-digit prefecture code ending in 00 (e.g. 652300)",
+            &format!("{pool:?} is not a pool code"),
+            "统筹区代码应为以 00 结尾的六位数字",
+        )]));
+    }
     let through = month.unwrap_or(12);
     if !(1..=12).contains(&through) {
         return Err(ServiceError::Validation(vec![FieldError::new(
