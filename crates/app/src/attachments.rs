@@ -52,6 +52,8 @@ async fn subject(app: &App, actor: &Actor, kind: Workflow, id: &str) -> Result<(
         Workflow::Consultation => crate::consultations::visible(app, actor, id)
             .await
             .map(|c| (c.division_code, c.resident_id)),
+        // Readings carry their DICOM studies and ECG records instead of attachments.
+        Workflow::Reading => Err(ServiceError::NotFound),
     }
 }
 
@@ -59,6 +61,7 @@ fn entity(kind: Workflow) -> &'static str {
     match kind {
         Workflow::Referral => "referral",
         Workflow::Consultation => "consultation",
+        Workflow::Reading => "reading",
     }
 }
 

@@ -19,10 +19,12 @@ pub mod consultations;
 pub mod demo;
 pub mod drg;
 mod error;
+pub mod imaging;
 pub mod import;
 pub mod indicators;
 pub mod insurance;
 pub mod notifications;
+pub mod readings;
 pub mod referrals;
 pub mod registry;
 pub mod residents;
@@ -47,6 +49,8 @@ pub struct App {
     pub drg: std::sync::Arc<drg::SchemeCache>,
     /// Timing policies of the workflows (one place for every use: timers, forms, indicators).
     pub policies: std::sync::Arc<WorkflowPolicies>,
+    /// Where DICOM instances and ECG files are kept (content-addressed).
+    pub files: sanyi_store::files::FileStore,
 }
 
 /// Timing policies of referrals and consultations (DOMAIN.md §2.5, §3.2 defaults).
@@ -58,6 +62,8 @@ pub struct WorkflowPolicies {
     pub consultation: sanyi_care::consultation::ConsultationPolicy,
     /// Attachment limits (type by content, size, count).
     pub attachments: sanyi_care::documents::AttachmentPolicy,
+    /// Reading turnaround targets and the remote-diagnosis fee split.
+    pub reading: sanyi_care::reading::ReadingPolicy,
 }
 
 impl App {
@@ -69,6 +75,15 @@ impl App {
             audit,
             drg: Default::default(),
             policies: Default::default(),
+            files: sanyi_store::files::FileStore::new("sanyi-files"),
+        }
+    }
+
+    /// The same services keeping their files under `root`.
+    pub fn with_files(self, root: impl Into<std::path::PathBuf>) -> App {
+        App {
+            files: sanyi_store::files::FileStore::new(root),
+            ..self
         }
     }
 }

@@ -142,5 +142,6 @@ pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, Se
         "Consultations to hold",
         "/consultations?view=mine",
     );
+    out.extend(crate::readings::notifications(app, actor).await?);
     Ok(out)
 }

@@ -55,6 +55,10 @@ pub enum Permission {
     InsuranceManage,
     /// Settle and reverse claims at the point of care (一站式结算).
     ClaimSettle,
+    /// Order remote readings, send their images or ECGs, acknowledge critical values.
+    ReadingOrder,
+    /// Read images and ECGs at a shared centre: claim, report, sign, deliver.
+    ReadingReport,
 }
 
 impl Permission {
@@ -75,6 +79,8 @@ impl Permission {
             Permission::InsuranceRead => "insurance.read",
             Permission::InsuranceManage => "insurance.manage",
             Permission::ClaimSettle => "claim.settle",
+            Permission::ReadingOrder => "reading.order",
+            Permission::ReadingReport => "reading.report",
         }
     }
 }
@@ -151,6 +157,8 @@ impl Role {
             DrgGroup => !matches!(self, ProcurementOfficer),
             ReferralWrite => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist | Nurse | Administrator),
             InsuranceRead | InsuranceManage => matches!(self, InsuranceOfficer | Administrator),
+            ReadingOrder => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist | Nurse | Administrator),
+            ReadingReport => matches!(self, Reader | CountySpecialist),
             ClaimSettle => matches!(
                 self,
                 InsuranceOfficer | Administrator | VillageDoctor | TownshipDoctor | CountySpecialist

@@ -5,6 +5,7 @@
 //! Turnaround is measured against per-modality targets held in [`ReadingPolicy`].
 
 use chrono::{DateTime, Duration, Utc};
+use sanyi_domain::{BasisPoints, Fen, MoneyError};
 use serde::{Deserialize, Serialize};
 
 /// Modality (检查类型).
@@ -78,6 +79,17 @@ pub struct ReadingPolicy {
     pub ecg_routine_minutes: i64,
     /// Emergency (chest pain) ECG.
     pub ecg_emergency_minutes: i64,
+    /// Remote-diagnosis fee of one DR reading [T] (the acquisition fee is charged separately where
+    /// the exam is done, DOMAIN §3.4).
+    pub dr_fee: Fen,
+    /// Remote-diagnosis fee of one CT or MR reading [T].
+    pub ct_mr_fee: Fen,
+    /// Remote-diagnosis fee of one ECG reading [T].
+    pub ecg_fee: Fen,
+    /// Share of the fee credited to the reading centre by the community's agreement [T]; the rest
+    /// stays with the ordering site. Inside a county package this is an internal transfer that
+    /// moves work points, not an insurance claim.
+    pub reading_centre_share: BasisPoints,
 }
 
 impl Default for ReadingPolicy {
@@ -90,11 +102,51 @@ impl Default for ReadingPolicy {
             ct_mr_emergency_minutes: 60,
             ecg_routine_minutes: 30,
             ecg_emergency_minutes: 10,
+            dr_fee: Fen::new(3_000),
+            ct_mr_fee: Fen::new(8_000),
+            ecg_fee: Fen::new(1_500),
+            reading_centre_share: BasisPoints::new(6_000),
         }
     }
 }
 
+/// How the fee of one reading is split between the ordering site and the reading centre
+/// (费用分成, DOMAIN §3.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeSplit {
+    /// The remote-diagnosis fee.
+    pub fee: Fen,
+    /// Credited to the ordering (acquiring) site.
+    pub ordering_site: Fen,
+    /// Credited to the reading centre.
+    pub reading_centre: Fen,
+}
+
 impl ReadingPolicy {
+    /// The remote-diagnosis fee of a modality.
+    pub fn fee(&self, modality: Modality) -> Fen {
+        match modality {
+            Modality::Dr => self.dr_fee,
+            Modality::Ct | Modality::Mr => self.ct_mr_fee,
+            Modality::Ecg => self.ecg_fee,
+        }
+    }
+
+    /// The fee split of one reading: the centre's share rounded half away from zero, the
+    /// ordering site gets the rest, so the two parts always add up to the fee.
+    ///
+    /// # Errors
+    /// On overflow (a fee beyond the range of [`Fen`]).
+    pub fn split(&self, modality: Modality) -> Result<FeeSplit, MoneyError> {
+        let fee = self.fee(modality);
+        let reading_centre = fee.apply_bp(self.reading_centre_share)?;
+        Ok(FeeSplit {
+            fee,
+            ordering_site: fee.checked_sub(reading_centre)?,
+            reading_centre,
+        })
+    }
+
     /// The turnaround target from acquisition to final report.
     pub fn target(&self, modality: Modality, emergency: bool) -> Duration {
         let m = match (modality, emergency) {
@@ -109,6 +161,79 @@ impl ReadingPolicy {
     }
 }
 
+/// A structured report (结构化报告): findings and impression, plus the fields of the modality's
+/// template (e.g. rhythm and axis of an ECG).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Findings (检查所见 / 心电图所见).
+    pub findings: String,
+    /// Impression (诊断意见 / 心电图诊断).
+    pub impression: String,
+    /// Template fields by key, in the template's order when shown.
+    #[serde(default)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// One field of a report template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TemplateField {
+    /// Key in [`Report::fields`].
+    pub key: &'static str,
+    /// Chinese label.
+    pub label_zh: &'static str,
+    /// English label.
+    pub label_en: &'static str,
+}
+
+/// The report template of a modality (报告模板): its fields and the normal text a reader starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ReportTemplate {
+    /// Fields besides findings and impression.
+    pub fields: &'static [TemplateField],
+    /// Normal findings to start from.
+    pub normal_findings: &'static str,
+    /// Normal impression to start from.
+    pub normal_impression: &'static str,
+}
+
+const fn field(key: &'static str, label_zh: &'static str, label_en: &'static str) -> TemplateField {
+    TemplateField { key, label_zh, label_en }
+}
+
+const DR_FIELDS: &[TemplateField] = &[
+    field("projection", "投照体位", "Projection"),
+    field("image_quality", "图像质量", "Image quality"),
+];
+const CT_MR_FIELDS: &[TemplateField] = &[field("technique", "检查技术", "Technique"), field("contrast", "增强", "Contrast")];
+const ECG_FIELDS: &[TemplateField] = &[
+    field("rhythm", "心律", "Rhythm"),
+    field("axis", "电轴", "Axis"),
+    field("st_t", "ST-T", "ST-T"),
+];
+
+impl Modality {
+    /// The structured report template of the modality.
+    pub fn template(self) -> ReportTemplate {
+        match self {
+            Modality::Dr => ReportTemplate {
+                fields: DR_FIELDS,
+                normal_findings: "胸廓对称，气管居中。双肺纹理清晰，未见明显实变影。心影大小形态正常。双膈面光整，肋膈角锐利。",
+                normal_impression: "心肺膈未见明显异常。",
+            },
+            Modality::Ct | Modality::Mr => ReportTemplate {
+                fields: CT_MR_FIELDS,
+                normal_findings: "扫描范围内未见明显异常密度/信号。",
+                normal_impression: "未见明显异常。",
+            },
+            Modality::Ecg => ReportTemplate {
+                fields: ECG_FIELDS,
+                normal_findings: "窦性心律，各导联P波、QRS波群及ST-T未见明显异常。",
+                normal_impression: "正常心电图。",
+            },
+        }
+    }
+}
+
 /// A command on a reading.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -119,8 +244,8 @@ pub enum ReadingCommand {
     Claim,
     /// Preliminary report.
     Preliminary {
-        /// Findings and impression.
-        report: String,
+        /// Findings, impression and template fields.
+        report: Report,
     },
     /// Final signature (imaging: by a reviewer other than the preliminary reader).
     Sign,
@@ -182,8 +307,8 @@ pub struct Reading {
     pub reader: Option<String>,
     /// Reviewing (signing) doctor.
     pub reviewer: Option<String>,
-    /// Report text.
-    pub report: Option<String>,
+    /// The report.
+    pub report: Option<Report>,
     /// Acquired at.
     pub acquired_at: Option<DateTime<Utc>>,
     /// Final signature at.
@@ -248,8 +373,8 @@ impl Reading {
                 if self.state != S::Claimed {
                     return Err(invalid("preliminary"));
                 }
-                if report.trim().is_empty() {
-                    return Err(ReadingError::Empty("report"));
+                if report.impression.trim().is_empty() {
+                    return Err(ReadingError::Empty("impression"));
                 }
                 next.state = S::Preliminary;
                 next.report = Some(report);
@@ -358,6 +483,33 @@ mod tests {
         }
     }
 
+    fn report(impression: &str) -> Report {
+        Report {
+            impression: impression.into(),
+            ..Report::default()
+        }
+    }
+
+    #[test]
+    fn the_fee_split_adds_up_and_empty_impressions_are_refused() {
+        let p = ReadingPolicy {
+            dr_fee: Fen::new(3_333),
+            ..ReadingPolicy::default()
+        };
+        let s = p.split(Modality::Dr).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.reading_centre, Fen::new(2_000));
+        assert_eq!(s.ordering_site.checked_add(s.reading_centre).ok(), Some(s.fee));
+        let r = Reading::order(Modality::Ecg, false)
+            .apply(&site("n"), ReadingCommand::Acquire, at(0))
+            .and_then(|r| r.apply(&centre("z"), ReadingCommand::Claim, at(1)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            r.apply(&centre("z"), ReadingCommand::Preliminary { report: report("  ") }, at(2)),
+            Err(ReadingError::Empty("impression"))
+        );
+        assert!(!Modality::Ecg.template().fields.is_empty());
+    }
+
     fn centre(u: &str) -> Reader {
         Reader {
             user: u.into(),
@@ -379,7 +531,7 @@ mod tests {
             .apply(&centre("wang"), ReadingCommand::Claim, at(5))
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(
-            r.apply(&centre("li"), ReadingCommand::Preliminary { report: "x".into() }, at(6))
+            r.apply(&centre("li"), ReadingCommand::Preliminary { report: report("x") }, at(6))
                 .is_err(),
             "only the claimer"
         );
@@ -387,7 +539,7 @@ mod tests {
             .apply(
                 &centre("wang"),
                 ReadingCommand::Preliminary {
-                    report: "右下肺炎".into()
+                    report: report("右下肺炎"),
                 },
                 at(20),
             )
@@ -455,7 +607,7 @@ mod tests {
             .apply(
                 &centre("zhao"),
                 ReadingCommand::Preliminary {
-                    report: "窦性心律".into()
+                    report: report("窦性心律"),
                 },
                 at(9),
             )

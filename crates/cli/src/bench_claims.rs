@@ -8,7 +8,6 @@ use anyhow::Context;
 use chrono::Utc;
 
 use sanyi_app::App;
-use sanyi_server::{Application, Settings};
 use sanyi_sim::DemoParams;
 
 use crate::bench_referrals::stats;
@@ -34,26 +33,10 @@ pub async fn run(count: usize, concurrency: usize, residents: usize) -> anyhow::
         t.elapsed().as_secs_f64()
     );
     let app = App::new(db.clone());
-    let settings = Settings {
-        listen: "127.0.0.1:0".parse()?,
-        secure_cookies: false,
-        ice_servers: "[]".into(),
-    };
-    let server = Application::build(settings, app.clone()).await?;
-    let base = format!("http://127.0.0.1:{}", server.port());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server.run_until(async {
-        let _ = stopped.await;
-    }));
+    let server = crate::bench_referrals::LiveServer::start(&app).await?;
+    let base = server.base.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let login: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/token"))
-        .json(&serde_json::json!({"username": "township_doctor", "password": sanyi_app::demo::DEMO_PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["access_token"].as_str().context("no token")?.to_owned();
+    let token = server.token(&client, "township_doctor").await?;
     let page: serde_json::Value = client
         .get(format!("{base}/api/v1/residents?limit=200"))
         .bearer_auth(&token)
@@ -135,8 +118,7 @@ pub async fn run(count: usize, concurrency: usize, residents: usize) -> anyhow::
         count as f64 / wall,
         stats(all)
     );
-    let _ = stop.send(());
-    serving.await??;
+    server.stop().await?;
     app.audit.flush().await;
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);

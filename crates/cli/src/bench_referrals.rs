@@ -36,6 +36,50 @@ pub(crate) fn stats(mut d: Vec<Duration>) -> String {
     )
 }
 
+/// The real server on an ephemeral loopback port, for the HTTP parts of the benchmarks.
+pub(crate) struct LiveServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl LiveServer {
+    /// Starts the server over `app`.
+    pub(crate) async fn start(app: &App) -> anyhow::Result<LiveServer> {
+        let settings = Settings {
+            listen: "127.0.0.1:0".parse()?,
+            secure_cookies: false,
+            ice_servers: "[]".into(),
+        };
+        let server = Application::build(settings, app.clone()).await?;
+        let base = format!("http://127.0.0.1:{}", server.port());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(server.run_until(async {
+            let _ = stopped.await;
+        }));
+        Ok(LiveServer { base, stop, serving })
+    }
+
+    /// A bearer token of a demo user.
+    pub(crate) async fn token(&self, client: &reqwest::Client, username: &str) -> anyhow::Result<String> {
+        let login: serde_json::Value = client
+            .post(format!("{}/api/v1/auth/token", self.base))
+            .json(&serde_json::json!({"username": username, "password": sanyi_app::demo::DEMO_PASSWORD}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(login["access_token"].as_str().context("no token")?.to_owned())
+    }
+
+    /// Stops the server and waits for it (the audit log is flushed).
+    pub(crate) async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.serving.await?
+    }
+}
+
 async fn actor(app: &App, username: &str) -> anyhow::Result<Actor> {
     let u = sanyi_store::users::by_username(&app.db, username)
         .await?
@@ -90,26 +134,10 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
     println!("indicators over a year ({referrals} referrals): {}", stats(d));
 
     // Concurrent transitions over HTTP: pairs of accept and reject race on pending referrals.
-    let settings = Settings {
-        listen: "127.0.0.1:0".parse()?,
-        secure_cookies: false,
-        ice_servers: "[]".into(),
-    };
-    let server = Application::build(settings, app.clone()).await?;
-    let base = format!("http://127.0.0.1:{}", server.port());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server.run_until(async {
-        let _ = stopped.await;
-    }));
+    let server = LiveServer::start(&app).await?;
+    let base = server.base.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
-    let token: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/token"))
-        .json(&serde_json::json!({"username": "specialist", "password": sanyi_app::demo::DEMO_PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = token["access_token"].as_str().context("no token")?.to_owned();
+    let token = server.token(&client, "specialist").await?;
     let lead = specialist.institution_id.clone().context("specialist without institution")?;
     let division = sanyi_store::registry::institution(&db, &lead).await?.context("lead")?.division_code;
     let pairs = p.concurrent / 2;
@@ -188,8 +216,7 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
         results.len() as f64 / wall.as_secs_f64(),
         stats(latencies)
     );
-    let _ = stop.send(());
-    serving.await??;
+    server.stop().await?;
     if lost > 0 {
         bail!("{lost} referrals lost an update or had no single winner");
     }

@@ -22,6 +22,27 @@ pub struct DbArgs {
     /// SQLite file path, or a `postgres://` URL.
     #[arg(long, env = "SANYI_DATABASE", default_value = DEFAULT_DATABASE)]
     pub database: String,
+    /// Directory of the file store (DICOM images, ECG files); default: `<database>.files` beside a
+    /// SQLite file, `sanyi-files` in the working directory for PostgreSQL.
+    #[arg(long, env = "SANYI_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DbArgs {
+    /// The file store directory.
+    pub fn files_dir(&self) -> PathBuf {
+        files_dir(&self.database, self.data_dir.as_deref())
+    }
+}
+
+/// The file store directory of a database: the one given, else beside a SQLite file, else
+/// `sanyi-files` in the working directory.
+pub fn files_dir(database: &str, given: Option<&std::path::Path>) -> PathBuf {
+    match given {
+        Some(d) => d.to_path_buf(),
+        None if database.starts_with("postgres://") || database.starts_with("postgresql://") => PathBuf::from("sanyi-files"),
+        None => PathBuf::from(format!("{database}.files")),
+    }
 }
 
 /// `sanyi serve`.
@@ -158,6 +179,23 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000)]
         concurrent: usize,
     },
+    /// Remote-reading benchmarks on a fresh database: `--images` DR instances ingested over HTTP by
+    /// `--concurrency` clients (checked for lost or duplicated instances), then the centre's
+    /// worklist with `--open` open studies.
+    Imaging {
+        /// An empty database to use (SQLite path or `postgres://` URL); default: a temporary SQLite file.
+        #[arg(long)]
+        database: Option<String>,
+        /// DR instances to ingest.
+        #[arg(long, default_value_t = 1_000)]
+        images: usize,
+        /// Clients sending in parallel.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Open studies in the worklist.
+        #[arg(long, default_value_t = 10_000)]
+        open: usize,
+    },
     /// One-stop settlement of single claims over HTTP against the real server on a fresh demo
     /// database: throughput and latency (p50/p99).
     Claims {
@@ -184,6 +222,20 @@ pub fn bench(c: BenchCommand) -> anyhow::Result<()> {
         } => {
             init_logs();
             return runtime()?.block_on(crate::bench_claims::run(n, concurrency, residents));
+        }
+        BenchCommand::Imaging {
+            database,
+            images,
+            concurrency,
+            open,
+        } => {
+            init_logs();
+            return runtime()?.block_on(crate::bench_imaging::run(crate::bench_imaging::Params {
+                database,
+                images,
+                concurrency,
+                open,
+            }));
         }
         BenchCommand::Referrals {
             database,
@@ -304,6 +356,9 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
+/// Readings of the demo (DR studies and ECGs in every state).
+const DEMO_READINGS: usize = 40;
+
 /// `sanyi serve`.
 pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
     init_logs();
@@ -339,7 +394,14 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
             });
             logins = Some(demo::logins(&w));
         }
-        let app = App::new(db.clone());
+        let app = App::new(db.clone()).with_files(a.db.files_dir());
+        if insurance_year.is_some() {
+            let r = sanyi_app::imaging::seed_demo(&app, DEMO_READINGS).await.map_err(explain)?;
+            eprintln!(
+                "seeded the demo readings: {} readings, {} DICOM images, {} ECGs",
+                r.readings, r.images, r.ecgs
+            );
+        }
         // The demo's insurance year (claims of every enrolled resident) is seeded while the server
         // already answers; the insurance pages fill in when it is done.
         if let Some(params) = insurance_year {
@@ -419,6 +481,9 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
             .await
             .map_err(explain)?;
         pb.finish_and_clear();
+        let app = App::new(db.clone()).with_files(a.db.files_dir());
+        sanyi_app::imaging::seed_demo(&app, DEMO_READINGS).await.map_err(explain)?;
+        app.audit.flush().await;
         db.close().await;
         println!(
             "demo prefecture written to {} in {:.1} s: {} counties, {} institutions, {} residents",

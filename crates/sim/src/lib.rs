@@ -415,6 +415,14 @@ pub fn generate(p: &DemoParams) -> DemoWorld {
                     "reader at the shared imaging/ECG centre",
                 ),
                 user(
+                    "reviewer",
+                    "影像审核医生 孙涛",
+                    "reader",
+                    Some(&lead),
+                    &c,
+                    "second reader who reviews and signs imaging reports",
+                ),
+                user(
                     "nurse",
                     "护士 马丽",
                     "nurse",

@@ -13,6 +13,8 @@ pub enum Workflow {
     Referral,
     /// Remote consultations (`consultations`, `consultation_events`).
     Consultation,
+    /// Remote readings of images and ECGs (`readings`, `reading_events`).
+    Reading,
 }
 
 /// Which side of an institution's workflows: the ones it started or the ones addressed to it.
@@ -30,6 +32,7 @@ impl Workflow {
         match self {
             Workflow::Referral => "referrals",
             Workflow::Consultation => "consultations",
+            Workflow::Reading => "readings",
         }
     }
 
@@ -37,6 +40,7 @@ impl Workflow {
         match self {
             Workflow::Referral => "referral_events",
             Workflow::Consultation => "consultation_events",
+            Workflow::Reading => "reading_events",
         }
     }
 
@@ -44,6 +48,7 @@ impl Workflow {
         match self {
             Workflow::Referral => "referral_id",
             Workflow::Consultation => "consultation_id",
+            Workflow::Reading => "reading_id",
         }
     }
 
@@ -54,6 +59,8 @@ impl Workflow {
             (Workflow::Referral, Side::In) => ("receiver_division_code", "receiver_institution_id"),
             (Workflow::Consultation, Side::Out) => ("division_code", "inviting_institution_id"),
             (Workflow::Consultation, Side::In) => ("invited_division_code", "invited_institution_id"),
+            (Workflow::Reading, Side::Out) => ("division_code", "ordering_institution_id"),
+            (Workflow::Reading, Side::In) => ("reading_division_code", "reading_institution_id"),
         }
     }
 

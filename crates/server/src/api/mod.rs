@@ -6,8 +6,10 @@ mod audit;
 mod auth;
 mod consultations;
 mod drg;
+pub(crate) mod imaging;
 mod indicators;
 pub(crate) mod insurance;
+mod readings;
 mod referrals;
 mod registry;
 mod residents;
@@ -37,6 +39,8 @@ use crate::error::{Problem, ProblemField};
         (name = "drg", description = "CHS-DRG grouping (DRG 分组)"),
         (name = "referrals", description = "Two-way referral (双向转诊)"),
         (name = "consultations", description = "Remote consultation (远程会诊)"),
+        (name = "readings", description = "Remote reading of images and ECGs (远程影像/心电诊断)"),
+        (name = "imaging", description = "DICOM intake, DICOMweb (STOW-RS, QIDO-RS, WADO) and ECG files"),
         (name = "insurance", description = "Medical insurance: policies, one-stop settlement, global budget, DRG points, fraud flags (医保)"),
     )
 )]
@@ -67,6 +71,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(attachments::router(sanyi_care::documents::AttachmentPolicy::default().max_bytes))
         .merge(indicators::router())
         .merge(insurance::router())
+        .merge(readings::router())
+        .merge(imaging::router())
 }
 
 /// Pagination parameters (`offset` ≥ 0, `limit` 1–500, default 50).

@@ -59,6 +59,7 @@ async fn upload(state: &AppState, p: PageActor, headers: &HeaderMap, kind: Workf
     let base = match kind {
         Workflow::Referral => "/referrals",
         Workflow::Consultation => "/consultations",
+        Workflow::Reading => "/readings",
     };
     match result {
         Ok(()) => Redirect::to(&format!("{base}/{id}#attachments")).into_response(),
@@ -71,6 +72,7 @@ async fn upload(state: &AppState, p: PageActor, headers: &HeaderMap, kind: Workf
             match kind {
                 Workflow::Referral => super::referrals::render_detail(state, p, id, Some(error), StatusCode::UNPROCESSABLE_ENTITY).await,
                 Workflow::Consultation => super::consultations::render(state, p, id, Some(error), StatusCode::UNPROCESSABLE_ENTITY).await,
+                Workflow::Reading => page_error(p.t, ServiceError::NotFound),
             }
         }
         Err(e) => page_error(p.t, e),

@@ -239,11 +239,15 @@ struct RecordPage {
     t: Tr,
     nav: Option<Nav>,
     r: ResidentDetail,
+    readings: Vec<sanyi_app::readings::ReadingView>,
 }
 
 async fn record(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
     match service::get(&state.app, &p.actor, &id).await {
         Ok(r) => RecordPage {
+            readings: sanyi_app::readings::of_resident(&state.app, &p.actor, &id)
+                .await
+                .unwrap_or_default(),
             nav: Some(Nav::of(&p.actor, &p.t)),
             t: p.t,
             r,

@@ -20,6 +20,7 @@ pub struct TestApp {
     pub db: Db,
     pub app: App,
     _dir: Option<tempfile::TempDir>,
+    _files: tempfile::TempDir,
 }
 
 /// A fresh, migrated database for one test.
@@ -77,7 +78,8 @@ pub async fn spawn_app() -> TestApp {
     sanyi_app::demo::seed(&db, &demo_params(), None, &|_, _| {})
         .await
         .expect("seed demo");
-    let app = App::new(db.clone());
+    let files = tempfile::tempdir().expect("file store directory");
+    let app = App::new(db.clone()).with_files(files.path());
     let server = Application::build(
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -101,6 +103,7 @@ pub async fn spawn_app() -> TestApp {
         db,
         app,
         _dir: dir,
+        _files: files,
     }
 }
 

@@ -9,6 +9,7 @@ mod helpers;
 mod import;
 mod insurance;
 mod pages;
+mod readings;
 mod referrals;
 mod registry;
 mod residents;

@@ -13,6 +13,8 @@ const NO_FK: &[(&str, &str)] = &[
     ("referral_events", "institution_id"),
     ("consultation_events", "actor_user_id"),
     ("consultation_events", "institution_id"),
+    ("reading_events", "actor_user_id"),
+    ("reading_events", "institution_id"),
 ];
 
 #[tokio::test]
