@@ -294,6 +294,9 @@ pub async fn ingest_dicom(app: &App, actor: &Actor, bytes: Vec<u8>, reading_id: 
             "这是心电波形文件，请在心电图阅片申请中上传",
         ));
     }
+    // A study the centre cannot display cannot be read: refused at the door, so the modality can
+    // send it again uncompressed.
+    inst.check_renderable().map_err(|e| dicom_error(&e))?;
     let institution = registry::institution(&app.db, &institution_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -499,7 +502,7 @@ pub async fn find_studies(app: &App, actor: &Actor, q: &StudyQuery, limit: i64, 
     app.audit
         .record(audit::entry(
             actor,
-            actor.scope.division_prefix(),
+            &actor.division_code,
             "search",
             "imaging_study",
             "",

@@ -141,6 +141,10 @@ pub struct ReadingView {
     pub reader: Option<String>,
     /// Signing (reviewing) doctor.
     pub reviewer: Option<String>,
+    /// Display name of the reporting doctor (on the single-reading read).
+    pub reader_name: Option<String>,
+    /// Display name of the signing doctor (on the single-reading read).
+    pub reviewer_name: Option<String>,
     /// Critical value, if any.
     #[schema(value_type = Option<Object>)]
     pub critical: Option<CriticalValue>,
@@ -488,7 +492,16 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ReadingView, Serv
             "reading page",
         ))
         .await;
-    view(app, row, timeline).await
+    let mut v = view(app, row, timeline).await?;
+    let name = |id: Option<String>| async move {
+        match id {
+            Some(id) => sanyi_store::users::by_id(&app.db, &id).await.map(|u| u.map(|u| u.display_name)),
+            None => Ok(None),
+        }
+    };
+    v.reader_name = name(v.reader.clone()).await?;
+    v.reviewer_name = name(v.reviewer.clone()).await?;
+    Ok(v)
 }
 
 /// Applies a command as the actor. The engine checks the person and side before the state.
@@ -703,6 +716,8 @@ pub(crate) fn render(row: ReadingRow, timeline: Vec<WorkflowEvent>, names: &Name
         report: engine.as_ref().and_then(|e| e.report.clone()),
         reader: engine.as_ref().and_then(|e| e.reader.clone()),
         reviewer: engine.as_ref().and_then(|e| e.reviewer.clone()),
+        reader_name: None,
+        reviewer_name: None,
         critical: engine.as_ref().and_then(|e| e.critical.clone()),
         target_minutes: target.num_minutes(),
         overdue,

@@ -395,17 +395,23 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
             logins = Some(demo::logins(&w));
         }
         let app = App::new(db.clone()).with_files(a.db.files_dir());
-        if insurance_year.is_some() {
-            let r = sanyi_app::imaging::seed_demo(&app, DEMO_READINGS).await.map_err(explain)?;
-            eprintln!(
-                "seeded the demo readings: {} readings, {} DICOM images, {} ECGs",
-                r.readings, r.images, r.ecgs
-            );
-        }
-        // The demo's insurance year (claims of every enrolled resident) is seeded while the server
-        // already answers; the insurance pages fill in when it is done.
+        // The demo's readings (synthetic images and ECGs through the services) and its insurance
+        // year (claims of every enrolled resident) are seeded while the server already answers;
+        // the reading and insurance pages fill in when the log says so.
         if let Some(params) = insurance_year {
+            let app = app.clone();
             tokio::spawn(async move {
+                let t = Instant::now();
+                match sanyi_app::imaging::seed_demo(&app, DEMO_READINGS).await {
+                    Ok(r) => eprintln!(
+                        "seeded the demo readings: {} readings, {} DICOM images, {} ECGs in {:.1} s",
+                        r.readings,
+                        r.images,
+                        r.ecgs,
+                        t.elapsed().as_secs_f64()
+                    ),
+                    Err(e) => eprintln!("the demo readings could not be seeded: {e}"),
+                }
                 let t = Instant::now();
                 match demo::seed_insurance_year(&db, &params).await {
                     Ok(y) => eprintln!(
@@ -482,7 +488,7 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
             .map_err(explain)?;
         pb.finish_and_clear();
         let app = App::new(db.clone()).with_files(a.db.files_dir());
-        sanyi_app::imaging::seed_demo(&app, DEMO_READINGS).await.map_err(explain)?;
+        let readings = sanyi_app::imaging::seed_demo(&app, DEMO_READINGS).await.map_err(explain)?;
         app.audit.flush().await;
         db.close().await;
         println!(
@@ -492,6 +498,13 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
             summary.counties,
             summary.institutions,
             summary.residents
+        );
+        println!(
+            "remote readings: {} ({} DICOM images, {} ECGs) in {}",
+            readings.readings,
+            readings.images,
+            readings.ecgs,
+            a.db.files_dir().display()
         );
         println!("logins (password: {}):", demo::DEMO_PASSWORD);
         for (user, role, name, _) in summary.logins {

@@ -26,6 +26,9 @@ fn demo_user_and_import_work_through_the_binary() {
         out.contains("3 counties") && out.contains("60 residents") && out.contains("village_doctor"),
         "{out}"
     );
+    // The demo readings' DICOM and ECG files are kept beside the database.
+    assert!(out.contains("remote readings:"), "{out}");
+    assert!(dir.path().join("demo.db.files").join("sha256").is_dir(), "{out}");
     // Refreshing recreates the file.
     let (ok, _, err) = sanyi(&["demo", "--database", db, "--residents", "60", "--seed", "3"]);
     assert!(ok, "{err}");

@@ -241,7 +241,11 @@ pub async fn list(
 ) -> Result<Vec<ReadingRow>, StoreError> {
     let (county, who) = Workflow::Reading.side_columns(side);
     let order = match side {
-        Side::In => "urgency DESC, acquired_at, created_at",
+        // Emergencies first, then what arrived first; orders still waiting for their images last
+        // (spelled out: the backends sort NULLs differently).
+        Side::In => {
+            "CASE WHEN urgency = 'emergency' THEN 0 ELSE 1 END, CASE WHEN acquired_at IS NULL THEN 1 ELSE 0 END, acquired_at, created_at"
+        }
         Side::Out => "updated_at DESC",
     };
     let open = if f.open {

@@ -251,6 +251,25 @@ async fn bad_files_are_refused_and_nothing_is_stored() {
     let good = dr(&p, "X1", 3);
     let (s, e) = send(&app, &p.site, &path, "application/dicom", good[..good.len() / 3].to_vec()).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a truncated file: {e}");
+    // No patient identity, and a compressed transfer syntax the viewer cannot show (RLE Lossless
+    // written into the meta header in place of Explicit VR Little Endian, same length).
+    let anonymous = synthetic_dr(&SyntheticDr {
+        patient_id: String::new(),
+        patient_name: String::new(),
+        size: 64,
+        ..SyntheticDr::default()
+    });
+    let (s, e) = send(&app, &p.site, &path, "application/dicom", anonymous).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"][0]["rule"], "dicom.no_patient_identity");
+    let explicit = b"1.2.840.10008.1.2.1\0";
+    let mut rle = dr(&p, "X3", 6);
+    let at = rle.windows(explicit.len()).position(|w| w == explicit).unwrap();
+    rle[at..at + explicit.len()].copy_from_slice(b"1.2.840.10008.1.2.5\0");
+    let (s, e) = send(&app, &p.site, &path, "application/dicom", rle).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"][0]["rule"], "dicom.unsupported_transfer_syntax");
+    assert!(e["errors"][0]["message"].as_str().unwrap().contains("1.2.840.10008.1.2.5"), "{e}");
     // Another resident's image does not go into this reading.
     let other = parties(&app, 2).await;
     let (s, e) = send(&app, &p.site, &path, "application/dicom", dr(&other, "X2", 4)).await;
@@ -425,6 +444,37 @@ async fn stow_rs_stores_each_part_and_unmatched_studies_are_matched_by_hand() {
         .get(&p.site, &format!("/api/v1/readings/{}", second["id"].as_str().unwrap()))
         .await;
     assert_eq!(second["state"], "acquired");
+
+    // An emergency that arrives last still heads the centre's worklist; orders without images
+    // come after everything that arrived.
+    let (s, urgent) = app
+        .post(
+            &p.site,
+            "/api/v1/readings",
+            &json!({"resident_id": p.resident, "modality": "dr", "urgency": "emergency", "clinical_question": "外伤后胸痛"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{urgent}");
+    order(&app, &p, "dr").await;
+    let urgent_id = urgent["id"].as_str().unwrap();
+    let (s, _) = send(
+        &app,
+        &p.site,
+        &format!("/api/v1/readings/{urgent_id}/images"),
+        "application/dicom",
+        dr(&p, "U1", 13),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, list) = app.get(&p.reader, "/api/v1/readings?box=in").await;
+    let states: Vec<(&str, &str)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["urgency"].as_str().unwrap(), x["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(states[0], ("emergency", "acquired"), "{states:?}");
+    assert_eq!(states.last(), Some(&("routine", "ordered")), "{states:?}");
 }
 
 #[tokio::test]
