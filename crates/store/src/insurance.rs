@@ -109,7 +109,9 @@ pub struct ClaimRow {
     pub service_date: NaiveDate,
     /// Discharge date (inpatients).
     pub discharge_date: Option<NaiveDate>,
-    /// Year of service.
+    /// Settlement year: of the service, of the discharge for inpatients (the settlement run's
+    /// period). The person's accumulators are those of the admission year, see
+    /// [`AccumulatorWrite`].
     pub year: i64,
     /// Month of service (discharge month for inpatients).
     pub month: i64,
@@ -195,25 +197,38 @@ pub async fn accumulators(db: &Db, division: &str, resident: &str, year: i64) ->
         .bind(division).bind(resident).bind(year).fetch_optional(p).await)?)
 }
 
+/// The accumulators a settlement writes: the accumulator year (the policy year of the admission,
+/// which for a stay across New Year is not the claim's settlement `year`), the new body and the
+/// version read (`None`: no row yet).
+#[derive(Clone, Copy, Debug)]
+pub struct AccumulatorWrite<'a> {
+    /// Accumulator year.
+    pub year: i64,
+    /// The engine's `Accumulators` after the settlement, JSON.
+    pub body: &'a str,
+    /// Version read before settling (`None`: the person had no row for the year).
+    pub expected_version: Option<i64>,
+}
+
 /// Writes a claim and, for a settled one, the person's new accumulators, if they are still at
-/// `expected_version` (`None`: no row yet) — atomically, with the audit entry.
+/// the version read — atomically, with the audit entry.
 ///
 /// # Errors
 /// `VersionConflict` when another settlement for the person won the race; a unique violation for a
 /// duplicate claim key; a database error. Nothing is written then.
-pub async fn save_claim(db: &Db, c: &ClaimRow, accumulators: Option<(&str, Option<i64>)>, audit: &AuditEntry) -> Result<(), StoreError> {
+pub async fn save_claim(db: &Db, c: &ClaimRow, accumulators: Option<AccumulatorWrite<'_>>, audit: &AuditEntry) -> Result<(), StoreError> {
     let sql = claim_insert_sql();
     let ok = transaction!(db, tx => {
         let mut ok = true;
-        if let Some((body, expected)) = accumulators {
-            let n = match expected {
+        if let Some(w) = accumulators {
+            let n = match w.expected_version {
                 Some(v) => sqlx::query("UPDATE accumulators SET body = $1, version = version + 1 \
                                         WHERE division_code = $2 AND resident_id = $3 AND year = $4 AND version = $5")
-                    .bind(body).bind(&c.division_code).bind(&c.resident_id).bind(c.year).bind(v)
+                    .bind(w.body).bind(&c.division_code).bind(&c.resident_id).bind(w.year).bind(v)
                     .execute(&mut *tx).await?.rows_affected(),
                 None => sqlx::query("INSERT INTO accumulators (division_code, resident_id, year, body) VALUES ($1, $2, $3, $4) \
                                      ON CONFLICT (division_code, resident_id, year) DO NOTHING")
-                    .bind(&c.division_code).bind(&c.resident_id).bind(c.year).bind(body)
+                    .bind(&c.division_code).bind(&c.resident_id).bind(w.year).bind(w.body)
                     .execute(&mut *tx).await?.rows_affected(),
             };
             ok = n == 1;
@@ -231,18 +246,20 @@ pub async fn save_claim(db: &Db, c: &ClaimRow, accumulators: Option<(&str, Optio
     }
 }
 
-/// Marks a settled claim reversed (冲正) and writes the person's restored accumulators, atomically.
+/// Marks a settled claim reversed (冲正) and writes the person's restored accumulators of the
+/// accumulator year `accumulators.year`, atomically.
 ///
 /// # Errors
 /// `VersionConflict` when the claim is no longer settled or the accumulators moved meanwhile.
-pub async fn reverse_claim(db: &Db, c: &ClaimRow, accumulators: &str, expected_version: i64, audit: &AuditEntry) -> Result<(), StoreError> {
+pub async fn reverse_claim(db: &Db, c: &ClaimRow, accumulators: AccumulatorWrite<'_>, audit: &AuditEntry) -> Result<(), StoreError> {
+    let expected = accumulators.expected_version.ok_or(StoreError::VersionConflict { current: 0 })?;
     transaction!(db, tx => {
         let a = sqlx::query("UPDATE claims SET status = 'reversed' WHERE division_code = $1 AND id = $2 AND status = 'settled'")
             .bind(&c.division_code).bind(&c.id).execute(&mut *tx).await?.rows_affected();
         let b = if a == 1 {
             sqlx::query("UPDATE accumulators SET body = $1, version = version + 1 \
                          WHERE division_code = $2 AND resident_id = $3 AND year = $4 AND version = $5")
-                .bind(accumulators).bind(&c.division_code).bind(&c.resident_id).bind(c.year).bind(expected_version)
+                .bind(accumulators.body).bind(&c.division_code).bind(&c.resident_id).bind(accumulators.year).bind(expected)
                 .execute(&mut *tx).await?.rows_affected()
         } else {
             0

@@ -11,10 +11,10 @@ use utoipa::ToSchema;
 use sanyi_domain::Fen;
 use sanyi_insurance::catalogue::Catalogue;
 use sanyi_insurance::settlement::{
-    Accumulators, Charge, Encounter, MedType, Referral, Settlement, reverse as reverse_delta, settle as engine_settle,
+    Accumulators, Charge, CoverageGap, Encounter, MedType, Referral, Settlement, reverse as reverse_delta, settle as engine_settle,
 };
 use sanyi_insurance::{CareLevel, PersonCategory, Rejection, Scheme};
-use sanyi_store::insurance::{self as repo, ClaimRow};
+use sanyi_store::insurance::{self as repo, AccumulatorWrite, ClaimRow};
 use sanyi_store::registry::{self, Institution};
 use sanyi_store::residents as residents_repo;
 
@@ -143,7 +143,11 @@ pub fn scheme_of(insutype: &str) -> Option<Scheme> {
 /// A coded rejection as a validation error (`rule` = `claim.rejected.<Code>`).
 pub fn rejection_error(r: &Rejection) -> ServiceError {
     let (field, zh) = match r {
-        Rejection::NotEnrolled => ("resident_id", "该参保人当日未参保或处于待遇等待期"),
+        Rejection::NotEnrolled => ("resident_id", "该参保人当年未参保"),
+        Rejection::UnknownPerson => ("resident_id", "参保人不存在、已注销或不在本机构服务范围内"),
+        Rejection::OutsideCoverage(CoverageGap::BeforeCoverage { .. }) => {
+            ("date", "就诊日期早于参保待遇起始日（参保登记日或待遇等待期满）")
+        }
         Rejection::OutsideCoverage(_) => ("date", "就诊日期或病种不在保障范围内"),
         Rejection::ItemNotCovered { .. } | Rejection::InvalidCharge { .. } | Rejection::NoCharges => ("charges", "费用明细无效"),
         Rejection::Duplicate { .. } => ("claim_key", "该就诊已结算（重复结算）"),
@@ -272,14 +276,16 @@ async fn referral_of(
 /// # Errors
 /// `Validation` naming the field for malformed input (unknown item, quantity, price, missing
 /// institution) and `claim.rejected.<Code>` for the engine's coded rejections (not enrolled,
-/// outside coverage …); `Conflict` for a key already settled; `NotFound` for a resident or
-/// institution outside the actor's scope. Nothing is stored then.
+/// outside coverage — before the enrolment date or within a waiting period — …), and
+/// `claim.rejected.UnknownPerson` on `resident_id` for a person who is not an active resident of
+/// the actor's area (a record outside the scope answers the same); `Conflict` for a key already
+/// settled. Nothing is stored then.
 pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<ClaimView, ServiceError> {
     actor.require(Permission::ClaimSettle)?;
     let resident = residents_repo::get(&app.db, &actor.scope, &input.resident_id)
         .await?
         .filter(|r| r.status == "active")
-        .ok_or(ServiceError::NotFound)?;
+        .ok_or_else(|| rejection_error(&Rejection::UnknownPerson))?;
     let pool = format!("{}00", &resident.division_code[..4]);
     let mut errs = Errors::default();
     if input.claim_key.trim().is_empty() || input.claim_key.len() > 64 {
@@ -356,11 +362,19 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
     }
     errs.finish()?;
     let (policy_id, policy) = policy.ok_or(ServiceError::NotFound)?;
+    // Accumulators belong to the policy year of the service (the admission for a stay across New
+    // Year), like the deductible and ceiling the engine applies.
     let year = input.date.year();
-    let enrolment = residents_repo::enrolments_of(&app.db, &resident.division_code, &resident.id)
-        .await?
-        .into_iter()
+    let enrolments = residents_repo::enrolments_of(&app.db, &resident.division_code, &resident.id).await?;
+    let enrolment = enrolments
+        .iter()
         .find(|e| e.year == i64::from(year) && e.status == "active" && scheme_of(&e.insurance_type).is_some());
+    let last_year_before = enrolments
+        .iter()
+        .filter(|e| e.year < i64::from(year) && e.status != "terminated")
+        .filter_map(|e| i32::try_from(e.year).ok())
+        .max();
+    let covered_from = enrolment.map(|e| policy.coverage_start(e.enrolled_on, last_year_before).from);
     let level = institution
         .as_ref()
         .map_or(CareLevel::OutOfCounty, |i| care_level(i, &resident.division_code));
@@ -373,6 +387,7 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
             .unwrap_or(Scheme::Resident),
         person: input.person.unwrap_or(PersonCategory::Ordinary),
         enrolled: enrolment.is_some(),
+        covered_from,
         date: input.date,
         level,
         referral,
@@ -418,7 +433,12 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
             Some(&resident.id),
             &format!("{} fund {} cash {}", row.claim_key, s.fund_pay_sumamt, s.psn_cash_pay),
         );
-        match repo::save_claim(&app.db, &row, Some((&acc_body, stored.as_ref().map(|(_, v)| *v))), &a).await {
+        let write = AccumulatorWrite {
+            year: i64::from(year),
+            body: &acc_body,
+            expected_version: stored.as_ref().map(|(_, v)| *v),
+        };
+        match repo::save_claim(&app.db, &row, Some(write), &a).await {
             Ok(()) => return Ok(view(row)),
             Err(sanyi_store::StoreError::VersionConflict { .. }) => continue,
             Err(e) if e.is_unique_violation() => {
@@ -478,6 +498,13 @@ fn claim_row(
         settlement: Some(serde_json::to_string(s).map_err(|e| ServiceError::Internal(e.into()))?),
         settled_at: Utc::now(),
     })
+}
+
+/// The accumulator year of a claim: the year of its service date (the admission for an inpatient
+/// stay), whose policy settled it — not the settlement `year` of the claim row, which is the
+/// discharge year.
+pub fn accumulator_year(c: &ClaimRow) -> i64 {
+    i64::from(c.service_date.year())
 }
 
 /// The stored code of a medical type.
@@ -544,7 +571,8 @@ pub async fn reverse(app: &App, actor: &Actor, id: &str) -> Result<ClaimView, Se
             "该单据无结算明细，无法冲正",
         )
     })?;
-    let (body, version) = repo::accumulators(&app.db, &c.division_code, &c.resident_id, c.year)
+    let acc_year = accumulator_year(&c);
+    let (body, version) = repo::accumulators(&app.db, &c.division_code, &c.resident_id, acc_year)
         .await?
         .ok_or_else(|| {
             conflict(
@@ -567,7 +595,12 @@ pub async fn reverse(app: &App, actor: &Actor, id: &str) -> Result<ClaimView, Se
         Some(&c.resident_id),
         &c.claim_key,
     );
-    repo::reverse_claim(&app.db, &c, &restored, version, &a).await?;
+    let write = AccumulatorWrite {
+        year: acc_year,
+        body: &restored,
+        expected_version: Some(version),
+    };
+    repo::reverse_claim(&app.db, &c, write, &a).await?;
     let mut out = view(c);
     out.status = "reversed".into();
     Ok(out)
