@@ -608,3 +608,58 @@ pub async fn visit_counts(db: &Db, prefix: &str, from: NaiveDate, to: NaiveDate)
                AND service_date >= $3 AND service_date < $4 AND status = 'settled' GROUP BY in_county, care_level, med_type";
     Ok(dispatch!(db, p => sqlx::query_as::<_, VisitCount>(sql).bind(&lo).bind(&hi).bind(from).bind(to).fetch_all(p).await)?)
 }
+
+/// A special-case review (特病单议) of an inpatient claim: the points the bureau agreed.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct SpecialReviewRow {
+    /// Insured person's county (the claim's).
+    pub division_code: String,
+    /// The claim reviewed.
+    pub claim_id: String,
+    /// Agreed points, ten-thousandths of a point.
+    pub points: i64,
+    /// Why the case was reviewed.
+    pub reason: String,
+    /// Reviewer (username).
+    pub reviewed_by: String,
+    /// Decided at.
+    pub reviewed_at: DateTime<Utc>,
+}
+
+/// Records (or replaces) the special-case review of a claim, with its audit entry, atomically.
+///
+/// # Errors
+/// A foreign-key violation for an unknown claim; a database error.
+pub async fn put_special_review(db: &Db, r: &SpecialReviewRow, audit: &AuditEntry) -> Result<(), StoreError> {
+    transaction!(db, tx => {
+        sqlx::query("INSERT INTO special_reviews (division_code, claim_id, points, reason, reviewed_by, reviewed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (division_code, claim_id) DO UPDATE SET points = excluded.points, \
+                     reason = excluded.reason, reviewed_by = excluded.reviewed_by, reviewed_at = excluded.reviewed_at")
+            .bind(&r.division_code).bind(&r.claim_id).bind(r.points).bind(&r.reason).bind(&r.reviewed_by).bind(r.reviewed_at)
+            .execute(&mut *tx).await?;
+        audit_insert_in_tx!(tx, audit);
+    });
+    Ok(())
+}
+
+/// The special-case review of a claim.
+///
+/// # Errors
+/// On a database error.
+pub async fn special_review(db: &Db, division: &str, claim_id: &str) -> Result<Option<SpecialReviewRow>, StoreError> {
+    let sql = "SELECT division_code, claim_id, points, reason, reviewed_by, reviewed_at FROM special_reviews \
+               WHERE division_code = $1 AND claim_id = $2";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, SpecialReviewRow>(sql).bind(division).bind(claim_id).fetch_optional(p).await)?)
+}
+
+/// The agreed points of the reviewed inpatient claims of a pool's insured in a settlement year:
+/// `(claim id, points)`.
+///
+/// # Errors
+/// On a database error.
+pub async fn special_review_points(db: &Db, pool: &str, year: i64) -> Result<Vec<(String, i64)>, StoreError> {
+    let (lo, hi) = crate::registry::prefix_range(&pool[..pool.len().min(4)]);
+    let sql = "SELECT s.claim_id, s.points FROM special_reviews s JOIN claims c ON c.division_code = s.division_code AND c.id = s.claim_id \
+               WHERE s.division_code >= $1 AND s.division_code < $2 AND c.year = $3 ORDER BY s.claim_id";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, (String, i64)>(sql).bind(&lo).bind(&hi).bind(year).fetch_all(p).await)?)
+}

@@ -99,6 +99,34 @@ pub struct ClaimView {
     /// The settlement: NHSA fields, accumulators and the step-by-step trace.
     #[schema(value_type = Object)]
     pub settlement: serde_json::Value,
+    /// Medical type code stored (`outpatient`, `chronic`, `inpatient`).
+    pub med_type: String,
+    /// The special-case review (特病单议) of an inpatient case, when the bureau made one.
+    pub special_review: Option<SpecialReviewView>,
+}
+
+/// A special-case review (特病单议) as shown with its claim.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SpecialReviewView {
+    /// Agreed points, ten-thousandths of a point.
+    pub points_e4: i64,
+    /// Agreed points as a decimal (e.g. `420.5000`).
+    pub points: String,
+    /// Why.
+    pub reason: String,
+    /// Reviewer.
+    pub reviewed_by: String,
+    /// Decided at.
+    pub reviewed_at: chrono::DateTime<Utc>,
+}
+
+/// The bureau's decision on a special-case review (特病单议).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct SpecialReviewInput {
+    /// Agreed points as a decimal with at most four places, e.g. `"420.5"`.
+    pub points: String,
+    /// Why the case is reviewed (required), e.g. rare disease, new technology, very long stay.
+    pub reason: String,
 }
 
 fn view(c: ClaimRow) -> ClaimView {
@@ -116,6 +144,8 @@ fn view(c: ClaimRow) -> ClaimView {
         service_date: c.service_date,
         in_county: c.in_county,
         policy_id: c.policy_id,
+        med_type: c.med_type,
+        special_review: None,
     }
 }
 
@@ -543,7 +573,92 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ClaimView, Servic
             "claim",
         ))
         .await;
-    Ok(view(c))
+    let review = repo::special_review(&app.db, &c.division_code, &c.id).await?;
+    let mut v = view(c);
+    v.special_review = review.map(review_view);
+    Ok(v)
+}
+
+fn review_view(r: repo::SpecialReviewRow) -> SpecialReviewView {
+    SpecialReviewView {
+        points: sanyi_insurance::Points::from_ten_thousandths(r.points).to_string(),
+        points_e4: r.points,
+        reason: r.reason,
+        reviewed_by: r.reviewed_by,
+        reviewed_at: r.reviewed_at,
+    }
+}
+
+/// Parses points written as a decimal with at most four places into ten-thousandths.
+fn parse_points(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() || frac.len() > 4 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let w: i64 = whole.parse().ok()?;
+    let f: i64 = format!("{frac:0<4}").parse().ok()?;
+    w.checked_mul(10_000)?.checked_add(f)
+}
+
+/// Marks an inpatient case for special-case review (特病单议) with the points the bureau agreed, or
+/// replaces an earlier decision; the settlement run then prices the case with these points
+/// instead of its DRG group. Audited.
+///
+/// # Errors
+/// `Forbidden` without the bureau's permission; `NotFound` outside scope; `Validation` for points
+/// that are not a positive decimal of at most four places (≤ 100 000 points), an empty reason, or
+/// a claim that is not a settled inpatient case inside the insured person's county (only those are
+/// priced by points).
+pub async fn set_special_review(app: &App, actor: &Actor, id: &str, input: &SpecialReviewInput) -> Result<ClaimView, ServiceError> {
+    actor.require(Permission::InsuranceManage)?;
+    let c = visible(app, actor, id).await?;
+    let mut errs = Errors::default();
+    let points = parse_points(&input.points).filter(|p| *p > 0 && *p <= 100_000 * 10_000);
+    if points.is_none() {
+        errs.push(FieldError::new(
+            "points",
+            "special_review.points",
+            "a decimal above 0 and at most 100000, with at most four places",
+            "Points must be a positive decimal, e.g. 420.5",
+            "点数须为大于 0 的数值（最多四位小数），如 420.5",
+        ));
+    }
+    if input.reason.trim().is_empty() {
+        errs.push(FieldError::required("reason"));
+    }
+    if c.status != "settled" || c.med_type != "inpatient" || !c.in_county || c.institution_id.is_none() {
+        errs.push(FieldError::new(
+            "claim",
+            "special_review.case",
+            "a settled inpatient case treated inside the insured person's county",
+            "Only settled in-county inpatient cases are paid by points",
+            "仅县域内已结算的住院病例按点数付费，可申请特病单议",
+        ));
+    }
+    errs.finish()?;
+    let points = points.ok_or_else(|| ServiceError::Validation(vec![]))?;
+    let row = repo::SpecialReviewRow {
+        division_code: c.division_code.clone(),
+        claim_id: c.id.clone(),
+        points,
+        reason: input.reason.trim().to_owned(),
+        reviewed_by: actor.username.clone(),
+        reviewed_at: Utc::now(),
+    };
+    let a = audit::entry(
+        actor,
+        &c.division_code,
+        "special_review",
+        "claim",
+        &c.id,
+        Some(&c.resident_id),
+        &format!("{} points", sanyi_insurance::Points::from_ten_thousandths(points)),
+    );
+    repo::put_special_review(&app.db, &row, &a).await?;
+    let mut v = view(c);
+    v.special_review = Some(review_view(row));
+    Ok(v)
 }
 
 /// Reverses a settled claim (冲正): the accumulators are restored by the settlement's delta and the

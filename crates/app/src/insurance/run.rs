@@ -54,6 +54,10 @@ pub struct DrgLine {
     pub cases: u32,
     /// Cases that grouped to a DRG with a weight.
     pub grouped: u32,
+    /// Cases priced by special-case review (特病单议) with the points the bureau agreed.
+    pub special_reviews: u32,
+    /// The reviewed cases exceed the policy's cap on their share (e.g. 5 %).
+    pub special_case_over_cap: bool,
     /// Σ points (ten-thousandths).
     pub total_points: i64,
     /// Amount distributed by points (fen).
@@ -380,6 +384,8 @@ pub async fn run(
             drg: county_drg.map(|d| d.line.clone()).unwrap_or(DrgLine {
                 cases: 0,
                 grouped: 0,
+                special_reviews: 0,
+                special_case_over_cap: false,
                 total_points: 0,
                 pool: 0,
                 point_value_e4_fen: 0,
@@ -457,6 +463,11 @@ async fn drg_by_county(
         Err(ServiceError::Validation(_)) => None,
         Err(e) => return Err(e),
     };
+    // Cases the bureau reviewed (特病单议) are priced with the points it agreed.
+    let reviewed: HashMap<String, i64> = repo::special_review_points(&app.db, pool, i64::from(year))
+        .await?
+        .into_iter()
+        .collect();
     let policy = fy.drg.clone();
     let coefficients = fy.coefficients.clone();
     let bed_day = fy.bed_day.clone();
@@ -470,54 +481,46 @@ async fn drg_by_county(
             let tier = tiers.get(&inst).cloned().unwrap_or_default();
             let input: Option<crate::drg::CaseInput> = c.drg_input.as_deref().and_then(|d| serde_json::from_str(d).ok());
             let main_dx = input.as_ref().and_then(|i| i.diagnoses.first().cloned()).unwrap_or_default();
-            // Long stays of the bed-day list are paid per bed-day inside the point method (DOMAIN §7.4).
-            if bed_day_dx.iter().any(|p| main_dx.starts_with(p.as_str())) {
+            let month = u32::try_from(c.month).unwrap_or(0);
+            // Reviewed cases (特病单议) take the agreed points; long stays of the bed-day list are
+            // paid per bed-day inside the point method (DOMAIN §7.4); the rest by their DRG group.
+            let kind = if let Some(points) = reviewed.get(&c.id) {
+                CaseKind::SpecialReview {
+                    points: Points::from_ten_thousandths(*points),
+                }
+            } else if bed_day_dx.iter().any(|p| main_dx.starts_with(p.as_str())) {
                 let days = u32::try_from((c.discharge_date.unwrap_or(c.service_date) - c.service_date).num_days().max(1)).unwrap_or(1);
                 let (paid, _) = payment::bed_day_payment(&bed_day, 0, days, Fen::ZERO)?;
-                let case = DrgCase {
-                    id: c.id.clone(),
-                    institution: inst,
-                    kind: CaseKind::BedDay {
-                        daily_standard: Fen::new(paid.get() / i64::from(days)),
-                        days,
-                    },
-                    cost: Fen::new(c.medfee_sumamt),
-                    patient_share: Fen::new(c.medfee_sumamt - c.hifp_pay),
-                };
-                let month = u32::try_from(c.month).unwrap_or(0);
-                out.push((
-                    c.division_code.clone(),
-                    month,
-                    c.hifp_pay,
-                    payment::case_points(&policy, &case)?,
-                    false,
-                ));
-                continue;
-            }
-            let kind = scheme
-                .as_ref()
-                .and_then(|s| {
-                    let r = s.group(&crate::drg::case_of(input.as_ref()?));
-                    let drg = r.drg?.to_owned();
-                    // The weights of the year, else those of the nearest year the pool published.
-                    let w = s.weight(&pool_code, year, &drg).or_else(|| {
-                        s.weights()
-                            .iter()
-                            .filter(|w| w.pool == pool_code && w.drg == drg)
-                            .min_by_key(|w| (w.year - year).abs())
-                    })?;
-                    let mean = Fen::new(
-                        w.avg_cost_fen
-                            .unwrap_or_else(|| policy.overall_mean_cost.get() * i64::from(w.weight.ten_thousandths()) / 10_000),
-                    );
-                    Some(CaseKind::Grouped {
-                        drg,
-                        weight: w.weight,
-                        group_mean_cost: mean,
-                        coefficient: coefficients.get(&tier).copied().unwrap_or(sanyi_domain::BasisPoints::new(10_000)),
+                CaseKind::BedDay {
+                    daily_standard: Fen::new(paid.get() / i64::from(days)),
+                    days,
+                }
+            } else {
+                scheme
+                    .as_ref()
+                    .and_then(|s| {
+                        let r = s.group(&crate::drg::case_of(input.as_ref()?));
+                        let drg = r.drg?.to_owned();
+                        // The weights of the year, else those of the nearest year the pool published.
+                        let w = s.weight(&pool_code, year, &drg).or_else(|| {
+                            s.weights()
+                                .iter()
+                                .filter(|w| w.pool == pool_code && w.drg == drg)
+                                .min_by_key(|w| (w.year - year).abs())
+                        })?;
+                        let mean = Fen::new(
+                            w.avg_cost_fen
+                                .unwrap_or_else(|| policy.overall_mean_cost.get() * i64::from(w.weight.ten_thousandths()) / 10_000),
+                        );
+                        Some(CaseKind::Grouped {
+                            drg,
+                            weight: w.weight,
+                            group_mean_cost: mean,
+                            coefficient: coefficients.get(&tier).copied().unwrap_or(sanyi_domain::BasisPoints::new(10_000)),
+                        })
                     })
-                })
-                .unwrap_or(CaseKind::Ungroupable);
+                    .unwrap_or(CaseKind::Ungroupable)
+            };
             let grouped = matches!(kind, CaseKind::Grouped { .. });
             let case = DrgCase {
                 id: c.id.clone(),
@@ -526,7 +529,6 @@ async fn drg_by_county(
                 cost: Fen::new(c.medfee_sumamt),
                 patient_share: Fen::new(c.medfee_sumamt - c.hifp_pay),
             };
-            let month = u32::try_from(c.month).unwrap_or(0);
             out.push((
                 c.division_code.clone(),
                 month,
@@ -564,6 +566,9 @@ async fn drg_by_county(
                 line: DrgLine {
                     cases: u32::try_from(cases.len()).unwrap_or(u32::MAX),
                     grouped: u32::try_from(cases.iter().filter(|c| c.3).count()).unwrap_or(u32::MAX),
+                    special_reviews: u32::try_from(cases.iter().filter(|c| c.2.class == payment::CaseClass::SpecialReview).count())
+                        .unwrap_or(u32::MAX),
+                    special_case_over_cap: settled.special_case_over_cap,
                     total_points: settled.total_points.ten_thousandths(),
                     pool: settled.pool.get(),
                     point_value_e4_fen: settled.point_value_e4_fen,

@@ -299,3 +299,94 @@ async fn policies_are_validated_versioned_and_flags_reviewed() {
         .await;
     assert_eq!(confirmed.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_bureau_marks_a_case_for_special_review_and_the_run_pays_its_points() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let year = demo_year();
+    let (s, before) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{before}");
+    let cases = sanyi_store::insurance::inpatient_cases(&app.db, "652300", i64::from(year), 12)
+        .await
+        .unwrap();
+    let case = cases
+        .iter()
+        .find(|c| c.in_county && c.institution_id.is_some())
+        .expect("an in-county inpatient case");
+    let county = |r: &Value| {
+        r["counties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == json!(case.division_code))
+            .unwrap()["drg"]
+            .clone()
+    };
+    let drg_before = county(&before);
+    assert_eq!(drg_before["special_reviews"], 0);
+    let path = format!("/api/v1/claims/{}/special-review", case.id);
+    // Bad input is refused field by field and nothing is stored; clinicians may not review.
+    let (s, p) = app.put(&officer, &path, &json!({"points": "-3", "reason": " "})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["points", "reason"]);
+    let doctor = app.token("township_doctor").await;
+    let (s, _) = app.put(&doctor, &path, &json!({"points": "100", "reason": "x"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let outpatient = sanyi_store::insurance::claims_of(&app.db, &case.division_code, &case.resident_id, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.med_type != "inpatient");
+    if let Some(o) = outpatient {
+        let (s, p) = app
+            .put(
+                &officer,
+                &format!("/api/v1/claims/{}/special-review", o.id),
+                &json!({"points": "100", "reason": "罕见病"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(p["errors"][0]["rule"], "special_review.case");
+    }
+    // The agreed points replace the case's DRG points in the next run.
+    let (s, v) = app
+        .put(&officer, &path, &json!({"points": "5000.5", "reason": "罕见病，住院费用极高"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["special_review"]["points_e4"], 50_005_000);
+    let (s, after) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let drg_after = county(&after);
+    assert_eq!(drg_after["special_reviews"], 1);
+    assert_eq!(drg_after["cases"], drg_before["cases"]);
+    assert_ne!(drg_after["total_points"], drg_before["total_points"]);
+    assert!(drg_after["total_points"].as_i64().unwrap() >= 50_005_000);
+    assert_ne!(after["digest"], before["digest"]);
+    // Audited, and shown with the claim on its page.
+    let admin = app.token("admin").await;
+    let (s, audit) = app.get(&admin, "/api/v1/audit?action=special_review").await;
+    assert_eq!(s, StatusCode::OK, "{audit}");
+    assert!(audit.to_string().contains(&case.id), "{audit}");
+    let page = app
+        .client
+        .get(app.url(&format!("/claims/{}", case.id)))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("claim-special-review") && page.contains("5000.5000"), "{page}");
+}
