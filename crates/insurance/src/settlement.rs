@@ -1261,6 +1261,36 @@ mod tests {
                 MedType::Outpatient => prop_assert!(s.accumulators.outpatient_fund_paid <= b.outpatient.annual_limit.max(acc.outpatient_fund_paid)),
             }
             prop_assert!(s.accumulators.assistance_paid <= p.assistance.annual_limit.max(acc.assistance_paid));
+            // The fund never pays beyond policy: (eligible − deductible) × ratio, the per-visit and
+            // chronic limits, and the critical-illness limit on the personal in-scope share.
+            let remainder = s.inscp_amt.checked_sub(s.act_pay_dedc).unwrap();
+            let ratio = match e.med_type {
+                MedType::Inpatient => b.inpatient.ratio.get(e.level),
+                MedType::Outpatient => b.outpatient.ratio.get(e.level),
+                MedType::Chronic => b.chronic.ratio,
+            };
+            prop_assert!(s.hifp_pay <= remainder.apply_bp(ratio).unwrap());
+            match e.med_type {
+                MedType::Outpatient => prop_assert!(s.hifp_pay <= b.outpatient.per_visit_limit.get(e.level)),
+                MedType::Chronic => {
+                    prop_assert!(s.hifp_pay <= nonneg(b.chronic.annual_limit.checked_sub(acc.chronic_fund_paid).unwrap()));
+                    prop_assert!(s.accumulators.chronic_fund_paid <= b.chronic.annual_limit.max(acc.chronic_fund_paid));
+                }
+                MedType::Inpatient => {}
+            }
+            let personal_in_scope = s.act_pay_dedc.checked_add(s.pool_prop_selfpay).unwrap();
+            prop_assert!(s.hifmi_pay <= personal_in_scope);
+            match &b.critical_illness {
+                Some(ci) if !(e.person.is_special() && ci.special_no_limit) => {
+                    prop_assert!(s.hifmi_pay <= nonneg(ci.annual_limit.checked_sub(acc.critical_illness_paid).unwrap()));
+                }
+                Some(_) => {}
+                None => prop_assert_eq!(s.hifmi_pay, Fen::ZERO),
+            }
+            if e.med_type == MedType::Outpatient {
+                prop_assert_eq!(s.hifmi_pay, Fen::ZERO);
+            }
+            prop_assert!(s.maf_pay <= personal_in_scope.checked_sub(s.hifmi_pay).unwrap());
             // Deterministic.
             prop_assert_eq!(&settle(&p, &e, &acc, &BTreeSet::new()).unwrap(), &s);
             // Reversal restores the accumulators.
