@@ -206,6 +206,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("call.left", "对方已离开", "The other side left"),
     ("nav.insurance", "医保结算", "Insurance"),
     ("ins.title", "医保基金结算", "Insurance settlement"),
+    ("ins.communities", "各医共体包干", "Community packages"),
+    ("ins.community", "医共体", "Community"),
+    ("ins.members", "成员单位内部分配", "internal distribution to the members"),
+    ("ins.member", "成员单位", "Member institution"),
+    ("ins.tier", "层级", "Tier"),
+    ("ins.borne", "分担超支", "Overspend borne"),
     ("claim.special_review", "特病单议", "Special-case review"),
     (
         "claim.special_review_mark",

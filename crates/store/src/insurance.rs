@@ -663,3 +663,18 @@ pub async fn special_review_points(db: &Db, pool: &str, year: i64) -> Result<Vec
                WHERE s.division_code >= $1 AND s.division_code < $2 AND c.year = $3 ORDER BY s.claim_id";
     Ok(dispatch!(db, p => sqlx::query_as::<_, (String, i64)>(sql).bind(&lo).bind(&hi).bind(year).fetch_all(p).await)?)
 }
+
+/// Settled pooled-fund payments (`hifp_pay`) of one county's insured in a settlement year (up to
+/// `through_month`) by the insured person's township (first nine digits of the village code) and
+/// place (inside the county or not): `(township, in_county, hifp)`. Used to split a county package
+/// between several communities by service area.
+///
+/// # Errors
+/// On a database error.
+pub async fn spending_by_township(db: &Db, county: &str, year: i64, through_month: i64) -> Result<Vec<(String, bool, i64)>, StoreError> {
+    let sql = "SELECT substr(r.village_code, 1, 9), c.in_county, CAST(COALESCE(SUM(c.hifp_pay), 0) AS BIGINT) FROM claims c \
+               JOIN residents r ON r.division_code = c.division_code AND r.id = c.resident_id \
+               WHERE c.division_code = $1 AND c.year = $2 AND c.month <= $3 AND c.status = 'settled' \
+               GROUP BY substr(r.village_code, 1, 9), c.in_county ORDER BY 1, 2";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, (String, bool, i64)>(sql).bind(county).bind(year).bind(through_month).fetch_all(p).await)?)
+}
