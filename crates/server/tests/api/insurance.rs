@@ -74,6 +74,17 @@ async fn the_demo_year_settles_from_budget_to_year_end_and_money_is_conserved() 
                 m["budget"].as_i64().unwrap() - m["spent_inside"].as_i64().unwrap() - m["spent_outside"].as_i64().unwrap()
             );
         }
+        // Attribution by the insured person's township (used when a county has several
+        // communities) accounts for the county's whole spending.
+        let by_township = sanyi_store::insurance::spending_by_township(&app.db, c["code"].as_str().unwrap(), i64::from(year), 12)
+            .await
+            .unwrap();
+        let inside: i64 = by_township.iter().filter(|t| t.1).map(|t| t.2).sum();
+        let outside: i64 = by_township.iter().filter(|t| !t.1).map(|t| t.2).sum();
+        assert_eq!(
+            (inside, outside),
+            (c["spent_inside"].as_i64().unwrap(), c["spent_outside"].as_i64().unwrap())
+        );
         // The retained surplus, or the overspend borne, is split over the member institutions exactly.
         let members = c["members"].as_array().unwrap();
         assert!(members.len() > 3, "{c}");
