@@ -11,7 +11,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use sanyi_app::insurance::{claims, export, fund_year, policies, run};
 use sanyi_app::{Actor, App};
 
-use crate::platform::{DbArgs, bar_spinner, explain, open, runtime};
+use crate::platform::{DbArgs, bar, explain, open, runtime};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -168,7 +168,24 @@ fn print_text(r: &run::RunReport, secs: f64) {
             }
         }
         for m in &c.communities {
-            println!("  community {} · {} enrollees · budget {}", m.name, m.enrollees, yuan(m.budget));
+            println!(
+                "  community {} · {} enrollees · budget {} · prepaid {} · inside {} · outside {} · DRG points {}",
+                m.name,
+                m.enrollees,
+                yuan(m.budget),
+                yuan(m.prepaid),
+                yuan(m.spent_inside),
+                yuan(m.spent_outside),
+                m.drg_points / 10_000
+            );
+        }
+        if !c.members.is_empty() {
+            let (kind, total) = if c.members.iter().any(|m| m.retained > 0) {
+                ("retained surplus", c.members.iter().map(|m| m.retained).sum::<i64>())
+            } else {
+                ("overspend borne", c.members.iter().map(|m| m.borne).sum::<i64>())
+            };
+            println!("  {kind} {} split over {} member institutions", yuan(total), c.members.len());
         }
     }
     println!("digest {}", r.digest);
@@ -182,10 +199,15 @@ pub fn settle(a: SettleArgs) -> anyhow::Result<()> {
         let app = App::new(db.clone());
         let pool = pool_of(&app, a.pool).await?;
         let started = Instant::now();
-        let pb = bar_spinner("settling");
-        let report = run::run(&app, &pool, a.year, a.month, &|step| pb.set_message(step.to_owned()))
-            .await
-            .map_err(explain)?;
+        // A bar by step and county; hidden when stderr is not a terminal.
+        let pb = bar(6, "settling");
+        let report = run::run(&app, &pool, a.year, a.month, &|done, total, step| {
+            pb.set_length(total);
+            pb.set_position(done);
+            pb.set_message(step.to_owned());
+        })
+        .await
+        .map_err(explain)?;
         pb.finish_and_clear();
         let secs = started.elapsed().as_secs_f64();
         if let Some(path) = &a.xlsx {

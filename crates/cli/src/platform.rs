@@ -331,19 +331,8 @@ pub(crate) fn explain(e: ServiceError) -> anyhow::Error {
     }
 }
 
-/// A spinner with a message, for work of unknown length (hidden when stderr is not a terminal).
-pub(crate) fn bar_spinner(what: &str) -> ProgressBar {
-    let pb = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        ProgressBar::new_spinner()
-    } else {
-        ProgressBar::hidden()
-    };
-    pb.set_message(what.to_owned());
-    pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    pb
-}
-
-fn bar(len: u64, what: &str) -> ProgressBar {
+/// A bar of `len` steps with a message (hidden when stderr is not a terminal).
+pub(crate) fn bar(len: u64, what: &str) -> ProgressBar {
     let pb = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         ProgressBar::new(len)
     } else {

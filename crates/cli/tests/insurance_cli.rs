@@ -38,6 +38,7 @@ fn the_bureau_settles_the_demo_year_from_the_command_line() {
         xlsx.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
+    assert!(!err.contains("settling"), "no progress bar when stderr is not a terminal: {err}");
     let r: serde_json::Value = serde_json::from_str(&out).unwrap();
     let budgets: i64 = r["counties"]
         .as_array()
@@ -72,4 +73,50 @@ fn the_bureau_settles_the_demo_year_from_the_command_line() {
     let (ok, out, err) = sanyi(&["insurance", "policy-import", file.to_str().unwrap(), "--database", db]);
     assert!(ok, "{err}");
     assert!(out.contains(&format!("{year}-07-01")), "{out}");
+}
+
+#[test]
+fn a_claim_is_settled_and_reversed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("claims.db");
+    let db = db.to_str().unwrap();
+    let (ok, _, err) = sanyi(&["demo", "--database", db, "--residents", "200", "--seed", "3"]);
+    assert!(ok, "{err}");
+    let year = chrono::Utc::now().year() - 1;
+    // An insured person of the demo year (one with a stay).
+    let resident = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let store = sanyi_store::Db::connect(db).await.unwrap();
+            let cases = sanyi_store::insurance::inpatient_cases(&store, "652300", i64::from(year), 12)
+                .await
+                .unwrap();
+            store.close().await;
+            cases[0].resident_id.clone()
+        });
+    let claim = serde_json::json!({"claim_key": "CLI-1", "resident_id": resident, "outside_name": "自治区人民医院", "filed": true,
+        "med_type": "11", "date": format!("{year}-06-15"), "charges": [{"code": "110200001", "quantity": 1}, {"code": "250101001", "quantity": 1}]});
+    let file = dir.path().join("claim.json");
+    std::fs::write(&file, claim.to_string()).unwrap();
+    let (ok, out, err) = sanyi(&["insurance", "claim", file.to_str().unwrap(), "--database", db]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let s = &v["settlement"];
+    assert_eq!(s["medfee_sumamt"], 2_500);
+    assert_eq!(
+        s["fund_pay_sumamt"].as_i64().unwrap() + s["acct_pay"].as_i64().unwrap() + s["psn_cash_pay"].as_i64().unwrap(),
+        2_500
+    );
+    // The same key again is a duplicate; reversal works once.
+    let (ok, _, err) = sanyi(&["insurance", "claim", file.to_str().unwrap(), "--database", db]);
+    assert!(!ok && err.contains("claim.rejected.Duplicate"), "{err}");
+    let id = v["id"].as_str().unwrap();
+    let (ok, out, err) = sanyi(&["insurance", "reverse", id, "--database", db]);
+    assert!(ok && out.contains("reversed"), "{out}{err}");
+    let (ok, _, err) = sanyi(&["insurance", "reverse", id, "--database", db]);
+    assert!(!ok && err.contains("claim.reverse.state"), "{err}");
+    let (ok, _, err) = sanyi(&["insurance", "claim", file.to_str().unwrap(), "--database", db]);
+    assert!(ok, "the key settles again after the reversal: {err}");
 }

@@ -289,6 +289,61 @@ pub fn split_by_shares(amount: Fen, shares: &[(String, u64)]) -> Result<Allocati
     })
 }
 
+/// Internal distribution (内部分配) of a retained surplus — or of an overspend the community
+/// bears — over its member institutions: first between the tiers by their shares (e.g. county 6 :
+/// township 3 : village 1), counting only tiers that have members, then each tier's part equally
+/// between its members; both steps by largest remainder, so the parts add up to `amount` exactly.
+/// `members` are `(institution id, tier)`; the parts come back in the same order.
+///
+/// # Errors
+/// [`InsuranceError::ZeroTotal`] when no member belongs to a tier with a share; negative amount;
+/// overflow.
+///
+/// # Example
+/// ```
+/// use sanyi_domain::Fen;
+/// use sanyi_insurance::budget::distribute_to_members;
+/// let tiers = [("county".into(), 6), ("township".into(), 3), ("village".into(), 1)];
+/// let members = [("H".into(), "county".into()), ("T1".into(), "township".into()), ("T2".into(), "township".into())];
+/// let d = distribute_to_members(Fen::new(1_000), &tiers, &members)?;
+/// // No village clinic: county 6/9, township 3/9 split over two centres.
+/// assert_eq!(d.parts.iter().map(|p| p.1.get()).collect::<Vec<_>>(), vec![667, 167, 166]);
+/// # Ok::<(), sanyi_insurance::InsuranceError>(())
+/// ```
+pub fn distribute_to_members(
+    amount: Fen,
+    tier_shares: &[(String, u64)],
+    members: &[(String, String)],
+) -> Result<Allocation, InsuranceError> {
+    let present: Vec<(String, u64)> = tier_shares
+        .iter()
+        .filter(|(tier, share)| *share > 0 && members.iter().any(|(_, t)| t == tier))
+        .cloned()
+        .collect();
+    if present.is_empty() {
+        return Err(InsuranceError::ZeroTotal { what: "member tiers" });
+    }
+    let by_tier = split_by_shares(amount, &present)?;
+    let mut trace = by_tier.trace;
+    let mut parts: Vec<(String, Fen)> = members.iter().map(|(id, _)| (id.clone(), Fen::ZERO)).collect();
+    for (tier, tier_amount) in &by_tier.parts {
+        let idx: Vec<usize> = (0..members.len()).filter(|i| &members[*i].1 == tier).collect();
+        let each = split_by_shares(*tier_amount, &idx.iter().map(|i| (members[*i].0.clone(), 1)).collect::<Vec<_>>())?;
+        for (i, (_, f)) in idx.iter().zip(each.parts) {
+            parts[*i].1 = f;
+        }
+        trace.push(
+            "budget.distribute.members",
+            &[("tier", tier.clone()), ("members", idx.len().to_string())],
+            *tier_amount,
+            *tier_amount,
+            format!("The {tier} tier's part split equally between its {} members", idx.len()),
+            format!("{tier} 层级份额在 {} 家成员机构间平均分配（最大余数法）", idx.len()),
+        );
+    }
+    Ok(Allocation { parts, trace })
+}
+
 /// Monthly prepayment B_c / 12 × p (按月预付), rounded half up to the fen.
 ///
 /// # Errors
@@ -621,13 +676,50 @@ mod tests {
             prop_assert!(r.parts.iter().all(|p| p.1.get() >= 0));
         }
 
+        /// Year-end conservation for random β, φ, ρ and both overspend models: surplus − overspend
+        /// = B_c − E_c, and the parts of each add up.
         #[test]
-        fn year_end_balances(b in 0i64..1_000_000_000_000, e in 0i64..1_000_000_000_000, score in 0u32..=10_000) {
-            let p = BudgetPolicy { overspend: OverspendModel::SharedBand { band: BasisPoints::new(1_000), fund_share: BasisPoints::new(7_000) }, ..BudgetPolicy::example_changji() };
+        fn year_end_balances(
+            b in 0i64..1_000_000_000_000,
+            e in 0i64..1_000_000_000_000,
+            score in 0u32..=10_000,
+            band in 0u32..=10_000,
+            phi in 0u32..=10_000,
+            rho in 0u32..=10_000,
+            shared in prop::bool::ANY,
+        ) {
+            let overspend = if shared {
+                OverspendModel::SharedBand { band: BasisPoints::new(band), fund_share: BasisPoints::new(phi) }
+            } else {
+                OverspendModel::CommunityBearsAll
+            };
+            let p = BudgetPolicy { overspend, surplus_retention: BasisPoints::new(rho), ..BudgetPolicy::example_changji() };
             let y = year_end(&p, Fen::new(b), Fen::new(e), score).unwrap();
+            prop_assert_eq!(y.surplus.checked_sub(y.overspend).unwrap(), Fen::new(b - e));
+            prop_assert!(y.surplus.get() == 0 || y.overspend.get() == 0);
             prop_assert_eq!(y.retained.checked_add(y.fund_keeps).unwrap(), y.surplus);
             prop_assert_eq!(y.fund_pays.checked_add(y.community_bears).unwrap(), y.overspend);
-            prop_assert!(y.fund_pays <= y.reasonable);
+            prop_assert!(y.fund_pays <= y.reasonable && y.reasonable <= y.overspend);
+            for f in [y.retained, y.fund_keeps, y.reasonable, y.fund_pays, y.community_bears] {
+                prop_assert!(f.get() >= 0);
+            }
+            if !shared {
+                prop_assert_eq!(y.fund_pays, Fen::ZERO);
+                prop_assert_eq!(y.community_bears, y.overspend);
+            }
+        }
+
+        /// The internal distribution over members adds up exactly and never goes negative.
+        #[test]
+        fn member_distribution_sums(amount in 0i64..10_000_000_000, tiers in prop::collection::vec(0usize..3, 1..40), shares in (0u64..10, 0u64..10, 1u64..10)) {
+            let names = ["county", "township", "village"];
+            let tier_shares = vec![("county".to_owned(), shares.0), ("township".to_owned(), shares.1), ("village".to_owned(), shares.2)];
+            let mut members: Vec<(String, String)> = tiers.iter().enumerate().map(|(i, t)| (format!("m{i}"), names[*t].to_owned())).collect();
+            members.push(("v".into(), "village".into()));
+            let d = distribute_to_members(Fen::new(amount), &tier_shares, &members).unwrap();
+            prop_assert_eq!(d.parts.len(), members.len());
+            prop_assert_eq!(Fen::sum(d.parts.iter().map(|p| p.1)).unwrap(), Fen::new(amount));
+            prop_assert!(d.parts.iter().all(|p| p.1.get() >= 0));
         }
     }
 }

@@ -9,8 +9,9 @@ use chrono::NaiveDate;
 use sanyi_domain::Fen;
 use serde::{Deserialize, Serialize};
 
-/// Thresholds of the checks (筛查规则参数) [T].
+/// Thresholds of the checks (筛查规则参数) [T]; a document may name only some (the rest default).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FraudPolicy {
     /// A readmission within this many days of discharge, for the same or a related group, is a
     /// suspected split admission (e.g. 15).
@@ -25,6 +26,35 @@ pub struct FraudPolicy {
     pub low_standard_diagnoses: Vec<String>,
     /// Items billed at most once per stay (examinations, surgery fees); more is a duplicate charge.
     pub once_per_stay_items: Vec<String>,
+    /// Items that record a day of care (nursing levels, billed per day): a stay that bills them,
+    /// but on fewer days than it lasted, had days without orders or nursing records.
+    pub care_day_items: Vec<String>,
+    /// Bed-hanging: this many days or more of a stay without a care record (e.g. 2).
+    pub max_days_without_care: i64,
+}
+
+impl FraudPolicy {
+    /// Every problem with the thresholds (empty when valid).
+    #[must_use]
+    pub fn validate(&self) -> Vec<crate::PolicyProblem> {
+        let mut out = Vec::new();
+        let mut bad = |path: &str, rule: &str| {
+            out.push(crate::PolicyProblem {
+                path: path.to_owned(),
+                rule: rule.to_owned(),
+            })
+        };
+        if !(1..=90).contains(&self.readmission_days) {
+            bad("readmission_days", "1..=90 days (usually 7–30, DOMAIN §12)");
+        }
+        if self.low_standard_max_days < 0 || self.low_standard_max_cost.get() < 0 {
+            bad("low_standard_max_days", "thresholds must be >= 0");
+        }
+        if self.max_days_without_care < 1 {
+            bad("max_days_without_care", "at least 1 day");
+        }
+        out
+    }
 }
 
 impl Default for FraudPolicy {
@@ -46,6 +76,8 @@ impl Default for FraudPolicy {
             ]
             .map(String::from)
             .to_vec(),
+            care_day_items: ["121100001", "121100002", "121100003"].map(String::from).to_vec(),
+            max_days_without_care: 2,
         }
     }
 }
@@ -166,35 +198,52 @@ pub fn check(policy: &FraudPolicy, stays: &[Stay], elsewhere: &[Elsewhere]) -> V
     let mut by_person: HashMap<&str, Vec<&Stay>> = HashMap::new();
     for s in stays {
         by_person.entry(s.person.as_str()).or_default().push(s);
-        // Bed-hanging: a day strictly inside the stay with an encounter at another institution.
+        // Bed-hanging: a day strictly inside the stay with an encounter at another institution, or
+        // days of the stay without any care record (orders/nursing billed per day).
+        let los = (s.discharge - s.admission).num_days().max(1);
+        let mut evidence = Vec::new();
+        let mut days_at_stake = 0i64;
         if let Some(days) = seen.get(s.person.as_str()) {
             let start = days.partition_point(|(d, _)| *d <= s.admission);
-            let hits: Vec<&(NaiveDate, Option<&str>)> = days[start..]
+            let distinct: BTreeSet<NaiveDate> = days[start..]
                 .iter()
                 .take_while(|(d, _)| *d < s.discharge)
                 .filter(|(_, inst)| *inst != s.institution.as_deref())
+                .map(|(d, _)| *d)
                 .collect();
-            if !hits.is_empty() {
-                let los = (s.discharge - s.admission).num_days().max(1);
-                let distinct: BTreeSet<NaiveDate> = hits.iter().map(|(d, _)| *d).collect();
-                let per_day = s.cost.get() / los;
-                flags.push(Flag {
-                    kind: FlagKind::BedHanging,
-                    claim_id: s.id.clone(),
-                    person: s.person.clone(),
-                    amount: Fen::new(per_day * i64::try_from(distinct.len()).unwrap_or(1)),
-                    evidence: distinct
-                        .iter()
-                        .map(|d| Evidence {
-                            zh: format!("住院期间（{} 至 {}）于 {d} 在其他机构门诊就诊或购药", s.admission, s.discharge),
-                            en: format!(
-                                "seen or dispensed at another institution on {d}, during the stay {} to {}",
-                                s.admission, s.discharge
-                            ),
-                        })
-                        .collect(),
-                });
-            }
+            days_at_stake += i64::try_from(distinct.len()).unwrap_or(1);
+            evidence.extend(distinct.iter().map(|d| Evidence {
+                zh: format!("住院期间（{} 至 {}）于 {d} 在其他机构门诊就诊或购药", s.admission, s.discharge),
+                en: format!(
+                    "seen or dispensed at another institution on {d}, during the stay {} to {}",
+                    s.admission, s.discharge
+                ),
+            }));
+        }
+        let care_days: i64 = s
+            .charges
+            .iter()
+            .filter(|(code, _, _)| policy.care_day_items.iter().any(|c| c == code))
+            .map(|(_, q, _)| *q)
+            .sum();
+        // Only where the stay records care by the day at all (the data allows the check).
+        let uncared = los - care_days;
+        if care_days > 0 && uncared >= policy.max_days_without_care {
+            days_at_stake += uncared;
+            evidence.push(Evidence {
+                zh: format!("住院 {los} 天，仅 {care_days} 天有医嘱或护理收费记录，{uncared} 天无记录"),
+                en: format!("{los}-day stay with orders or nursing billed on {care_days} day(s): {uncared} day(s) without any record"),
+            });
+        }
+        if !evidence.is_empty() {
+            let per_day = s.cost.get() / los;
+            flags.push(Flag {
+                kind: FlagKind::BedHanging,
+                claim_id: s.id.clone(),
+                person: s.person.clone(),
+                amount: Fen::new((per_day * days_at_stake).min(s.cost.get())),
+                evidence,
+            });
         }
         // Low-standard admission.
         let los = (s.discharge - s.admission).num_days();
@@ -324,6 +373,46 @@ mod tests {
             cost: Fen::new(cost),
             charges: vec![],
         }
+    }
+
+    /// Source: DOMAIN.md §12 bed-hanging, "no orders/nursing records for ≥ 2 days while still
+    /// admitted": an 8-day stay with nursing billed on 5 days leaves 3 days without records; a stay
+    /// nursed every day, or one whose institution bills no care by the day, is not flagged.
+    #[test]
+    fn days_without_care_records_are_bed_hanging() {
+        let p = FraudPolicy::default();
+        let nursing = |days: i64| vec![("121100002".to_owned(), days, Fen::new(2_200 * days))];
+        let mut gap = stay("gap", "a", d(3, 1), d(3, 9), "ES3", "J18.900", 800_000);
+        gap.charges = nursing(5);
+        let mut full = stay("full", "b", d(3, 1), d(3, 9), "ES3", "J18.900", 800_000);
+        full.charges = nursing(8);
+        let mut one = stay("one", "c", d(3, 1), d(3, 9), "ES3", "J18.900", 800_000);
+        one.charges = nursing(7);
+        let flags = check(
+            &p,
+            &[gap, full, one, stay("none", "d", d(3, 1), d(3, 9), "ES3", "J18.900", 800_000)],
+            &[],
+        );
+        assert_eq!(
+            flags.iter().map(|f| (f.kind, f.claim_id.as_str())).collect::<Vec<_>>(),
+            vec![(FlagKind::BedHanging, "gap")]
+        );
+        assert!(flags[0].evidence[0].zh.contains("3 天无记录"), "{:?}", flags[0].evidence);
+        assert_eq!(flags[0].amount, Fen::new(300_000), "three days of an 8-day stay");
+        // The window is a policy parameter.
+        let strict = FraudPolicy {
+            max_days_without_care: 1,
+            ..FraudPolicy::default()
+        };
+        let mut one = stay("one", "c", d(3, 1), d(3, 9), "ES3", "J18.900", 800_000);
+        one.charges = nursing(7);
+        assert_eq!(check(&strict, &[one], &[]).len(), 1);
+        assert!(FraudPolicy::default().validate().is_empty());
+        let bad = FraudPolicy {
+            readmission_days: 0,
+            ..FraudPolicy::default()
+        };
+        assert_eq!(bad.validate()[0].path, "readmission_days");
     }
 
     #[test]

@@ -278,6 +278,33 @@ pub struct Policy {
     pub assistance: AssistanceBenefit,
     /// Item codes excluded from payment in this pool (rejected as `ItemNotCovered`).
     pub excluded_items: Vec<String>,
+    /// Waiting period after a late or interrupted enrolment (待遇等待期, DOMAIN §5.1); absent:
+    /// benefits start on the enrolment date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_period: Option<WaitingPeriod>,
+}
+
+/// Waiting period of a late or interrupted enrolment (待遇等待期) [N, 国办发〔2024〕38号]: enrolling
+/// after the enrolment window closes, or after a gap, starts benefits `months` after the enrolment
+/// date, plus `extra_months_per_gap_year` for every year of gap beyond the first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingPeriod {
+    /// Last day of the enrolment window for the policy year (集中参保期截止日), e.g. 31 December of
+    /// the year before.
+    pub window_end: NaiveDate,
+    /// Fixed waiting period in months (national rule: 3).
+    pub months: u32,
+    /// Extra months per further year of gap (national rule: 1).
+    pub extra_months_per_gap_year: u32,
+}
+
+/// When the benefits of one enrolment start (待遇享受起始日), and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageStart {
+    /// First day covered.
+    pub from: NaiveDate,
+    /// Months of waiting applied (0: none).
+    pub waiting_months: u32,
 }
 
 /// One problem found by [`Policy::validate`].
@@ -302,6 +329,54 @@ impl Policy {
     #[must_use]
     pub fn scheme(&self, s: Scheme) -> Option<&SchemeBenefit> {
         self.schemes.iter().find(|b| b.scheme == s)
+    }
+
+    /// The first day an enrolment of the policy year is covered: the enrolment date (not before
+    /// 1 January of the year), moved on by the [`WaitingPeriod`] when the person enrolled after the
+    /// window closed or comes back after a gap. `last_year_before` is the latest earlier year the
+    /// person was enrolled (`None`: first enrolment).
+    ///
+    /// # Example
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use sanyi_insurance::policy::WaitingPeriod;
+    /// let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    /// let mut p = sanyi_insurance::Policy::example_changji_2026();
+    /// p.waiting_period = Some(WaitingPeriod { window_end: d(2025, 12, 31), months: 3, extra_months_per_gap_year: 1 });
+    /// // Enrolled in the window, insured last year: covered from 1 January.
+    /// assert_eq!(p.coverage_start(d(2025, 11, 20), Some(2025)).from, d(2026, 1, 1));
+    /// // Enrolled late on 10 March: three months of waiting.
+    /// assert_eq!(p.coverage_start(d(2026, 3, 10), Some(2025)).from, d(2026, 6, 10));
+    /// // Back after a three-year gap (last insured 2022): 3 + 2 months.
+    /// assert_eq!(p.coverage_start(d(2025, 12, 1), Some(2022)).waiting_months, 5);
+    /// ```
+    #[must_use]
+    pub fn coverage_start(&self, enrolled_on: NaiveDate, last_year_before: Option<i32>) -> CoverageStart {
+        let year_start = NaiveDate::from_ymd_opt(self.year, 1, 1).unwrap_or(enrolled_on);
+        let start = enrolled_on.max(year_start);
+        let Some(w) = &self.waiting_period else {
+            return CoverageStart {
+                from: start,
+                waiting_months: 0,
+            };
+        };
+        let gap_years = last_year_before.map_or(0, |y| (self.year - y - 1).max(0));
+        let late = enrolled_on > w.window_end;
+        let waiting_months = if late || gap_years > 0 {
+            let extra = u32::try_from((gap_years - 1).max(0)).unwrap_or(u32::MAX);
+            w.months.saturating_add(w.extra_months_per_gap_year.saturating_mul(extra))
+        } else {
+            0
+        };
+        let from = if waiting_months == 0 {
+            start
+        } else {
+            enrolled_on
+                .checked_add_months(chrono::Months::new(waiting_months))
+                .unwrap_or(NaiveDate::MAX)
+                .max(year_start)
+        };
+        CoverageStart { from, waiting_months }
     }
 
     /// Checks the policy and returns every problem (empty when valid).
@@ -331,6 +406,14 @@ impl Policy {
         }
         if !ratio(self.class_b_preselfpay) {
             bad("class_b_preselfpay".into(), "ratio must be <= 10000 bp");
+        }
+        if let Some(w) = &self.waiting_period {
+            if w.months > 12 || w.extra_months_per_gap_year > 12 {
+                bad("waiting_period.months".into(), "at most 12 months each");
+            }
+            if w.window_end.year() > self.year {
+                bad("waiting_period.window_end".into(), "must not fall after the policy year");
+            }
         }
         if self.out_of_area.filed_reduction.get() > 1_000 {
             bad("out_of_area.filed_reduction".into(), "at most 10 points [N, 医保发〔2022〕22号]");
@@ -590,6 +673,7 @@ impl Policy {
                 annual_limit: yuan(50_000),
             },
             excluded_items: vec!["COSMETIC-001".into()],
+            waiting_period: None,
         }
     }
 }

@@ -78,9 +78,13 @@ pub struct Encounter {
     pub scheme: Scheme,
     /// Person category.
     pub person: PersonCategory,
-    /// Enrolled and not in a waiting period on `date`.
+    /// Enrolled for the policy year.
     pub enrolled: bool,
-    /// Settlement date.
+    /// First day the enrolment is covered (enrolment date, after any waiting period, see
+    /// [`Policy::coverage_start`]); `None`: the whole policy year.
+    #[serde(default)]
+    pub covered_from: Option<NaiveDate>,
+    /// Settlement date (admission date for inpatients).
     pub date: NaiveDate,
     /// Level of the place of care.
     pub level: CareLevel,
@@ -182,6 +186,12 @@ pub enum CoverageGap {
     },
     /// The scheme has no benefits in this policy.
     SchemeNotInPolicy,
+    /// The date precedes the first covered day of the enrolment (enrolment date or the end of a
+    /// waiting period, 待遇等待期).
+    BeforeCoverage {
+        /// First covered day.
+        from: NaiveDate,
+    },
 }
 
 /// A coded rejection (拒付原因).
@@ -190,6 +200,9 @@ pub enum Rejection {
     /// The person is not enrolled (未参保或待遇等待期).
     #[error("not enrolled / 未参保")]
     NotEnrolled,
+    /// No active person of that id in the registry (参保人不存在或已注销).
+    #[error("unknown person / 参保人不存在或已注销")]
+    UnknownPerson,
     /// Outside coverage (不在保障范围).
     #[error("outside coverage / 不在保障范围: {0:?}")]
     OutsideCoverage(CoverageGap),
@@ -227,6 +240,7 @@ impl Rejection {
     pub fn code(&self) -> &'static str {
         match self {
             Rejection::NotEnrolled => "NotEnrolled",
+            Rejection::UnknownPerson => "UnknownPerson",
             Rejection::OutsideCoverage(_) => "OutsideCoverage",
             Rejection::ItemNotCovered { .. } => "ItemNotCovered",
             Rejection::InvalidCharge { .. } => "InvalidCharge",
@@ -318,7 +332,7 @@ fn nonneg(f: Fen) -> Fen {
 /// use sanyi_insurance::{CareLevel, ItemCategory, PersonCategory, Policy, Scheme};
 /// let enc = Encounter {
 ///     claim_key: "M1".into(), scheme: Scheme::Resident, person: PersonCategory::Ordinary,
-///     enrolled: true, date: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+///     enrolled: true, covered_from: None, date: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
 ///     level: CareLevel::County, referral: Referral::None, med_type: MedType::Inpatient,
 ///     chronic_disease: None, account_balance: Fen::ZERO,
 ///     charges: vec![Charge { code: "X".into(), category: ItemCategory::A, amount: Fen::from_yuan(1_500)?, over_cap: Fen::ZERO }],
@@ -345,6 +359,9 @@ pub fn settle(policy: &Policy, enc: &Encounter, acc: &Accumulators, settled: &BT
     }
     if enc.date < policy.effective_from {
         return Err(Rejection::OutsideCoverage(CoverageGap::BeforePolicy));
+    }
+    if let Some(from) = enc.covered_from.filter(|f| enc.date < *f) {
+        return Err(Rejection::OutsideCoverage(CoverageGap::BeforeCoverage { from }));
     }
     if enc.med_type == MedType::Chronic {
         let Some(d) = &enc.chronic_disease else {
@@ -779,6 +796,7 @@ mod tests {
             scheme,
             person: PersonCategory::Ordinary,
             enrolled: true,
+            covered_from: None,
             date: NaiveDate::from_ymd_opt(2026, 5, 10).unwrap(),
             level,
             referral: Referral::None,
@@ -1087,6 +1105,21 @@ mod tests {
             settle(&p, &e, &acc, &none).unwrap_err(),
             Rejection::OutsideCoverage(CoverageGap::OtherYear)
         );
+        // Before the enrolment's first covered day (enrolment date or end of a waiting period).
+        let from = NaiveDate::from_ymd_opt(2026, 5, 11).unwrap();
+        let e = Encounter {
+            covered_from: Some(from),
+            ..base.clone()
+        };
+        assert_eq!(
+            settle(&p, &e, &acc, &none).unwrap_err(),
+            Rejection::OutsideCoverage(CoverageGap::BeforeCoverage { from })
+        );
+        let e = Encounter {
+            covered_from: Some(base.date),
+            ..base.clone()
+        };
+        assert!(settle(&p, &e, &acc, &none).is_ok(), "the first covered day is covered");
         let e = Encounter {
             charges: vec![],
             ..base.clone()
@@ -1176,6 +1209,7 @@ mod tests {
                     scheme: if emp { Scheme::Employee } else { Scheme::Resident },
                     person: persons[person],
                     enrolled: true,
+                    covered_from: None,
                     date: NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
                     level: levels[level],
                     referral: referrals[referral],
@@ -1227,6 +1261,36 @@ mod tests {
                 MedType::Outpatient => prop_assert!(s.accumulators.outpatient_fund_paid <= b.outpatient.annual_limit.max(acc.outpatient_fund_paid)),
             }
             prop_assert!(s.accumulators.assistance_paid <= p.assistance.annual_limit.max(acc.assistance_paid));
+            // The fund never pays beyond policy: (eligible − deductible) × ratio, the per-visit and
+            // chronic limits, and the critical-illness limit on the personal in-scope share.
+            let remainder = s.inscp_amt.checked_sub(s.act_pay_dedc).unwrap();
+            let ratio = match e.med_type {
+                MedType::Inpatient => b.inpatient.ratio.get(e.level),
+                MedType::Outpatient => b.outpatient.ratio.get(e.level),
+                MedType::Chronic => b.chronic.ratio,
+            };
+            prop_assert!(s.hifp_pay <= remainder.apply_bp(ratio).unwrap());
+            match e.med_type {
+                MedType::Outpatient => prop_assert!(s.hifp_pay <= b.outpatient.per_visit_limit.get(e.level)),
+                MedType::Chronic => {
+                    prop_assert!(s.hifp_pay <= nonneg(b.chronic.annual_limit.checked_sub(acc.chronic_fund_paid).unwrap()));
+                    prop_assert!(s.accumulators.chronic_fund_paid <= b.chronic.annual_limit.max(acc.chronic_fund_paid));
+                }
+                MedType::Inpatient => {}
+            }
+            let personal_in_scope = s.act_pay_dedc.checked_add(s.pool_prop_selfpay).unwrap();
+            prop_assert!(s.hifmi_pay <= personal_in_scope);
+            match &b.critical_illness {
+                Some(ci) if !(e.person.is_special() && ci.special_no_limit) => {
+                    prop_assert!(s.hifmi_pay <= nonneg(ci.annual_limit.checked_sub(acc.critical_illness_paid).unwrap()));
+                }
+                Some(_) => {}
+                None => prop_assert_eq!(s.hifmi_pay, Fen::ZERO),
+            }
+            if e.med_type == MedType::Outpatient {
+                prop_assert_eq!(s.hifmi_pay, Fen::ZERO);
+            }
+            prop_assert!(s.maf_pay <= personal_in_scope.checked_sub(s.hifmi_pay).unwrap());
             // Deterministic.
             prop_assert_eq!(&settle(&p, &e, &acc, &BTreeSet::new()).unwrap(), &s);
             // Reversal restores the accumulators.

@@ -109,7 +109,9 @@ pub struct ClaimRow {
     pub service_date: NaiveDate,
     /// Discharge date (inpatients).
     pub discharge_date: Option<NaiveDate>,
-    /// Year of service.
+    /// Settlement year: of the service, of the discharge for inpatients (the settlement run's
+    /// period). The person's accumulators are those of the admission year, see
+    /// [`AccumulatorWrite`].
     pub year: i64,
     /// Month of service (discharge month for inpatients).
     pub month: i64,
@@ -195,25 +197,38 @@ pub async fn accumulators(db: &Db, division: &str, resident: &str, year: i64) ->
         .bind(division).bind(resident).bind(year).fetch_optional(p).await)?)
 }
 
+/// The accumulators a settlement writes: the accumulator year (the policy year of the admission,
+/// which for a stay across New Year is not the claim's settlement `year`), the new body and the
+/// version read (`None`: no row yet).
+#[derive(Clone, Copy, Debug)]
+pub struct AccumulatorWrite<'a> {
+    /// Accumulator year.
+    pub year: i64,
+    /// The engine's `Accumulators` after the settlement, JSON.
+    pub body: &'a str,
+    /// Version read before settling (`None`: the person had no row for the year).
+    pub expected_version: Option<i64>,
+}
+
 /// Writes a claim and, for a settled one, the person's new accumulators, if they are still at
-/// `expected_version` (`None`: no row yet) — atomically, with the audit entry.
+/// the version read — atomically, with the audit entry.
 ///
 /// # Errors
 /// `VersionConflict` when another settlement for the person won the race; a unique violation for a
 /// duplicate claim key; a database error. Nothing is written then.
-pub async fn save_claim(db: &Db, c: &ClaimRow, accumulators: Option<(&str, Option<i64>)>, audit: &AuditEntry) -> Result<(), StoreError> {
+pub async fn save_claim(db: &Db, c: &ClaimRow, accumulators: Option<AccumulatorWrite<'_>>, audit: &AuditEntry) -> Result<(), StoreError> {
     let sql = claim_insert_sql();
     let ok = transaction!(db, tx => {
         let mut ok = true;
-        if let Some((body, expected)) = accumulators {
-            let n = match expected {
+        if let Some(w) = accumulators {
+            let n = match w.expected_version {
                 Some(v) => sqlx::query("UPDATE accumulators SET body = $1, version = version + 1 \
                                         WHERE division_code = $2 AND resident_id = $3 AND year = $4 AND version = $5")
-                    .bind(body).bind(&c.division_code).bind(&c.resident_id).bind(c.year).bind(v)
+                    .bind(w.body).bind(&c.division_code).bind(&c.resident_id).bind(w.year).bind(v)
                     .execute(&mut *tx).await?.rows_affected(),
                 None => sqlx::query("INSERT INTO accumulators (division_code, resident_id, year, body) VALUES ($1, $2, $3, $4) \
                                      ON CONFLICT (division_code, resident_id, year) DO NOTHING")
-                    .bind(&c.division_code).bind(&c.resident_id).bind(c.year).bind(body)
+                    .bind(&c.division_code).bind(&c.resident_id).bind(w.year).bind(w.body)
                     .execute(&mut *tx).await?.rows_affected(),
             };
             ok = n == 1;
@@ -231,18 +246,20 @@ pub async fn save_claim(db: &Db, c: &ClaimRow, accumulators: Option<(&str, Optio
     }
 }
 
-/// Marks a settled claim reversed (冲正) and writes the person's restored accumulators, atomically.
+/// Marks a settled claim reversed (冲正) and writes the person's restored accumulators of the
+/// accumulator year `accumulators.year`, atomically.
 ///
 /// # Errors
 /// `VersionConflict` when the claim is no longer settled or the accumulators moved meanwhile.
-pub async fn reverse_claim(db: &Db, c: &ClaimRow, accumulators: &str, expected_version: i64, audit: &AuditEntry) -> Result<(), StoreError> {
+pub async fn reverse_claim(db: &Db, c: &ClaimRow, accumulators: AccumulatorWrite<'_>, audit: &AuditEntry) -> Result<(), StoreError> {
+    let expected = accumulators.expected_version.ok_or(StoreError::VersionConflict { current: 0 })?;
     transaction!(db, tx => {
         let a = sqlx::query("UPDATE claims SET status = 'reversed' WHERE division_code = $1 AND id = $2 AND status = 'settled'")
             .bind(&c.division_code).bind(&c.id).execute(&mut *tx).await?.rows_affected();
         let b = if a == 1 {
             sqlx::query("UPDATE accumulators SET body = $1, version = version + 1 \
                          WHERE division_code = $2 AND resident_id = $3 AND year = $4 AND version = $5")
-                .bind(accumulators).bind(&c.division_code).bind(&c.resident_id).bind(c.year).bind(expected_version)
+                .bind(accumulators.body).bind(&c.division_code).bind(&c.resident_id).bind(accumulators.year).bind(expected)
                 .execute(&mut *tx).await?.rows_affected()
         } else {
             0
@@ -590,4 +607,74 @@ pub async fn visit_counts(db: &Db, prefix: &str, from: NaiveDate, to: NaiveDate)
     let sql = "SELECT in_county, care_level, med_type, COUNT(*) AS count FROM claims WHERE division_code >= $1 AND division_code < $2 \
                AND service_date >= $3 AND service_date < $4 AND status = 'settled' GROUP BY in_county, care_level, med_type";
     Ok(dispatch!(db, p => sqlx::query_as::<_, VisitCount>(sql).bind(&lo).bind(&hi).bind(from).bind(to).fetch_all(p).await)?)
+}
+
+/// A special-case review (特病单议) of an inpatient claim: the points the bureau agreed.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct SpecialReviewRow {
+    /// Insured person's county (the claim's).
+    pub division_code: String,
+    /// The claim reviewed.
+    pub claim_id: String,
+    /// Agreed points, ten-thousandths of a point.
+    pub points: i64,
+    /// Why the case was reviewed.
+    pub reason: String,
+    /// Reviewer (username).
+    pub reviewed_by: String,
+    /// Decided at.
+    pub reviewed_at: DateTime<Utc>,
+}
+
+/// Records (or replaces) the special-case review of a claim, with its audit entry, atomically.
+///
+/// # Errors
+/// A foreign-key violation for an unknown claim; a database error.
+pub async fn put_special_review(db: &Db, r: &SpecialReviewRow, audit: &AuditEntry) -> Result<(), StoreError> {
+    transaction!(db, tx => {
+        sqlx::query("INSERT INTO special_reviews (division_code, claim_id, points, reason, reviewed_by, reviewed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (division_code, claim_id) DO UPDATE SET points = excluded.points, \
+                     reason = excluded.reason, reviewed_by = excluded.reviewed_by, reviewed_at = excluded.reviewed_at")
+            .bind(&r.division_code).bind(&r.claim_id).bind(r.points).bind(&r.reason).bind(&r.reviewed_by).bind(r.reviewed_at)
+            .execute(&mut *tx).await?;
+        audit_insert_in_tx!(tx, audit);
+    });
+    Ok(())
+}
+
+/// The special-case review of a claim.
+///
+/// # Errors
+/// On a database error.
+pub async fn special_review(db: &Db, division: &str, claim_id: &str) -> Result<Option<SpecialReviewRow>, StoreError> {
+    let sql = "SELECT division_code, claim_id, points, reason, reviewed_by, reviewed_at FROM special_reviews \
+               WHERE division_code = $1 AND claim_id = $2";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, SpecialReviewRow>(sql).bind(division).bind(claim_id).fetch_optional(p).await)?)
+}
+
+/// The agreed points of the reviewed inpatient claims of a pool's insured in a settlement year:
+/// `(claim id, points)`.
+///
+/// # Errors
+/// On a database error.
+pub async fn special_review_points(db: &Db, pool: &str, year: i64) -> Result<Vec<(String, i64)>, StoreError> {
+    let (lo, hi) = crate::registry::prefix_range(&pool[..pool.len().min(4)]);
+    let sql = "SELECT s.claim_id, s.points FROM special_reviews s JOIN claims c ON c.division_code = s.division_code AND c.id = s.claim_id \
+               WHERE s.division_code >= $1 AND s.division_code < $2 AND c.year = $3 ORDER BY s.claim_id";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, (String, i64)>(sql).bind(&lo).bind(&hi).bind(year).fetch_all(p).await)?)
+}
+
+/// Settled pooled-fund payments (`hifp_pay`) of one county's insured in a settlement year (up to
+/// `through_month`) by the insured person's township (first nine digits of the village code) and
+/// place (inside the county or not): `(township, in_county, hifp)`. Used to split a county package
+/// between several communities by service area.
+///
+/// # Errors
+/// On a database error.
+pub async fn spending_by_township(db: &Db, county: &str, year: i64, through_month: i64) -> Result<Vec<(String, bool, i64)>, StoreError> {
+    let sql = "SELECT substr(r.village_code, 1, 9), c.in_county, CAST(COALESCE(SUM(c.hifp_pay), 0) AS BIGINT) FROM claims c \
+               JOIN residents r ON r.division_code = c.division_code AND r.id = c.resident_id \
+               WHERE c.division_code = $1 AND c.year = $2 AND c.month <= $3 AND c.status = 'settled' \
+               GROUP BY substr(r.village_code, 1, 9), c.in_county ORDER BY 1, 2";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, (String, bool, i64)>(sql).bind(county).bind(year).bind(through_month).fetch_all(p).await)?)
 }

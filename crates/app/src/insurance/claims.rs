@@ -11,10 +11,10 @@ use utoipa::ToSchema;
 use sanyi_domain::Fen;
 use sanyi_insurance::catalogue::Catalogue;
 use sanyi_insurance::settlement::{
-    Accumulators, Charge, Encounter, MedType, Referral, Settlement, reverse as reverse_delta, settle as engine_settle,
+    Accumulators, Charge, CoverageGap, Encounter, MedType, Referral, Settlement, reverse as reverse_delta, settle as engine_settle,
 };
 use sanyi_insurance::{CareLevel, PersonCategory, Rejection, Scheme};
-use sanyi_store::insurance::{self as repo, ClaimRow};
+use sanyi_store::insurance::{self as repo, AccumulatorWrite, ClaimRow};
 use sanyi_store::registry::{self, Institution};
 use sanyi_store::residents as residents_repo;
 
@@ -99,6 +99,34 @@ pub struct ClaimView {
     /// The settlement: NHSA fields, accumulators and the step-by-step trace.
     #[schema(value_type = Object)]
     pub settlement: serde_json::Value,
+    /// Medical type code stored (`outpatient`, `chronic`, `inpatient`).
+    pub med_type: String,
+    /// The special-case review (特病单议) of an inpatient case, when the bureau made one.
+    pub special_review: Option<SpecialReviewView>,
+}
+
+/// A special-case review (特病单议) as shown with its claim.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SpecialReviewView {
+    /// Agreed points, ten-thousandths of a point.
+    pub points_e4: i64,
+    /// Agreed points as a decimal (e.g. `420.5000`).
+    pub points: String,
+    /// Why.
+    pub reason: String,
+    /// Reviewer.
+    pub reviewed_by: String,
+    /// Decided at.
+    pub reviewed_at: chrono::DateTime<Utc>,
+}
+
+/// The bureau's decision on a special-case review (特病单议).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct SpecialReviewInput {
+    /// Agreed points as a decimal with at most four places, e.g. `"420.5"`.
+    pub points: String,
+    /// Why the case is reviewed (required), e.g. rare disease, new technology, very long stay.
+    pub reason: String,
 }
 
 fn view(c: ClaimRow) -> ClaimView {
@@ -116,6 +144,8 @@ fn view(c: ClaimRow) -> ClaimView {
         service_date: c.service_date,
         in_county: c.in_county,
         policy_id: c.policy_id,
+        med_type: c.med_type,
+        special_review: None,
     }
 }
 
@@ -143,7 +173,11 @@ pub fn scheme_of(insutype: &str) -> Option<Scheme> {
 /// A coded rejection as a validation error (`rule` = `claim.rejected.<Code>`).
 pub fn rejection_error(r: &Rejection) -> ServiceError {
     let (field, zh) = match r {
-        Rejection::NotEnrolled => ("resident_id", "该参保人当日未参保或处于待遇等待期"),
+        Rejection::NotEnrolled => ("resident_id", "该参保人当年未参保"),
+        Rejection::UnknownPerson => ("resident_id", "参保人不存在、已注销或不在本机构服务范围内"),
+        Rejection::OutsideCoverage(CoverageGap::BeforeCoverage { .. }) => {
+            ("date", "就诊日期早于参保待遇起始日（参保登记日或待遇等待期满）")
+        }
         Rejection::OutsideCoverage(_) => ("date", "就诊日期或病种不在保障范围内"),
         Rejection::ItemNotCovered { .. } | Rejection::InvalidCharge { .. } | Rejection::NoCharges => ("charges", "费用明细无效"),
         Rejection::Duplicate { .. } => ("claim_key", "该就诊已结算（重复结算）"),
@@ -272,14 +306,16 @@ async fn referral_of(
 /// # Errors
 /// `Validation` naming the field for malformed input (unknown item, quantity, price, missing
 /// institution) and `claim.rejected.<Code>` for the engine's coded rejections (not enrolled,
-/// outside coverage …); `Conflict` for a key already settled; `NotFound` for a resident or
-/// institution outside the actor's scope. Nothing is stored then.
+/// outside coverage — before the enrolment date or within a waiting period — …), and
+/// `claim.rejected.UnknownPerson` on `resident_id` for a person who is not an active resident of
+/// the actor's area (a record outside the scope answers the same); `Conflict` for a key already
+/// settled. Nothing is stored then.
 pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<ClaimView, ServiceError> {
     actor.require(Permission::ClaimSettle)?;
     let resident = residents_repo::get(&app.db, &actor.scope, &input.resident_id)
         .await?
         .filter(|r| r.status == "active")
-        .ok_or(ServiceError::NotFound)?;
+        .ok_or_else(|| rejection_error(&Rejection::UnknownPerson))?;
     let pool = format!("{}00", &resident.division_code[..4]);
     let mut errs = Errors::default();
     if input.claim_key.trim().is_empty() || input.claim_key.len() > 64 {
@@ -356,11 +392,19 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
     }
     errs.finish()?;
     let (policy_id, policy) = policy.ok_or(ServiceError::NotFound)?;
+    // Accumulators belong to the policy year of the service (the admission for a stay across New
+    // Year), like the deductible and ceiling the engine applies.
     let year = input.date.year();
-    let enrolment = residents_repo::enrolments_of(&app.db, &resident.division_code, &resident.id)
-        .await?
-        .into_iter()
+    let enrolments = residents_repo::enrolments_of(&app.db, &resident.division_code, &resident.id).await?;
+    let enrolment = enrolments
+        .iter()
         .find(|e| e.year == i64::from(year) && e.status == "active" && scheme_of(&e.insurance_type).is_some());
+    let last_year_before = enrolments
+        .iter()
+        .filter(|e| e.year < i64::from(year) && e.status != "terminated")
+        .filter_map(|e| i32::try_from(e.year).ok())
+        .max();
+    let covered_from = enrolment.map(|e| policy.coverage_start(e.enrolled_on, last_year_before).from);
     let level = institution
         .as_ref()
         .map_or(CareLevel::OutOfCounty, |i| care_level(i, &resident.division_code));
@@ -373,6 +417,7 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
             .unwrap_or(Scheme::Resident),
         person: input.person.unwrap_or(PersonCategory::Ordinary),
         enrolled: enrolment.is_some(),
+        covered_from,
         date: input.date,
         level,
         referral,
@@ -418,7 +463,12 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
             Some(&resident.id),
             &format!("{} fund {} cash {}", row.claim_key, s.fund_pay_sumamt, s.psn_cash_pay),
         );
-        match repo::save_claim(&app.db, &row, Some((&acc_body, stored.as_ref().map(|(_, v)| *v))), &a).await {
+        let write = AccumulatorWrite {
+            year: i64::from(year),
+            body: &acc_body,
+            expected_version: stored.as_ref().map(|(_, v)| *v),
+        };
+        match repo::save_claim(&app.db, &row, Some(write), &a).await {
             Ok(()) => return Ok(view(row)),
             Err(sanyi_store::StoreError::VersionConflict { .. }) => continue,
             Err(e) if e.is_unique_violation() => {
@@ -480,6 +530,13 @@ fn claim_row(
     })
 }
 
+/// The accumulator year of a claim: the year of its service date (the admission for an inpatient
+/// stay), whose policy settled it — not the settlement `year` of the claim row, which is the
+/// discharge year.
+pub fn accumulator_year(c: &ClaimRow) -> i64 {
+    i64::from(c.service_date.year())
+}
+
 /// The stored code of a medical type.
 pub fn med_type_code(m: MedType) -> &'static str {
     match m {
@@ -516,7 +573,92 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ClaimView, Servic
             "claim",
         ))
         .await;
-    Ok(view(c))
+    let review = repo::special_review(&app.db, &c.division_code, &c.id).await?;
+    let mut v = view(c);
+    v.special_review = review.map(review_view);
+    Ok(v)
+}
+
+fn review_view(r: repo::SpecialReviewRow) -> SpecialReviewView {
+    SpecialReviewView {
+        points: sanyi_insurance::Points::from_ten_thousandths(r.points).to_string(),
+        points_e4: r.points,
+        reason: r.reason,
+        reviewed_by: r.reviewed_by,
+        reviewed_at: r.reviewed_at,
+    }
+}
+
+/// Parses points written as a decimal with at most four places into ten-thousandths.
+fn parse_points(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() || frac.len() > 4 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let w: i64 = whole.parse().ok()?;
+    let f: i64 = format!("{frac:0<4}").parse().ok()?;
+    w.checked_mul(10_000)?.checked_add(f)
+}
+
+/// Marks an inpatient case for special-case review (特病单议) with the points the bureau agreed, or
+/// replaces an earlier decision; the settlement run then prices the case with these points
+/// instead of its DRG group. Audited.
+///
+/// # Errors
+/// `Forbidden` without the bureau's permission; `NotFound` outside scope; `Validation` for points
+/// that are not a positive decimal of at most four places (≤ 100 000 points), an empty reason, or
+/// a claim that is not a settled inpatient case inside the insured person's county (only those are
+/// priced by points).
+pub async fn set_special_review(app: &App, actor: &Actor, id: &str, input: &SpecialReviewInput) -> Result<ClaimView, ServiceError> {
+    actor.require(Permission::InsuranceManage)?;
+    let c = visible(app, actor, id).await?;
+    let mut errs = Errors::default();
+    let points = parse_points(&input.points).filter(|p| *p > 0 && *p <= 100_000 * 10_000);
+    if points.is_none() {
+        errs.push(FieldError::new(
+            "points",
+            "special_review.points",
+            "a decimal above 0 and at most 100000, with at most four places",
+            "Points must be a positive decimal, e.g. 420.5",
+            "点数须为大于 0 的数值（最多四位小数），如 420.5",
+        ));
+    }
+    if input.reason.trim().is_empty() {
+        errs.push(FieldError::required("reason"));
+    }
+    if c.status != "settled" || c.med_type != "inpatient" || !c.in_county || c.institution_id.is_none() {
+        errs.push(FieldError::new(
+            "claim",
+            "special_review.case",
+            "a settled inpatient case treated inside the insured person's county",
+            "Only settled in-county inpatient cases are paid by points",
+            "仅县域内已结算的住院病例按点数付费，可申请特病单议",
+        ));
+    }
+    errs.finish()?;
+    let points = points.ok_or_else(|| ServiceError::Validation(vec![]))?;
+    let row = repo::SpecialReviewRow {
+        division_code: c.division_code.clone(),
+        claim_id: c.id.clone(),
+        points,
+        reason: input.reason.trim().to_owned(),
+        reviewed_by: actor.username.clone(),
+        reviewed_at: Utc::now(),
+    };
+    let a = audit::entry(
+        actor,
+        &c.division_code,
+        "special_review",
+        "claim",
+        &c.id,
+        Some(&c.resident_id),
+        &format!("{} points", sanyi_insurance::Points::from_ten_thousandths(points)),
+    );
+    repo::put_special_review(&app.db, &row, &a).await?;
+    let mut v = view(c);
+    v.special_review = Some(review_view(row));
+    Ok(v)
 }
 
 /// Reverses a settled claim (冲正): the accumulators are restored by the settlement's delta and the
@@ -544,7 +686,8 @@ pub async fn reverse(app: &App, actor: &Actor, id: &str) -> Result<ClaimView, Se
             "该单据无结算明细，无法冲正",
         )
     })?;
-    let (body, version) = repo::accumulators(&app.db, &c.division_code, &c.resident_id, c.year)
+    let acc_year = accumulator_year(&c);
+    let (body, version) = repo::accumulators(&app.db, &c.division_code, &c.resident_id, acc_year)
         .await?
         .ok_or_else(|| {
             conflict(
@@ -567,7 +710,12 @@ pub async fn reverse(app: &App, actor: &Actor, id: &str) -> Result<ClaimView, Se
         Some(&c.resident_id),
         &c.claim_key,
     );
-    repo::reverse_claim(&app.db, &c, &restored, version, &a).await?;
+    let write = AccumulatorWrite {
+        year: acc_year,
+        body: &restored,
+        expected_version: Some(version),
+    };
+    repo::reverse_claim(&app.db, &c, write, &a).await?;
     let mut out = view(c);
     out.status = "reversed".into();
     Ok(out)

@@ -371,6 +371,7 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
                 scheme,
                 person: PersonCategory::Ordinary,
                 enrolled: true,
+                covered_from: None,
                 date: p.date,
                 level,
                 referral: Referral::None,

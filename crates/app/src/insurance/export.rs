@@ -1,5 +1,5 @@
 //! The settlement report as an Excel workbook (结算报表导出): one sheet per level — counties,
-//! months, DRG institutions, communities — money in yuan with two decimals (from integer fen) and
+//! months, DRG institutions, communities, the internal distribution to the members — money in yuan with two decimals (from integer fen) and
 //! the fen columns kept beside for reconciliation.
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
@@ -150,7 +150,19 @@ fn build(r: &RunReport) -> Result<Vec<u8>, XlsxError> {
     let ws = wb.add_worksheet().set_name("医共体 Communities")?;
     header(
         ws,
-        &["县 County", "医共体 Community", "参保人数 Enrollees", "预算(元) Budget"],
+        &[
+            "县 County",
+            "医共体 Community",
+            "参保人数 Enrollees",
+            "预算(元) Budget",
+            "已预付(元) Prepaid",
+            "县内支出(元) Inside",
+            "县外支出(元) Outside",
+            "DRG点数 Points",
+            "结余留用(元) Retained",
+            "超支(元) Overspend",
+            "医共体承担(元) Community bears",
+        ],
         &bold,
     )?;
     let mut row = 1u32;
@@ -159,7 +171,43 @@ fn build(r: &RunReport) -> Result<Vec<u8>, XlsxError> {
             ws.write_string(row, 0, &c.name)?;
             ws.write_string(row, 1, &m.name)?;
             ws.write_number(row, 2, m.enrollees as f64)?;
-            ws.write_number_with_format(row, 3, yuan(m.budget), &money)?;
+            for (col, v) in [(3, m.budget), (4, m.prepaid), (5, m.spent_inside), (6, m.spent_outside)] {
+                ws.write_number_with_format(row, col, yuan(v), &money)?;
+            }
+            ws.write_number(row, 7, m.drg_points as f64 / 10_000.0)?;
+            if let Some(y) = &m.year_end {
+                for (col, v) in [(8, y.retained), (9, y.overspend), (10, y.community_bears)] {
+                    ws.write_number_with_format(row, col, yuan(v.get()), &money)?;
+                }
+            }
+            row += 1;
+        }
+    }
+    ws.autofit();
+    let ws = wb.add_worksheet().set_name("内部分配 Members")?;
+    header(
+        ws,
+        &[
+            "县 County",
+            "成员单位 Member",
+            "层级 Tier",
+            "结余留用(元) Retained",
+            "分担超支(元) Overspend borne",
+            "结余(分) Retained fen",
+            "超支(分) Borne fen",
+        ],
+        &bold,
+    )?;
+    let mut row = 1u32;
+    for c in &r.counties {
+        for m in &c.members {
+            ws.write_string(row, 0, &c.name)?;
+            ws.write_string(row, 1, &m.name)?;
+            ws.write_string(row, 2, &m.tier)?;
+            ws.write_number_with_format(row, 3, yuan(m.retained), &money)?;
+            ws.write_number_with_format(row, 4, yuan(m.borne), &money)?;
+            ws.write_number(row, 5, m.retained as f64)?;
+            ws.write_number(row, 6, m.borne as f64)?;
             row += 1;
         }
     }

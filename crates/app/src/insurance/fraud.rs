@@ -16,14 +16,20 @@ use sanyi_store::insurance::{self as repo, FlagRow};
 use super::claims::ChargeInput;
 use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
 
-/// Runs the checks over the settled claims of `year` and queues new flags. Returns the number of
-/// flags per kind found by this run (new or already queued).
+/// Runs the checks over the settled claims of `year` with the thresholds of the pool's fund year
+/// (the defaults without one) and queues new flags. Returns the number of flags per kind found by
+/// this run (new or already queued).
 ///
 /// # Errors
 /// On a database error.
 pub async fn screen(app: &App, pool: &str, year: i32) -> Result<BTreeMap<String, usize>, ServiceError> {
+    let policy = match super::fund_year::load(app, pool, year).await {
+        Ok(fy) => fy.fraud,
+        Err(ServiceError::NotFound) => FraudPolicy::default(),
+        Err(e) => return Err(e),
+    };
     let cases = repo::inpatient_cases(&app.db, pool, i64::from(year), 12).await?;
-    screen_cases(app, pool, year, &cases).await
+    screen_cases(app, pool, year, &policy, &cases).await
 }
 
 /// [`screen`] over inpatient cases already loaded (the settlement run shares them with the DRG step).
@@ -34,6 +40,7 @@ pub async fn screen_cases(
     app: &App,
     pool: &str,
     year: i32,
+    policy: &FraudPolicy,
     cases: &[repo::InpatientCase],
 ) -> Result<BTreeMap<String, usize>, ServiceError> {
     let outpatient = repo::outpatient_days(&app.db, pool, i64::from(year)).await?;
@@ -77,7 +84,7 @@ pub async fn screen_cases(
         .into_iter()
         .map(|(person, date, institution)| Elsewhere { person, date, institution })
         .collect();
-    let flags = fraud::check(&FraudPolicy::default(), &stays, &elsewhere);
+    let flags = fraud::check(policy, &stays, &elsewhere);
     let now = Utc::now();
     let mut counts = BTreeMap::new();
     let rows: Vec<FlagRow> = flags

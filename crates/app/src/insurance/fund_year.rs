@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use sanyi_domain::{BasisPoints, Fen};
 use sanyi_insurance::budget::RigidItem;
+use sanyi_insurance::fraud::FraudPolicy;
 use sanyi_insurance::payment::{BedDayPolicy, BedDayStage, CapitationPolicy};
 use sanyi_insurance::{BudgetPolicy, DrgPointPolicy};
 
@@ -51,6 +52,11 @@ pub struct FundYear {
     pub scores: BTreeMap<String, u32>,
     /// Internal distribution of a retained surplus by tier (e.g. county 6, township 3, village 1).
     pub surplus_split: BTreeMap<String, u64>,
+    /// Fraud and misuse screening thresholds of the year (readmission window, low-standard
+    /// admission, days without care records …); absent: the defaults of DOMAIN §12.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fraud: FraudPolicy,
 }
 
 fn bed_day_diagnoses() -> Vec<String> {
@@ -63,6 +69,7 @@ impl FundYear {
         let mut errs = problems("budget", self.budget.validate());
         errs.extend(problems("drg", self.drg.validate()));
         errs.extend(problems("bed_day", self.bed_day.validate()));
+        errs.extend(problems("fraud", self.fraud.validate()));
         if self.pool != pool {
             errs.push(FieldError::new(
                 "pool",
@@ -165,6 +172,7 @@ impl FundYear {
             bed_day_diagnoses: bed_day_diagnoses(),
             scores: BTreeMap::new(),
             surplus_split: [("county".to_owned(), 6), ("township".to_owned(), 3), ("village".to_owned(), 1)].into(),
+            fraud: FraudPolicy::default(),
         }
     }
 }

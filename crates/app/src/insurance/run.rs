@@ -54,6 +54,10 @@ pub struct DrgLine {
     pub cases: u32,
     /// Cases that grouped to a DRG with a weight.
     pub grouped: u32,
+    /// Cases priced by special-case review (特病单议) with the points the bureau agreed.
+    pub special_reviews: u32,
+    /// The reviewed cases exceed the policy's cap on their share (e.g. 5 %).
+    pub special_case_over_cap: bool,
     /// Σ points (ten-thousandths).
     pub total_points: i64,
     /// Amount distributed by points (fen).
@@ -65,7 +69,7 @@ pub struct DrgLine {
     pub institutions: Vec<InstitutionPayment>,
 }
 
-/// A community's share of its county budget.
+/// A community's package inside its county budget.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CommunityLine {
     /// Community id.
@@ -76,6 +80,32 @@ pub struct CommunityLine {
     pub enrollees: i64,
     /// Its part of B_c (fen).
     pub budget: i64,
+    /// Its part of the county's prepayment through the period, by budget (fen).
+    pub prepaid: i64,
+    /// Fund paid for its enrollees inside the county (fen).
+    pub spent_inside: i64,
+    /// Fund paid for its enrollees outside the county (fen).
+    pub spent_outside: i64,
+    /// Σ DRG points of its member institutions' cases (ten-thousandths).
+    pub drg_points: i64,
+    /// Year-end of its package (full year only).
+    #[schema(value_type = Object)]
+    pub year_end: Option<YearEnd>,
+}
+
+/// One member institution's part of the year-end result (内部分配).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MemberLine {
+    /// Institution id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Tier share it takes part in (`county`, `township`, `village`).
+    pub tier: String,
+    /// Its part of the retained surplus (fen).
+    pub retained: i64,
+    /// Its part of the overspend the community bears (fen).
+    pub borne: i64,
 }
 
 /// Everything about one county's package.
@@ -126,6 +156,10 @@ pub struct CountyLine {
     pub year_end: Option<YearEnd>,
     /// A retained surplus split between the tiers (full year only).
     pub surplus_distribution: Vec<(String, i64)>,
+    /// The retained surplus, or the overspend the community bears, split over the member
+    /// institutions of the county's communities: by tier share, then equally within a tier
+    /// (largest remainder; full year only).
+    pub members: Vec<MemberLine>,
     /// Appraisal score used (hundredths).
     pub score: u32,
 }
@@ -171,7 +205,9 @@ fn engine(e: InsuranceError) -> ServiceError {
 }
 
 /// Runs the settlement of `pool` for `year` through `month` (`None`: the whole year, with the
-/// year-end) and stores the report, replacing an earlier run of the same period.
+/// year-end) and stores the report, replacing an earlier run of the same period. `progress` is
+/// told `(done, total, step)` as the run goes: budget, claims, DRG pricing, each county, fraud
+/// screening, the report.
 ///
 /// # Errors
 /// `Validation` without a fund year or enrollees; a database error.
@@ -180,7 +216,7 @@ pub async fn run(
     pool: &str,
     year: i32,
     month: Option<u32>,
-    progress: &(dyn Fn(&str) + Sync),
+    progress: &(dyn Fn(u64, u64, &str) + Sync),
 ) -> Result<RunReport, ServiceError> {
     if pool.len() != 6 || !pool.bytes().all(|b| b.is_ascii_digit()) || !pool.ends_with("00") {
         return Err(ServiceError::Validation(vec![FieldError::new(
@@ -211,7 +247,7 @@ pub async fn run(
         )]),
         other => other,
     })?;
-    progress("budget");
+    progress(0, 6, "budget");
     let pb = budget::pool_budget(&fy.budget, fy.fund, &fy.rigid).map_err(engine)?;
     let mut trace = pb.trace.clone();
     let counties = registry::counties(&app.db)
@@ -246,12 +282,14 @@ pub async fn run(
         other => engine(other),
     })?;
     trace.steps.extend(allocation.trace.steps.clone());
-    progress("claims");
+    // Steps: budget, claims, DRG, one per county, fraud checks, report.
+    let total = 5 + u64::try_from(counties.len()).unwrap_or(0);
+    progress(1, total, "claims");
     let spending = repo::spending(&app.db, pool, i64::from(year), i64::from(through)).await?;
-    progress("drg");
+    progress(2, total, "drg");
     let cases = repo::inpatient_cases(&app.db, pool, i64::from(year), i64::from(through)).await?;
     let drg = drg_by_county(app, pool, &fy, year, through, cases.clone()).await?;
-    progress("year-end");
+    progress(3, total, "year-end");
     let institutions = registry::institutions(&app.db, &pool[..4]).await?;
     let communities = registry::communities(&app.db, &pool[..4]).await?;
     let township_enrollees: HashMap<String, i64> = repo::enrollees_by_township(&app.db, pool, i64::from(year))
@@ -261,7 +299,8 @@ pub async fn run(
     let sum_n: i64 = inputs.iter().map(|c| i64::try_from(c.enrollees).unwrap_or(0)).sum();
     let sum_e: i64 = inputs.iter().map(|c| i64::try_from(c.elderly).unwrap_or(0)).sum();
     let mut lines = Vec::new();
-    for (county, (code, b_c)) in counties.iter().zip(allocation.parts.iter()) {
+    for (done, (county, (code, b_c))) in (3u64..).zip(counties.iter().zip(allocation.parts.iter())) {
+        progress(done, total, &format!("county {code}"));
         let input = inputs.iter().find(|c| &c.code == code).cloned().unwrap_or(CountyInput {
             code: code.clone(),
             enrollees: 0,
@@ -331,33 +370,126 @@ pub async fn run(
             (None, Vec::new())
         };
         let county_communities: Vec<_> = communities.iter().filter(|c| &c.division_code == code).collect();
+        let townships_of = |community: &str| -> std::collections::BTreeSet<String> {
+            institutions
+                .iter()
+                .filter(|i| i.community_id.as_deref() == Some(community))
+                .filter_map(|i| i.area_code.get(..9).map(str::to_owned))
+                .collect()
+        };
         let shares: Vec<(String, u64)> = county_communities
             .iter()
             .map(|c| {
-                let townships: std::collections::BTreeSet<&str> = institutions
+                let n: i64 = townships_of(&c.id)
                     .iter()
-                    .filter(|i| i.community_id.as_deref() == Some(c.id.as_str()))
-                    .filter_map(|i| i.area_code.get(..9))
-                    .collect();
-                let n: i64 = townships.iter().map(|t| township_enrollees.get(*t).copied().unwrap_or(0)).sum();
+                    .map(|t| township_enrollees.get(t).copied().unwrap_or(0))
+                    .sum();
                 (c.id.clone(), u64::try_from(n).unwrap_or(0))
             })
             .collect();
+        let prepaid = mp.get() * i64::from(through);
+        // One community: its package is the county's. Several: spending is attributed by the
+        // insured person's township (service area), read only for such counties.
+        let by_township: HashMap<(String, bool), i64> = if county_communities.len() > 1 {
+            repo::spending_by_township(&app.db, code, i64::from(year), i64::from(through))
+                .await?
+                .into_iter()
+                .map(|(t, inside, hifp)| ((t, inside), hifp))
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let community_lines = if shares.iter().any(|s| s.1 > 0) {
             let split = budget::split_by_shares(*b_c, &shares).map_err(engine)?;
-            county_communities
+            let budgets: Vec<(String, u64)> = split
+                .parts
                 .iter()
-                .zip(split.parts)
-                .zip(&shares)
-                .map(|((c, (_, amount)), (_, n))| CommunityLine {
+                .map(|(id, f)| (id.clone(), u64::try_from(f.get()).unwrap_or(0)))
+                .collect();
+            let prepaid_split = if budgets.iter().any(|b| b.1 > 0) {
+                budget::split_by_shares(Fen::new(prepaid), &budgets).map_err(engine)?.parts
+            } else {
+                budgets.iter().map(|(id, _)| (id.clone(), Fen::ZERO)).collect()
+            };
+            let mut out = Vec::new();
+            for (((c, (_, amount)), (_, n)), (_, pre)) in county_communities.iter().zip(split.parts).zip(&shares).zip(prepaid_split) {
+                let (ins, outs) = if county_communities.len() > 1 {
+                    let ts = townships_of(&c.id);
+                    let sum =
+                        |inside: bool| -> i64 { ts.iter().map(|t| by_township.get(&(t.clone(), inside)).copied().unwrap_or(0)).sum() };
+                    (sum(true), sum(false))
+                } else {
+                    (inside, outside)
+                };
+                let drg_points = county_drg.map_or(0, |d| {
+                    d.line
+                        .institutions
+                        .iter()
+                        .filter(|p| {
+                            institutions
+                                .iter()
+                                .any(|i| i.id == p.institution && i.community_id.as_deref() == Some(c.id.as_str()))
+                        })
+                        .map(|p| p.points.ten_thousandths())
+                        .sum()
+                });
+                let year_end = if through == 12 {
+                    Some(budget::year_end(&fy.budget, amount, Fen::new(ins + outs), score).map_err(engine)?)
+                } else {
+                    None
+                };
+                out.push(CommunityLine {
                     id: c.id.clone(),
                     name: c.name.clone(),
                     enrollees: i64::try_from(*n).unwrap_or(0),
                     budget: amount.get(),
-                })
-                .collect()
+                    prepaid: pre.get(),
+                    spent_inside: ins,
+                    spent_outside: outs,
+                    drg_points,
+                    year_end,
+                });
+            }
+            out
         } else {
             Vec::new()
+        };
+        // Internal distribution to the members of the county's communities.
+        let members_of: Vec<&registry::Institution> = institutions
+            .iter()
+            .filter(|i| {
+                i.community_id
+                    .as_ref()
+                    .is_some_and(|id| county_communities.iter().any(|c| &c.id == id))
+            })
+            .collect();
+        let members = match &year_end {
+            Some(ye) if !members_of.is_empty() && (ye.retained.get() > 0 || ye.community_bears.get() > 0) => {
+                let tiers: Vec<(String, String)> = members_of
+                    .iter()
+                    .map(|i| (i.id.clone(), share_tier(&i.tier, &fy.surplus_split)))
+                    .collect();
+                let shares: Vec<(String, u64)> = fy.surplus_split.iter().map(|(k, v)| (k.clone(), *v)).collect();
+                let (amount, retained) = if ye.retained.get() > 0 {
+                    (ye.retained, true)
+                } else {
+                    (ye.community_bears, false)
+                };
+                let parts = budget::distribute_to_members(amount, &shares, &tiers).map_err(engine)?.parts;
+                members_of
+                    .iter()
+                    .zip(tiers)
+                    .zip(parts)
+                    .map(|((i, (_, tier)), (_, f))| MemberLine {
+                        id: i.id.clone(),
+                        name: i.name.clone(),
+                        tier,
+                        retained: if retained { f.get() } else { 0 },
+                        borne: if retained { 0 } else { f.get() },
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
         };
         let capitation = payment::capitation(&fy.capitation, input.enrollees, through, score).ok();
         lines.push(CountyLine {
@@ -368,7 +500,7 @@ pub async fn run(
             weight_bp,
             budget: b_c.get(),
             monthly_prepayment: mp.get(),
-            prepaid: mp.get() * i64::from(through),
+            prepaid,
             spent_inside: inside,
             spent_outside: outside,
             spent,
@@ -380,6 +512,8 @@ pub async fn run(
             drg: county_drg.map(|d| d.line.clone()).unwrap_or(DrgLine {
                 cases: 0,
                 grouped: 0,
+                special_reviews: 0,
+                special_case_over_cap: false,
                 total_points: 0,
                 pool: 0,
                 point_value_e4_fen: 0,
@@ -389,13 +523,14 @@ pub async fn run(
             capitation,
             year_end,
             surplus_distribution,
+            members,
             score,
         });
     }
-    progress("fraud checks");
+    progress(total - 2, total, "fraud checks");
     // Screening looks at the whole year's stays, whatever the period settled.
     let flags = if through == 12 {
-        super::fraud::screen_cases(app, pool, year, &cases).await?
+        super::fraud::screen_cases(app, pool, year, &fy.fraud, &cases).await?
     } else {
         super::fraud::screen(app, pool, year).await?
     };
@@ -413,6 +548,7 @@ pub async fn run(
         trace,
         digest: String::new(),
     };
+    progress(total - 1, total, "report");
     let body = serde_json::to_string(&report).map_err(|e| ServiceError::Internal(e.into()))?;
     report.digest = hex::encode(Sha256::digest(body.as_bytes()));
     let stored = serde_json::to_string(&report).map_err(|e| ServiceError::Internal(e.into()))?;
@@ -426,6 +562,20 @@ pub async fn run(
     )
     .await?;
     Ok(report)
+}
+
+/// The tier share an institution takes part in: its own tier when the split names it, a
+/// community health centre with the township centres, anything above with the county hospitals.
+fn share_tier(tier: &str, split: &BTreeMap<String, u64>) -> String {
+    if split.contains_key(tier) {
+        return tier.to_owned();
+    }
+    match tier {
+        "community" | "township" => "township",
+        "village" => "village",
+        _ => "county",
+    }
+    .to_owned()
 }
 
 /// A priced case: county, month, fund paid, points, grouped.
@@ -457,6 +607,11 @@ async fn drg_by_county(
         Err(ServiceError::Validation(_)) => None,
         Err(e) => return Err(e),
     };
+    // Cases the bureau reviewed (特病单议) are priced with the points it agreed.
+    let reviewed: HashMap<String, i64> = repo::special_review_points(&app.db, pool, i64::from(year))
+        .await?
+        .into_iter()
+        .collect();
     let policy = fy.drg.clone();
     let coefficients = fy.coefficients.clone();
     let bed_day = fy.bed_day.clone();
@@ -470,54 +625,46 @@ async fn drg_by_county(
             let tier = tiers.get(&inst).cloned().unwrap_or_default();
             let input: Option<crate::drg::CaseInput> = c.drg_input.as_deref().and_then(|d| serde_json::from_str(d).ok());
             let main_dx = input.as_ref().and_then(|i| i.diagnoses.first().cloned()).unwrap_or_default();
-            // Long stays of the bed-day list are paid per bed-day inside the point method (DOMAIN §7.4).
-            if bed_day_dx.iter().any(|p| main_dx.starts_with(p.as_str())) {
+            let month = u32::try_from(c.month).unwrap_or(0);
+            // Reviewed cases (特病单议) take the agreed points; long stays of the bed-day list are
+            // paid per bed-day inside the point method (DOMAIN §7.4); the rest by their DRG group.
+            let kind = if let Some(points) = reviewed.get(&c.id) {
+                CaseKind::SpecialReview {
+                    points: Points::from_ten_thousandths(*points),
+                }
+            } else if bed_day_dx.iter().any(|p| main_dx.starts_with(p.as_str())) {
                 let days = u32::try_from((c.discharge_date.unwrap_or(c.service_date) - c.service_date).num_days().max(1)).unwrap_or(1);
                 let (paid, _) = payment::bed_day_payment(&bed_day, 0, days, Fen::ZERO)?;
-                let case = DrgCase {
-                    id: c.id.clone(),
-                    institution: inst,
-                    kind: CaseKind::BedDay {
-                        daily_standard: Fen::new(paid.get() / i64::from(days)),
-                        days,
-                    },
-                    cost: Fen::new(c.medfee_sumamt),
-                    patient_share: Fen::new(c.medfee_sumamt - c.hifp_pay),
-                };
-                let month = u32::try_from(c.month).unwrap_or(0);
-                out.push((
-                    c.division_code.clone(),
-                    month,
-                    c.hifp_pay,
-                    payment::case_points(&policy, &case)?,
-                    false,
-                ));
-                continue;
-            }
-            let kind = scheme
-                .as_ref()
-                .and_then(|s| {
-                    let r = s.group(&crate::drg::case_of(input.as_ref()?));
-                    let drg = r.drg?.to_owned();
-                    // The weights of the year, else those of the nearest year the pool published.
-                    let w = s.weight(&pool_code, year, &drg).or_else(|| {
-                        s.weights()
-                            .iter()
-                            .filter(|w| w.pool == pool_code && w.drg == drg)
-                            .min_by_key(|w| (w.year - year).abs())
-                    })?;
-                    let mean = Fen::new(
-                        w.avg_cost_fen
-                            .unwrap_or_else(|| policy.overall_mean_cost.get() * i64::from(w.weight.ten_thousandths()) / 10_000),
-                    );
-                    Some(CaseKind::Grouped {
-                        drg,
-                        weight: w.weight,
-                        group_mean_cost: mean,
-                        coefficient: coefficients.get(&tier).copied().unwrap_or(sanyi_domain::BasisPoints::new(10_000)),
+                CaseKind::BedDay {
+                    daily_standard: Fen::new(paid.get() / i64::from(days)),
+                    days,
+                }
+            } else {
+                scheme
+                    .as_ref()
+                    .and_then(|s| {
+                        let r = s.group(&crate::drg::case_of(input.as_ref()?));
+                        let drg = r.drg?.to_owned();
+                        // The weights of the year, else those of the nearest year the pool published.
+                        let w = s.weight(&pool_code, year, &drg).or_else(|| {
+                            s.weights()
+                                .iter()
+                                .filter(|w| w.pool == pool_code && w.drg == drg)
+                                .min_by_key(|w| (w.year - year).abs())
+                        })?;
+                        let mean = Fen::new(
+                            w.avg_cost_fen
+                                .unwrap_or_else(|| policy.overall_mean_cost.get() * i64::from(w.weight.ten_thousandths()) / 10_000),
+                        );
+                        Some(CaseKind::Grouped {
+                            drg,
+                            weight: w.weight,
+                            group_mean_cost: mean,
+                            coefficient: coefficients.get(&tier).copied().unwrap_or(sanyi_domain::BasisPoints::new(10_000)),
+                        })
                     })
-                })
-                .unwrap_or(CaseKind::Ungroupable);
+                    .unwrap_or(CaseKind::Ungroupable)
+            };
             let grouped = matches!(kind, CaseKind::Grouped { .. });
             let case = DrgCase {
                 id: c.id.clone(),
@@ -526,7 +673,6 @@ async fn drg_by_county(
                 cost: Fen::new(c.medfee_sumamt),
                 patient_share: Fen::new(c.medfee_sumamt - c.hifp_pay),
             };
-            let month = u32::try_from(c.month).unwrap_or(0);
             out.push((
                 c.division_code.clone(),
                 month,
@@ -564,6 +710,9 @@ async fn drg_by_county(
                 line: DrgLine {
                     cases: u32::try_from(cases.len()).unwrap_or(u32::MAX),
                     grouped: u32::try_from(cases.iter().filter(|c| c.3).count()).unwrap_or(u32::MAX),
+                    special_reviews: u32::try_from(cases.iter().filter(|c| c.2.class == payment::CaseClass::SpecialReview).count())
+                        .unwrap_or(u32::MAX),
+                    special_case_over_cap: settled.special_case_over_cap,
                     total_points: settled.total_points.ten_thousandths(),
                     pool: settled.pool.get(),
                     point_value_e4_fen: settled.point_value_e4_fen,
@@ -583,7 +732,7 @@ async fn drg_by_county(
 pub async fn run_as(app: &App, actor: &Actor, year: i32, month: Option<u32>) -> Result<RunReport, ServiceError> {
     actor.require(Permission::InsuranceManage)?;
     let pool = super::actor_pool(actor, None)?;
-    run(app, &pool, year, month, &|_| {}).await
+    run(app, &pool, year, month, &|_, _, _| {}).await
 }
 
 /// The stored report of a period (`month` `None`: the year-end run).

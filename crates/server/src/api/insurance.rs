@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use sanyi_app::insurance::claims::{self, ClaimInput, ClaimView};
+use sanyi_app::insurance::claims::{self, ClaimInput, ClaimView, SpecialReviewInput};
 use sanyi_app::insurance::fraud::{self, FlagView, ReviewInput};
 use sanyi_app::insurance::fund_year::{self, FundYear};
 use sanyi_app::insurance::policies::{self, PolicyView};
@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(settle_claim))
         .routes(routes!(get_claim))
         .routes(routes!(reverse_claim))
+        .routes(routes!(put_special_review))
         .routes(routes!(run_settlement))
         .routes(routes!(get_settlement))
         .routes(routes!(settlement_xlsx))
@@ -147,6 +148,21 @@ async fn reverse_claim(
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<ClaimView>, ApiError> {
     Ok(ApiJson(claims::reverse(&state.app, &a, &id).await?))
+}
+
+/// Marks an inpatient case for special-case review (特病单议) with the points the bureau agreed (or
+/// replaces the decision); the settlement run prices it with these points. Audited.
+#[utoipa::path(put, path = "/api/v1/claims/{id}/special-review", tag = "insurance", params(("id" = String, Path, description = "Claim id")),
+    request_body = SpecialReviewInput,
+    responses((status = 200, body = ClaimView), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn put_special_review(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<SpecialReviewInput>,
+) -> Result<ApiJson<ClaimView>, ApiError> {
+    Ok(ApiJson(claims::set_special_review(&state.app, &a, &id, &input).await?))
 }
 
 /// The period of a settlement run.

@@ -14,7 +14,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 
 use sanyi_app::ServiceError;
-use sanyi_app::insurance::claims::{self, ChargeInput, ClaimInput, ClaimView};
+use sanyi_app::insurance::claims::{self, ChargeInput, ClaimInput, ClaimView, SpecialReviewInput};
 use sanyi_app::insurance::fraud::{self, FlagView, ReviewInput};
 use sanyi_app::insurance::policies::{self, PolicyView};
 use sanyi_app::insurance::run::{self, RunReport};
@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/claims", post(claim_submit))
         .route("/claims/{id}", get(claim_page))
         .route("/claims/{id}/reverse", post(claim_reverse))
+        .route("/claims/{id}/special-review", post(claim_special_review))
 }
 
 /// Yuan with two decimals from fen.
@@ -443,13 +444,24 @@ async fn claim_submit(State(state): State<AppState>, p: PageActor, headers: Head
 struct ClaimPage {
     t: Tr,
     nav: Option<Nav>,
+    can_review: bool,
+    review_error: Option<String>,
     c: ClaimView,
     fields: Vec<(&'static str, i64)>,
     trace: Vec<(String, String, String)>,
 }
 
 async fn claim_page(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
-    match claims::get(&state.app, &p.actor, &id).await {
+    render_claim(&state, p, &id, None).await
+}
+
+async fn render_claim(state: &AppState, p: PageActor, id: &str, review_error: Option<String>) -> Response {
+    let status = if review_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    match claims::get(&state.app, &p.actor, id).await {
         Ok(c) => {
             let s = &c.settlement;
             let fields = [
@@ -489,14 +501,16 @@ async fn claim_page(State(state): State<AppState>, p: PageActor, Path(id): Path<
                         .collect()
                 })
                 .unwrap_or_default();
-            ClaimPage {
+            let page = ClaimPage {
                 nav: Some(Nav::of(&p.actor, &p.t)),
+                can_review: p.actor.role.can(sanyi_app::Permission::InsuranceManage) && c.med_type == "inpatient" && c.status == "settled",
+                review_error,
                 t: p.t,
                 c,
                 fields,
                 trace,
-            }
-            .into_response()
+            };
+            (status, page).into_response()
         }
         Err(e) => page_error(p.t, e),
     }
@@ -508,6 +522,40 @@ async fn claim_reverse(State(state): State<AppState>, p: PageActor, headers: Hea
     }
     match claims::reverse(&state.app, &p.actor, &id).await {
         Ok(_) => Redirect::to(&format!("/claims/{id}")).into_response(),
+        Err(e) => page_error(p.t, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct SpecialReviewForm {
+    points: String,
+    reason: String,
+}
+
+async fn claim_special_review(
+    State(state): State<AppState>,
+    p: PageActor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<SpecialReviewForm>,
+) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let input = SpecialReviewInput {
+        points: f.points,
+        reason: f.reason,
+    };
+    match claims::set_special_review(&state.app, &p.actor, &id, &input).await {
+        Ok(_) => Redirect::to(&format!("/claims/{id}")).into_response(),
+        Err(ServiceError::Validation(errs)) => {
+            let msg = errs
+                .iter()
+                .map(|e| format!("{}: {}", e.field, p.t.pick(&e.message_zh, &e.message)))
+                .collect::<Vec<_>>()
+                .join("；");
+            render_claim(&state, p, &id, Some(msg)).await
+        }
         Err(e) => page_error(p.t, e),
     }
 }

@@ -56,8 +56,41 @@ async fn the_demo_year_settles_from_budget_to_year_end_and_money_is_conserved() 
         assert_eq!(f("surplus") - f("overspend"), budget - spent, "{y}");
         assert_eq!(f("retained") + f("fund_keeps"), f("surplus"));
         assert_eq!(f("fund_pays") + f("community_bears"), f("overspend"));
-        // Communities split the county budget exactly; DRG payments distribute the point pool exactly.
+        // Communities split the county budget and prepayment exactly and carry their own lines;
+        // with one community per county its package is the county's.
         assert_eq!(sum(&c["communities"], "budget"), budget);
+        assert_eq!(sum(&c["communities"], "prepaid"), c["prepaid"].as_i64().unwrap());
+        let communities = c["communities"].as_array().unwrap();
+        if let [only] = communities.as_slice() {
+            assert_eq!(only["spent_inside"], c["spent_inside"]);
+            assert_eq!(only["spent_outside"], c["spent_outside"]);
+            assert_eq!(only["drg_points"], c["drg"]["total_points"]);
+            assert_eq!(only["year_end"]["surplus"], y["surplus"]);
+        }
+        for m in communities {
+            let g = |k: &str| m["year_end"][k].as_i64().unwrap();
+            assert_eq!(
+                g("surplus") - g("overspend"),
+                m["budget"].as_i64().unwrap() - m["spent_inside"].as_i64().unwrap() - m["spent_outside"].as_i64().unwrap()
+            );
+        }
+        // Attribution by the insured person's township (used when a county has several
+        // communities) accounts for the county's whole spending.
+        let by_township = sanyi_store::insurance::spending_by_township(&app.db, c["code"].as_str().unwrap(), i64::from(year), 12)
+            .await
+            .unwrap();
+        let inside: i64 = by_township.iter().filter(|t| t.1).map(|t| t.2).sum();
+        let outside: i64 = by_township.iter().filter(|t| !t.1).map(|t| t.2).sum();
+        assert_eq!(
+            (inside, outside),
+            (c["spent_inside"].as_i64().unwrap(), c["spent_outside"].as_i64().unwrap())
+        );
+        // The retained surplus, or the overspend borne, is split over the member institutions exactly.
+        let members = c["members"].as_array().unwrap();
+        assert!(members.len() > 3, "{c}");
+        assert_eq!(sum(&c["members"], "retained"), f("retained"));
+        assert_eq!(sum(&c["members"], "borne"), f("community_bears"));
+        // DRG payments distribute the point pool exactly.
         let drg = &c["drg"];
         assert!(
             drg["cases"].as_i64().unwrap() > 0 && drg["point_value_e4_fen"].as_i64().unwrap() > 0,
@@ -139,7 +172,11 @@ async fn the_demo_year_settles_from_budget_to_year_end_and_money_is_conserved() 
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(
-        html.contains("<polyline") && html.contains("<rect") && html.contains("ins-counties"),
+        html.contains("<polyline")
+            && html.contains("<rect")
+            && html.contains("ins-counties")
+            && html.contains("ins-communities")
+            && html.contains("ins-members"),
         "charts and table"
     );
     let policy = app
@@ -298,4 +335,236 @@ async fn policies_are_validated_versioned_and_flags_reviewed() {
         .get(&officer, &format!("/api/v1/insurance/flags?year={y}&status=confirmed"))
         .await;
     assert_eq!(confirmed.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_bureau_marks_a_case_for_special_review_and_the_run_pays_its_points() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let year = demo_year();
+    let (s, before) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{before}");
+    let cases = sanyi_store::insurance::inpatient_cases(&app.db, "652300", i64::from(year), 12)
+        .await
+        .unwrap();
+    let case = cases
+        .iter()
+        .find(|c| c.in_county && c.institution_id.is_some())
+        .expect("an in-county inpatient case");
+    let county = |r: &Value| {
+        r["counties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == json!(case.division_code))
+            .unwrap()["drg"]
+            .clone()
+    };
+    let drg_before = county(&before);
+    assert_eq!(drg_before["special_reviews"], 0);
+    let path = format!("/api/v1/claims/{}/special-review", case.id);
+    // Bad input is refused field by field and nothing is stored; clinicians may not review.
+    let (s, p) = app.put(&officer, &path, &json!({"points": "-3", "reason": " "})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["points", "reason"]);
+    let doctor = app.token("township_doctor").await;
+    let (s, _) = app.put(&doctor, &path, &json!({"points": "100", "reason": "x"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let outpatient = sanyi_store::insurance::claims_of(&app.db, &case.division_code, &case.resident_id, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.med_type != "inpatient");
+    if let Some(o) = outpatient {
+        let (s, p) = app
+            .put(
+                &officer,
+                &format!("/api/v1/claims/{}/special-review", o.id),
+                &json!({"points": "100", "reason": "罕见病"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(p["errors"][0]["rule"], "special_review.case");
+    }
+    // The agreed points replace the case's DRG points in the next run.
+    let (s, v) = app
+        .put(&officer, &path, &json!({"points": "5000.5", "reason": "罕见病，住院费用极高"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["special_review"]["points_e4"], 50_005_000);
+    let (s, after) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let drg_after = county(&after);
+    assert_eq!(drg_after["special_reviews"], 1);
+    assert_eq!(drg_after["cases"], drg_before["cases"]);
+    assert_ne!(drg_after["total_points"], drg_before["total_points"]);
+    assert!(drg_after["total_points"].as_i64().unwrap() >= 50_005_000);
+    assert_ne!(after["digest"], before["digest"]);
+    // Audited, and shown with the claim on its page.
+    let admin = app.token("admin").await;
+    let (s, audit) = app.get(&admin, "/api/v1/audit?action=special_review").await;
+    assert_eq!(s, StatusCode::OK, "{audit}");
+    assert!(audit.to_string().contains(&case.id), "{audit}");
+    let page = app
+        .client
+        .get(app.url(&format!("/claims/{}", case.id)))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("claim-special-review") && page.contains("5000.5000"), "{page}");
+}
+
+/// Source: DOMAIN.md §6.2 worked example, end to end on the database: F = 1 000 M yuan, r = 5 %,
+/// rigid 120 M → A = 830 M; county X holds 18 % of the enrollees and 22 % of the 65+, a = 0.7,
+/// b = 0.3 → w = 0.126 + 0.066 = 0.192 → B = 159.36 M yuan, to the fen.
+#[tokio::test]
+async fn the_worked_example_of_domain_6_2_allocates_159_36_million_to_county_x() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let year = demo_year();
+    let (_, r) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    let x = r["counties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|c| c["enrollees"].as_i64().unwrap())
+        .unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Keep 18 enrollees in X and 82 elsewhere (Σ N = 100); 11 of X's and 39 of the others' aged
+    // 65+ (Σ E = 50): 18 % and 22 %.
+    let keep = |cond: &str, n: i64| {
+        format!(
+            "UPDATE enrolments SET status = 'suspended' WHERE year = {year} AND {cond} AND id NOT IN \
+             (SELECT id FROM enrolments WHERE year = {year} AND {cond} AND status = 'active' ORDER BY id LIMIT {n})"
+        )
+    };
+    let elderly = |cond: &str, n: i64| {
+        format!(
+            "UPDATE residents SET birth_date = '1950-01-01' WHERE id IN (SELECT resident_id FROM enrolments \
+             WHERE year = {year} AND {cond} AND status = 'active' ORDER BY id LIMIT {n})"
+        )
+    };
+    let in_x = format!("division_code = '{x}'");
+    let not_x = format!("division_code <> '{x}'");
+    for sql in [
+        keep(&in_x, 18),
+        keep(&not_x, 82),
+        "UPDATE residents SET birth_date = '1990-01-01'".to_owned(),
+        elderly(&in_x, 11),
+        elderly(&not_x, 39),
+    ] {
+        app.db.execute_unprepared(&sql).await.unwrap();
+    }
+    let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
+    fy["fund"] = json!(100_000_000_000i64);
+    fy["rigid"] = json!([{"name": "大病保险保费", "amount": 12_000_000_000i64}]);
+    fy["budget"]["risk_reserve"] = json!(500);
+    fy["budget"]["weight_enrollees"] = json!(7_000);
+    fy["budget"]["weight_elderly"] = json!(3_000);
+    let (s, body) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, r) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["reserve"], json!(5_000_000_000i64));
+    assert_eq!(r["distributable"], json!(83_000_000_000i64));
+    let cx = r["counties"].as_array().unwrap().iter().find(|c| c["code"] == json!(x)).unwrap();
+    assert_eq!((cx["enrollees"].as_i64(), cx["elderly"].as_i64()), (Some(18), Some(11)));
+    assert_eq!(cx["weight_bp"], 1_920);
+    assert_eq!(cx["budget"], json!(15_936_000_000i64), "B = 159.36 M yuan exactly");
+    assert_eq!(sum(&r["counties"], "budget"), 83_000_000_000);
+}
+
+/// A run interrupted after its fraud screening was stored but before its report: re-running ends
+/// in the same state as an uninterrupted run — same digest, no flag twice.
+#[tokio::test]
+async fn an_interrupted_run_re_runs_to_the_same_digest_without_duplicate_flags() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let year = demo_year();
+    // The pieces: screening stored, no report yet.
+    let screened = sanyi_app::insurance::fraud::screen(&app.app, "652300", year).await.unwrap();
+    let flags_after_screen = sanyi_store::insurance::flags(&app.db, "65", i64::from(year), None, 100_000)
+        .await
+        .unwrap();
+    assert!(!flags_after_screen.is_empty());
+    let (s, _) = app.get(&officer, &format!("/api/v1/insurance/settlements/{year}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "no report was stored");
+    // The re-run completes; flags are not duplicated.
+    let (s, first) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(serde_json::to_value(&screened).unwrap(), first["flags"]);
+    let flags = sanyi_store::insurance::flags(&app.db, "65", i64::from(year), None, 100_000)
+        .await
+        .unwrap();
+    assert_eq!(flags.len(), flags_after_screen.len());
+    let keys: std::collections::BTreeSet<(String, String)> = flags.iter().map(|f| (f.kind.clone(), f.claim_id.clone())).collect();
+    assert_eq!(keys.len(), flags.len(), "no flag twice");
+    // Same digest as a run on an identical database that was never interrupted.
+    let other = spawn_app().await;
+    let token = other.token("insurance").await;
+    let (_, clean) = other
+        .post(&token, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(clean["digest"], first["digest"]);
+    let (_, again) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(again["digest"], first["digest"]);
+}
+
+#[tokio::test]
+async fn the_readmission_window_is_a_parameter_of_the_fund_year() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let year = demo_year();
+    // Two stays of one person for the same condition, readmitted 20 days after discharge.
+    let doctor = app.token("township_doctor").await;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"].clone();
+    for (key, from, to) in [("SA-1", "03-01", "03-06"), ("SA-2", "03-26", "03-30")] {
+        let claim = json!({"claim_key": key, "resident_id": resident, "med_type": "21", "date": format!("{year}-{from}"),
+            "discharge_date": format!("{year}-{to}"), "diagnoses": ["J18.900"],
+            "charges": [{"code": "110900002", "quantity": 5}, {"code": "121100002", "quantity": 5}, {"code": "XJ01DDA001", "quantity": 10}]});
+        let (s, c) = app.post(&doctor, "/api/v1/claims", &claim).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+    }
+    let path = format!("/api/v1/insurance/settlements?year={year}");
+    let (_, r) = app.post(&officer, &path, &json!(null)).await;
+    let default = r["flags"]["split_admission"].as_u64().unwrap_or(0);
+    let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
+    assert_eq!(fy["fraud"]["readmission_days"], 15, "the default window of DOMAIN §12");
+    fy["fraud"]["readmission_days"] = json!(0);
+    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "fraud.readmission_days", "{p}");
+    fy["fraud"]["readmission_days"] = json!(30);
+    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let (_, r) = app.post(&officer, &path, &json!(null)).await;
+    let wide = r["flags"]["split_admission"].as_u64().unwrap_or(0);
+    assert!(
+        wide > default,
+        "a 30-day window also finds the readmission after 20 days: {wide} vs {default}"
+    );
 }

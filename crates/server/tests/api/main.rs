@@ -8,6 +8,7 @@ mod drg;
 mod helpers;
 mod import;
 mod insurance;
+mod insurance_claims;
 mod pages;
 mod readings;
 mod referrals;

@@ -1,0 +1,199 @@
+//! One-stop settlement edge cases through the API: a stay across New Year and its accumulators,
+//! the enrolment date and the waiting period, unknown persons, policy versions that never rewrite
+//! settled claims, and the inpatient (21) and chronic (14) claim types.
+
+use chrono::Datelike;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use sanyi_insurance::Accumulators;
+use sanyi_store::insurance as repo;
+
+use crate::helpers::{TestApp, spawn_app};
+
+fn demo_year() -> i32 {
+    crate::helpers::demo_params().today.year() - 1
+}
+
+async fn acc(app: &TestApp, county: &str, resident: &str, year: i32) -> Option<Accumulators> {
+    repo::accumulators(&app.db, county, resident, i64::from(year))
+        .await
+        .unwrap()
+        .map(|(body, _)| serde_json::from_str(&body).unwrap())
+}
+
+/// A resident the township doctor sees who was insured in the demo year: `(id, county)`.
+async fn insured_resident(app: &TestApp, doctor: &str) -> (String, String) {
+    let list = app.residents(doctor, "limit=50").await;
+    for r in list["items"].as_array().unwrap() {
+        let (id, county) = (r["id"].as_str().unwrap(), r["division_code"].as_str().unwrap());
+        if acc(app, county, id, demo_year()).await.is_some() {
+            return (id.to_owned(), county.to_owned());
+        }
+    }
+    panic!("no insured resident among the first 50");
+}
+
+fn inpatient(key: &str, resident: &str, admission: String, discharge: String) -> Value {
+    json!({"claim_key": key, "resident_id": resident, "med_type": "21", "date": admission, "discharge_date": discharge,
+           "diagnoses": ["K35.800"], "charges": [{"code": "110900002", "quantity": 16}, {"code": "250000001", "quantity": 1},
+           {"code": "XJ01DDA001", "quantity": 20}]})
+}
+
+#[tokio::test]
+async fn a_stay_across_new_year_counts_in_the_admission_year_and_reverses() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let (resident, county) = insured_resident(&app, &doctor).await;
+    let y = demo_year();
+    let before = acc(&app, &county, &resident, y).await.unwrap();
+    let next_before = acc(&app, &county, &resident, y + 1).await;
+    let body = inpatient("ZY-NEWYEAR", &resident, format!("{y}-12-20"), format!("{}-01-05", y + 1));
+    let (s, c) = app.post(&doctor, "/api/v1/claims", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(c["settlement"]["med_type"], "21");
+    let hifp = c["settlement"]["hifp_pay"].as_i64().unwrap();
+    assert!(hifp > 0, "{c}");
+    // The stay is settled in the discharge period (January) but its deductible, ceiling and
+    // admission count belong to the admission year, whose policy settled it.
+    let row = repo::claim(&app.db, c["id"].as_str().unwrap()).await.unwrap().unwrap();
+    assert_eq!((row.year, row.month), (i64::from(y + 1), 1));
+    let after = acc(&app, &county, &resident, y).await.unwrap();
+    assert_eq!(after.admissions, before.admissions + 1);
+    assert_eq!(after.fund_paid.get(), before.fund_paid.get() + hifp);
+    assert_eq!(
+        acc(&app, &county, &resident, y + 1).await,
+        next_before,
+        "the discharge year is untouched"
+    );
+    // Reversal restores the admission year's accumulators; the key settles again to the same amount.
+    let id = c["id"].as_str().unwrap();
+    let (s, r) = app.post(&doctor, &format!("/api/v1/claims/{id}/reverse"), &json!(null)).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(acc(&app, &county, &resident, y).await.unwrap(), before);
+    let (s, again) = app.post(&doctor, "/api/v1/claims", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_eq!(again["settlement"]["hifp_pay"].as_i64().unwrap(), hifp);
+}
+
+#[tokio::test]
+async fn coverage_starts_on_the_enrolment_date_and_after_a_waiting_period() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let officer = app.token("insurance").await;
+    let y = demo_year();
+    let village = app.residents(&doctor, "limit=1").await["items"][0]["village_code"].clone();
+    let (s, fresh) = app
+        .post(
+            &doctor,
+            "/api/v1/residents",
+            &json!({"id_number": crate::helpers::new_id_number("652301", 9), "name": "新参保人", "village_code": village}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{fresh}");
+    let rid = fresh["id"].as_str().unwrap().to_owned();
+    // Enrolled late, on 1 June of the demo year.
+    let (s, e) = app
+        .post(
+            &officer,
+            &format!("/api/v1/residents/{rid}/enrolments"),
+            &json!({"insurance_type": "390", "year": y, "enrolled_on": format!("{y}-06-01")}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let visit = |key: &str, date: String| json!({"claim_key": key, "resident_id": rid, "med_type": "11", "date": date, "charges": [{"code": "110200001", "quantity": 1}]});
+    let (s, p) = app.post(&doctor, "/api/v1/claims", &visit("EN-1", format!("{y}-05-10"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "claim.rejected.OutsideCoverage");
+    assert_eq!(p["errors"][0]["field"], "date");
+    let (s, first) = app.post(&doctor, "/api/v1/claims", &visit("EN-2", format!("{y}-06-02"))).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+
+    // A mid-year version with the national waiting period (3 months after a late enrolment) and a
+    // higher township ratio: the claim settled under the first version keeps its version and money.
+    let (_, list) = app.get(&officer, "/api/v1/insurance/policies").await;
+    let v1 = list.as_array().unwrap().iter().find(|p| p["year"] == json!(y)).unwrap().clone();
+    let mut p = v1["policy"].clone();
+    p["version"] = json!("h2-waiting");
+    p["effective_from"] = json!(format!("{y}-07-01"));
+    p["waiting_period"] = json!({"window_end": format!("{}-12-31", y - 1), "months": 3, "extra_months_per_gap_year": 1});
+    p["schemes"][0]["outpatient"]["ratio"]["township"] = json!(9_000);
+    let (s, v2) = app.post(&officer, "/api/v1/insurance/policies", &p).await;
+    assert_eq!(s, StatusCode::CREATED, "{v2}");
+    let id = first["id"].as_str().unwrap();
+    let (_, reread) = app.get(&doctor, &format!("/api/v1/claims/{id}")).await;
+    assert_eq!(reread["policy_id"], v1["id"]);
+    assert_eq!(
+        reread["settlement"], first["settlement"],
+        "a new version never rewrites a settled claim"
+    );
+    // Under the new version the waiting period runs to 1 September.
+    let (s, p) = app.post(&doctor, "/api/v1/claims", &visit("EN-3", format!("{y}-08-01"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "claim.rejected.OutsideCoverage");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("BeforeCoverage"), "{p}");
+    let (s, later) = app.post(&doctor, "/api/v1/claims", &visit("EN-4", format!("{y}-09-01"))).await;
+    assert_eq!(s, StatusCode::CREATED, "{later}");
+    assert_eq!(later["policy_id"], v2["id"]);
+}
+
+#[tokio::test]
+async fn unknown_persons_are_rejected_with_a_code_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let (s, p) = app
+        .post(
+            &doctor,
+            "/api/v1/claims",
+            &json!({"claim_key": "UK-1", "resident_id": "no-such-person", "med_type": "11", "date": today,
+                    "charges": [{"code": "110200001", "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "claim.rejected.UnknownPerson");
+    assert_eq!(p["errors"][0]["field"], "resident_id");
+    let (s, _) = app.get(&doctor, "/api/v1/claims/no-such-claim").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn inpatient_and_chronic_claims_settle_with_their_own_rules() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let (resident, county) = insured_resident(&app, &doctor).await;
+    let y = demo_year();
+    let before = acc(&app, &county, &resident, y).await.unwrap();
+    // Inpatient (21): a per-admission deductible, counted as an admission.
+    let (s, c) = app
+        .post(
+            &doctor,
+            "/api/v1/claims",
+            &inpatient("ZY-21", &resident, format!("{y}-03-02"), format!("{y}-03-08")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let st = &c["settlement"];
+    let f = |k: &str| st[k].as_i64().unwrap();
+    assert_eq!(st["med_type"], "21");
+    assert_eq!(f("act_pay_dedc") + f("hifp_pay") + f("pool_prop_selfpay"), f("inscp_amt"));
+    assert_eq!(f("fund_pay_sumamt") + f("acct_pay") + f("psn_cash_pay"), f("medfee_sumamt"));
+    assert_eq!(st["delta"]["admissions"], 1);
+    // Chronic (14): an approved disease of the list, against the chronic limit.
+    let chronic = |key: &str, disease: &str| {
+        json!({"claim_key": key, "resident_id": resident, "med_type": "14", "date": format!("{y}-04-10"), "chronic_disease": disease,
+               "charges": [{"code": "XC09CAL001", "quantity": 60}, {"code": "250301001", "quantity": 1}]})
+    };
+    let (s, ch) = app.post(&doctor, "/api/v1/claims", &chronic("MT-14", "I10")).await;
+    assert_eq!(s, StatusCode::CREATED, "{ch}");
+    assert_eq!(ch["settlement"]["med_type"], "14");
+    let hifp = ch["settlement"]["hifp_pay"].as_i64().unwrap();
+    assert_eq!(ch["settlement"]["delta"]["chronic_fund_paid"].as_i64().unwrap(), hifp);
+    let after = acc(&app, &county, &resident, y).await.unwrap();
+    assert_eq!(after.admissions, before.admissions + 1);
+    assert_eq!(after.chronic_fund_paid.get(), before.chronic_fund_paid.get() + hifp);
+    // A disease not on the list, or none: outside coverage.
+    let (s, p) = app.post(&doctor, "/api/v1/claims", &chronic("MT-15", "J45")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "claim.rejected.OutsideCoverage");
+}
