@@ -8,6 +8,7 @@ mod consultations;
 mod drg;
 mod indicators;
 pub(crate) mod insurance;
+mod recognition;
 mod referrals;
 mod registry;
 mod residents;
@@ -37,6 +38,7 @@ use crate::error::{Problem, ProblemField};
         (name = "drg", description = "CHS-DRG grouping (DRG 分组)"),
         (name = "referrals", description = "Two-way referral (双向转诊)"),
         (name = "consultations", description = "Remote consultation (远程会诊)"),
+        (name = "recognition", description = "Mutual recognition of test and examination results (检查检验结果互认): catalogue, participants, results index, order-time check, orders, savings"),
         (name = "insurance", description = "Medical insurance: policies, one-stop settlement, global budget, DRG points, fraud flags (医保)"),
     )
 )]
@@ -67,6 +69,29 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(attachments::router(sanyi_care::documents::AttachmentPolicy::default().max_bytes))
         .merge(indicators::router())
         .merge(insurance::router())
+        .merge(recognition::router())
+}
+
+/// `Ok` when the body is declared `text/csv` (the CSV imports).
+///
+/// # Errors
+/// `Validation` naming `Content-Type` otherwise.
+pub fn require_csv(headers: &axum::http::HeaderMap) -> Result<(), ServiceError> {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with("text/csv") {
+        Ok(())
+    } else {
+        Err(ServiceError::Validation(vec![FieldError::new(
+            "Content-Type",
+            "content_type",
+            "text/csv",
+            &format!("Expected Content-Type text/csv, got {ct:?}"),
+            "请求类型应为 text/csv",
+        )]))
+    }
 }
 
 /// Pagination parameters (`offset` ≥ 0, `limit` 1–500, default 50).

@@ -9,6 +9,7 @@ mod helpers;
 mod import;
 mod insurance;
 mod pages;
+mod recognition;
 mod referrals;
 mod registry;
 mod residents;
