@@ -411,7 +411,7 @@ pub async fn put_participants(app: &App, actor: &Actor, input: &[ParticipantView
 }
 
 /// A recognisable prior result as shown in the prompt (互认提示).
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct CandidateView {
     /// Result id (send it back to recognise it).
     pub result_id: String,

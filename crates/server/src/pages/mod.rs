@@ -11,6 +11,7 @@ mod consultations;
 mod drg;
 pub mod indicators;
 pub mod insurance;
+mod recognition;
 mod referrals;
 mod residents;
 
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(indicators::router())
         .merge(insurance::router())
         .merge(referrals::router())
+        .merge(recognition::router())
         .merge(attachments::router())
 }
 

@@ -499,3 +499,68 @@ async fn scope_comes_first_and_reads_and_orders_are_audited() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_pages_show_results_with_marks_prompt_at_ordering_and_chart_the_dashboard() {
+    let app = spawn_app().await;
+    let s = scene(&app, 605).await;
+    let pushed = push(
+        &app,
+        &s.admin,
+        &json!({"resident_id": s.resident, "item_code": BLOOD_COUNT, "value": "Hb 131", "reported_at": days_ago(4), "institution_id": s.lead}),
+    )
+    .await;
+    let blood = pushed["results"][0]["id"].as_str().unwrap().to_owned();
+    app.submit("/login", &[("username", "village_doctor"), ("password", crate::helpers::PASSWORD)])
+        .await;
+    let page = |path: String| {
+        let req = app.client.get(app.url(&path));
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, html) = page(format!("/residents/{}/results", s.resident)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("检查检验结果（跨机构）") && html.contains("昌吉州HR") && html.contains(&s.lead_name),
+        "{html}"
+    );
+    let (st, html) = page(format!("/residents/{}", s.resident)).await;
+    assert!(st == StatusCode::OK && html.contains("id=\"order-link\""));
+
+    // The order form prompts with the candidate, its age and source.
+    let orders = format!("/residents/{}/orders", s.resident);
+    let r = app.submit(&orders, &[("item_code", BLOOD_COUNT), ("ordered_on", "")]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"rec-prompt\"") && html.contains(&blood) && html.contains("<td>4</td>"),
+        "{html}"
+    );
+    // Ordering anyway without a reason is refused on the form.
+    let r = app
+        .submit(&orders, &[("item_code", BLOOD_COUNT), ("choice", "repeat"), ("reason", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("请选择复查理由"));
+    let r = app
+        .submit(
+            &orders,
+            &[("item_code", BLOOD_COUNT), ("choice", "recognise"), ("result_id", blood.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(r.headers()["location"].to_str().unwrap().to_owned()).await;
+    assert!(html.contains("已互认") && html.contains("互认（未重复检查）"), "{html}");
+
+    let (st, html) = page("/recognition".into()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("<svg") && html.contains("互认率") && html.contains("血细胞分析"),
+        "{html}"
+    );
+    app.client.get(app.url("/lang/en")).send().await.unwrap();
+    let (_, html) = page("/recognition".into()).await;
+    assert!(html.contains("Recognition rate by institution"));
+}
