@@ -1,6 +1,7 @@
 //! The `sanyi` binary: one command with subcommands over the application services.
 
 mod bench_claims;
+mod bench_recognition;
 mod bench_referrals;
 mod drg_cmd;
 mod insurance_cmd;
