@@ -174,6 +174,8 @@ async fn seed_with(
     progress("referrals", written);
     crate::referrals::seed_demo(db, &w, chrono::Utc::now()).await?;
     crate::consultations::seed_demo(db, &w, chrono::Utc::now()).await?;
+    progress("recognition", written);
+    crate::recognition::demo::seed(db, &w, params.today, params.seed).await?;
     if let Some(pool) = &w.pool {
         progress("drg scheme", written);
         seed_drg_scheme(db, &pool.division_code, drg_scheme).await?;

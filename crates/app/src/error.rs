@@ -82,6 +82,15 @@ pub enum ServiceError {
     /// A uniqueness rule rejected the write.
     #[error("conflict")]
     Conflict(Vec<FieldError>),
+    /// The action needs a decision first; nothing was written. `candidates` lists what to decide
+    /// on (the recognisable prior results of an order, 互认提示).
+    #[error("decision required")]
+    DecisionRequired {
+        /// What is missing.
+        errors: Vec<FieldError>,
+        /// The options to decide on, as JSON.
+        candidates: serde_json::Value,
+    },
     /// Unexpected failure (database down, ...). Its text never reaches the client.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

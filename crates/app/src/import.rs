@@ -37,9 +37,10 @@ pub struct RowError {
 pub struct ImportReport {
     /// Data rows read.
     pub rows: u64,
-    /// Residents newly registered.
+    /// Rows newly stored (residents registered, results indexed).
     pub inserted: u64,
-    /// Rows whose ID number was already registered in the county (unchanged).
+    /// Rows already stored, left unchanged (an ID number registered in the county; a report of the
+    /// same producer with the same report number).
     pub already_present: u64,
     /// Rows rejected.
     pub rejected_count: u64,
@@ -57,33 +58,144 @@ struct Columns {
     household_role: Option<usize>,
 }
 
-fn columns(header: &csv::ByteRecord) -> Result<Columns, ServiceError> {
-    let names: Vec<String> = header
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_owned())
-        .collect();
-    let find = |n: &str| names.iter().position(|h| h == n);
-    let mut missing = Vec::new();
-    let mut need = |n: &str| {
-        find(n).unwrap_or_else(|| {
+/// A CSV file with a header line, read row by row (shared by the imports): columns are found by
+/// header name, and each row that is not well-formed CSV, has another number of cells than the
+/// header or is not UTF-8 comes back as its errors.
+pub(crate) struct CsvTable<R: std::io::Read> {
+    reader: csv::Reader<R>,
+    record: csv::ByteRecord,
+    names: Vec<String>,
+    line: u64,
+}
+
+impl<R: std::io::Read> CsvTable<R> {
+    /// Reads the header line.
+    ///
+    /// # Errors
+    /// `Validation` naming `file` when the file is empty or unreadable.
+    pub(crate) fn open(input: R) -> Result<Self, ServiceError> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(input);
+        let mut record = csv::ByteRecord::new();
+        let header_ok = reader.read_byte_record(&mut record).map_err(|e| {
+            ServiceError::Validation(vec![FieldError::new(
+                "file",
+                "csv.syntax",
+                "a CSV file with a header line",
+                &format!("Unreadable CSV: {e}"),
+                "CSV 文件无法读取",
+            )])
+        })?;
+        if !header_ok {
+            return Err(ServiceError::Validation(vec![FieldError::new(
+                "file",
+                "csv.empty",
+                "a header line and data rows",
+                "The file is empty",
+                "文件为空",
+            )]));
+        }
+        let names = record
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_owned())
+            .collect();
+        Ok(CsvTable {
+            reader,
+            record,
+            names,
+            line: 1,
+        })
+    }
+
+    /// The index of a column.
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|h| h == name)
+    }
+
+    /// The index of a required column, recording an error in `missing` when there is none.
+    pub(crate) fn require(&self, name: &str, missing: &mut Vec<FieldError>) -> usize {
+        self.find(name).unwrap_or_else(|| {
             missing.push(FieldError::new(
-                n,
+                name,
                 "csv.column",
-                &format!("a header column named {n}"),
-                &format!("Missing column {n}"),
-                &format!("缺少列 {n}"),
+                &format!("a header column named {name}"),
+                &format!("Missing column {name}"),
+                &format!("缺少列 {name}"),
             ));
             0
         })
-    };
+    }
+
+    /// The next data row as its line number and, when it is not usable, its errors; `None` at the end.
+    pub(crate) fn next_row(&mut self) -> Option<(u64, Result<(), Vec<FieldError>>)> {
+        let more = match self.reader.read_byte_record(&mut self.record) {
+            Ok(m) => m,
+            Err(e) => {
+                self.line += 1;
+                return Some((
+                    self.line,
+                    Err(vec![FieldError::new(
+                        "row",
+                        "csv.syntax",
+                        "a well-formed CSV row",
+                        &format!("Malformed CSV row: {e}"),
+                        "CSV 行格式错误",
+                    )]),
+                ));
+            }
+        };
+        if !more {
+            return None;
+        }
+        self.line = self.record.position().map_or(self.line + 1, |p| p.line());
+        let n_header = self.names.len();
+        if self.record.len() != n_header {
+            return Some((
+                self.line,
+                Err(vec![FieldError::new(
+                    "row",
+                    "csv.columns",
+                    &format!("{n_header} cells"),
+                    &format!("The row has {} cells, the header {}", self.record.len(), n_header),
+                    "列数与表头不一致",
+                )]),
+            ));
+        }
+        if std::str::from_utf8(self.record.as_slice()).is_err() {
+            return Some((
+                self.line,
+                Err(vec![FieldError::new(
+                    "row",
+                    "csv.utf8",
+                    "UTF-8 text",
+                    "The row is not valid UTF-8",
+                    "该行不是 UTF-8 编码",
+                )]),
+            ));
+        }
+        Some((self.line, Ok(())))
+    }
+
+    /// A cell of the current row (empty when absent).
+    pub(crate) fn cell(&self, i: usize) -> &str {
+        self.record.get(i).and_then(|c| std::str::from_utf8(c).ok()).unwrap_or("")
+    }
+
+    /// An optional column's cell of the current row.
+    pub(crate) fn opt(&self, i: Option<usize>) -> Option<&str> {
+        i.map(|i| self.cell(i))
+    }
+}
+
+fn columns<R: std::io::Read>(table: &CsvTable<R>) -> Result<Columns, ServiceError> {
+    let mut missing = Vec::new();
     let c = Columns {
-        id_number: need("id_number"),
-        name: need("name"),
-        village_code: need("village_code"),
-        phone: find("phone"),
-        address: find("address"),
-        household_no: find("household_no"),
-        household_role: find("household_role"),
+        id_number: table.require("id_number", &mut missing),
+        name: table.require("name", &mut missing),
+        village_code: table.require("village_code", &mut missing),
+        phone: table.find("phone"),
+        address: table.find("address"),
+        household_no: table.find("household_no"),
+        household_role: table.find("household_role"),
     };
     if missing.is_empty() {
         Ok(c)
@@ -104,29 +216,9 @@ pub async fn residents_csv<R: std::io::Read>(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ImportReport, ServiceError> {
     actor.require(Permission::ResidentImport)?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(input);
-    let mut record = csv::ByteRecord::new();
+    let mut table = CsvTable::open(input)?;
     let mut report = ImportReport::default();
-    let header_ok = reader.read_byte_record(&mut record).map_err(|e| {
-        ServiceError::Validation(vec![FieldError::new(
-            "file",
-            "csv.syntax",
-            "a CSV file with a header line",
-            &format!("Unreadable CSV: {e}"),
-            "CSV 文件无法读取",
-        )])
-    })?;
-    if !header_ok {
-        return Err(ServiceError::Validation(vec![FieldError::new(
-            "file",
-            "csv.empty",
-            "a header line and data rows",
-            "The file is empty",
-            "文件为空",
-        )]));
-    }
-    let cols = columns(&record)?;
-    let n_header = record.len();
+    let cols = columns(&table)?;
 
     // Villages this deployment knows, for the "registered village" rule.
     let mut villages = HashSet::new();
@@ -142,67 +234,19 @@ pub async fn residents_csv<R: std::io::Read>(
     let mut residents: Vec<Resident> = Vec::with_capacity(BATCH);
     let mut households: BTreeMap<String, Household> = BTreeMap::new();
     let mut per_county: BTreeMap<String, u64> = BTreeMap::new();
-    let mut line: u64 = 1;
     let mut writer = Writer::default();
     let db = app.db.single_connection().await?;
-    loop {
-        let more = match reader.read_byte_record(&mut record) {
-            Ok(m) => m,
-            Err(e) => {
-                line += 1;
-                report.rows += 1;
-                reject(
-                    &mut report,
-                    line,
-                    vec![FieldError::new(
-                        "row",
-                        "csv.syntax",
-                        "a well-formed CSV row",
-                        &format!("Malformed CSV row: {e}"),
-                        "CSV 行格式错误",
-                    )],
-                );
-                continue;
-            }
-        };
-        if !more {
-            break;
-        }
-        line = record.position().map_or(line + 1, |p| p.line());
+    while let Some((line, usable)) = table.next_row() {
         report.rows += 1;
         if report.rows % 10_000 == 0 {
             progress(report.rows);
         }
-        if record.len() != n_header {
-            reject(
-                &mut report,
-                line,
-                vec![FieldError::new(
-                    "row",
-                    "csv.columns",
-                    &format!("{n_header} cells"),
-                    &format!("The row has {} cells, the header {}", record.len(), n_header),
-                    "列数与表头不一致",
-                )],
-            );
+        if let Err(errs) = usable {
+            reject(&mut report, line, errs);
             continue;
         }
-        if std::str::from_utf8(record.as_slice()).is_err() {
-            reject(
-                &mut report,
-                line,
-                vec![FieldError::new(
-                    "row",
-                    "csv.utf8",
-                    "UTF-8 text",
-                    "The row is not valid UTF-8",
-                    "该行不是 UTF-8 编码",
-                )],
-            );
-            continue;
-        }
-        let cell = |i: usize| std::str::from_utf8(&record[i]).unwrap_or("");
-        let opt = |i: Option<usize>| i.map(cell);
+        let cell = |i: usize| table.cell(i);
+        let opt = |i: Option<usize>| table.opt(i);
         let raw = RawResident {
             id_number: cell(cols.id_number),
             name: cell(cols.name),
@@ -324,7 +368,7 @@ pub async fn residents_csv<R: std::io::Read>(
     Ok(report)
 }
 
-fn reject(report: &mut ImportReport, line: u64, errors: Vec<FieldError>) {
+pub(crate) fn reject(report: &mut ImportReport, line: u64, errors: Vec<FieldError>) {
     report.rejected_count += 1;
     if report.rejected.len() < MAX_LISTED {
         report.rejected.push(RowError { line, errors });

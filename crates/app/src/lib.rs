@@ -10,6 +10,8 @@
 //! - [`audit`]: the batched writer for read audits and the audit query.
 //! - [`registry`]: the institution tree; [`residents`]: the master patient index;
 //!   [`import`]: bulk CSV import of residents; [`demo`]: seeding the demo prefecture.
+//! - [`recognition`]: mutual recognition of results (检查检验结果互认): catalogue, participants,
+//!   the results index, the order-time check, orders with decisions, savings and indicators.
 
 pub mod actor;
 pub mod attachments;
@@ -25,6 +27,7 @@ pub mod indicators;
 pub mod insurance;
 pub mod notifications;
 pub mod readings;
+pub mod recognition;
 pub mod referrals;
 pub mod registry;
 pub mod residents;

@@ -59,6 +59,14 @@ pub enum Permission {
     ReadingOrder,
     /// Read images and ECGs at a shared centre: claim, report, sign, deliver.
     ReadingReport,
+    /// Edit the recognition catalogue and the participating institutions (互认目录与机构).
+    RecognitionManage,
+    /// Record results into the cross-institution index (检查检验结果上传).
+    ResultWrite,
+    /// Bulk-import results from CSV.
+    ResultImport,
+    /// Order tests and examinations, deciding on recognisable prior results (检查检验申请).
+    OrderWrite,
 }
 
 impl Permission {
@@ -81,6 +89,10 @@ impl Permission {
             Permission::ClaimSettle => "claim.settle",
             Permission::ReadingOrder => "reading.order",
             Permission::ReadingReport => "reading.report",
+            Permission::RecognitionManage => "recognition.manage",
+            Permission::ResultWrite => "result.write",
+            Permission::ResultImport => "result.import",
+            Permission::OrderWrite => "order.write",
         }
     }
 }
@@ -152,7 +164,14 @@ impl Role {
         match p {
             ResidentRead => !matches!(self, ProcurementOfficer),
             ResidentWrite => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist | Nurse | Administrator),
-            ResidentMerge | ResidentImport | RegistryWrite | AuditRead | UserManage => matches!(self, Administrator),
+            ResidentMerge | ResidentImport | RegistryWrite | AuditRead | UserManage | RecognitionManage | ResultImport => {
+                matches!(self, Administrator)
+            }
+            ResultWrite => matches!(
+                self,
+                VillageDoctor | TownshipDoctor | CountySpecialist | Reader | Nurse | Administrator
+            ),
+            OrderWrite => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist),
             EnrolmentWrite | DrgSchemeManage => matches!(self, InsuranceOfficer | Administrator),
             DrgGroup => !matches!(self, ProcurementOfficer),
             ReferralWrite => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist | Nurse | Administrator),
@@ -186,5 +205,7 @@ mod tests {
         assert!(!Role::ProcurementOfficer.can(Permission::ResidentRead));
         assert!(Role::VillageDoctor.can(Permission::ResidentWrite));
         assert!(!Role::InsuranceOfficer.can(Permission::ResidentWrite));
+        assert!(Role::TownshipDoctor.can(Permission::OrderWrite) && !Role::Nurse.can(Permission::OrderWrite));
+        assert!(Role::Administrator.can(Permission::RecognitionManage) && !Role::CountySpecialist.can(Permission::RecognitionManage));
     }
 }

@@ -7,6 +7,7 @@
 //! judgement decides; the engine only finds the candidates and records the decision.
 
 use chrono::NaiveDate;
+use sanyi_domain::{Fen, Tier};
 use serde::{Deserialize, Serialize};
 
 use crate::indicators::Ratio;
@@ -27,6 +28,76 @@ pub enum ItemClass {
     Ultrasound,
 }
 
+impl ItemClass {
+    /// Every class.
+    pub const ALL: [ItemClass; 5] = [
+        ItemClass::RoutineLab,
+        ItemClass::SlowLab,
+        ItemClass::Radiography,
+        ItemClass::CrossSectional,
+        ItemClass::Ultrasound,
+    ];
+
+    /// Stable code (snake_case, as in JSON).
+    pub fn code(self) -> &'static str {
+        match self {
+            ItemClass::RoutineLab => "routine_lab",
+            ItemClass::SlowLab => "slow_lab",
+            ItemClass::Radiography => "radiography",
+            ItemClass::CrossSectional => "cross_sectional",
+            ItemClass::Ultrasound => "ultrasound",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(s: &str) -> Option<ItemClass> {
+        ItemClass::ALL.into_iter().find(|c| c.code() == s)
+    }
+
+    /// Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ItemClass::RoutineLab => "常规检验",
+            ItemClass::SlowLab => "慢变检验",
+            ItemClass::Radiography => "X线/DR",
+            ItemClass::CrossSectional => "CT/MR",
+            ItemClass::Ultrasound => "超声",
+        }
+    }
+
+    /// The usual validity window of the class in days (DOMAIN §4.3 [T]; provinces publish their own).
+    pub fn default_window_days(self) -> i64 {
+        match self {
+            ItemClass::RoutineLab | ItemClass::Ultrasound => 7,
+            ItemClass::SlowLab => 90,
+            ItemClass::Radiography | ItemClass::CrossSectional => 30,
+        }
+    }
+}
+
+/// Price of an item at each price level (收费标准), in fen: the level is the tier of the institution
+/// that performs (or, when recognised, would have performed) it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierPrices {
+    /// At county institutions.
+    pub county: Fen,
+    /// At township centres.
+    pub township: Fen,
+    /// At village clinics.
+    pub village: Fen,
+}
+
+impl TierPrices {
+    /// The price at the level of `tier`.
+    pub fn at(self, tier: Tier) -> Fen {
+        match tier {
+            Tier::County => self.county,
+            Tier::Township => self.township,
+            Tier::Village => self.village,
+        }
+    }
+}
+
 /// An item of the recognition catalogue (互认项目).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecognisedItem {
@@ -43,6 +114,15 @@ pub struct RecognisedItem {
     /// Codes recognised as the same item (equivalents).
     #[serde(default)]
     pub equivalents: Vec<String>,
+    /// Price per level, which a recognition saves (DOMAIN §4.4).
+    #[serde(default)]
+    pub prices: TierPrices,
+}
+
+/// The saving booked by a recognition (互认节约): the avoided item at the ordering institution's
+/// price level (DOMAIN §4.4).
+pub fn saving(item: &RecognisedItem, ordering_tier: Tier) -> Fen {
+    item.prices.at(ordering_tier)
 }
 
 /// An institution taking part in recognition (参与互认机构).
@@ -150,6 +230,51 @@ pub enum RetestReason {
 }
 
 impl RetestReason {
+    /// Every reason, the six national situations first.
+    pub const ALL: [RetestReason; 8] = [
+        RetestReason::ConditionChanged,
+        RetestReason::FastChanging,
+        RetestReason::BeforeMajorIntervention,
+        RetestReason::Emergency,
+        RetestReason::Assessment,
+        RetestReason::ClinicallyNecessary,
+        RetestReason::PatientRequest,
+        RetestReason::SourceFailedQc,
+    ];
+
+    /// Stable code (snake_case, as in JSON).
+    pub fn code(self) -> &'static str {
+        match self {
+            RetestReason::ConditionChanged => "condition_changed",
+            RetestReason::FastChanging => "fast_changing",
+            RetestReason::BeforeMajorIntervention => "before_major_intervention",
+            RetestReason::Emergency => "emergency",
+            RetestReason::Assessment => "assessment",
+            RetestReason::ClinicallyNecessary => "clinically_necessary",
+            RetestReason::PatientRequest => "patient_request",
+            RetestReason::SourceFailedQc => "source_failed_qc",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(s: &str) -> Option<RetestReason> {
+        RetestReason::ALL.into_iter().find(|r| r.code() == s)
+    }
+
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            RetestReason::ConditionChanged => "Condition changed; the result no longer fits",
+            RetestReason::FastChanging => "The item changes quickly in this disease",
+            RetestReason::BeforeMajorIntervention => "Decisive before a major intervention",
+            RetestReason::Emergency => "Emergency or resuscitation",
+            RetestReason::Assessment => "Forensic, disability or leave assessment",
+            RetestReason::ClinicallyNecessary => "Other clinical necessity (see note)",
+            RetestReason::PatientRequest => "Patient or family request",
+            RetestReason::SourceFailedQc => "Producing institution failed QC",
+        }
+    }
+
     /// Chinese label.
     pub fn label_zh(self) -> &'static str {
         match self {
@@ -192,6 +317,65 @@ pub enum DecisionError {
     /// `clinically_necessary` needs a note.
     #[error("a repeat for other clinical necessity needs a note")]
     NoteRequired,
+    /// Recognisable results exist: the doctor must recognise one or give a re-test reason.
+    #[error("{0} recognisable result(s) exist: recognise one or give a re-test reason")]
+    Required(usize),
+}
+
+/// What an order records (the decision as stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A candidate stands instead of the new test (互认); books a saving.
+    Recognised(Candidate),
+    /// Ordered anyway despite candidates (复查); counts against the recognition rate.
+    Repeated {
+        /// Reason written to the record.
+        reason: RetestReason,
+        /// Note.
+        note: String,
+    },
+    /// Nothing recognisable existed: a plain order (a reason given anyway is kept).
+    Ordered {
+        /// Reason, if the doctor gave one.
+        reason: Option<RetestReason>,
+        /// Note.
+        note: String,
+    },
+}
+
+/// Decides an order: with candidates a decision is required (recognise one, or repeat with a
+/// reason); without candidates the order simply stands.
+///
+/// # Errors
+/// `Required` when candidates exist and no decision was given; the errors of [`check_decision`].
+pub fn decide(decision: Option<&Decision>, candidates: &[Candidate]) -> Result<Outcome, DecisionError> {
+    let Some(decision) = decision else {
+        return if candidates.is_empty() {
+            Ok(Outcome::Ordered {
+                reason: None,
+                note: String::new(),
+            })
+        } else {
+            Err(DecisionError::Required(candidates.len()))
+        };
+    };
+    check_decision(decision, candidates)?;
+    Ok(match decision {
+        Decision::Recognised { result } => {
+            let chosen = candidates.iter().find(|c| &c.result == result).cloned();
+            chosen
+                .map(Outcome::Recognised)
+                .ok_or_else(|| DecisionError::NotACandidate(result.clone()))?
+        }
+        Decision::Repeated { reason, note } if candidates.is_empty() => Outcome::Ordered {
+            reason: Some(*reason),
+            note: note.trim().to_owned(),
+        },
+        Decision::Repeated { reason, note } => Outcome::Repeated {
+            reason: *reason,
+            note: note.trim().to_owned(),
+        },
+    })
 }
 
 /// Checks a decision against the candidates.
@@ -232,6 +416,11 @@ mod tests {
             window_days: 7,
             scope: "昌吉州HR".into(),
             equivalents: vec!["250101002".into()],
+            prices: TierPrices {
+                county: Fen::new(2_000),
+                township: Fen::new(1_500),
+                village: Fen::new(1_200),
+            },
         }];
         let p = |id: &str, qc| Participant {
             institution: id.into(),
@@ -311,5 +500,52 @@ mod tests {
         );
         assert_eq!(check_decision(&repeat(RetestReason::Emergency, ""), &c), Ok(()));
         assert_eq!(recognition_rate(3, 1).basis_points(), Some(7_500));
+    }
+
+    #[test]
+    fn an_order_with_candidates_needs_a_decision_and_a_recognition_saves_the_orderers_price() {
+        let (items, parts) = setup();
+        let priors = vec![prior("r1", "250101001", "township", d(3, 8))];
+        let c = candidates(&items, &parts, "county", "250101001", d(3, 10), &priors);
+        assert_eq!(decide(None, &c), Err(DecisionError::Required(1)));
+        assert!(matches!(decide(None, &[]), Ok(Outcome::Ordered { reason: None, .. })));
+        let recognised = decide(Some(&Decision::Recognised { result: "r1".into() }), &c);
+        assert!(matches!(recognised, Ok(Outcome::Recognised(ref k)) if k.result == "r1" && k.age_days == 2));
+        let repeat = Decision::Repeated {
+            reason: RetestReason::Emergency,
+            note: " 胸痛 ".into(),
+        };
+        assert_eq!(
+            decide(Some(&repeat), &c),
+            Ok(Outcome::Repeated {
+                reason: RetestReason::Emergency,
+                note: "胸痛".into()
+            })
+        );
+        assert!(matches!(
+            decide(Some(&repeat), &[]),
+            Ok(Outcome::Ordered {
+                reason: Some(RetestReason::Emergency),
+                ..
+            })
+        ));
+        assert_eq!(
+            decide(Some(&Decision::Recognised { result: "r9".into() }), &c),
+            Err(DecisionError::NotACandidate("r9".into()))
+        );
+        assert_eq!(saving(&items[0], Tier::Township), Fen::new(1_500));
+        assert_eq!(saving(&items[0], Tier::County), Fen::new(2_000));
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for r in RetestReason::ALL {
+            assert_eq!(RetestReason::parse(r.code()), Some(r));
+            assert_eq!(serde_json::to_value(r).ok(), Some(serde_json::Value::String(r.code().into())));
+        }
+        for c in ItemClass::ALL {
+            assert_eq!(ItemClass::parse(c.code()), Some(c));
+        }
+        assert_eq!(RetestReason::parse("because"), None);
     }
 }

@@ -2,6 +2,7 @@
 
 mod bench_claims;
 mod bench_imaging;
+mod bench_recognition;
 mod bench_referrals;
 mod drg_cmd;
 mod insurance_cmd;

@@ -116,6 +116,16 @@ pub enum ImportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Import results into the cross-institution index (header: id_number or resident_id,item_code,value,reported_at[,unit,reference_range,abnormal,report_no,institution_id]).
+    Results {
+        /// The CSV file (`-` for standard input).
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `sanyi user ...`.
@@ -196,6 +206,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10_000)]
         open: usize,
     },
+    /// The order-time recognition check on a fresh database seeded with `--results` results:
+    /// latency of the check over many random residents and items.
+    Recognition {
+        /// An empty database to use (SQLite path or `postgres://` URL); default: a temporary SQLite file.
+        #[arg(long)]
+        database: Option<String>,
+        /// Results to seed.
+        #[arg(long, default_value_t = 1_000_000)]
+        results: usize,
+        /// Residents of the demo prefecture.
+        #[arg(long, default_value_t = 20_000)]
+        residents: usize,
+        /// Checks to time.
+        #[arg(long, default_value_t = 2_000)]
+        checks: usize,
+    },
     /// One-stop settlement of single claims over HTTP against the real server on a fresh demo
     /// database: throughput and latency (p50/p99).
     Claims {
@@ -235,6 +261,20 @@ pub fn bench(c: BenchCommand) -> anyhow::Result<()> {
                 images,
                 concurrency,
                 open,
+            }));
+        }
+        BenchCommand::Recognition {
+            database,
+            results,
+            residents,
+            checks,
+        } => {
+            init_logs();
+            return runtime()?.block_on(crate::bench_recognition::run(crate::bench_recognition::Params {
+                database,
+                results,
+                residents,
+                checks,
             }));
         }
         BenchCommand::Referrals {
@@ -579,7 +619,10 @@ pub fn migrate(a: DbArgs) -> anyhow::Result<()> {
 /// `sanyi import residents`.
 pub fn import(c: ImportCommand) -> anyhow::Result<()> {
     init_logs();
-    let ImportCommand::Residents { file, db, json } = c;
+    let (results, file, db, json) = match c {
+        ImportCommand::Residents { file, db, json } => (false, file, db, json),
+        ImportCommand::Results { file, db, json } => (true, file, db, json),
+    };
     runtime()?.block_on(async move {
         let database = open(&db.database).await?;
         let app = App::new(database.clone());
@@ -599,9 +642,13 @@ pub fn import(c: ImportCommand) -> anyhow::Result<()> {
         };
         let pb = bar(0, "rows");
         pb.set_length(u64::MAX);
-        let report = import::residents_csv(&app, &actor, input, &|n| pb.set_position(n))
-            .await
-            .map_err(explain)?;
+        let progress = |n| pb.set_position(n);
+        let report = if results {
+            sanyi_app::recognition::results::results_csv(&app, &actor, input, &progress).await
+        } else {
+            import::residents_csv(&app, &actor, input, &progress).await
+        }
+        .map_err(explain)?;
         pb.finish_and_clear();
         app.audit.flush().await;
         database.close().await;

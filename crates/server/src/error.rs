@@ -31,6 +31,10 @@ pub struct Problem {
     /// Current version of the record (on a version conflict).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// What to decide on when a decision is required (the recognisable prior results of an order).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub candidates: Option<serde_json::Value>,
 }
 
 /// One failing field in a [`Problem`].
@@ -95,6 +99,7 @@ fn problem(status: StatusCode, kind: &str, title: &str, detail: impl Into<String
         detail: detail.into(),
         errors: vec![],
         current_version: None,
+        candidates: None,
     }
 }
 
@@ -114,6 +119,17 @@ impl IntoResponse for ApiError {
             ServiceError::Conflict(errors) => {
                 let mut p = problem(StatusCode::CONFLICT, "conflict", "Conflict with existing data", summary(&errors));
                 p.errors = errors.into_iter().map(Into::into).collect();
+                problem_response(StatusCode::CONFLICT, p)
+            }
+            ServiceError::DecisionRequired { errors, candidates } => {
+                let mut p = problem(
+                    StatusCode::CONFLICT,
+                    "decision-required",
+                    "A decision is required first",
+                    summary(&errors),
+                );
+                p.errors = errors.into_iter().map(Into::into).collect();
+                p.candidates = Some(candidates);
                 problem_response(StatusCode::CONFLICT, p)
             }
             ServiceError::VersionConflict { current } => {

@@ -52,6 +52,15 @@ const BULK_INSERT_POSTGRES: &str = "INSERT INTO audit_log (division_code, id, at
      at timestamptz, user_id text, username text, role text, action text, entity text, entity_id text, resident_id text, \
      ip text, detail text)";
 
+/// SQL inserting a JSON array of audit entries (`$1`) in one statement, for bulk writes inside a
+/// transaction of another repository.
+pub fn bulk_insert_sql(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Sqlite => BULK_INSERT_SQLITE,
+        crate::Backend::Postgres => BULK_INSERT_POSTGRES,
+    }
+}
+
 /// Inserts one audit entry with the transaction `$tx` of a [`transaction!`](crate::transaction) body.
 #[macro_export]
 macro_rules! audit_insert_in_tx {
@@ -83,10 +92,7 @@ pub async fn insert_batch(db: &Db, entries: &[AuditEntry]) -> Result<(), StoreEr
     if entries.is_empty() {
         return Ok(());
     }
-    let sql = match db.backend() {
-        crate::Backend::Sqlite => BULK_INSERT_SQLITE,
-        crate::Backend::Postgres => BULK_INSERT_POSTGRES,
-    };
+    let sql = bulk_insert_sql(db.backend());
     transaction!(db, tx => {
         for chunk in entries.chunks(2_000) {
             let json = serde_json::to_string(chunk).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;

@@ -9,7 +9,8 @@
 //!
 //! Modules are repositories by area: [`registry`] (pool, counties, areas, communities,
 //! institutions, departments, staff), [`residents`] (master patient index, households, merges,
-//! enrolment), [`users`] (accounts and sessions), [`audit`] (the append-only audit log).
+//! enrolment), [`users`] (accounts and sessions), [`audit`] (the append-only audit log),
+//! [`recognition`] (mutual recognition of results: catalogue, participants, results, orders, savings).
 
 pub mod attachments;
 pub mod audit;
@@ -19,6 +20,7 @@ mod error;
 pub mod files;
 pub mod insurance;
 pub mod readings;
+pub mod recognition;
 pub mod referrals;
 pub mod registry;
 pub mod residents;

@@ -69,15 +69,17 @@ pub fn demo_policy(pool: &str, year: i32) -> Policy {
     p
 }
 
-struct Places<'w> {
-    by_village: HashMap<&'w str, &'w Institution>,
-    township_of: HashMap<&'w str, &'w Institution>,
-    lead_of: HashMap<&'w str, &'w Institution>,
+/// Where the demo's residents are seen: the clinic of their village, the centre of their
+/// township, the lead hospital of their county (also used by the recognition demo).
+pub(crate) struct Places<'w> {
+    pub(crate) by_village: HashMap<&'w str, &'w Institution>,
+    pub(crate) township_of: HashMap<&'w str, &'w Institution>,
+    pub(crate) lead_of: HashMap<&'w str, &'w Institution>,
     other_lead: Vec<&'w Institution>,
 }
 
 impl<'w> Places<'w> {
-    fn new(w: &'w DemoWorld) -> Places<'w> {
+    pub(crate) fn new(w: &'w DemoWorld) -> Places<'w> {
         let mut p = Places {
             by_village: HashMap::new(),
             township_of: HashMap::new(),

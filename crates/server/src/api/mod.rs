@@ -10,6 +10,7 @@ pub(crate) mod imaging;
 mod indicators;
 pub(crate) mod insurance;
 mod readings;
+mod recognition;
 mod referrals;
 mod registry;
 mod residents;
@@ -41,6 +42,7 @@ use crate::error::{Problem, ProblemField};
         (name = "consultations", description = "Remote consultation (远程会诊)"),
         (name = "readings", description = "Remote reading of images and ECGs (远程影像/心电诊断)"),
         (name = "imaging", description = "DICOM intake, DICOMweb (STOW-RS, QIDO-RS, WADO) and ECG files"),
+        (name = "recognition", description = "Mutual recognition of test and examination results (检查检验结果互认): catalogue, participants, results index, order-time check, orders, savings"),
         (name = "insurance", description = "Medical insurance: policies, one-stop settlement, global budget, DRG points, fraud flags (医保)"),
     )
 )]
@@ -73,6 +75,29 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(insurance::router())
         .merge(readings::router())
         .merge(imaging::router())
+        .merge(recognition::router())
+}
+
+/// `Ok` when the body is declared `text/csv` (the CSV imports).
+///
+/// # Errors
+/// `Validation` naming `Content-Type` otherwise.
+pub fn require_csv(headers: &axum::http::HeaderMap) -> Result<(), ServiceError> {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with("text/csv") {
+        Ok(())
+    } else {
+        Err(ServiceError::Validation(vec![FieldError::new(
+            "Content-Type",
+            "content_type",
+            "text/csv",
+            &format!("Expected Content-Type text/csv, got {ct:?}"),
+            "请求类型应为 text/csv",
+        )]))
+    }
 }
 
 /// Pagination parameters (`offset` ≥ 0, `limit` 1–500, default 50).

@@ -2,7 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -12,7 +12,6 @@ use sanyi_app::import::{self, ImportReport};
 use sanyi_app::residents::{
     self as service, EnrolmentInput, ResidentDetail, ResidentInput, ResidentSearch, ResidentSummary, ResidentUpdate,
 };
-use sanyi_app::{FieldError, ServiceError};
 
 use super::{PageOf, PageParams};
 use crate::auth::ApiActor;
@@ -157,15 +156,6 @@ async fn import_residents(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<ApiJson<ImportReport>, ApiError> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !ct.starts_with("text/csv") {
-        return Err(ApiError(ServiceError::Validation(vec![FieldError::new(
-            "Content-Type",
-            "content_type",
-            "text/csv",
-            &format!("Expected Content-Type text/csv, got {ct:?}"),
-            "请求类型应为 text/csv",
-        )])));
-    }
+    super::require_csv(&headers)?;
     Ok(ApiJson(import::residents_csv(&state.app, &a, body.as_ref(), &|_| {}).await?))
 }

@@ -12,6 +12,7 @@ mod drg;
 pub mod indicators;
 pub mod insurance;
 mod readings;
+mod recognition;
 mod referrals;
 mod residents;
 
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(insurance::router())
         .merge(referrals::router())
         .merge(readings::router())
+        .merge(recognition::router())
         .merge(attachments::router())
 }
 

@@ -146,6 +146,21 @@ impl TestApp {
         (s, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Posts a CSV body (the imports).
+    pub async fn post_csv(&self, token: &str, path: &str, csv: &str) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(csv.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let s = r.status();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
     /// Residents visible to a user (first page).
     pub async fn residents(&self, token: &str, query: &str) -> Value {
         let (s, v) = self.get(token, &format!("/api/v1/residents?{query}")).await;
@@ -196,4 +211,14 @@ impl TestApp {
         let v: Value = self.client.get(self.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
         v["scope"].as_str().unwrap().to_owned()
     }
+}
+
+/// The rejected rows of an import report as (line, first rule).
+pub fn rejected_lines(report: &Value) -> Vec<(i64, String)> {
+    report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_i64().unwrap(), r["errors"][0]["rule"].as_str().unwrap().to_owned()))
+        .collect()
 }

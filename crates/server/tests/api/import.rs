@@ -1,20 +1,10 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{new_id_number, spawn_app, with_wrong_check};
+use crate::helpers::{new_id_number, rejected_lines, spawn_app, with_wrong_check};
 
 async fn import(app: &crate::helpers::TestApp, token: &str, csv: &str) -> (StatusCode, Value) {
-    let r = app
-        .client
-        .post(app.url("/api/v1/residents/import"))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(csv.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let s = r.status();
-    (s, r.json().await.unwrap())
+    app.post_csv(token, "/api/v1/residents/import", csv).await
 }
 
 #[tokio::test]
@@ -42,12 +32,7 @@ async fn import_reports_each_bad_row_and_is_idempotent() {
     assert_eq!(report["rows"], 6);
     assert_eq!(report["inserted"], 2);
     assert_eq!(report["rejected_count"], 4);
-    let lines: Vec<(i64, String)> = report["rejected"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["line"].as_i64().unwrap(), r["errors"][0]["rule"].as_str().unwrap().to_owned()))
-        .collect();
+    let lines = rejected_lines(&report);
     assert_eq!(
         lines,
         vec![

@@ -11,6 +11,7 @@ mod insurance;
 mod insurance_claims;
 mod pages;
 mod readings;
+mod recognition;
 mod referrals;
 mod registry;
 mod residents;
