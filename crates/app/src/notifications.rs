@@ -42,8 +42,10 @@ pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, Se
             });
         }
     };
-    let inbox = referrals::list(app, actor, true, None).await?;
-    let outbox = referrals::list(app, actor, false, None).await?;
+    let inbox = referrals::list(app, actor, referrals::ReferralBox::In, None).await?;
+    let outbox = referrals::list(app, actor, referrals::ReferralBox::Out, None).await?;
+    // Down-referrals whose plan sends the patient back to the actor's institution.
+    let down = referrals::list(app, actor, referrals::ReferralBox::Down, None).await?;
     let count = |v: &[referrals::ReferralView], states: &[&str]| v.iter().filter(|r| states.contains(&r.state.as_str())).count();
     push(
         "referral.to_accept",
@@ -61,10 +63,10 @@ pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, Se
     );
     push(
         "referral.down_to_receive",
-        count(&inbox, &["down_submitted"]),
+        count(&down, &["down_submitted"]),
         "待接收的下转",
         "Down-referrals to receive",
-        "/referrals?box=in&state=down_submitted",
+        "/referrals?box=down&state=down_submitted",
     );
     push(
         "referral.rejected",
@@ -73,10 +75,10 @@ pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, Se
         "Referrals rejected by the receiver",
         "/referrals?box=out&state=rejected",
     );
-    // Down-referred patients whose follow-up is due (the sender is the down-referral target).
+    // Down-referred patients whose follow-up is due at the actor's institution.
     let policy = &app.policies.referral;
     let now = chrono::Utc::now();
-    let due = outbox
+    let due = down
         .iter()
         .filter(|r| matches!(r.state.as_str(), "down_received" | "follow_up"))
         .filter_map(|r| serde_json::from_value::<sanyi_care::referral::Referral>(r.detail.clone()).ok())
@@ -91,7 +93,7 @@ pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, Se
         due,
         "下转患者随访到期",
         "Follow-ups of down-referred patients due",
-        "/referrals?box=out&state=down_received",
+        "/referrals?box=down&state=down_received",
     );
     let asked = consultations::list(app, actor, false, None).await?;
     push(
