@@ -713,3 +713,72 @@ pub async fn auto_assign(app: &App, actor: &Actor, id: &str) -> Result<Consultat
     )
     .await
 }
+
+/// A signed consultation opinion as written back to the resident's record (会诊意见回写).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RecordOpinion {
+    /// Consultation id.
+    pub consultation_id: String,
+    /// Consultation state now.
+    pub state: String,
+    /// Specialty.
+    pub specialty: String,
+    /// Invited institution's name.
+    pub institution_name: String,
+    /// Signing expert's user id.
+    pub expert_id: String,
+    /// Signing expert's name.
+    pub expert_name: String,
+    /// Impression.
+    pub impression: String,
+    /// Advice.
+    pub advice: String,
+    /// Whether the expert recommends referral.
+    pub recommend_referral: bool,
+    /// Signed at.
+    pub signed_at: DateTime<Utc>,
+    /// The MDT chair's summary, when there is one.
+    pub chair_summary: Option<String>,
+}
+
+/// The signed opinions of a resident's consultations, newest first, for the resident's record
+/// (read as part of the record, whose read is audited).
+///
+/// # Errors
+/// On a database error.
+pub async fn opinions_of(app: &App, division: &str, resident_id: &str) -> Result<Vec<RecordOpinion>, ServiceError> {
+    let mut out = Vec::new();
+    for row in repo::of_resident(&app.db, division, resident_id).await? {
+        let Ok(c) = serde_json::from_str::<Consultation>(&row.engine) else {
+            continue;
+        };
+        if c.opinions().is_empty() {
+            continue;
+        }
+        let institution_name = sanyi_store::registry::names(&app.db, std::slice::from_ref(&row.invited_institution_id))
+            .await?
+            .remove(&row.invited_institution_id)
+            .unwrap_or_default();
+        for o in c.opinions() {
+            let expert_name = sanyi_store::users::by_id(&app.db, o.expert.as_str())
+                .await?
+                .map(|u| u.display_name)
+                .unwrap_or_default();
+            out.push(RecordOpinion {
+                consultation_id: row.id.clone(),
+                state: row.state.clone(),
+                specialty: row.specialty.clone(),
+                institution_name: institution_name.clone(),
+                expert_id: o.expert.as_str().to_owned(),
+                expert_name,
+                impression: o.impression.clone(),
+                advice: o.advice.clone(),
+                recommend_referral: o.recommend_referral,
+                signed_at: o.signed_at,
+                chair_summary: c.chair_summary().map(str::to_owned),
+            });
+        }
+    }
+    out.sort_by_key(|o| std::cmp::Reverse(o.signed_at));
+    Ok(out)
+}

@@ -1139,3 +1139,50 @@ pub async fn seed_many(
     }
     Ok(written)
 }
+
+/// A referral as it stands in the resident's record (转诊结果): where it went and how it ended.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RecordReferral {
+    /// Referral id.
+    pub referral_id: String,
+    /// `upward`, `downward`, `lateral`.
+    pub direction: String,
+    /// State code.
+    pub state: String,
+    /// State in Chinese.
+    pub state_zh: String,
+    /// Sender name.
+    pub sender_name: String,
+    /// Receiver name.
+    pub receiver_name: String,
+    /// The latest note: feedback to the sender, reason of a rejection or cancellation.
+    pub note: Option<String>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The referrals of a resident with their outcome, newest change first, for the resident's record
+/// (read as part of the record, whose read is audited).
+///
+/// # Errors
+/// On a database error.
+pub async fn outcomes_of(app: &App, resident_id: &str) -> Result<Vec<RecordReferral>, ServiceError> {
+    let rows = repo::of_resident(&app.db, resident_id).await?;
+    let names = Names::load(app, &rows).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let events = workflow_repo::events(&app.db, Workflow::Referral, &row.division_code, &row.id).await?;
+        let view = render(row, Vec::new(), &names);
+        out.push(RecordReferral {
+            note: events.into_iter().rev().find_map(|e| e.reason).filter(|r| !r.is_empty()),
+            referral_id: view.id,
+            direction: view.direction,
+            state: view.state,
+            state_zh: view.state_zh,
+            sender_name: view.sender_name,
+            receiver_name: view.receiver_name,
+            updated_at: view.updated_at,
+        });
+    }
+    Ok(out)
+}

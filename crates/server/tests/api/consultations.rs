@@ -54,6 +54,43 @@ async fn a_township_doctor_consults_a_county_expert() {
     }
     let (_, r) = app.get(&doctor, &format!("/api/v1/consultations/{id}")).await;
     assert_eq!(r["state"], "opinion_issued", "{r}");
+    // The signed opinion is written back to the resident's record (API and page); reads audited.
+    let (s, record) = app.get(&doctor, &format!("/api/v1/residents/{resident}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let opinion = record["consultation_opinions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["consultation_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the opinion is on the record: {record}"))
+        .clone();
+    assert_eq!(opinion["impression"], "疑似急性脑梗死");
+    assert_eq!(opinion["expert_name"], "神经内科主任 陈明");
+    assert_eq!(opinion["recommend_referral"], true);
+    let browser = app.browser("township_doctor").await;
+    let html = app.html(&browser, &format!("/residents/{resident}")).await;
+    assert!(
+        html.contains("id=\"resident-opinions\"") && html.contains("立即上转卒中中心"),
+        "{html}"
+    );
+    app.app.audit.flush().await;
+    let admin = app.token("admin").await;
+    let (_, log) = app
+        .get(
+            &admin,
+            &format!("/api/v1/audit?resident_id={resident}&username=township_doctor&action=read"),
+        )
+        .await;
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["entity"] == "resident")
+            .count()
+            >= 2,
+        "both record reads are audited: {log}"
+    );
     for cmd in [
         json!({"acknowledge": {"decision": "同意上转"}}),
         json!("close"),

@@ -643,6 +643,19 @@ async fn down_referral_and_follow_up_close_the_loop() {
     let (s, c) = app.post(&doctor, "/api/v1/claims", &claim("XZ-2")).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     assert_eq!(c["settlement"]["refd_setl_flag"], false, "closed: {c}");
+    // The outcome stands in the resident's record.
+    let (_, record) = app.get(&doctor, &format!("/api/v1/residents/{resident}")).await;
+    let outcome = record["referral_outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["referral_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{record}"))
+        .clone();
+    assert_eq!(
+        (outcome["state"].as_str(), outcome["state_zh"].as_str()),
+        (Some("closed"), Some("结案"))
+    );
 }
 
 #[tokio::test]
