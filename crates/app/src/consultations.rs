@@ -86,6 +86,15 @@ pub struct ConsultationView {
     /// The engine's full state (experts, opinions, schedule, rating).
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
+    /// Multidisciplinary (several experts and a chair's summary).
+    pub mdt: bool,
+    /// The MDT chair (user id), once assigned.
+    pub chair: Option<String>,
+    /// The MDT chair's summary, once written.
+    pub chair_summary: Option<String>,
+    /// Signed opinions so far.
+    #[schema(value_type = Vec<Object>)]
+    pub opinions: Vec<sanyi_care::consultation::Opinion>,
 }
 
 /// A specialty is a lowercase code such as `neurology`.
@@ -318,7 +327,12 @@ async fn view(app: &App, row: ConsultationRow, timeline: Vec<WorkflowEvent>) -> 
     let resident = residents_repo::get(&app.db, &sanyi_store::residents::ResidentScope::all(), &row.resident_id).await?;
     let state: Option<sanyi_care::consultation::ConsultationState> =
         serde_json::from_value(serde_json::Value::String(row.state.clone())).ok();
+    let engine = serde_json::from_str::<Consultation>(&row.engine).ok();
     Ok(ConsultationView {
+        mdt: engine.as_ref().is_some_and(Consultation::is_mdt),
+        chair: engine.as_ref().and_then(|c| c.chair().map(|x| x.as_str().to_owned())),
+        chair_summary: engine.as_ref().and_then(|c| c.chair_summary().map(str::to_owned)),
+        opinions: engine.as_ref().map(|c| c.opinions().to_vec()).unwrap_or_default(),
         state_zh: state.map(|s| s.label_zh().to_owned()).unwrap_or_default(),
         resident_name: resident.map(|r| r.name).unwrap_or_default(),
         detail: serde_json::from_str(&row.engine).unwrap_or_default(),

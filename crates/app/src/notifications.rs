@@ -21,12 +21,14 @@ pub struct Notification {
     pub link: String,
 }
 
-/// What waits for the actor: referrals to accept or receive, consultations to triage, assign,
-/// schedule, hold or acknowledge. Actors without an institution have none.
+/// What waits for the actor at `now`: referrals to accept or receive, down-referred patients to
+/// take back and follow up, escalated referrals (referral centre), consultations returned for
+/// information, to triage, assign, schedule, hold or acknowledge, expired ones (centre) and video
+/// calls booked (inviting doctor). Actors without an institution have none.
 ///
 /// # Errors
 /// On a database error.
-pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, ServiceError> {
+pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Notification>, ServiceError> {
     if actor.institution_id.is_none() || !actor.role.can(crate::Permission::ResidentRead) {
         return Ok(Vec::new());
     }
@@ -77,7 +79,6 @@ pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, Se
     );
     // Down-referred patients whose follow-up is due at the actor's institution.
     let policy = &app.policies.referral;
-    let now = chrono::Utc::now();
     let due = down
         .iter()
         .filter(|r| matches!(r.state.as_str(), "down_received" | "follow_up"))
@@ -95,7 +96,30 @@ pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, Se
         "Follow-ups of down-referred patients due",
         "/referrals?box=down&state=down_received",
     );
+    if actor.role == Role::Administrator {
+        push(
+            "referral.escalated",
+            count(&inbox, &["escalated"]) + count(&outbox, &["escalated"]),
+            "超时待改派的转诊",
+            "Escalated referrals to reassign",
+            "/referrals?box=in&state=escalated",
+        );
+    }
     let asked = consultations::list(app, actor, false, None).await?;
+    push(
+        "consultation.returned_for_info",
+        asked.iter().filter(|c| c.state == "returned_for_info").count(),
+        "会诊申请被退回补充资料",
+        "Consultation requests returned for information",
+        "/consultations?view=out",
+    );
+    push(
+        "consultation.call_scheduled",
+        asked.iter().filter(|c| c.state == "scheduled" && c.mode == "sync").count(),
+        "已预约的视频会诊",
+        "Video consultations booked",
+        "/consultations?view=out",
+    );
     push(
         "consultation.to_acknowledge",
         asked.iter().filter(|c| c.state == "opinion_issued").count(),
@@ -117,6 +141,13 @@ pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, Se
             received.iter().filter(|c| c.state == "triaged").count(),
             "待指派专家的会诊",
             "Consultations to assign",
+            "/consultations?view=in",
+        );
+        push(
+            "consultation.expired",
+            received.iter().filter(|c| c.state == "expired").count(),
+            "超时未出具意见的会诊",
+            "Consultations past their deadline",
             "/consultations?view=in",
         );
         push(

@@ -628,10 +628,22 @@ async fn down_referral_and_follow_up_close_the_loop() {
     // The village clinic receives the patient back, follows up twice and closes.
     let (s, r) = app.post(&specialist, &path, &json!("receive_down")).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "only the down-referral target receives: {r}");
-    for c in [json!("receive_down"), json!("record_follow_up")] {
-        let (s, r) = app.post(&doctor, &path, &c).await;
-        assert_eq!(s, StatusCode::OK, "{c}: {r}");
-    }
+    let (s, r) = app.post(&doctor, &path, &json!("receive_down")).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    // The first follow-up comes due a week after discharge (DOMAIN §2.5), not before.
+    let village = sanyi_app::auth::authenticate(&app.app, &doctor, sanyi_app::auth::TokenKind::Bearer, "test")
+        .await
+        .unwrap();
+    let due = |notes: Vec<sanyi_app::notifications::Notification>| notes.iter().any(|n| n.kind == "referral.follow_up_due");
+    let now = chrono::Utc::now();
+    let at_once = sanyi_app::notifications::for_actor(&app.app, &village, now).await.unwrap();
+    assert!(!due(at_once), "not yet due");
+    let week = sanyi_app::notifications::for_actor(&app.app, &village, now + chrono::Duration::days(8))
+        .await
+        .unwrap();
+    assert!(due(week), "due a week after discharge");
+    let (s, r) = app.post(&doctor, &path, &json!("record_follow_up")).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
     let (s, _) = app.post(&doctor, &path, &json!("close")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "the plan asks for two follow-ups");
     let (s, _) = app.post(&doctor, &path, &json!("record_follow_up")).await;
