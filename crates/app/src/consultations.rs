@@ -268,6 +268,22 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, command: ConsultationComm
     get(app, actor, id).await
 }
 
+/// Counts by state of the consultations requested (`inbox = false`) or received (`inbox = true`)
+/// by the actor's institution: (state code, Chinese label, count).
+///
+/// # Errors
+/// `Forbidden` without an institution.
+pub async fn counts(app: &App, actor: &Actor, inbox: bool) -> Result<Vec<(String, String, i64)>, ServiceError> {
+    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
+        role: actor.role.code(),
+        permission: "consultation.institution",
+    })?;
+    let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
+    let side = workflow::side(inbox);
+    let rows = workflow_repo::count_by_state(&app.db, Workflow::Consultation, &inst.division_code, &inst.id, side).await?;
+    Ok(workflow::labelled(rows, sanyi_care::consultation::ConsultationState::label_zh))
+}
+
 /// Consultations requested (`inbox = false`) or received (`inbox = true`) by the actor's institution.
 ///
 /// # Errors

@@ -723,15 +723,7 @@ pub async fn counts(app: &App, actor: &Actor, which: ReferralBox) -> Result<Vec<
         }
         ReferralBox::Down => repo::count_down_by_state(&app.db, &inst.division_code, &inst.id).await?,
     };
-    Ok(rows
-        .into_iter()
-        .map(|(state, n)| {
-            let zh = serde_json::from_value::<sanyi_care::referral::ReferralState>(serde_json::Value::String(state.clone()))
-                .map(|s| s.label_zh().to_owned())
-                .unwrap_or_default();
-            (state, zh, n)
-        })
-        .collect())
+    Ok(workflow::labelled(rows, sanyi_care::referral::ReferralState::label_zh))
 }
 
 /// Institutions of the actor's pool a referral may go to (other than the actor's own).

@@ -157,6 +157,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("ind.upward", "上转", "Upward"),
     ("ind.downward", "下转", "Downward"),
+    ("ind.down_referred", "其中闭环下转", "of which loop down-referrals"),
+    (
+        "ind.downward_rate",
+        "下转率（转诊出院口径）",
+        "Down-referral rate (of referral discharges)",
+    ),
     ("ind.lateral", "平转", "Lateral"),
     (
         "ind.acceptance",

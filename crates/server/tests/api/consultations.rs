@@ -175,6 +175,24 @@ async fn indicators_count_the_demo_workflows() {
         .map(|m| m["upward"].as_u64().unwrap())
         .sum();
     assert_eq!(months, r["upward"].as_u64().unwrap(), "months add up");
+    // The demo's loop down-referrals (down-submitted, down-received, follow-up, closed) count as
+    // downward referrals, and give the down-referral rate on the referral discharges.
+    let looped = r["down_referred"].as_u64().unwrap();
+    assert!(looped >= 4, "{r}");
+    assert!(r["downward"].as_u64().unwrap() >= looped, "{r}");
+    let rate = &r["downward_rate"];
+    assert_eq!(rate["numerator"].as_u64().unwrap(), looped);
+    assert!(
+        rate["denominator"].as_u64().unwrap() > looped,
+        "feedback-sent discharges too: {rate}"
+    );
+    let months_down: u64 = r["by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["downward"].as_u64().unwrap())
+        .sum();
+    assert_eq!(months_down, r["downward"].as_u64().unwrap(), "months add up");
     // Visit-based rates from the demo year's settled claims (a whole year back from today).
     let year = crate::helpers::demo_params().today.format("%Y").to_string().parse::<i32>().unwrap() - 1;
     let (_, v) = app
@@ -205,6 +223,7 @@ async fn indicators_count_the_demo_workflows() {
         .unwrap();
     let html = app.client.get(app.url("/indicators")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("<svg id=\"ind-chart\"") && html.contains("<rect"), "{html}");
+    assert!(html.contains("id=\"ind-downward-rate\""), "the down-referral rate is shown: {html}");
 }
 
 /// DOMAIN.md §3.2 assignment rule through the roster: the on-duty expert of the specialty with
