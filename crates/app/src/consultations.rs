@@ -86,6 +86,15 @@ pub struct ConsultationView {
     /// The engine's full state (experts, opinions, schedule, rating).
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
+    /// Multidisciplinary (several experts and a chair's summary).
+    pub mdt: bool,
+    /// The MDT chair (user id), once assigned.
+    pub chair: Option<String>,
+    /// The MDT chair's summary, once written.
+    pub chair_summary: Option<String>,
+    /// Signed opinions so far.
+    #[schema(value_type = Vec<Object>)]
+    pub opinions: Vec<sanyi_care::consultation::Opinion>,
 }
 
 /// A specialty is a lowercase code such as `neurology`.
@@ -259,6 +268,22 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, command: ConsultationComm
     get(app, actor, id).await
 }
 
+/// Counts by state of the consultations requested (`inbox = false`) or received (`inbox = true`)
+/// by the actor's institution: (state code, Chinese label, count).
+///
+/// # Errors
+/// `Forbidden` without an institution.
+pub async fn counts(app: &App, actor: &Actor, inbox: bool) -> Result<Vec<(String, String, i64)>, ServiceError> {
+    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
+        role: actor.role.code(),
+        permission: "consultation.institution",
+    })?;
+    let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
+    let side = workflow::side(inbox);
+    let rows = workflow_repo::count_by_state(&app.db, Workflow::Consultation, &inst.division_code, &inst.id, side).await?;
+    Ok(workflow::labelled(rows, sanyi_care::consultation::ConsultationState::label_zh))
+}
+
 /// Consultations requested (`inbox = false`) or received (`inbox = true`) by the actor's institution.
 ///
 /// # Errors
@@ -318,7 +343,12 @@ async fn view(app: &App, row: ConsultationRow, timeline: Vec<WorkflowEvent>) -> 
     let resident = residents_repo::get(&app.db, &sanyi_store::residents::ResidentScope::all(), &row.resident_id).await?;
     let state: Option<sanyi_care::consultation::ConsultationState> =
         serde_json::from_value(serde_json::Value::String(row.state.clone())).ok();
+    let engine = serde_json::from_str::<Consultation>(&row.engine).ok();
     Ok(ConsultationView {
+        mdt: engine.as_ref().is_some_and(Consultation::is_mdt),
+        chair: engine.as_ref().and_then(|c| c.chair().map(|x| x.as_str().to_owned())),
+        chair_summary: engine.as_ref().and_then(|c| c.chair_summary().map(str::to_owned)),
+        opinions: engine.as_ref().map(|c| c.opinions().to_vec()).unwrap_or_default(),
         state_zh: state.map(|s| s.label_zh().to_owned()).unwrap_or_default(),
         resident_name: resident.map(|r| r.name).unwrap_or_default(),
         detail: serde_json::from_str(&row.engine).unwrap_or_default(),
@@ -712,4 +742,73 @@ pub async fn auto_assign(app: &App, actor: &Actor, id: &str) -> Result<Consultat
         },
     )
     .await
+}
+
+/// A signed consultation opinion as written back to the resident's record (会诊意见回写).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RecordOpinion {
+    /// Consultation id.
+    pub consultation_id: String,
+    /// Consultation state now.
+    pub state: String,
+    /// Specialty.
+    pub specialty: String,
+    /// Invited institution's name.
+    pub institution_name: String,
+    /// Signing expert's user id.
+    pub expert_id: String,
+    /// Signing expert's name.
+    pub expert_name: String,
+    /// Impression.
+    pub impression: String,
+    /// Advice.
+    pub advice: String,
+    /// Whether the expert recommends referral.
+    pub recommend_referral: bool,
+    /// Signed at.
+    pub signed_at: DateTime<Utc>,
+    /// The MDT chair's summary, when there is one.
+    pub chair_summary: Option<String>,
+}
+
+/// The signed opinions of a resident's consultations, newest first, for the resident's record
+/// (read as part of the record, whose read is audited).
+///
+/// # Errors
+/// On a database error.
+pub async fn opinions_of(app: &App, division: &str, resident_id: &str) -> Result<Vec<RecordOpinion>, ServiceError> {
+    let mut out = Vec::new();
+    for row in repo::of_resident(&app.db, division, resident_id).await? {
+        let Ok(c) = serde_json::from_str::<Consultation>(&row.engine) else {
+            continue;
+        };
+        if c.opinions().is_empty() {
+            continue;
+        }
+        let institution_name = sanyi_store::registry::names(&app.db, std::slice::from_ref(&row.invited_institution_id))
+            .await?
+            .remove(&row.invited_institution_id)
+            .unwrap_or_default();
+        for o in c.opinions() {
+            let expert_name = sanyi_store::users::by_id(&app.db, o.expert.as_str())
+                .await?
+                .map(|u| u.display_name)
+                .unwrap_or_default();
+            out.push(RecordOpinion {
+                consultation_id: row.id.clone(),
+                state: row.state.clone(),
+                specialty: row.specialty.clone(),
+                institution_name: institution_name.clone(),
+                expert_id: o.expert.as_str().to_owned(),
+                expert_name,
+                impression: o.impression.clone(),
+                advice: o.advice.clone(),
+                recommend_referral: o.recommend_referral,
+                signed_at: o.signed_at,
+                chair_summary: c.chair_summary().map(str::to_owned),
+            });
+        }
+    }
+    out.sort_by_key(|o| std::cmp::Reverse(o.signed_at));
+    Ok(out)
 }

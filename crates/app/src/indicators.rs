@@ -68,8 +68,15 @@ pub struct IndicatorReport {
     pub area: String,
     /// Upward referrals (上转).
     pub upward: usize,
-    /// Downward referrals (下转).
+    /// Downward referrals (下转): referrals sent downward plus the loop down-referrals (an upward
+    /// referral discharged with a down-referral order back to primary care).
     pub downward: usize,
+    /// Of which loop down-referrals (闭环下转).
+    pub down_referred: usize,
+    /// Down-referral rate (下转率) on the referral discharges: loop down-referrals among the
+    /// referred patients the receivers discharged (DOMAIN §2.7 divides by all discharges of the
+    /// county hospitals, which sanyi does not import yet).
+    pub downward_rate: RatioView,
     /// Lateral referrals (平转).
     pub lateral: usize,
     /// Time from submission to acceptance.
@@ -148,6 +155,14 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
     let now = Utc::now();
     let turnaround = ind::consultation_turnaround(&consult_summaries, now);
     let count = |d: Direction| referrals.iter().filter(|(_, r)| r.direction == d).count();
+    // A loop down-referral is an upward (or lateral) referral discharged downward: it counts as a
+    // downward referral too, in the month it was referred.
+    let looped = |r: &ReferralSummary| r.down_referred && r.direction != Direction::Downward;
+    let down_referred = referrals.iter().filter(|(_, r)| looped(r)).count();
+    let discharged = referrals
+        .iter()
+        .filter(|(_, r)| r.direction != Direction::Downward && r.discharged_at.is_some())
+        .count();
     let closure = ind::closure_rate_by_sender(&summaries).values().fold(Ratio::new(0, 0), |a, r| {
         Ratio::new(a.numerator + r.numerator, a.denominator + r.denominator)
     });
@@ -164,6 +179,9 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
             Direction::Upward => m.upward += 1,
             Direction::Downward => m.downward += 1,
             Direction::Lateral => {}
+        }
+        if looped(r) {
+            m.downward += 1;
         }
     }
     for (at, _) in &consultations {
@@ -205,7 +223,9 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
         to,
         area,
         upward: count(Direction::Upward),
-        downward: count(Direction::Downward),
+        downward: count(Direction::Downward) + down_referred,
+        down_referred,
+        downward_rate: Ratio::new(down_referred as u64, discharged as u64).into(),
         lateral: count(Direction::Lateral),
         acceptance_time: dur(ind::acceptance_time(&summaries)),
         no_show_rate: ind::no_show_rate(&summaries).into(),

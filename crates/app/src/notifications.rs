@@ -21,12 +21,14 @@ pub struct Notification {
     pub link: String,
 }
 
-/// What waits for the actor: referrals to accept or receive, consultations to triage, assign,
-/// schedule, hold or acknowledge. Actors without an institution have none.
+/// What waits for the actor at `now`: referrals to accept or receive, down-referred patients to
+/// take back and follow up, escalated referrals (referral centre), consultations returned for
+/// information, to triage, assign, schedule, hold or acknowledge, expired ones (centre) and video
+/// calls booked (inviting doctor). Actors without an institution have none.
 ///
 /// # Errors
 /// On a database error.
-pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, ServiceError> {
+pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Notification>, ServiceError> {
     if actor.institution_id.is_none() || !actor.role.can(crate::Permission::ResidentRead) {
         return Ok(Vec::new());
     }
@@ -42,99 +44,154 @@ pub async fn for_actor(app: &App, actor: &Actor) -> Result<Vec<Notification>, Se
             });
         }
     };
-    let inbox = referrals::list(app, actor, true, None).await?;
-    let outbox = referrals::list(app, actor, false, None).await?;
-    let count = |v: &[referrals::ReferralView], states: &[&str]| v.iter().filter(|r| states.contains(&r.state.as_str())).count();
+    // Counts per state from the store (GROUP BY, not capped lists), per side of the institution.
+    let per_state = |counts: Vec<(String, String, i64)>| {
+        move |states: &[&str]| {
+            counts
+                .iter()
+                .filter(|(s, _, _)| states.contains(&s.as_str()))
+                .map(|(_, _, n)| usize::try_from(*n).unwrap_or(0))
+                .sum::<usize>()
+        }
+    };
+    use referrals::ReferralBox;
+    let inbox = per_state(referrals::counts(app, actor, ReferralBox::In).await?);
+    let outbox = per_state(referrals::counts(app, actor, ReferralBox::Out).await?);
+    // Down-referrals whose plan sends the patient back to the actor's institution.
+    let down = per_state(referrals::counts(app, actor, ReferralBox::Down).await?);
     push(
         "referral.to_accept",
-        count(&inbox, &["pending_receiver", "escalated"]),
+        inbox(&["pending_receiver"]),
         "待接收的上转/平转",
         "Referrals waiting for your answer",
         "/referrals?box=in&state=pending_receiver",
     );
     push(
         "referral.to_receive",
-        count(&inbox, &["accepted"]),
+        inbox(&["accepted"]),
         "已接收待到诊",
         "Accepted referrals not yet arrived",
         "/referrals?box=in&state=accepted",
     );
     push(
         "referral.down_to_receive",
-        count(&inbox, &["down_submitted"]),
+        down(&["down_submitted"]),
         "待接收的下转",
         "Down-referrals to receive",
-        "/referrals?box=in&state=down_submitted",
+        "/referrals?box=down&state=down_submitted",
     );
     push(
         "referral.rejected",
-        count(&outbox, &["rejected"]),
+        outbox(&["rejected"]),
         "被退回的转诊",
         "Referrals rejected by the receiver",
         "/referrals?box=out&state=rejected",
     );
-    // Down-referred patients whose follow-up is due (the sender is the down-referral target).
+    if actor.role == Role::Administrator {
+        push(
+            "referral.escalated",
+            inbox(&["escalated"]) + outbox(&["escalated"]),
+            "超时待改派的转诊",
+            "Escalated referrals to reassign",
+            "/referrals?box=in&state=escalated",
+        );
+    }
+    // Down-referred patients whose follow-up is due at the actor's institution at `now`: the
+    // engine's timers decide, so these rows are read (only the two states concerned).
     let policy = &app.policies.referral;
-    let now = chrono::Utc::now();
-    let due = outbox
-        .iter()
-        .filter(|r| matches!(r.state.as_str(), "down_received" | "follow_up"))
-        .filter_map(|r| serde_json::from_value::<sanyi_care::referral::Referral>(r.detail.clone()).ok())
-        .filter(|r| {
-            r.due_timers(policy, now)
-                .iter()
-                .any(|t| t.kind == sanyi_care::referral::ReferralTimer::FollowUpDue)
-        })
-        .count();
+    let mut due = 0;
+    for state in ["down_received", "follow_up"] {
+        due += referrals::list(app, actor, ReferralBox::Down, Some(state))
+            .await?
+            .iter()
+            .filter_map(|r| serde_json::from_value::<sanyi_care::referral::Referral>(r.detail.clone()).ok())
+            .filter(|r| {
+                r.due_timers(policy, now)
+                    .iter()
+                    .any(|t| t.kind == sanyi_care::referral::ReferralTimer::FollowUpDue)
+            })
+            .count();
+    }
     push(
         "referral.follow_up_due",
         due,
         "下转患者随访到期",
         "Follow-ups of down-referred patients due",
-        "/referrals?box=out&state=down_received",
+        "/referrals?box=down&state=down_received",
     );
-    let asked = consultations::list(app, actor, false, None).await?;
+    let asked = per_state(consultations::counts(app, actor, false).await?);
+    push(
+        "consultation.returned_for_info",
+        asked(&["returned_for_info"]),
+        "会诊申请被退回补充资料",
+        "Consultation requests returned for information",
+        "/consultations?view=out",
+    );
     push(
         "consultation.to_acknowledge",
-        asked.iter().filter(|c| c.state == "opinion_issued").count(),
+        asked(&["opinion_issued"]),
         "专家意见待确认",
         "Expert opinions to acknowledge",
         "/consultations?view=out",
     );
-    let received = consultations::list(app, actor, true, None).await?;
+    // Video calls booked: the inviting doctor joins with the patient.
+    let calls = consultations::list(app, actor, false, Some("scheduled"))
+        .await?
+        .iter()
+        .filter(|c| c.mode == "sync")
+        .count();
+    push(
+        "consultation.call_scheduled",
+        calls,
+        "已预约的视频会诊",
+        "Video consultations booked",
+        "/consultations?view=out",
+    );
     if actor.role == Role::Administrator {
+        let received = per_state(consultations::counts(app, actor, true).await?);
         push(
             "consultation.to_triage",
-            received.iter().filter(|c| c.state == "requested").count(),
+            received(&["requested"]),
             "待分诊的会诊",
             "Consultations to triage",
             "/consultations?view=in",
         );
         push(
             "consultation.to_assign",
-            received.iter().filter(|c| c.state == "triaged").count(),
+            received(&["triaged"]),
             "待指派专家的会诊",
             "Consultations to assign",
             "/consultations?view=in",
         );
         push(
+            "consultation.expired",
+            received(&["expired"]),
+            "超时未出具意见的会诊",
+            "Consultations past their deadline",
+            "/consultations?view=in",
+        );
+        push(
             "consultation.to_schedule",
-            received.iter().filter(|c| c.state == "assigned").count(),
+            received(&["assigned"]),
             "待预约的会诊",
             "Consultations to schedule",
             "/consultations?view=in",
         );
     }
-    let mine = received
-        .iter()
-        .filter(|c| {
-            c.detail
-                .get("experts")
-                .and_then(|e| e.as_array())
-                .is_some_and(|e| e.iter().any(|x| x.as_str() == Some(actor.user_id.as_str())))
-        })
-        .filter(|c| matches!(c.state.as_str(), "scheduled" | "in_session"))
-        .count();
+    // The expert's own sessions: the assigned experts live in the engine state.
+    let mut mine = 0;
+    for state in ["scheduled", "in_session"] {
+        mine += consultations::list(app, actor, true, Some(state))
+            .await?
+            .iter()
+            .filter(|c| {
+                c.detail
+                    .get("experts")
+                    .and_then(|e| e.as_array())
+                    .is_some_and(|e| e.iter().any(|x| x.as_str() == Some(actor.user_id.as_str())))
+            })
+            .count();
+    }
     push(
         "consultation.to_hold",
         mine,

@@ -6,12 +6,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use sanyi_care::actor::{ActorRef, Role as CareRole};
-use sanyi_care::criteria::UpwardCriterion;
+use sanyi_care::criteria::{GreenChannelCentre, UpwardCriterion};
 use sanyi_care::documents::{Consent, RecentResult};
 use sanyi_care::indicators::ReferralSummary;
-use sanyi_care::referral::{NewReferral, Party, Placement, Referral, ReferralCommand, ReferralError, ReferralPolicy};
+use sanyi_care::referral::{
+    Direction, EmergencyReferral, NewReferral, Party, Placement, Referral, ReferralCommand, ReferralError, ReferralPolicy, Urgency,
+};
 use sanyi_domain::{Icd10, Tier};
-use sanyi_store::referrals::{self as repo, ReferralRow};
+use sanyi_store::referrals::{self as repo, Change, DownTarget, ReferralRow};
 use sanyi_store::registry::{self, Institution};
 use sanyi_store::residents as residents_repo;
 use sanyi_store::workflow::{self as workflow_repo, Workflow, WorkflowEvent};
@@ -51,6 +53,24 @@ pub struct ReferralInput {
     /// Submit at once (default) or keep as a draft.
     #[serde(default = "yes")]
     pub submit: bool,
+    /// `routine` (default) or `emergency`: the green channel (绿色通道), accepted at once with the
+    /// receiver's emergency team (DOMAIN §2.2); needs `centre`.
+    #[serde(default = "routine")]
+    #[schema(value_type = String)]
+    pub urgency: Urgency,
+    /// Green-channel centre of an emergency: `chest_pain`, `stroke`, `trauma`,
+    /// `critical_maternal`, `critical_neonatal`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub centre: Option<GreenChannelCentre>,
+    /// The sending department head or referral centre reviews the referral before the receiver
+    /// sees it (审核): it waits in `submitted` until the `pre_review` command.
+    #[serde(default)]
+    pub pre_review: bool,
+}
+
+fn routine() -> Urgency {
+    Urgency::Routine
 }
 
 fn yes() -> bool {
@@ -108,6 +128,23 @@ pub struct ReferralView {
     /// How the referral changes the insurance treatment of the next encounter (DOMAIN §2.6):
     /// `upward`, `downward`, `emergency` or `none` — read by the settlement engine.
     pub insurance_status: String,
+    /// Upward criterion met (DOMAIN §2.3).
+    #[schema(value_type = Option<String>)]
+    pub criterion: Option<UpwardCriterion>,
+    /// Upward criterion in Chinese.
+    pub criterion_zh: String,
+    /// Green-channel centre of an emergency.
+    #[schema(value_type = Option<String>)]
+    pub centre: Option<GreenChannelCentre>,
+    /// Green-channel centre in Chinese.
+    pub centre_zh: String,
+    /// Green-channel paperwork done (always true for routine referrals).
+    pub paperwork_complete: bool,
+    /// The institution that takes the patient back (the down-referral plan's target; the sender
+    /// until a plan names another).
+    pub down_target_institution_id: String,
+    /// Its name.
+    pub down_target_name: String,
 }
 
 /// The engine state as stored.
@@ -125,6 +162,134 @@ fn party(i: &Institution, home_county: &str) -> Result<Party, ServiceError> {
     let mut p = Party::in_county(i.id.clone(), tier);
     p.in_county = i.division_code == home_county;
     Ok(p)
+}
+
+/// The party named by `id`, as the registry knows it (tier and county are never taken from the
+/// client): an institution of the insurance pool of `home_county`.
+async fn registered_party(app: &App, id: &str, home_county: &str, field: &str) -> Result<(Party, Institution), ServiceError> {
+    let found = registry::institution(&app.db, id)
+        .await?
+        .filter(|i| i.division_code.get(..4) == home_county.get(..4));
+    match found {
+        Some(i) => Ok((party(&i, home_county)?, i)),
+        None => Err(ServiceError::Validation(vec![FieldError::new(
+            field,
+            "institution.pool",
+            "an institution of the same insurance pool",
+            &format!("Unknown institution {id:?}"),
+            "机构不存在或不属于本统筹区",
+        )])),
+    }
+}
+
+/// Replaces every institution a command names (reassignment, alternative receiver, down-referral
+/// target) by the registry's party; a down-referral plan without a target goes back to the sender.
+/// Returns the command and the down-referral target when the command sets one.
+async fn resolve_parties(
+    app: &App,
+    row: &ReferralRow,
+    command: ReferralCommand,
+) -> Result<(ReferralCommand, Option<DownTarget>), ServiceError> {
+    let home = row.division_code.as_str();
+    Ok(match command {
+        ReferralCommand::Reassign { receiver: Some(p) } => {
+            let (p, _) = registered_party(app, p.institution.as_str(), home, "command.reassign.receiver").await?;
+            (ReferralCommand::Reassign { receiver: Some(p) }, None)
+        }
+        ReferralCommand::Reject {
+            reason,
+            alternative: Some(p),
+        } => {
+            let (p, _) = registered_party(app, p.institution.as_str(), home, "command.reject.alternative").await?;
+            (
+                ReferralCommand::Reject {
+                    reason,
+                    alternative: Some(p),
+                },
+                None,
+            )
+        }
+        ReferralCommand::DischargeWithDownReferral { mut plan } => {
+            let id = match plan.target.institution.as_str() {
+                "" => row.sender_institution_id.clone(),
+                other => other.to_owned(),
+            };
+            let (target, inst) = registered_party(app, &id, home, "command.plan.target").await?;
+            plan.target = target;
+            let down = DownTarget {
+                division_code: inst.division_code,
+                institution_id: inst.id,
+            };
+            (ReferralCommand::DischargeWithDownReferral { plan }, Some(down))
+        }
+        other => (other, None),
+    })
+}
+
+/// A referral command from its JSON body. Institutions are named by id, as a string or as an
+/// object's `institution` (`{"reassign": {"receiver": "…"}}`, `{"reject": {"reason": "…",
+/// "alternative": "…"}}`, a down-referral plan's `target`, which defaults to the sender); their
+/// tier and county are looked up in the registry when the command is applied, whatever the
+/// client sends.
+///
+/// # Errors
+/// `Validation` naming `command` when the body is none of the documented commands.
+pub fn parse_command(mut body: serde_json::Value) -> Result<ReferralCommand, ServiceError> {
+    for path in [
+        &["reassign", "receiver"][..],
+        &["reject", "alternative"][..],
+        &["discharge_with_down_referral", "plan", "target"][..],
+    ] {
+        let (last, parents) = path.split_last().unwrap_or((&"", &[]));
+        let mut at = Some(&mut body);
+        for p in parents {
+            at = at.and_then(|v| v.get_mut(*p));
+        }
+        let Some(obj) = at.and_then(|v| v.as_object_mut()) else { continue };
+        let named = match obj.get(*last) {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Object(o)) => Some(o.get("institution").and_then(|v| v.as_str()).unwrap_or_default().to_owned()),
+            Some(serde_json::Value::Null) | None if *last == "target" => Some(String::new()),
+            _ => None,
+        };
+        if let Some(id) = named {
+            // Placeholders: `resolve_parties` replaces tier and county from the registry.
+            obj.insert(
+                (*last).to_owned(),
+                serde_json::json!({"institution": id, "tier": "county", "in_county": false}),
+            );
+        }
+    }
+    serde_json::from_value(body).map_err(|e| {
+        ServiceError::Validation(vec![FieldError::new(
+            "command",
+            "referral.command",
+            "one of the documented commands",
+            &format!("Not a referral command: {e}"),
+            "不是有效的转诊操作",
+        )])
+    })
+}
+
+/// The refusal of a second open referral of a resident from the same sender to the same receiver
+/// (found by the application, or by the database's unique index under a race).
+fn open_exists(twin: Option<&str>) -> ServiceError {
+    let message = match twin {
+        Some(id) => format!("Referral {id} of this resident to this institution is still open"),
+        None => "A referral of this resident to this institution is still open".to_owned(),
+    };
+    ServiceError::Conflict(vec![FieldError::new(
+        "resident_id",
+        "referral.open_exists",
+        "no open referral of the resident to the same receiver",
+        &message,
+        "该居民已有转往同一机构、尚未结束的转诊单",
+    )])
+}
+
+/// Maps the unique index on open referrals to [`open_exists`].
+fn store_error(e: sanyi_store::StoreError) -> ServiceError {
+    if e.is_unique_violation() { open_exists(None) } else { e.into() }
 }
 
 fn refusal(actor: &Actor, e: ReferralError) -> ServiceError {
@@ -187,7 +352,7 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
                 ));
             }
         }
-        None if input.submit => errs.push(FieldError::new(
+        None if input.submit || input.urgency == Urgency::Emergency => errs.push(FieldError::new(
             "consent",
             "consent.required",
             "the patient's consent before submission",
@@ -207,10 +372,40 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
             ));
         }
     }
+    let emergency = input.urgency == Urgency::Emergency;
+    if emergency && input.centre.is_none() {
+        errs.push(FieldError::new(
+            "centre",
+            "referral.centre_required",
+            "the green-channel centre of an emergency (chest_pain, stroke, trauma, critical_maternal, critical_neonatal)",
+            "Name the green-channel centre of an emergency referral",
+            "急诊绿色通道转诊须选择救治中心",
+        ));
+    }
+    let parties = match &receiver {
+        Some(r) => Some((party(&sender, &sender.division_code)?, party(r, &sender.division_code)?)),
+        None => None,
+    };
+    // An upward referral names the criterion it meets (DOMAIN §2.3); the green channel's is acute
+    // critical illness.
+    if let Some((from, to)) = &parties
+        && Direction::between(from, to) == Direction::Upward
+        && input.criterion.is_none()
+        && !emergency
+    {
+        errs.push(FieldError::new(
+            "criterion",
+            "criterion.required",
+            "an upward criterion of DOMAIN §2.3 (e.g. uncertain_diagnosis)",
+            "Name the upward referral criterion the patient meets",
+            "上转须选择符合的上转指征",
+        ));
+    }
     errs.finish()?;
     let receiver = receiver.ok_or(ServiceError::NotFound)?;
+    let (from, to) = parties.ok_or(ServiceError::NotFound)?;
     // A double submission (the same resident to the same receiver while a referral is still open)
-    // is refused rather than duplicated.
+    // is refused rather than duplicated; the database's unique index catches a race.
     let open_twin = repo::of_resident(&app.db, &resident.id).await?.into_iter().find(|r| {
         r.receiver_institution_id == receiver.id
             && r.sender_institution_id == sender.id
@@ -218,29 +413,44 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
                 .is_ok_and(|s| !s.is_terminal())
     });
     if let Some(twin) = open_twin {
-        return Err(ServiceError::Conflict(vec![FieldError::new(
-            "resident_id",
-            "referral.open_exists",
-            "no open referral of the resident to the same receiver",
-            &format!("Referral {} of this resident to this institution is still open", twin.id),
-            "该居民已有转往同一机构、尚未结束的转诊单",
-        )]));
+        return Err(open_exists(Some(&twin.id)));
     }
     let id = sanyi_store::new_id();
-    let new = NewReferral {
-        id: sanyi_care::actor::ReferralId::new(id.clone()),
-        sender: party(&sender, &sender.division_code)?,
-        receiver: party(&receiver, &sender.division_code)?,
-        criterion: input.criterion,
-        requires_pre_review: false,
-    };
-    let mut referral = Referral::draft(new, &who, now).map_err(|e| refusal(actor, e))?;
+    let rid = sanyi_care::actor::ReferralId::new(id.clone());
     let mut events = Vec::new();
-    if input.submit {
-        let (next, event) = referral.apply(&who, ReferralCommand::Submit, now).map_err(|e| refusal(actor, e))?;
-        referral = next;
-        events.push(event_row(&sender.division_code, &id, &event));
-    }
+    let referral = match input.centre.filter(|_| emergency) {
+        // Green channel: accepted at once by the receiver's team of that centre, expected within
+        // the hour; the paperwork follows (CompletePaperwork).
+        Some(centre) => {
+            let new = EmergencyReferral {
+                id: rid,
+                sender: from,
+                receiver: to,
+                centre,
+                team: format!("{}急救团队", centre.label_zh()),
+                eta: now + chrono::Duration::hours(1),
+            };
+            let (referral, event) = Referral::submit_emergency(new, &who, now).map_err(|e| refusal(actor, e))?;
+            events.push(event_row(&sender.division_code, &id, &event));
+            referral
+        }
+        None => {
+            let new = NewReferral {
+                id: rid,
+                sender: from,
+                receiver: to,
+                criterion: input.criterion,
+                requires_pre_review: input.pre_review,
+            };
+            let mut referral = Referral::draft(new, &who, now).map_err(|e| refusal(actor, e))?;
+            if input.submit {
+                let (next, event) = referral.apply(&who, ReferralCommand::Submit, now).map_err(|e| refusal(actor, e))?;
+                referral = next;
+                events.push(event_row(&sender.division_code, &id, &event));
+            }
+            referral
+        }
+    };
     let row = ReferralRow {
         division_code: sender.division_code.clone(),
         id: id.clone(),
@@ -271,18 +481,19 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
         Some(&resident.id),
         &format!("to {}", receiver.id),
     );
-    repo::insert(&app.db, &row, &events, &a).await?;
+    repo::insert(&app.db, &row, &events, None, &a).await.map_err(store_error)?;
     view(app, row, Vec::new()).await
 }
 
-/// Loads a referral the actor may see: their institution sends or receives it (administrators: in
-/// their area).
+/// Loads a referral the actor may see: their institution sends or receives it, or is the
+/// down-referral plan's target (administrators: in their area).
 pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ReferralRow, ServiceError> {
     let row = repo::get(&app.db, id).await?.ok_or(ServiceError::NotFound)?;
-    let own = actor
-        .institution_id
-        .as_deref()
-        .is_some_and(|i| i == row.sender_institution_id || i == row.receiver_institution_id);
+    let own = actor.institution_id.as_deref().is_some_and(|i| {
+        i == row.sender_institution_id
+            || i == row.receiver_institution_id
+            || serde_json::from_str::<Referral>(&row.engine).is_ok_and(|r| r.down_target().as_str() == i)
+    });
     let admin = actor.role == Role::Administrator
         && (row.division_code.starts_with(actor.scope.division_prefix())
             || row.receiver_division_code.starts_with(actor.scope.division_prefix()));
@@ -311,15 +522,31 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ReferralView, Ser
     view(app, row, timeline).await
 }
 
-/// Applies a command as the actor. The engine checks the actor's side before the state.
+/// Applies a command as the actor. The engine checks the actor's side before the state. Every
+/// institution the command names is looked up in the registry. With `expected_version` (the
+/// version the actor read, `If-Match` in the API) the command applies only to that version, so of
+/// two people acting on what they both saw exactly one wins. A rejection naming an alternative
+/// receiver creates the referral to it in the same transaction (DOMAIN §2.2).
 ///
 /// # Errors
-/// `Forbidden` when the actor's side may not do it; `Conflict` when the state does not allow it
-/// or someone changed the referral meanwhile; `Validation` for an incomplete command.
-pub async fn apply(app: &App, actor: &Actor, id: &str, command: ReferralCommand) -> Result<ReferralView, ServiceError> {
+/// `Forbidden` when the actor's side may not do it; `Conflict` when the state does not allow it;
+/// `VersionConflict` when someone changed the referral meanwhile; `Validation` for an incomplete
+/// command or an unknown institution.
+pub async fn apply(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    command: ReferralCommand,
+    expected_version: Option<i64>,
+) -> Result<ReferralView, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
     let who = care_actor(actor, CareRole::ReferralCentre)?;
     let row = visible(app, actor, id).await?;
+    if let Some(v) = expected_version
+        && v != row.version
+    {
+        return Err(ServiceError::VersionConflict { current: row.version });
+    }
     let referral: Referral = serde_json::from_str(&row.engine).map_err(|e| ServiceError::Internal(e.into()))?;
     if matches!(command, ReferralCommand::Submit) && row.consent == "null" {
         return Err(ServiceError::Validation(vec![FieldError::new(
@@ -330,6 +557,7 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, command: ReferralCommand)
             "提交转诊前须记录患者知情同意",
         )]));
     }
+    let (command, down_target) = resolve_parties(app, &row, command).await?;
     let now = Utc::now();
     let (next, event) = referral.apply(&who, command, now).map_err(|e| refusal(actor, e))?;
     let receiver = registry::institution(&app.db, next.receiver().institution.as_str())
@@ -337,6 +565,7 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, command: ReferralCommand)
         .ok_or(ServiceError::NotFound)?;
     let updated = ReferralRow {
         state: code(&next.state()),
+        direction: code(&next.direction()),
         engine: engine_json(&next)?,
         digest: digest_json(&next),
         receiver_division_code: receiver.division_code.clone(),
@@ -354,50 +583,147 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, command: ReferralCommand)
         Some(&row.resident_id),
         &format!("{} -> {}", e.from_state, e.to_state),
     );
-    repo::update(&app.db, &updated, row.version, &e, Some(&a)).await?;
+    // Rejected with an alternative: the new referral to the alternative receiver (退回并建议改转).
+    let spawned = match next.spawn_alternative(sanyi_care::actor::ReferralId::new(sanyi_store::new_id()), now) {
+        Some(alt) => Some(alternative_row(app, &row, &alt, &who, now).await?),
+        None => None,
+    };
+    repo::update(
+        &app.db,
+        &Change {
+            row: &updated,
+            expected_version: row.version,
+            event: &e,
+            down_target: down_target.as_ref(),
+            spawned: spawned.as_ref().map(|(r, ev)| (r, std::slice::from_ref(ev))),
+            audit: Some(&a),
+        },
+    )
+    .await
+    .map_err(store_error)?;
     get(app, actor, id).await
 }
 
-/// Referrals sent (`out`) or received (`in`) by the actor's institution.
+/// The stored form of the referral spawned to a rejection's alternative receiver, with its first
+/// event (submitted by the rejecting institution's actor on the sender's behalf).
+async fn alternative_row(
+    app: &App,
+    from: &ReferralRow,
+    alt: &Referral,
+    who: &ActorRef,
+    now: DateTime<Utc>,
+) -> Result<(ReferralRow, sanyi_store::workflow::WorkflowEvent), ServiceError> {
+    let receiver = registry::institution(&app.db, alt.receiver().institution.as_str())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let id = alt.id().as_str().to_owned();
+    let event = sanyi_care::referral::Event {
+        from: sanyi_care::referral::ReferralState::Draft,
+        to: alt.state(),
+        command: sanyi_care::referral::CommandKind::Submit,
+        actor: Some(who.user.clone()),
+        institution: Some(who.institution.clone()),
+        at: now,
+        reason: Some(format!("alternative of {}", from.id)),
+    };
+    let row = ReferralRow {
+        id: id.clone(),
+        receiver_division_code: receiver.division_code.clone(),
+        receiver_institution_id: receiver.id.clone(),
+        direction: code(&alt.direction()),
+        urgency: code(&alt.urgency()),
+        state: code(&alt.state()),
+        engine: engine_json(alt)?,
+        digest: digest_json(alt),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        ..from.clone()
+    };
+    Ok((row, event_row(&from.division_code, &id, &event)))
+}
+
+/// Which of an institution's referral lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReferralBox {
+    /// Sent by the institution (转出).
+    Out,
+    /// Addressed to it (转入).
+    In,
+    /// Down-referred to it by a plan (下转接收).
+    Down,
+}
+
+impl ReferralBox {
+    /// From the `box` parameter: `out` (default), `in` or `down`.
+    ///
+    /// # Errors
+    /// `Validation` naming `box` otherwise.
+    pub fn parse(side: Option<&str>) -> Result<ReferralBox, ServiceError> {
+        match side {
+            None | Some("" | "out") => Ok(ReferralBox::Out),
+            Some("in") => Ok(ReferralBox::In),
+            Some("down") => Ok(ReferralBox::Down),
+            Some(_) => Err(ServiceError::Validation(vec![FieldError::new(
+                "box",
+                "enum",
+                "out, in or down",
+                "box must be out, in or down",
+                "box 应为 out、in 或 down",
+            )])),
+        }
+    }
+
+    /// The parameter's code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ReferralBox::Out => "out",
+            ReferralBox::In => "in",
+            ReferralBox::Down => "down",
+        }
+    }
+}
+
+/// Referrals sent (`out`), received (`in`) or down-referred to (`down`) the actor's institution.
 ///
 /// # Errors
 /// `Forbidden` without an institution.
-pub async fn list(app: &App, actor: &Actor, inbox: bool, state: Option<&str>) -> Result<Vec<ReferralView>, ServiceError> {
+pub async fn list(app: &App, actor: &Actor, which: ReferralBox, state: Option<&str>) -> Result<Vec<ReferralView>, ServiceError> {
     actor.require(Permission::ResidentRead)?;
-    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
-        role: actor.role.code(),
-        permission: "referral.institution",
-    })?;
-    let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
-    let side = workflow::side(inbox);
-    let rows = repo::list(&app.db, &inst.division_code, &inst.id, side, state, 200).await?;
+    let inst = own_institution(app, actor).await?;
+    let rows = match which {
+        ReferralBox::Out | ReferralBox::In => {
+            let side = workflow::side(which == ReferralBox::In);
+            repo::list(&app.db, &inst.division_code, &inst.id, side, state, 200).await?
+        }
+        ReferralBox::Down => repo::list_down(&app.db, &inst.division_code, &inst.id, state, 200).await?,
+    };
     let names = Names::load(app, &rows).await?;
     Ok(rows.into_iter().map(|r| render(r, Vec::new(), &names)).collect())
 }
 
-/// Counts by state of the actor's institution's referrals: (state code, Chinese label, count).
-///
-/// # Errors
-/// `Forbidden` without an institution.
-pub async fn counts(app: &App, actor: &Actor, inbox: bool) -> Result<Vec<(String, String, i64)>, ServiceError> {
+async fn own_institution(app: &App, actor: &Actor) -> Result<Institution, ServiceError> {
     let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
         role: actor.role.code(),
         permission: "referral.institution",
     })?;
-    let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
-    let side = workflow::side(inbox);
-    Ok(
-        workflow_repo::count_by_state(&app.db, Workflow::Referral, &inst.division_code, &inst.id, side)
-            .await?
-            .into_iter()
-            .map(|(state, n)| {
-                let zh = serde_json::from_value::<sanyi_care::referral::ReferralState>(serde_json::Value::String(state.clone()))
-                    .map(|s| s.label_zh().to_owned())
-                    .unwrap_or_default();
-                (state, zh, n)
-            })
-            .collect(),
-    )
+    registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)
+}
+
+/// Counts by state of one of the actor's institution's lists: (state code, Chinese label, count).
+///
+/// # Errors
+/// `Forbidden` without an institution.
+pub async fn counts(app: &App, actor: &Actor, which: ReferralBox) -> Result<Vec<(String, String, i64)>, ServiceError> {
+    let inst = own_institution(app, actor).await?;
+    let rows = match which {
+        ReferralBox::Out | ReferralBox::In => {
+            let side = workflow::side(which == ReferralBox::In);
+            workflow_repo::count_by_state(&app.db, Workflow::Referral, &inst.division_code, &inst.id, side).await?
+        }
+        ReferralBox::Down => repo::count_down_by_state(&app.db, &inst.division_code, &inst.id).await?,
+    };
+    Ok(workflow::labelled(rows, sanyi_care::referral::ReferralState::label_zh))
 }
 
 /// Institutions of the actor's pool a referral may go to (other than the actor's own).
@@ -439,15 +765,16 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<usize, ServiceError> 
                 updated_at: now,
                 ..row.clone()
             };
-            match repo::update(
-                &app.db,
-                &updated,
-                row.version,
-                &event_row(&row.division_code, &row.id, &event),
-                None,
-            )
-            .await
-            {
+            let e = event_row(&row.division_code, &row.id, &event);
+            let change = Change {
+                row: &updated,
+                expected_version: row.version,
+                event: &e,
+                down_target: None,
+                spawned: None,
+                audit: None,
+            };
+            match repo::update(&app.db, &change).await {
                 Ok(()) => changed += 1,
                 Err(sanyi_store::StoreError::VersionConflict { .. }) => {}
                 Err(e) => return Err(e.into()),
@@ -467,7 +794,15 @@ impl Names {
     async fn load(app: &App, rows: &[ReferralRow]) -> Result<Names, ServiceError> {
         let mut ids: Vec<String> = rows
             .iter()
-            .flat_map(|r| [r.sender_institution_id.clone(), r.receiver_institution_id.clone()])
+            .flat_map(|r| {
+                let down = serde_json::from_str::<Referral>(&r.engine).map(|e| e.down_target().as_str().to_owned());
+                [
+                    Some(r.sender_institution_id.clone()),
+                    Some(r.receiver_institution_id.clone()),
+                    down.ok(),
+                ]
+            })
+            .flatten()
             .collect();
         ids.sort();
         ids.dedup();
@@ -490,8 +825,24 @@ fn render(row: ReferralRow, timeline: Vec<WorkflowEvent>, names: &Names) -> Refe
     let name = |id: &str| names.institutions.get(id).cloned().unwrap_or_default();
     let resident = names.residents.get(&row.resident_id);
     let engine: serde_json::Value = serde_json::from_str(&row.engine).unwrap_or_default();
+    let referral = serde_json::from_value::<Referral>(engine.clone()).ok();
     let state: Option<sanyi_care::referral::ReferralState> = serde_json::from_value(serde_json::Value::String(row.state.clone())).ok();
+    let criterion = referral.as_ref().and_then(Referral::criterion);
+    let down_target = referral
+        .as_ref()
+        .map_or_else(|| row.sender_institution_id.clone(), |r| r.down_target().as_str().to_owned());
     ReferralView {
+        criterion,
+        criterion_zh: criterion.map(|c| c.label_zh().to_owned()).unwrap_or_default(),
+        centre: referral.as_ref().and_then(Referral::centre),
+        centre_zh: referral
+            .as_ref()
+            .and_then(Referral::centre)
+            .map(|c| c.label_zh().to_owned())
+            .unwrap_or_default(),
+        paperwork_complete: referral.as_ref().is_none_or(Referral::paperwork_complete),
+        down_target_name: name(&down_target),
+        down_target_institution_id: down_target,
         state_zh: state.map(|s| s.label_zh().to_owned()).unwrap_or_default(),
         resident_name: resident.map(|r| r.0.clone()).unwrap_or_default(),
         resident_id_number_masked: resident.map(|r| sanyi_domain::mask_id_like(&r.1)).unwrap_or_default(),
@@ -501,9 +852,7 @@ fn render(row: ReferralRow, timeline: Vec<WorkflowEvent>, names: &Names) -> Refe
         consent: serde_json::from_str(&row.consent).unwrap_or_default(),
         results: serde_json::from_str(&row.results).unwrap_or_default(),
         timeline: timeline.into_iter().map(TimelineEntry::from).collect(),
-        insurance_status: serde_json::from_value::<Referral>(engine.clone())
-            .map(|r| code(&r.insurance_status()))
-            .unwrap_or_default(),
+        insurance_status: referral.as_ref().map(|r| code(&r.insurance_status())).unwrap_or_default(),
         detail: engine,
         id: row.id,
         state: row.state,
@@ -520,17 +869,24 @@ fn render(row: ReferralRow, timeline: Vec<WorkflowEvent>, names: &Names) -> Refe
 }
 
 /// Seeds demo referrals of the first county: from village clinics and township centres to the
-/// lead hospital, in every early state (pending, accepted, arrived, in care, feedback sent,
-/// rejected, cancelled, escalated). Returns how many were written.
+/// lead hospital, in every state of the engine (draft, submitted for pre-review, pending, accepted,
+/// arrived, in care, feedback sent, rejected, cancelled, escalated, expired, no-show, down-referral
+/// submitted and received, follow-up, closed) and through the emergency green channel. Returns
+/// how many were written.
 ///
 /// # Errors
 /// On a database error.
 pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: DateTime<Utc>) -> Result<usize, ServiceError> {
-    seed_many(db, world, now, 48, 30).await
+    seed_many(db, world, now, 54, 30).await
 }
 
-/// Seeds `count` referrals like [`seed_demo`], spread over the `days` before `now` (one in eight
-/// sent two hours ago and still pending). Used by the demo and by `sanyi bench referrals`.
+/// How many demo branches [`seed_many`] cycles through (`k % DEMO_BRANCHES`).
+pub const DEMO_BRANCHES: usize = 18;
+
+/// Seeds `count` referrals like [`seed_demo`], spread over the `days` before `now` (two in
+/// eighteen sent two hours ago and still pending). A resident already holding an open referral
+/// gets a cancelled one, so the seed never breaks the one-open-referral rule. Used by the demo and
+/// by `sanyi bench referrals`.
 ///
 /// # Errors
 /// On a database error.
@@ -562,6 +918,7 @@ pub async fn seed_many(
     };
     let policy = ReferralPolicy::default();
     let mut written = 0;
+    let mut open = std::collections::HashSet::new();
     let residents = world
         .residents
         .iter()
@@ -571,27 +928,47 @@ pub async fn seed_many(
         .take(count);
     for (k, r) in residents.enumerate() {
         let Some(sender) = serving(&r.village_code) else { continue };
+        let branch = if open.contains(&r.id) { 6 } else { k % DEMO_BRANCHES };
         let id = sanyi_store::new_id();
         // Pending ones were sent this morning (their response SLA has not run out); the others over the
-        // past month.
-        let start = if k % 8 == 0 {
-            now - chrono::Duration::hours(2)
-        } else {
-            now - chrono::Duration::days(days - (k as i64 % days)) - chrono::Duration::hours(3)
+        // past month, the ones whose timers must have run out at least three weeks ago.
+        let start = match branch {
+            0 | 9 => now - chrono::Duration::hours(2),
+            8 | 10 => now - chrono::Duration::days((days - (k as i64 % days)).max(21)) - chrono::Duration::hours(3),
+            _ => now - chrono::Duration::days(days - (k as i64 % days)) - chrono::Duration::hours(3),
         };
-        let who_sender = ActorRef::new("demo-sender", sender.id.clone(), CareRole::Doctor);
+        let who_sender = ActorRef::new("demo-sender", sender.id.clone(), CareRole::ReferralCentre);
         let who_receiver = ActorRef::new("demo-receiver", lead.id.clone(), CareRole::Doctor);
-        let new = NewReferral {
-            id: sanyi_care::actor::ReferralId::new(id.clone()),
-            sender: party(sender, &county)?,
-            receiver: party(lead, &county)?,
-            criterion: Some(UpwardCriterion::UncertainDiagnosis),
-            requires_pre_review: false,
-        };
-        let Ok(mut referral) = Referral::draft(new, &who_sender, start) else {
-            continue;
-        };
+        let rid = sanyi_care::actor::ReferralId::new(id.clone());
         let mut events = Vec::new();
+        let (from, to) = (party(sender, &county)?, party(lead, &county)?);
+        let mut referral = if branch == 17 {
+            let new = EmergencyReferral {
+                id: rid,
+                sender: from,
+                receiver: to,
+                centre: GreenChannelCentre::ChestPain,
+                team: format!("{}急救团队", GreenChannelCentre::ChestPain.label_zh()),
+                eta: start + chrono::Duration::hours(1),
+            };
+            let Ok((referral, e)) = Referral::submit_emergency(new, &who_sender, start) else {
+                continue;
+            };
+            events.push(event_row(&county, &id, &e));
+            referral
+        } else {
+            let new = NewReferral {
+                id: rid,
+                sender: from,
+                receiver: to,
+                criterion: Some(UpwardCriterion::UncertainDiagnosis),
+                requires_pre_review: branch == 12,
+            };
+            let Ok(referral) = Referral::draft(new, &who_sender, start) else {
+                continue;
+            };
+            referral
+        };
         let mut step = |referral: &mut Referral, who: &ActorRef, cmd: ReferralCommand, at: DateTime<Utc>| -> bool {
             match referral.apply(who, cmd, at) {
                 Ok((next, e)) => {
@@ -603,26 +980,35 @@ pub async fn seed_many(
             }
         };
         let h = |n: i64| start + chrono::Duration::hours(n);
-        step(&mut referral, &who_sender, ReferralCommand::Submit, h(0));
+        if !matches!(branch, 11 | 17) {
+            step(&mut referral, &who_sender, ReferralCommand::Submit, h(0));
+        }
         let accept = ReferralCommand::Accept {
             placement: Placement::Slot {
                 department: "心血管内科".into(),
                 at: h(30),
             },
-            valid_until: policy.default_valid_until(now),
+            valid_until: if branch == 10 { h(72) } else { policy.default_valid_until(now) },
         };
-        match k % 8 {
-            0 => {}
-            1 => {
+        let plan = sanyi_care::referral::DownReferralPlan {
+            target: party(sender, &county)?,
+            items: vec!["血压监测".into(), "规律服药".into()],
+            interval_days: 14,
+            targets: vec!["血压 < 140/90 mmHg".into()],
+            family_doctor: sanyi_care::actor::UserId::new("demo-family-doctor"),
+            visits_required: 1,
+            high_risk: false,
+        };
+        match branch {
+            1 | 2 | 3 | 4 | 10 | 13..=16 => {
                 step(&mut referral, &who_receiver, accept, h(5));
-            }
-            2..=4 => {
-                step(&mut referral, &who_receiver, accept, h(5));
-                step(&mut referral, &who_receiver, ReferralCommand::Arrive, h(30));
-                if k % 8 >= 3 {
+                if branch != 1 && branch != 10 {
+                    step(&mut referral, &who_receiver, ReferralCommand::Arrive, h(30));
+                }
+                if branch >= 3 && branch != 10 {
                     step(&mut referral, &who_receiver, ReferralCommand::StartCare, h(31));
                 }
-                if k % 8 == 4 {
+                if branch == 4 {
                     step(
                         &mut referral,
                         &who_receiver,
@@ -631,6 +1017,23 @@ pub async fn seed_many(
                         },
                         h(120),
                     );
+                }
+                if branch >= 13 {
+                    step(
+                        &mut referral,
+                        &who_receiver,
+                        ReferralCommand::DischargeWithDownReferral { plan },
+                        h(120),
+                    );
+                }
+                if branch >= 14 {
+                    step(&mut referral, &who_sender, ReferralCommand::ReceiveDown, h(130));
+                }
+                if branch >= 15 {
+                    step(&mut referral, &who_sender, ReferralCommand::RecordFollowUp, h(200));
+                }
+                if branch == 16 {
+                    step(&mut referral, &who_sender, ReferralCommand::Close, h(201));
                 }
             }
             5 => {
@@ -654,13 +1057,30 @@ pub async fn seed_many(
                     h(2),
                 );
             }
-            _ => {
-                if let Some((next, e)) = referral.tick(&policy, now) {
-                    events.push(event_row(&county, &id, &e));
-                    referral = next;
-                }
+            _ => {}
+        }
+        // Timers: the response SLA escalates (7), then the escalation timeout expires (8); a slip
+        // not used in time is a no-show (10).
+        if matches!(branch, 7 | 8 | 10) {
+            let first = if branch == 8 { h(24 * 5) } else { now };
+            if let Some((next, e)) = referral.tick(&policy, first) {
+                events.push(event_row(&county, &id, &e));
+                referral = next;
+            }
+            if branch == 8
+                && let Some((next, e)) = referral.tick(&policy, now)
+            {
+                events.push(event_row(&county, &id, &e));
+                referral = next;
             }
         }
+        if !referral.state().is_terminal() {
+            open.insert(r.id.clone());
+        }
+        let down = referral.down_plan().map(|_| DownTarget {
+            division_code: sender.division_code.clone(),
+            institution_id: sender.id.clone(),
+        });
         let row = ReferralRow {
             division_code: county.clone(),
             id: id.clone(),
@@ -702,8 +1122,59 @@ pub async fn seed_many(
             ip: "demo".into(),
             detail: "demo data".into(),
         };
-        repo::insert(db, &row, &events, &a).await?;
-        written += 1;
+        match repo::insert(db, &row, &events, down.as_ref(), &a).await {
+            Ok(()) => written += 1,
+            // Seeded before (a second `seed_many` over the demo): the resident's referral is still open.
+            Err(e) if e.is_unique_violation() => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(written)
+}
+
+/// A referral as it stands in the resident's record (转诊结果): where it went and how it ended.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RecordReferral {
+    /// Referral id.
+    pub referral_id: String,
+    /// `upward`, `downward`, `lateral`.
+    pub direction: String,
+    /// State code.
+    pub state: String,
+    /// State in Chinese.
+    pub state_zh: String,
+    /// Sender name.
+    pub sender_name: String,
+    /// Receiver name.
+    pub receiver_name: String,
+    /// The latest note: feedback to the sender, reason of a rejection or cancellation.
+    pub note: Option<String>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The referrals of a resident with their outcome, newest change first, for the resident's record
+/// (read as part of the record, whose read is audited).
+///
+/// # Errors
+/// On a database error.
+pub async fn outcomes_of(app: &App, resident_id: &str) -> Result<Vec<RecordReferral>, ServiceError> {
+    let rows = repo::of_resident(&app.db, resident_id).await?;
+    let names = Names::load(app, &rows).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let events = workflow_repo::events(&app.db, Workflow::Referral, &row.division_code, &row.id).await?;
+        let view = render(row, Vec::new(), &names);
+        out.push(RecordReferral {
+            note: events.into_iter().rev().find_map(|e| e.reason).filter(|r| !r.is_empty()),
+            referral_id: view.id,
+            direction: view.direction,
+            state: view.state,
+            state_zh: view.state_zh,
+            sender_name: view.sender_name,
+            receiver_name: view.receiver_name,
+            updated_at: view.updated_at,
+        });
+    }
+    Ok(out)
 }

@@ -80,6 +80,10 @@ pub struct ResidentDetail {
     pub merged_into_id: Option<String>,
     /// Version for optimistic concurrency (send it back when editing).
     pub version: i64,
+    /// Signed opinions of the resident's remote consultations (会诊意见), newest first.
+    pub consultation_opinions: Vec<crate::consultations::RecordOpinion>,
+    /// The resident's referrals and how they ended (转诊结果), newest first.
+    pub referral_outcomes: Vec<crate::referrals::RecordReferral>,
 }
 
 /// An enrolment (参保) line.
@@ -454,6 +458,8 @@ async fn detail_of(app: &App, actor: &Actor, r: Resident, audit_read: bool) -> R
     let enrolments = repo::enrolments_of(&app.db, &r.division_code, &r.id).await?;
     let merges = repo::merges_of(&app.db, &r.division_code, &r.id).await?;
     let village_name = registry::area(&app.db, &r.village_code).await?.map(|a| a.name);
+    let consultation_opinions = crate::consultations::opinions_of(app, &r.division_code, &r.id).await?;
+    let referral_outcomes = crate::referrals::outcomes_of(app, &r.id).await?;
     if audit_read {
         app.audit
             .record(audit::entry(
@@ -499,6 +505,8 @@ async fn detail_of(app: &App, actor: &Actor, r: Resident, audit_read: bool) -> R
         status: r.status,
         merged_into_id: r.merged_into_id,
         version: r.version,
+        consultation_opinions,
+        referral_outcomes,
     })
 }
 

@@ -160,3 +160,18 @@ pub(crate) fn refusal(actor: &Actor, r: Refusal, what: &'static str, what_zh: &s
 pub(crate) fn side(inbox: bool) -> Side {
     if inbox { Side::In } else { Side::Out }
 }
+
+/// Counts per state code with the state's Chinese label: (code, label, count).
+pub(crate) fn labelled<S: serde::de::DeserializeOwned>(
+    rows: Vec<(String, i64)>,
+    label: fn(S) -> &'static str,
+) -> Vec<(String, String, i64)> {
+    rows.into_iter()
+        .map(|(state, n)| {
+            let zh = serde_json::from_value::<S>(serde_json::Value::String(state.clone()))
+                .map(|s| label(s).to_owned())
+                .unwrap_or_default();
+            (state, zh, n)
+        })
+        .collect()
+}

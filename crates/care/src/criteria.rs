@@ -96,6 +96,15 @@ pub enum GreenChannelCentre {
 }
 
 impl GreenChannelCentre {
+    /// All five centres in DOMAIN order.
+    pub const ALL: [GreenChannelCentre; 5] = [
+        GreenChannelCentre::ChestPain,
+        GreenChannelCentre::Stroke,
+        GreenChannelCentre::Trauma,
+        GreenChannelCentre::CriticalMaternal,
+        GreenChannelCentre::CriticalNeonatal,
+    ];
+
     /// Chinese label.
     pub fn label_zh(self) -> &'static str {
         match self {

@@ -832,8 +832,19 @@ impl Referral {
 
     /// Institution expected to take the patient back (down-referral target, or the sender before
     /// a plan exists).
-    fn down_target(&self) -> &InstitutionId {
+    pub fn down_target(&self) -> &InstitutionId {
         self.down_plan.as_ref().map_or(&self.sender.institution, |p| &p.target.institution)
+    }
+
+    /// The institution whose encounters [`Referral::insurance_status`] applies to: the
+    /// down-referral target once the patient is referred down (DOMAIN §2.6: the second deductible
+    /// is waived *there*), the receiver otherwise.
+    pub fn insurance_institution(&self) -> &InstitutionId {
+        use ReferralState::*;
+        match self.state {
+            DownSubmitted | DownReceived | FollowUp => self.down_target(),
+            _ => &self.receiver.institution,
+        }
     }
 
     fn permitted(&self, actor: &ActorRef, command: &ReferralCommand) -> bool {

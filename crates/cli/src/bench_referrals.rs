@@ -113,7 +113,7 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
     let mut d = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
-        let page = sanyi_app::referrals::list(&app, &specialist, true, None).await?;
+        let page = sanyi_app::referrals::list(&app, &specialist, sanyi_app::referrals::ReferralBox::In, None).await?;
         d.push(t.elapsed());
         if page.is_empty() {
             bail!("the inbox is empty");

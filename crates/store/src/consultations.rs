@@ -262,3 +262,15 @@ pub async fn open_received(db: &Db, division_code: &str, institution_id: &str) -
         dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql)).bind(division_code).bind(institution_id).fetch_all(pool).await)?,
     )
 }
+
+/// The consultations of a resident in a county, newest change first (at most 50).
+///
+/// # Errors
+/// On a database error.
+pub async fn of_resident(db: &Db, division: &str, resident_id: &str) -> Result<Vec<ConsultationRow>, StoreError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM consultations WHERE division_code = $1 AND resident_id = $2 ORDER BY updated_at DESC LIMIT 50");
+    Ok(
+        dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql)).bind(division).bind(resident_id).fetch_all(pool).await)?,
+    )
+}

@@ -53,52 +53,123 @@ pub struct ReferralRow {
 const COLUMNS: &str = "division_code, id, resident_id, sender_institution_id, receiver_division_code, receiver_institution_id, \
      direction, urgency, state, reason, summary, diagnoses, engine, consent, results, digest, version, created_at, updated_at";
 
-/// Stores a new referral with its first events and audit entry, atomically.
-///
-/// # Errors
-/// On a constraint or database error (nothing is written then).
-pub async fn insert(db: &Db, r: &ReferralRow, events: &[WorkflowEvent], audit: &AuditEntry) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO referrals ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
-    );
-    transaction!(db, tx => {
-        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+/// Inserts one referral row with the transaction `$tx`.
+macro_rules! insert_row {
+    ($tx:ident, $r:expr) => {{
+        let r: &ReferralRow = $r;
+        let sql = format!(
+            "INSERT INTO referrals ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&r.division_code).bind(&r.id).bind(&r.resident_id).bind(&r.sender_institution_id)
             .bind(&r.receiver_division_code).bind(&r.receiver_institution_id).bind(&r.direction).bind(&r.urgency)
             .bind(&r.state).bind(&r.reason).bind(&r.summary).bind(&r.diagnoses).bind(&r.engine)
             .bind(&r.consent).bind(&r.results).bind(&r.digest).bind(r.version)
             .bind(r.created_at).bind(r.updated_at)
-            .execute(&mut *tx).await?;
+            .execute(&mut *$tx).await?;
+    }};
+}
+
+/// Records the down-referral target of a referral with the transaction `$tx`.
+macro_rules! insert_down_target {
+    ($tx:ident, $r:expr, $t:expr) => {{
+        let (r, t): (&ReferralRow, &DownTarget) = ($r, $t);
+        sqlx::query(
+            "INSERT INTO referral_down_targets (division_code, referral_id, target_division_code, target_institution_id) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&r.division_code)
+        .bind(&r.id)
+        .bind(&t.division_code)
+        .bind(&t.institution_id)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+/// Stores a new referral with its first events and audit entry, atomically.
+///
+/// # Errors
+/// On a constraint or database error (nothing is written then); `Constraint` (unique) for a
+/// second open referral of the resident from the sender to the receiver.
+pub async fn insert(
+    db: &Db,
+    r: &ReferralRow,
+    events: &[WorkflowEvent],
+    down_target: Option<&DownTarget>,
+    audit: &AuditEntry,
+) -> Result<(), StoreError> {
+    transaction!(db, tx => {
+        insert_row!(tx, r);
         for e in events {
             insert_event!(tx, Workflow::Referral, e);
+        }
+        if let Some(t) = down_target {
+            insert_down_target!(tx, r, t);
         }
         audit_insert_in_tx!(tx, audit);
     });
     Ok(())
 }
 
-/// Saves a transition if the referral is still at `expected_version`, with its event and (for
-/// actions by people) the audit entry, atomically.
+/// The institution a down-referral plan sends the patient back to (下转接收机构).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DownTarget {
+    /// The target's county.
+    pub division_code: String,
+    /// The target institution.
+    pub institution_id: String,
+}
+
+/// One transition of a referral as stored by [`update`].
+#[derive(Clone, Copy, Debug)]
+pub struct Change<'a> {
+    /// The referral after the transition.
+    pub row: &'a ReferralRow,
+    /// The version it was read at.
+    pub expected_version: i64,
+    /// The transition.
+    pub event: &'a WorkflowEvent,
+    /// The down-referral target, when the transition sets the plan.
+    pub down_target: Option<&'a DownTarget>,
+    /// A referral the transition creates (the alternative receiver of a rejection), with its
+    /// first events.
+    pub spawned: Option<(&'a ReferralRow, &'a [WorkflowEvent])>,
+    /// The audit entry, for actions by people.
+    pub audit: Option<&'a AuditEntry>,
+}
+
+/// Saves a transition if the referral is still at `expected_version`, with its event, the
+/// down-referral target and the spawned referral when the transition has them, and the audit
+/// entry, atomically.
 ///
 /// # Errors
-/// `VersionConflict` when someone else changed it first; a database error.
-pub async fn update(
-    db: &Db,
-    r: &ReferralRow,
-    expected_version: i64,
-    event: &WorkflowEvent,
-    audit: Option<&AuditEntry>,
-) -> Result<(), StoreError> {
+/// `VersionConflict` when someone else changed it first; `Constraint` (unique) when the change
+/// would make a second open referral of the resident from the sender to the receiver; a database
+/// error. Nothing is written then.
+pub async fn update(db: &Db, c: &Change<'_>) -> Result<(), StoreError> {
+    let r = c.row;
     let changed = transaction!(db, tx => {
         let n = sqlx::query(
             "UPDATE referrals SET state = $1, engine = $2, receiver_division_code = $3, receiver_institution_id = $4, \
-             version = version + 1, updated_at = $5, digest = $6, consent = $7 WHERE division_code = $8 AND id = $9 AND version = $10")
+             version = version + 1, updated_at = $5, digest = $6, consent = $7, direction = $8 \
+             WHERE division_code = $9 AND id = $10 AND version = $11")
             .bind(&r.state).bind(&r.engine).bind(&r.receiver_division_code).bind(&r.receiver_institution_id)
-            .bind(r.updated_at).bind(&r.digest).bind(&r.consent).bind(&r.division_code).bind(&r.id).bind(expected_version)
+            .bind(r.updated_at).bind(&r.digest).bind(&r.consent).bind(&r.direction).bind(&r.division_code).bind(&r.id)
+            .bind(c.expected_version)
             .execute(&mut *tx).await?.rows_affected();
         if n == 1 {
-            insert_event!(tx, Workflow::Referral, event);
-            if let Some(a) = audit {
+            insert_event!(tx, Workflow::Referral, c.event);
+            if let Some(t) = c.down_target {
+                insert_down_target!(tx, r, t);
+            }
+            if let Some((new, events)) = c.spawned {
+                insert_row!(tx, new);
+                for e in events {
+                    insert_event!(tx, Workflow::Referral, e);
+                }
+            }
+            if let Some(a) = c.audit {
                 audit_insert_in_tx!(tx, a);
             }
         }
@@ -178,4 +249,52 @@ pub async fn digests_between(
 pub async fn of_resident(db: &Db, resident_id: &str) -> Result<Vec<ReferralRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM referrals WHERE resident_id = $1 ORDER BY updated_at DESC LIMIT 50");
     Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).bind(resident_id).fetch_all(pool).await)?)
+}
+
+/// The down-referral target of a referral, once a plan names one.
+///
+/// # Errors
+/// On a database error.
+pub async fn down_target(db: &Db, division: &str, referral_id: &str) -> Result<Option<DownTarget>, StoreError> {
+    let sql = "SELECT target_division_code, target_institution_id FROM referral_down_targets WHERE division_code = $1 AND referral_id = $2";
+    let row =
+        dispatch!(db, pool => sqlx::query_as::<_, (String, String)>(sql).bind(division).bind(referral_id).fetch_optional(pool).await)?;
+    Ok(row.map(|(division_code, institution_id)| DownTarget {
+        division_code,
+        institution_id,
+    }))
+}
+
+/// Referrals down-referred to an institution (下转接收), newest change first (at most `limit`).
+///
+/// # Errors
+/// On a database error.
+pub async fn list_down(
+    db: &Db,
+    division: &str,
+    institution_id: &str,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ReferralRow>, StoreError> {
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("r.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns} FROM referrals r JOIN referral_down_targets d ON d.division_code = r.division_code AND d.referral_id = r.id \
+         WHERE d.target_division_code = $1 AND d.target_institution_id = $2 AND ($3 = '' OR r.state = $3) ORDER BY r.updated_at DESC LIMIT $4"
+    );
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql))
+        .bind(division).bind(institution_id).bind(state.unwrap_or("")).bind(limit).fetch_all(pool).await)?)
+}
+
+/// Number of the referrals down-referred to an institution, per state.
+///
+/// # Errors
+/// On a database error.
+pub async fn count_down_by_state(db: &Db, division: &str, institution_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    let sql = "SELECT r.state, COUNT(*) FROM referrals r JOIN referral_down_targets d ON d.division_code = r.division_code AND d.referral_id = r.id \
+               WHERE d.target_division_code = $1 AND d.target_institution_id = $2 GROUP BY r.state ORDER BY r.state";
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, (String, i64)>(sql).bind(division).bind(institution_id).fetch_all(pool).await)?)
 }

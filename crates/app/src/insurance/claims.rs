@@ -264,7 +264,7 @@ pub fn price_charges(catalogue: &Catalogue, input: &[ChargeInput], errs: &mut Er
 }
 
 /// The referral treatment of an encounter (DOMAIN §2.6): an accepted upward referral to this
-/// institution, a down-referral to it, or out-of-area filing.
+/// institution, a down-referral back to it (the down-referral plan's target), or out-of-area filing.
 async fn referral_of(
     app: &App,
     resident: &str,
@@ -274,12 +274,14 @@ async fn referral_of(
 ) -> Result<Referral, ServiceError> {
     if let Some(inst) = institution {
         for r in sanyi_store::referrals::of_resident(&app.db, resident).await? {
-            if r.receiver_institution_id != inst.id {
-                continue;
-            }
             let Ok(engine) = serde_json::from_str::<sanyi_care::Referral>(&r.engine) else {
                 continue;
             };
+            // An upward referral counts where it was received; a down-referral where the patient
+            // went back to (the plan's target, the sender by default).
+            if engine.insurance_institution().as_str() != inst.id {
+                continue;
+            }
             match engine.insurance_status() {
                 sanyi_care::InsuranceReferralStatus::Upward | sanyi_care::InsuranceReferralStatus::Emergency => {
                     let from = match engine.sender().tier {

@@ -109,5 +109,7 @@ async fn list_notifications(
     State(state): State<AppState>,
     ApiActor(a): ApiActor,
 ) -> Result<ApiJson<Vec<sanyi_app::notifications::Notification>>, ApiError> {
-    Ok(ApiJson(sanyi_app::notifications::for_actor(&state.app, &a).await?))
+    Ok(ApiJson(
+        sanyi_app::notifications::for_actor(&state.app, &a, chrono::Utc::now()).await?,
+    ))
 }

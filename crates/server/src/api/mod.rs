@@ -187,6 +187,30 @@ pub fn inbox(side: Option<&str>) -> Result<bool, ServiceError> {
     }
 }
 
+/// The version of an `If-Match` header (`3` or `"3"`), if any.
+///
+/// # Errors
+/// `Validation` naming `If-Match` when it is not a version number.
+pub fn if_match(headers: &axum::http::HeaderMap) -> Result<Option<i64>, ServiceError> {
+    let Some(v) = headers.get(axum::http::header::IF_MATCH) else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ServiceError::Validation(vec![FieldError::new(
+                "If-Match",
+                "version",
+                "the version number read, e.g. \"3\"",
+                "If-Match must carry the version read",
+                "If-Match 须为读取时的版本号",
+            )])
+        })
+}
+
 /// A referral or consultation command from its JSON body; `what` names the workflow in the rule id
 /// and English (`referral`), `what_zh` in Chinese.
 ///

@@ -7,7 +7,8 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use sanyi_app::referrals::{self as service, ReferralInput, ReferralView};
+use axum::http::HeaderMap;
+use sanyi_app::referrals::{self as service, ReferralBox, ReferralInput, ReferralView};
 
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -24,7 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReferralListParams {
-    /// `out` (sent by my institution, default) or `in` (received).
+    /// `out` (sent by my institution, default), `in` (received) or `down` (down-referred to my
+    /// institution by a discharge plan).
     #[serde(rename = "box")]
     pub side: Option<String>,
     /// Only this state (e.g. `pending_receiver`).
@@ -40,8 +42,8 @@ async fn list_referrals(
     ApiActor(a): ApiActor,
     ApiQuery(p): ApiQuery<ReferralListParams>,
 ) -> Result<ApiJson<Vec<ReferralView>>, ApiError> {
-    let inbox = super::inbox(p.side.as_deref())?;
-    Ok(ApiJson(service::list(&state.app, &a, inbox, p.state.as_deref()).await?))
+    let which = ReferralBox::parse(p.side.as_deref())?;
+    Ok(ApiJson(service::list(&state.app, &a, which, p.state.as_deref()).await?))
 }
 
 /// Refers a resident of the caller's area to another institution (submitted at once unless
@@ -68,12 +70,20 @@ async fn get_referral(
     Ok(ApiJson(service::get(&state.app, &a, &id).await?))
 }
 
-/// Applies a command: `"submit"`, `{"accept": {"placement": {"slot": {"department": "神经内科", "at": "…"}}, "valid_until": "…"}}`,
-/// `{"reject": {"reason": "…", "alternative": null}}`, `{"cancel": {"reason": "…"}}`, `"arrive"`,
-/// `"start_care"`, `{"discharge_home": {"feedback": "…"}}`, `{"discharge_with_down_referral": {"plan": …}}`,
-/// `"receive_down"`, `"record_follow_up"`, `"close"`. Only the receiving side may accept, reject or
-/// mark arrival; only the sender may cancel (checked before the state: 403 whatever the state).
-#[utoipa::path(post, path = "/api/v1/referrals/{id}/commands", tag = "referrals", params(("id" = String, Path, description = "Referral id")),
+/// Applies a command: `"submit"`, `"pre_review"`, `{"accept": {"placement": {"slot": {"department": "神经内科", "at": "…"}}, "valid_until": "…"}}`,
+/// `{"reject": {"reason": "…", "alternative": null}}` (an alternative institution id creates the
+/// referral to it), `{"cancel": {"reason": "…"}}`, `{"reassign": {"receiver": "…"}}` (referral
+/// centre, escalated referrals), `"arrive"`, `"start_care"`, `{"discharge_home": {"feedback": "…"}}`,
+/// `{"discharge_with_down_referral": {"plan": {"target": "…", "items": […], "interval_days": 14,
+/// "targets": [], "family_doctor": "…", "visits_required": 2, "high_risk": false}}}` (target
+/// defaults to the sender), `"receive_down"`, `"record_follow_up"`, `"close"`,
+/// `"complete_paperwork"`. Institutions are named by id; their tier and county come from the
+/// registry. Only the receiving side may accept, reject or mark arrival; only the sender may cancel
+/// (checked before the state: 403 whatever the state). With `If-Match: <version>` the command
+/// applies only to that version (409 with `current_version` otherwise).
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/commands", tag = "referrals",
+    params(("id" = String, Path, description = "Referral id"),
+           ("If-Match" = Option<String>, Header, description = "The version read; the command fails with 409 if the referral changed since")),
     request_body(content = Object, description = "The command, as described above"),
     responses((status = 200, body = ReferralView), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
@@ -82,8 +92,10 @@ async fn apply_referral_command(
     State(state): State<AppState>,
     ApiActor(a): ApiActor,
     ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<ApiJson<ReferralView>, ApiError> {
-    let command = super::command(body, "referral", "转诊")?;
-    Ok(ApiJson(service::apply(&state.app, &a, &id, command).await?))
+    let expected = super::if_match(&headers)?;
+    let command = service::parse_command(body)?;
+    Ok(ApiJson(service::apply(&state.app, &a, &id, command, expected).await?))
 }

@@ -83,6 +83,8 @@ struct DetailPage {
     is_inviting: bool,
     is_centre: bool,
     is_expert: bool,
+    /// The viewer (the MDT chair writes the summary).
+    user_id: String,
     experts: Vec<User>,
     attachments: Vec<sanyi_app::attachments::AttachmentView>,
     error: Option<String>,
@@ -123,6 +125,7 @@ pub(super) async fn render(state: &AppState, p: PageActor, id: &str, error: Opti
             is_inviting,
             is_centre,
             is_expert,
+            user_id: p.actor.user_id.clone(),
             experts,
             attachments,
             error,
@@ -148,15 +151,35 @@ struct ActForm {
     at: String,
     #[serde(default)]
     stars: String,
+    /// Further MDT experts (the first is `expert`).
+    #[serde(default)]
+    expert2: String,
+    #[serde(default)]
+    expert3: String,
+    /// MDT chair, one of the experts.
+    #[serde(default)]
+    chair: String,
 }
 
 fn command_of(f: &ActForm) -> Result<ConsultationCommand, String> {
     Ok(match f.action.as_str() {
         "triage" => ConsultationCommand::Triage,
-        "assign" => ConsultationCommand::Assign {
-            experts: vec![ExpertId::new(f.expert.trim())],
-            chair: None,
-        },
+        "assign" => {
+            let mut experts: Vec<ExpertId> = Vec::new();
+            for e in [&f.expert, &f.expert2, &f.expert3].map(|e| e.trim()) {
+                if !e.is_empty() && !experts.iter().any(|x| x.as_str() == e) {
+                    experts.push(ExpertId::new(e));
+                }
+            }
+            let chair = f.chair.trim();
+            ConsultationCommand::Assign {
+                experts,
+                chair: (!chair.is_empty()).then(|| ExpertId::new(chair)),
+            }
+        }
+        "return_for_info" => ConsultationCommand::ReturnForInfo { reason: f.text.clone() },
+        "provide_info" => ConsultationCommand::ProvideInfo,
+        "chair_summary" => ConsultationCommand::ChairSummary { summary: f.text.clone() },
         "schedule" => {
             let at = NaiveDateTime::parse_from_str(f.at.trim(), "%Y-%m-%dT%H:%M")
                 .ok()

@@ -370,7 +370,9 @@ async fn home(State(state): State<AppState>, p: PageActor) -> Response {
             }
         })
         .collect();
-    let notifications = sanyi_app::notifications::for_actor(&state.app, &p.actor).await.unwrap_or_default();
+    let notifications = sanyi_app::notifications::for_actor(&state.app, &p.actor, chrono::Utc::now())
+        .await
+        .unwrap_or_default();
     HomePage {
         nav: Some(Nav::of(&p.actor, &p.t)),
         t: p.t,

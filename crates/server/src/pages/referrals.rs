@@ -13,9 +13,12 @@ use serde::Deserialize;
 
 use sanyi_app::ServiceError;
 use sanyi_app::attachments::AttachmentView;
-use sanyi_app::referrals::{self as service, ReferralInput, ReferralView};
+use sanyi_app::referrals::{self as service, ReferralBox, ReferralInput, ReferralView};
+use sanyi_care::actor::InstitutionId;
+use sanyi_care::criteria::{GreenChannelCentre, UpwardCriterion};
 use sanyi_care::documents::{Consent, ConsentGiver, ConsentMethod, RecentResult};
-use sanyi_care::referral::{DownReferralPlan, Party, Placement, ReferralCommand, ReferralPolicy};
+use sanyi_care::referral::{DownReferralPlan, Party, Placement, ReferralCommand, ReferralPolicy, Urgency};
+use sanyi_domain::Tier;
 use sanyi_store::registry::Institution;
 use sanyi_store::workflow::Workflow;
 
@@ -43,24 +46,28 @@ struct BoxParams {
 struct BoxPage {
     t: Tr,
     nav: Option<Nav>,
-    inbox: bool,
+    /// `out`, `in` or `down`.
+    side: &'static str,
     state: String,
     counts: Vec<(String, String, i64)>,
     items: Vec<ReferralView>,
 }
 
 async fn boxes(State(state): State<AppState>, p: PageActor, Query(q): Query<BoxParams>) -> Response {
-    let inbox = q.side.as_deref() == Some("in");
+    let which = match ReferralBox::parse(q.side.as_deref()) {
+        Ok(b) => b,
+        Err(e) => return page_error(p.t, e),
+    };
     let filter = q.state.filter(|s| !s.is_empty());
-    let counts = match service::counts(&state.app, &p.actor, inbox).await {
+    let counts = match service::counts(&state.app, &p.actor, which).await {
         Ok(c) => c,
         Err(e) => return page_error(p.t, e),
     };
-    match service::list(&state.app, &p.actor, inbox, filter.as_deref()).await {
+    match service::list(&state.app, &p.actor, which, filter.as_deref()).await {
         Ok(items) => BoxPage {
             nav: Some(Nav::of(&p.actor, &p.t)),
             t: p.t,
-            inbox,
+            side: which.code(),
             state: filter.unwrap_or_default(),
             counts,
             items,
@@ -78,6 +85,12 @@ struct DetailPage {
     r: ReferralView,
     is_sender: bool,
     is_receiver: bool,
+    /// The viewer's institution takes the patient back (down-referral target).
+    is_down_target: bool,
+    /// The viewer is the referral centre (administrator) of the sender or receiver.
+    is_centre: bool,
+    /// Institutions to name as alternative receiver, reassignment or down-referral target.
+    institutions: Vec<Institution>,
     attachments: Vec<AttachmentView>,
     error: Option<String>,
 }
@@ -87,9 +100,12 @@ pub(super) async fn render_detail(state: &AppState, p: PageActor, id: &str, erro
         Ok(r) => {
             let own = p.actor.institution_id.clone().unwrap_or_default();
             let (is_sender, is_receiver) = (r.sender_institution_id == own, r.receiver_institution_id == own);
+            let is_down_target = r.down_target_institution_id == own;
+            let is_centre = p.actor.role == sanyi_app::Role::Administrator && (is_sender || is_receiver);
             let attachments = sanyi_app::attachments::list(&state.app, &p.actor, Workflow::Referral, id)
                 .await
                 .unwrap_or_default();
+            let institutions = service::receivers(&state.app, &p.actor).await.unwrap_or_default();
             (
                 status,
                 DetailPage {
@@ -98,6 +114,9 @@ pub(super) async fn render_detail(state: &AppState, p: PageActor, id: &str, erro
                     r,
                     is_sender,
                     is_receiver,
+                    is_down_target,
+                    is_centre,
+                    institutions,
                     attachments,
                     error,
                 },
@@ -129,13 +148,34 @@ struct ActForm {
     visits: String,
     #[serde(default)]
     family_doctor: String,
+    /// Alternative receiver (reject), new receiver (reassign) or down-referral target; empty: none
+    /// (reassign: keep the receiver; down-referral: the sender).
+    #[serde(default)]
+    institution: String,
+    /// The version the page showed: of two people acting on the same page, one wins.
+    #[serde(default)]
+    version: Option<i64>,
 }
 
-/// The down-referral plan of the form; the patient goes back to the sending institution.
-fn down_plan(f: &ActForm, sender: Option<Party>) -> Result<ReferralCommand, String> {
-    let target = sender.ok_or("the referral has no sender")?;
+/// A party named by the form; the service takes its tier and county from the registry.
+fn named(id: &str) -> Option<Party> {
+    let id = id.trim();
+    (!id.is_empty()).then(|| Party {
+        institution: InstitutionId::new(id),
+        tier: Tier::County,
+        in_county: false,
+    })
+}
+
+/// The down-referral plan of the form; the patient goes back to the named institution (the
+/// service resolves an empty one to the sender).
+fn down_plan(f: &ActForm) -> ReferralCommand {
     let plan = DownReferralPlan {
-        target,
+        target: named(&f.institution).unwrap_or(Party {
+            institution: InstitutionId::new(""),
+            tier: Tier::Village,
+            in_county: false,
+        }),
         items: f
             .items
             .split(['；', ';', '，', ','])
@@ -149,7 +189,7 @@ fn down_plan(f: &ActForm, sender: Option<Party>) -> Result<ReferralCommand, Stri
         visits_required: f.visits.trim().parse().unwrap_or(0),
         high_risk: false,
     };
-    Ok(ReferralCommand::DischargeWithDownReferral { plan })
+    ReferralCommand::DischargeWithDownReferral { plan }
 }
 
 fn command_of(f: &ActForm, policy: &ReferralPolicy) -> Result<ReferralCommand, String> {
@@ -173,18 +213,24 @@ fn command_of(f: &ActForm, policy: &ReferralPolicy) -> Result<ReferralCommand, S
         }
         "reject" => ReferralCommand::Reject {
             reason: f.reason.clone(),
-            alternative: None,
+            alternative: named(&f.institution),
+        },
+        "reassign" => ReferralCommand::Reassign {
+            receiver: named(&f.institution),
         },
         "cancel" => ReferralCommand::Cancel { reason: f.reason.clone() },
+        "pre_review" => ReferralCommand::PreReview,
         "arrive" => ReferralCommand::Arrive,
         "start_care" => ReferralCommand::StartCare,
         "discharge_home" => ReferralCommand::DischargeHome {
             feedback: f.reason.clone(),
         },
+        "down_refer" => down_plan(f),
         "submit" => ReferralCommand::Submit,
         "receive_down" => ReferralCommand::ReceiveDown,
         "record_follow_up" => ReferralCommand::RecordFollowUp,
         "close" => ReferralCommand::Close,
+        "complete_paperwork" => ReferralCommand::CompletePaperwork,
         other => return Err(format!("unknown action {other:?}")),
     })
 }
@@ -193,24 +239,11 @@ async fn act(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Pa
     if !same_origin(&headers) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    let command = if f.action == "down_refer" {
-        let sender = match service::get(&state.app, &p.actor, &id).await {
-            Ok(v) => v
-                .detail
-                .get("sender")
-                .cloned()
-                .and_then(|x| serde_json::from_value::<Party>(x).ok()),
-            Err(e) => return page_error(p.t, e),
-        };
-        down_plan(&f, sender)
-    } else {
-        command_of(&f, &state.app.policies.referral)
-    };
-    let command = match command {
+    let command = match command_of(&f, &state.app.policies.referral) {
         Ok(c) => c,
         Err(e) => return render_detail(&state, p, &id, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    match service::apply(&state.app, &p.actor, &id, command).await {
+    match service::apply(&state.app, &p.actor, &id, command, f.version).await {
         Ok(_) => Redirect::to(&format!("/referrals/{id}")).into_response(),
         Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => {
             let msg = errs
@@ -219,6 +252,13 @@ async fn act(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Pa
                 .collect::<Vec<_>>()
                 .join("；");
             render_detail(&state, p, &id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(ServiceError::VersionConflict { .. }) => {
+            let msg = p.t.pick(
+                "转诊单已被他人修改，请查看最新状态后重试",
+                "Someone changed the referral meanwhile; check its state and retry",
+            );
+            render_detail(&state, p, &id, Some(msg.to_owned()), StatusCode::CONFLICT).await
         }
         Err(e) => page_error(p.t, e),
     }
@@ -231,7 +271,32 @@ struct NewPage {
     nav: Option<Nav>,
     resident_id: String,
     receivers: Vec<Institution>,
+    /// Upward criteria (DOMAIN §2.3): (code, Chinese label).
+    criteria: Vec<(String, &'static str)>,
+    /// Green-channel centres: (code, Chinese label).
+    centres: Vec<(String, &'static str)>,
     error: Option<String>,
+}
+
+fn criteria() -> Vec<(String, &'static str)> {
+    UpwardCriterion::ALL.iter().map(|c| (code(c), c.label_zh())).collect()
+}
+
+fn centres() -> Vec<(String, &'static str)> {
+    GreenChannelCentre::ALL.iter().map(|c| (code(c), c.label_zh())).collect()
+}
+
+/// The serde code of an engine enum.
+fn code<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// An enum of the form by its serde code; empty or unknown: none.
+fn of_code<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).ok()
 }
 
 #[derive(Deserialize, Default)]
@@ -246,6 +311,8 @@ async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<N
         t: p.t,
         resident_id: q.resident.unwrap_or_default(),
         receivers,
+        criteria: criteria(),
+        centres: centres(),
         error: None,
     }
     .into_response()
@@ -278,6 +345,18 @@ struct NewForm {
     result_date: String,
     #[serde(default)]
     result_mark: String,
+    /// Upward criterion code; empty: none.
+    #[serde(default)]
+    criterion: String,
+    /// `emergency` for the green channel.
+    #[serde(default)]
+    urgency: String,
+    /// Green-channel centre code.
+    #[serde(default)]
+    centre: String,
+    /// Checkbox: pre-review by the sending head before the receiver sees it.
+    #[serde(default)]
+    pre_review: Option<String>,
 }
 
 impl NewForm {
@@ -335,14 +414,21 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect(),
-        criterion: None,
+        criterion: of_code(&f.criterion),
         consent: f.consent(),
         results: f.results(),
         submit: true,
+        urgency: if f.urgency == "emergency" {
+            Urgency::Emergency
+        } else {
+            Urgency::Routine
+        },
+        centre: of_code(&f.centre),
+        pre_review: f.pre_review.is_some(),
     };
     match service::create(&state.app, &p.actor, &input).await {
         Ok(r) => Redirect::to(&format!("/referrals/{}", r.id)).into_response(),
-        Err(ServiceError::Validation(errs)) => {
+        Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => {
             let error = Some(
                 errs.iter()
                     .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
@@ -357,6 +443,8 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
                     t: p.t,
                     resident_id: f.resident_id,
                     receivers,
+                    criteria: criteria(),
+                    centres: centres(),
                     error,
                 },
             )

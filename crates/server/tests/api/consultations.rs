@@ -1,7 +1,18 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app};
+
+/// The first resident the requesting doctor sees and the lead hospital (invited institution).
+async fn resident_and_lead(app: &TestApp, doctor: &str) -> (String, String) {
+    let resident = app.residents(doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, tree) = app.get(doctor, "/api/v1/institutions/tree").await;
+    let lead = tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned();
+    (resident, lead)
+}
 
 /// Source: DOMAIN.md §3.2: request → triage → assign → schedule → session → signed opinion →
 /// acknowledgement → close → rating, each step by the side entitled to it.
@@ -15,12 +26,7 @@ async fn a_township_doctor_consults_a_county_expert() {
         let users = sanyi_store::users::by_username(&app.db, "specialist").await.unwrap().unwrap();
         users.id
     };
-    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (_, tree) = app.get(&doctor, "/api/v1/institutions/tree").await;
-    let lead = tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned();
+    let (resident, lead) = resident_and_lead(&app, &doctor).await;
     let body = json!({"resident_id": resident, "invited_institution_id": lead, "specialty": "neurology", "question": "头晕伴言语不清 2 小时，是否需溶栓？", "summary": "高血压史"});
     let (s, c) = app.post(&doctor, "/api/v1/consultations", &body).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
@@ -54,6 +60,43 @@ async fn a_township_doctor_consults_a_county_expert() {
     }
     let (_, r) = app.get(&doctor, &format!("/api/v1/consultations/{id}")).await;
     assert_eq!(r["state"], "opinion_issued", "{r}");
+    // The signed opinion is written back to the resident's record (API and page); reads audited.
+    let (s, record) = app.get(&doctor, &format!("/api/v1/residents/{resident}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let opinion = record["consultation_opinions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["consultation_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the opinion is on the record: {record}"))
+        .clone();
+    assert_eq!(opinion["impression"], "疑似急性脑梗死");
+    assert_eq!(opinion["expert_name"], "神经内科主任 陈明");
+    assert_eq!(opinion["recommend_referral"], true);
+    let browser = app.browser("township_doctor").await;
+    let html = app.html(&browser, &format!("/residents/{resident}")).await;
+    assert!(
+        html.contains("id=\"resident-opinions\"") && html.contains("立即上转卒中中心"),
+        "{html}"
+    );
+    app.app.audit.flush().await;
+    let admin = app.token("admin").await;
+    let (_, log) = app
+        .get(
+            &admin,
+            &format!("/api/v1/audit?resident_id={resident}&username=township_doctor&action=read"),
+        )
+        .await;
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["entity"] == "resident")
+            .count()
+            >= 2,
+        "both record reads are audited: {log}"
+    );
     for cmd in [
         json!({"acknowledge": {"decision": "同意上转"}}),
         json!("close"),
@@ -132,6 +175,24 @@ async fn indicators_count_the_demo_workflows() {
         .map(|m| m["upward"].as_u64().unwrap())
         .sum();
     assert_eq!(months, r["upward"].as_u64().unwrap(), "months add up");
+    // The demo's loop down-referrals (down-submitted, down-received, follow-up, closed) count as
+    // downward referrals, and give the down-referral rate on the referral discharges.
+    let looped = r["down_referred"].as_u64().unwrap();
+    assert!(looped >= 4, "{r}");
+    assert!(r["downward"].as_u64().unwrap() >= looped, "{r}");
+    let rate = &r["downward_rate"];
+    assert_eq!(rate["numerator"].as_u64().unwrap(), looped);
+    assert!(
+        rate["denominator"].as_u64().unwrap() > looped,
+        "feedback-sent discharges too: {rate}"
+    );
+    let months_down: u64 = r["by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["downward"].as_u64().unwrap())
+        .sum();
+    assert_eq!(months_down, r["downward"].as_u64().unwrap(), "months add up");
     // Visit-based rates from the demo year's settled claims (a whole year back from today).
     let year = crate::helpers::demo_params().today.format("%Y").to_string().parse::<i32>().unwrap() - 1;
     let (_, v) = app
@@ -162,6 +223,7 @@ async fn indicators_count_the_demo_workflows() {
         .unwrap();
     let html = app.client.get(app.url("/indicators")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("<svg id=\"ind-chart\"") && html.contains("<rect"), "{html}");
+    assert!(html.contains("id=\"ind-downward-rate\""), "the down-referral rate is shown: {html}");
 }
 
 /// DOMAIN.md §3.2 assignment rule through the roster: the on-duty expert of the specialty with
@@ -172,12 +234,7 @@ async fn the_centre_assigns_by_rule_from_its_roster() {
     let doctor = app.token("township_doctor").await;
     let centre = app.token("county_admin").await;
     let expert_id = sanyi_store::users::by_username(&app.db, "specialist").await.unwrap().unwrap().id;
-    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (_, tree) = app.get(&doctor, "/api/v1/institutions/tree").await;
-    let lead = tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned();
+    let (resident, lead) = resident_and_lead(&app, &doctor).await;
     let (s, roster) = app.get(&centre, "/api/v1/consultation-roster").await;
     assert_eq!(s, StatusCode::OK, "{roster}");
     assert!(
@@ -238,4 +295,127 @@ async fn the_centre_assigns_by_rule_from_its_roster() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, vec!["specialty", "user_id"]);
+}
+
+/// Source: DOMAIN.md §3.2: the centre may return an incomplete request (RETURN_FOR_INFO); an MDT
+/// request gets one opinion per expert plus the chair's summary; a missed deadline expires.
+#[tokio::test]
+async fn mdt_return_for_info_and_a_missed_deadline() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let centre = app.token("county_admin").await;
+    // A second specialist of the lead hospital for the MDT.
+    let mut second = sanyi_store::users::by_username(&app.db, "specialist").await.unwrap().unwrap();
+    let chair_id = second.id.clone();
+    second.id = sanyi_store::new_id();
+    second.username = "specialist2".into();
+    second.display_name = "心内科主任 孙磊".into();
+    sanyi_store::users::insert(&app.db, &second).await.unwrap();
+    let (chair, member) = (app.token("specialist").await, app.token("specialist2").await);
+    let (resident, lead) = resident_and_lead(&app, &doctor).await;
+    let (s, c) = app
+        .post(
+            &doctor,
+            "/api/v1/consultations",
+            &json!({"resident_id": resident, "invited_institution_id": lead, "specialty": "neurology",
+            "mode": "async", "mdt": true, "question": "脑梗死后继发癫痫，用药方案？"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(c["mdt"], true);
+    let id = c["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/consultations/{id}/commands");
+    // Returned for information, supplied, triaged (the centre's page offers the return).
+    let browser = app.browser("county_admin").await;
+    let html = app.html(&browser, &format!("/consultations/{id}")).await;
+    assert!(html.contains("id=\"con-return\""), "{html}");
+    let (s, _) = app
+        .post(&doctor, &path, &json!({"return_for_info": {"reason": "请补充头颅CT"}}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only the centre returns a request");
+    let (s, r) = app
+        .post(&centre, &path, &json!({"return_for_info": {"reason": "请补充头颅CT"}}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"], "returned_for_info");
+    let (_, notes) = app.get(&doctor, "/api/v1/notifications").await;
+    assert!(
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "consultation.returned_for_info"),
+        "the inviting side is told: {notes}"
+    );
+    let (s, r) = app.post(&doctor, &path, &json!("provide_info")).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"], "requested");
+    assert_eq!(app.post(&centre, &path, &json!("triage")).await.0, StatusCode::OK);
+    // An MDT needs two experts and a chair among them; the page offers both.
+    let html = app.html(&browser, &format!("/consultations/{id}")).await;
+    assert!(html.contains("name=\"expert2\"") && html.contains("name=\"chair\""), "{html}");
+    let (s, p) = app
+        .post(&centre, &path, &json!({"assign": {"experts": [chair_id], "chair": chair_id}}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let r = browser
+        .post(app.url(&format!("/consultations/{id}/act")))
+        .form(&[
+            ("action", "assign"),
+            ("expert", chair_id.as_str()),
+            ("expert2", second.id.as_str()),
+            ("chair", chair_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, r) = app.get(&doctor, &format!("/api/v1/consultations/{id}")).await;
+    assert_eq!(
+        (r["state"].as_str(), r["chair"].as_str()),
+        (Some("assigned"), Some(chair_id.as_str())),
+        "{r}"
+    );
+    // One opinion per expert, then the chair's summary issues the opinion.
+    let opinion = |text: &str| json!({"submit_opinion": {"impression": text, "advice": "丙戊酸钠", "recommend_referral": false}});
+    assert_eq!(app.post(&member, &path, &opinion("继发性癫痫")).await.0, StatusCode::OK);
+    let (s, _) = app.post(&member, &path, &json!({"chair_summary": {"summary": "同意"}})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only the chair summarises");
+    let (s, p) = app.post(&chair, &path, &json!({"chair_summary": {"summary": "同意"}})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "the chair's own opinion is missing: {p}");
+    assert_eq!(app.post(&chair, &path, &opinion("脑梗死后癫痫")).await.0, StatusCode::OK);
+    let browser_chair = app.browser("specialist").await;
+    let html = app.html(&browser_chair, &format!("/consultations/{id}")).await;
+    assert!(
+        html.contains("id=\"con-chair-summary\""),
+        "the chair's page offers the summary: {html}"
+    );
+    let (s, r) = app
+        .post(
+            &chair,
+            &path,
+            &json!({"chair_summary": {"summary": "MDT 共识：丙戊酸钠，3 个月复查脑电图"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"], "opinion_issued");
+    assert_eq!(r["opinions"].as_array().unwrap().len(), 2);
+    assert_eq!(r["chair_summary"], "MDT 共识：丙戊酸钠，3 个月复查脑电图");
+    // A routine request nobody answers expires when its opinion deadline passes.
+    let (_, late) = app
+        .post(
+            &doctor,
+            "/api/v1/consultations",
+            &json!({"resident_id": resident, "invited_institution_id": lead, "specialty": "neurology",
+            "mode": "async", "question": "头痛原因？"}),
+        )
+        .await;
+    let late = late["id"].as_str().unwrap().to_owned();
+    let changed = sanyi_app::consultations::tick(&app.app, chrono::Utc::now() + chrono::Duration::days(10))
+        .await
+        .unwrap();
+    assert!(changed >= 1, "{changed}");
+    let (_, r) = app.get(&doctor, &format!("/api/v1/consultations/{late}")).await;
+    assert_eq!(r["state"], "expired", "{r}");
+    assert_eq!(r["timeline"].as_array().unwrap().last().unwrap()["command"], "timer");
 }

@@ -168,6 +168,28 @@ impl TestApp {
         v
     }
 
+    /// A browser-like client (cookies kept, redirects not followed) logged in as `username`.
+    pub async fn browser(&self, username: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let r = client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
+        client
+    }
+
+    /// The HTML of a page as `client` sees it.
+    pub async fn html(&self, client: &reqwest::Client, path: &str) -> String {
+        client.get(self.url(path)).send().await.unwrap().text().await.unwrap()
+    }
+
     /// The scope of a user.
     pub async fn me(&self, token: &str) -> Value {
         self.get(token, "/api/v1/me").await.1

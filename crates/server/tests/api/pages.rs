@@ -162,6 +162,10 @@ async fn referral_pages_from_outbox_to_inbox() {
         .await
         .unwrap();
     assert!(form.contains("昌吉市人民医院"), "receivers are listed");
+    assert!(
+        form.contains("name=\"criterion\"") && form.contains("慢病规范治疗后控制不满意"),
+        "the upward criteria are offered"
+    );
     let (_, tree) = app.get(&doctor, "/api/v1/institutions/tree").await;
     let lead = tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned();
     let r = app
@@ -177,12 +181,18 @@ async fn referral_pages_from_outbox_to_inbox() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "the reason is required");
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("上转须选择符合的上转指征"),
+        "an upward referral needs its criterion: {text}"
+    );
     let r = app
         .submit(
             "/referrals",
             &[
                 ("resident_id", resident.as_str()),
                 ("receiver_institution_id", lead.as_str()),
+                ("criterion", "uncertain_diagnosis"),
                 ("reason", "胸痛待查"),
                 ("summary", "反复胸闷"),
                 ("diagnoses", "I20.900"),
@@ -232,6 +242,10 @@ async fn referral_pages_from_outbox_to_inbox() {
     let detail = specialist.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
     assert!(detail.contains("id=\"ref-arrive\""), "the next action is offered");
     assert!(detail.contains("pending_receiver → accepted"), "{detail}");
+    assert!(
+        detail.contains("id=\"ref-criterion\">诊断不明或疑难复杂"),
+        "the receiver sees the criterion: {detail}"
+    );
     // The sender's page offers cancel, not accept.
     let mine = app.client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
     assert!(mine.contains("id=\"ref-cancel\"") && !mine.contains("id=\"ref-accept\""));

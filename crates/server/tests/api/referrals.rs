@@ -153,6 +153,19 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, vec!["receiver_institution_id", "reason", "diagnoses[0]", "consent"]);
+    // An upward referral names the criterion it meets (DOMAIN §2.3); nothing is stored without.
+    let before = app.get(&doctor, "/api/v1/referrals").await.1.as_array().unwrap().len();
+    let (s, p) = app
+        .post(
+            &doctor,
+            "/api/v1/referrals",
+            &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "诊断不明", "consent": consent()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], "criterion");
+    assert_eq!(p["errors"][0]["rule"], "criterion.required");
+    assert_eq!(app.get(&doctor, "/api/v1/referrals").await.1.as_array().unwrap().len(), before);
     let (s, _) = app
         .post(
             &doctor,
@@ -165,7 +178,7 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
         .post(
             &doctor,
             "/api/v1/referrals",
-            &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "诊断不明", "consent": consent()}),
+            &json!({"resident_id": resident, "receiver_institution_id": lead, "criterion": "uncertain_diagnosis", "reason": "诊断不明", "consent": consent()}),
         )
         .await;
     let id = r["id"].as_str().unwrap().to_owned();
@@ -183,6 +196,21 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
     assert_eq!(r["timeline"].as_array().unwrap().last().unwrap()["actor_user_id"], Value::Null);
 }
 
+/// A command sent with `If-Match: <version>`.
+async fn post_if_match(app: &crate::helpers::TestApp, token: &str, path: &str, version: i64, body: &Value) -> (StatusCode, Value) {
+    let r = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("if-match", format!("\"{version}\""))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
 #[tokio::test]
 async fn concurrent_accept_and_cancel_lose_no_update() {
     let app = spawn_app().await;
@@ -197,43 +225,354 @@ async fn concurrent_accept_and_cancel_lose_no_update() {
             .post(
                 &doctor,
                 "/api/v1/referrals",
-                &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": format!("round {round}"), "consent": consent()}),
+                &json!({"resident_id": resident, "receiver_institution_id": lead, "criterion": "uncertain_diagnosis", "reason": format!("round {round}"), "consent": consent()}),
             )
             .await;
         let id = r["id"].as_str().unwrap().to_owned();
+        let read = r["version"].as_i64().unwrap();
         let path = format!("/api/v1/referrals/{id}/commands");
         let accept = json!({"accept": {"placement": {"bed": {"ward": "3病区", "bed": "12"}}, "valid_until": "2099-01-09T00:00:00Z"}});
         let cancel = json!({"cancel": {"reason": "患者改变主意"}});
-        let ((s1, _), (s2, _)) = tokio::join!(app.post(&specialist, &path, &accept), app.post(&doctor, &path, &cancel));
+        // Both act on the version they read: exactly one wins, the other learns it changed.
+        let ((s1, b1), (s2, b2)) = tokio::join!(
+            post_if_match(&app, &specialist, &path, read, &accept),
+            post_if_match(&app, &doctor, &path, read, &cancel)
+        );
         let wins = [s1, s2].iter().filter(|s| **s == StatusCode::OK).count();
-        assert!(wins >= 1, "{s1} {s2}");
-        for s in [s1, s2] {
-            assert!(s == StatusCode::OK || s == StatusCode::CONFLICT, "{s}");
+        assert_eq!(wins, 1, "exactly one winner: {s1} {b1} / {s2} {b2}");
+        for (s, b) in [(s1, &b1), (s2, &b2)] {
+            if s != StatusCode::OK {
+                assert_eq!(s, StatusCode::CONFLICT, "{b}");
+                assert_eq!(b["current_version"], read + 1, "{b}");
+            }
         }
         let (_, now) = app.get(&doctor, &format!("/api/v1/referrals/{id}")).await;
-        // Every successful command is in the timeline after the submission: nothing was lost.
-        assert_eq!(now["timeline"].as_array().unwrap().len(), 1 + wins, "{now}");
-        assert_eq!(now["version"].as_i64().unwrap(), 1 + wins as i64);
+        // The winner's command is in the timeline after the submission: nothing lost, nothing extra.
+        assert_eq!(now["timeline"].as_array().unwrap().len(), 2, "{now}");
+        assert_eq!(now["version"].as_i64().unwrap(), read + 1);
         // Close the round so the next one may refer the same resident again.
         if now["state"] != "cancelled" {
-            let (s, _) = app.post(&doctor, &path, &cancel).await;
+            let (s, _) = post_if_match(&app, &doctor, &path, read + 1, &cancel).await;
             assert_eq!(s, StatusCode::OK);
         }
     }
+    // A stale version is refused and changes nothing; a malformed one is a field error.
+    let (_, r) = app
+        .post(
+            &doctor,
+            "/api/v1/referrals",
+            &json!({"resident_id": resident, "receiver_institution_id": lead, "criterion": "uncertain_diagnosis", "reason": "stale", "consent": consent()}),
+        )
+        .await;
+    let id = r["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/referrals/{id}/commands");
+    let (s, _) = post_if_match(&app, &doctor, &path, 7, &json!({"cancel": {"reason": "x"}})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let r = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&doctor)
+        .header("if-match", "yesterday")
+        .json(&json!({"cancel": {"reason": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.get(&doctor, &format!("/api/v1/referrals/{id}")).await.1["version"], 1);
+    // The database itself refuses a second open referral of the resident from the same sender to
+    // the same receiver (a race past the application's check).
+    let row = sanyi_store::referrals::get(&app.db, &id).await.unwrap().unwrap();
+    let twin = sanyi_store::referrals::ReferralRow {
+        id: sanyi_store::new_id(),
+        ..row.clone()
+    };
+    let audit = sanyi_store::audit::AuditEntry {
+        division_code: row.division_code.clone(),
+        id: sanyi_store::new_id(),
+        at: chrono::Utc::now(),
+        user_id: "test".into(),
+        username: "test".into(),
+        role: "village_doctor".into(),
+        action: "refer".into(),
+        entity: "referral".into(),
+        entity_id: twin.id.clone(),
+        resident_id: Some(row.resident_id.clone()),
+        ip: "test".into(),
+        detail: "twin".into(),
+    };
+    let e = sanyi_store::referrals::insert(&app.db, &twin, &[], None, &audit).await.unwrap_err();
+    assert!(e.is_unique_violation(), "{e}");
+    assert!(sanyi_store::referrals::get(&app.db, &twin.id).await.unwrap().is_none());
 }
 
 #[tokio::test]
-async fn the_demo_has_referrals_in_many_states() {
+async fn green_channel_pre_review_alternative_reassignment_and_down_target() {
+    let app = spawn_app().await;
+    let doctor = app.token("village_doctor").await;
+    let specialist = app.token("specialist").await;
+    let centre = app.token("county_admin").await;
+    let township = app.token("township_doctor").await;
+    let lead = lead_hospital(&app, &doctor).await;
+    let town = app.me(&township).await["institution_id"].as_str().unwrap().to_owned();
+    let (_, tree) = app.get(&doctor, "/api/v1/institutions/tree").await;
+    let other_county = tree[0]["communities"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["tier"] == "county" && m["id"] != lead.as_str())
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .expect("a second county-tier hospital");
+    let people: Vec<String> = app.residents(&doctor, "limit=5").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    let refer = |resident: &str, extra: Value| {
+        let mut body = json!({"resident_id": resident, "receiver_institution_id": lead, "criterion": "uncertain_diagnosis",
+            "reason": "脑卒中待排", "consent": consent()});
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body
+    };
+
+    // Green channel: the centre is required; then accepted at once by the receiving team.
+    let (s, p) = app
+        .post(&doctor, "/api/v1/referrals", &refer(&people[0], json!({"urgency": "emergency"})))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], "centre");
+    let (s, r) = app
+        .post(
+            &doctor,
+            "/api/v1/referrals",
+            &refer(&people[0], json!({"urgency": "emergency", "centre": "stroke"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!((r["state"].as_str(), r["urgency"].as_str()), (Some("accepted"), Some("emergency")));
+    assert_eq!(r["insurance_status"], "emergency");
+    assert_eq!(r["centre_zh"], "卒中中心");
+    assert_eq!(r["paperwork_complete"], false);
+    let green = r["id"].as_str().unwrap().to_owned();
+    let (s, r) = app
+        .post(
+            &doctor,
+            &format!("/api/v1/referrals/{green}/commands"),
+            &json!("complete_paperwork"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["paperwork_complete"], true);
+
+    // Rejected with an alternative: the alternative is looked up, and the referral to it created.
+    let (_, r) = app.post(&doctor, "/api/v1/referrals", &refer(&people[1], json!({}))).await;
+    let first = r["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/referrals/{first}/commands");
+    let (s, p) = app
+        .post(
+            &specialist,
+            &path,
+            &json!({"reject": {"reason": "本院无床位", "alternative": "nowhere"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], "command.reject.alternative");
+    assert_eq!(
+        app.get(&doctor, &format!("/api/v1/referrals/{first}")).await.1["state"],
+        "pending_receiver"
+    );
+    // The client's tier and county claims are ignored.
+    let spoofed = json!({"institution": other_county, "tier": "village", "in_county": false});
+    let (s, r) = app
+        .post(
+            &specialist,
+            &path,
+            &json!({"reject": {"reason": "本院无床位", "alternative": spoofed}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"], "rejected");
+    let (_, outbox) = app.get(&doctor, "/api/v1/referrals").await;
+    let alt = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["resident_id"] == people[1].as_str() && x["receiver_institution_id"] == other_county.as_str())
+        .expect("the referral to the alternative receiver")
+        .clone();
+    assert_eq!(alt["state"], "pending_receiver");
+    assert_eq!(alt["detail"]["receiver"]["tier"], "county", "from the registry: {alt}");
+    assert_eq!(alt["timeline"], json!([]));
+    let (_, alt) = app
+        .get(&doctor, &format!("/api/v1/referrals/{}", alt["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(alt["timeline"][0]["reason"], format!("alternative of {first}"));
+
+    // Escalated after the response SLA: the receiver's referral centre reassigns it (page and API).
+    let (_, r) = app.post(&doctor, "/api/v1/referrals", &refer(&people[2], json!({}))).await;
+    let late = r["id"].as_str().unwrap().to_owned();
+    sanyi_app::referrals::tick(&app.app, chrono::Utc::now() + chrono::Duration::days(5))
+        .await
+        .unwrap();
+    let client = app.browser("county_admin").await;
+    let html = app.html(&client, &format!("/referrals/{late}")).await;
+    assert!(html.contains("id=\"ref-reassign\""), "the referral centre may reassign: {html}");
+    let (s, _) = app
+        .post(
+            &specialist,
+            &format!("/api/v1/referrals/{late}/commands"),
+            &json!({"reassign": {"receiver": other_county}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a doctor is not the referral centre");
+    let (s, r) = app
+        .post(
+            &centre,
+            &format!("/api/v1/referrals/{late}/commands"),
+            &json!({"reassign": {"receiver": spoofed}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"], "pending_receiver");
+    assert_eq!(r["receiver_institution_id"], other_county.as_str());
+    assert_eq!(r["detail"]["receiver"]["tier"], "county");
+
+    // Down to the village's township centre, named with a wrong tier: looked up, so accepted; the
+    // township centre sees it, lists it and receives the patient, the village clinic may not.
+    let (_, r) = app.post(&doctor, "/api/v1/referrals", &refer(&people[3], json!({}))).await;
+    let up = r["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/referrals/{up}/commands");
+    let accept = json!({"accept": {"placement": {"bed": {"ward": "神经内科", "bed": "2"}}, "valid_until": "2099-01-09T00:00:00Z"}});
+    for c in [accept, json!("arrive"), json!("start_care")] {
+        assert_eq!(app.post(&specialist, &path, &c).await.0, StatusCode::OK);
+    }
+    let plan = |target: Value| {
+        json!({"discharge_with_down_referral": {"plan": {"target": target, "items": ["血压监测"], "interval_days": 14,
+            "targets": [], "family_doctor": "刘建国", "visits_required": 1, "high_risk": false}}})
+    };
+    let (s, p) = app.post(&specialist, &path, &plan(json!("nowhere"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], "command.plan.target");
+    let (s, p) = app.post(&specialist, &path, &plan(json!(other_county))).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a county hospital is no down-referral target: {p}"
+    );
+    assert_eq!(
+        app.get(&township, &format!("/api/v1/referrals/{up}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, r) = app
+        .post(
+            &specialist,
+            &path,
+            &plan(json!({"institution": town, "tier": "county", "in_county": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["down_target_institution_id"], town.as_str());
+    let (s, seen) = app.get(&township, &format!("/api/v1/referrals/{up}")).await;
+    assert_eq!(s, StatusCode::OK, "the down-referral target sees it");
+    assert_eq!(seen["state"], "down_submitted");
+    let (_, down) = app.get(&township, "/api/v1/referrals?box=down").await;
+    assert!(down.as_array().unwrap().iter().any(|x| x["id"] == up.as_str()), "{down}");
+    let (_, notes) = app.get(&township, "/api/v1/notifications").await;
+    assert!(
+        notes.as_array().unwrap().iter().any(|n| n["kind"] == "referral.down_to_receive"),
+        "{notes}"
+    );
+    assert_eq!(app.post(&doctor, &path, &json!("receive_down")).await.0, StatusCode::FORBIDDEN);
+    let (s, r) = app.post(&township, &path, &json!("receive_down")).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    // The insurance flag follows the patient to the township centre.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let (s, c) = app
+        .post(
+            &township,
+            "/api/v1/claims",
+            &json!({"claim_key": "XZ-T1", "resident_id": people[3], "med_type": "11", "date": today,
+            "charges": [{"code": "110200001", "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(c["settlement"]["refd_setl_flag"], true, "{c}");
+
+    // Pre-review: the lead hospital's referral centre refers a patient down to the township
+    // centre; it waits for its own review before the receiver sees it as pending.
+    let county_resident = app.residents(&centre, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (s, r) = app
+        .post(
+            &centre,
+            "/api/v1/referrals",
+            &json!({"resident_id": county_resident, "receiver_institution_id": town,
+            "reason": "康复期回基层", "consent": consent(), "pre_review": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(
+        (r["state"].as_str(), r["direction"].as_str()),
+        (Some("submitted"), Some("downward"))
+    );
+    let path = format!("/api/v1/referrals/{}/commands", r["id"].as_str().unwrap());
+    let accept = json!({"accept": {"placement": {"bed": {"ward": "康复", "bed": "1"}}, "valid_until": "2099-01-09T00:00:00Z"}});
+    assert_eq!(
+        app.post(&township, &path, &accept).await.0,
+        StatusCode::CONFLICT,
+        "not reviewed yet"
+    );
+    let (s, r) = app.post(&centre, &path, &json!("pre_review")).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"], "pending_receiver");
+    assert_eq!(app.post(&township, &path, &accept).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_demo_has_referrals_in_every_state() {
     let app = spawn_app().await;
     let specialist = app.token("specialist").await;
     let (s, inbox) = app.get(&specialist, "/api/v1/referrals?box=in").await;
     assert_eq!(s, StatusCode::OK);
-    let states: std::collections::BTreeSet<&str> = inbox.as_array().unwrap().iter().map(|r| r["state"].as_str().unwrap()).collect();
-    assert!(states.len() >= 5, "{states:?}");
+    let items = inbox.as_array().unwrap();
+    let states: std::collections::BTreeSet<&str> = items.iter().map(|r| r["state"].as_str().unwrap()).collect();
+    let every: std::collections::BTreeSet<&str> = [
+        "draft",
+        "submitted",
+        "pending_receiver",
+        "accepted",
+        "rejected",
+        "escalated",
+        "expired",
+        "no_show",
+        "cancelled",
+        "arrived",
+        "in_care",
+        "down_submitted",
+        "down_received",
+        "follow_up",
+        "feedback_sent",
+        "closed",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(states, every);
     assert!(
-        states.contains("pending_receiver") && states.contains("feedback_sent"),
-        "{states:?}"
+        items
+            .iter()
+            .any(|r| r["urgency"] == "emergency" && r["insurance_status"] == "emergency"),
+        "a green-channel referral"
     );
+    // The down-referred ones are listed at the institutions that take the patients back.
+    let doctor = app.token("village_doctor").await;
+    let (_, down) = app.get(&doctor, "/api/v1/referrals?box=down").await;
+    let township = app.token("township_doctor").await;
+    let (_, down_t) = app.get(&township, "/api/v1/referrals?box=down").await;
+    let n = down.as_array().unwrap().len() + down_t.as_array().unwrap().len();
+    let downs = items.iter().filter(|r| r["detail"]["down_plan"].is_object()).count();
+    assert!(n >= 1 && n <= downs, "{n} of {downs}");
 }
 
 #[tokio::test]
@@ -249,7 +588,7 @@ async fn down_referral_and_follow_up_close_the_loop() {
         .post(
             &doctor,
             "/api/v1/referrals",
-            &json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "血糖控制不佳", "consent": consent()}),
+            &json!({"resident_id": resident, "receiver_institution_id": lead, "criterion": "uncertain_diagnosis", "reason": "血糖控制不佳", "consent": consent()}),
         )
         .await;
     let id = r["id"].as_str().unwrap().to_owned();
@@ -260,19 +599,9 @@ async fn down_referral_and_follow_up_close_the_loop() {
         assert_eq!(s, StatusCode::OK, "{r}");
     }
     // Down to the sending village clinic with a plan, through the receiver's page.
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    client
-        .post(app.url("/login"))
-        .form(&[("username", "specialist"), ("password", crate::helpers::PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let client = app.browser("specialist").await;
     let page = format!("/referrals/{id}");
-    let html = client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+    let html = app.html(&client, &page).await;
     assert!(html.contains("id=\"ref-down\""));
     let r = client
         .post(app.url(&format!("{page}/act")))
@@ -289,13 +618,32 @@ async fn down_referral_and_follow_up_close_the_loop() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, now) = app.get(&doctor, &page.replace("/referrals", "/api/v1/referrals")).await;
     assert_eq!(now["state"], "down_submitted", "{now}");
+    // The down-referral changes the insurance treatment where the patient went back to (the
+    // sending village clinic), not at the county hospital that discharged them.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let claim = |key: &str| json!({"claim_key": key, "resident_id": resident, "med_type": "11", "date": today, "charges": [{"code": "110200001", "quantity": 1}]});
+    let (s, c) = app.post(&doctor, "/api/v1/claims", &claim("XZ-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(c["settlement"]["refd_setl_flag"], true, "down-referred: {c}");
     // The village clinic receives the patient back, follows up twice and closes.
     let (s, r) = app.post(&specialist, &path, &json!("receive_down")).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "only the down-referral target receives: {r}");
-    for c in [json!("receive_down"), json!("record_follow_up")] {
-        let (s, r) = app.post(&doctor, &path, &c).await;
-        assert_eq!(s, StatusCode::OK, "{c}: {r}");
-    }
+    let (s, r) = app.post(&doctor, &path, &json!("receive_down")).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    // The first follow-up comes due a week after discharge (DOMAIN §2.5), not before.
+    let village = sanyi_app::auth::authenticate(&app.app, &doctor, sanyi_app::auth::TokenKind::Bearer, "test")
+        .await
+        .unwrap();
+    let due = |notes: Vec<sanyi_app::notifications::Notification>| notes.iter().any(|n| n.kind == "referral.follow_up_due");
+    let now = chrono::Utc::now();
+    let at_once = sanyi_app::notifications::for_actor(&app.app, &village, now).await.unwrap();
+    assert!(!due(at_once), "not yet due");
+    let week = sanyi_app::notifications::for_actor(&app.app, &village, now + chrono::Duration::days(8))
+        .await
+        .unwrap();
+    assert!(due(week), "due a week after discharge");
+    let (s, r) = app.post(&doctor, &path, &json!("record_follow_up")).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
     let (s, _) = app.post(&doctor, &path, &json!("close")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "the plan asks for two follow-ups");
     let (s, _) = app.post(&doctor, &path, &json!("record_follow_up")).await;
@@ -303,6 +651,23 @@ async fn down_referral_and_follow_up_close_the_loop() {
     let (s, r) = app.post(&doctor, &path, &json!("close")).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["state"], "closed");
+    // Once the loop is closed the next encounter is an ordinary one again.
+    let (s, c) = app.post(&doctor, "/api/v1/claims", &claim("XZ-2")).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(c["settlement"]["refd_setl_flag"], false, "closed: {c}");
+    // The outcome stands in the resident's record.
+    let (_, record) = app.get(&doctor, &format!("/api/v1/residents/{resident}")).await;
+    let outcome = record["referral_outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["referral_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{record}"))
+        .clone();
+    assert_eq!(
+        (outcome["state"].as_str(), outcome["state_zh"].as_str()),
+        (Some("closed"), Some("结案"))
+    );
 }
 
 #[tokio::test]
@@ -316,13 +681,13 @@ async fn consent_results_and_attachments_travel_with_the_referral() {
     } = parties(&app).await;
     let before = app.get(&doctor, "/api/v1/referrals").await.1.as_array().unwrap().len();
     // No consent: refused, naming the field and the rule; nothing stored.
-    let body = json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "胸痛待查"});
+    let body = json!({"resident_id": resident, "receiver_institution_id": lead, "criterion": "acute_critical", "reason": "胸痛待查"});
     let (s, p) = app.post(&doctor, "/api/v1/referrals", &body).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["errors"][0]["field"], "consent");
     assert_eq!(p["errors"][0]["rule"], "consent.required");
     // A relative consents without being named; a result dated in the future.
-    let body = json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "胸痛待查",
+    let body = json!({"resident_id": resident, "receiver_institution_id": lead, "criterion": "acute_critical", "reason": "胸痛待查",
         "consent": {"given_by": "relative", "method": "signed_form", "date": "2026-01-05"},
         "results": [{"item": "肌钙蛋白I", "value": "0.02", "date": "2999-01-01"}]});
     let (s, p) = app.post(&doctor, "/api/v1/referrals", &body).await;
@@ -340,7 +705,7 @@ async fn consent_results_and_attachments_travel_with_the_referral() {
         "nothing stored"
     );
     // Complete: the receiver sees consent and results on the referral.
-    let body = json!({"resident_id": resident, "receiver_institution_id": lead, "reason": "胸痛待查",
+    let body = json!({"resident_id": resident, "receiver_institution_id": lead, "criterion": "acute_critical", "reason": "胸痛待查",
         "consent": {"given_by": "relative", "signer_name": "王芳", "method": "signed_form", "date": "2026-01-05"},
         "results": [{"item": "肌钙蛋白I", "value": "0.02", "unit": "ng/mL", "date": "2026-01-04", "recognition_mark": "HR"}]});
     let (s, r) = app.post(&doctor, "/api/v1/referrals", &body).await;
