@@ -876,6 +876,17 @@ pub async fn seed_demo(app: &App, count: usize) -> Result<DemoReadings, ServiceE
         Some(i) => registry::institution(&app.db, i).await?.map(|i| i.name).unwrap_or_default(),
         None => String::new(),
     };
+    // The chest radiograph of the pool's recognition catalogue, when it has one: delivered DR
+    // reports join the resident's results.
+    let county = site.division_code.clone();
+    let chest_dr = match sanyi_store::recognition::pool_of(&app.db, &county).await? {
+        Some(pool) => sanyi_store::recognition::items(&app.db, &pool)
+            .await?
+            .into_iter()
+            .find(|i| i.class == "radiography" && i.name.contains('胸'))
+            .map(|i| i.code),
+        None => None,
+    };
     let mut out = DemoReadings::default();
     for (k, person) in people.iter().enumerate().take(count) {
         let ecg = k % 3 == 2;
@@ -891,6 +902,12 @@ pub async fn seed_demo(app: &App, count: usize) -> Result<DemoReadings, ServiceE
             }
             .into(),
             body_part: if ecg { "心脏" } else { "胸部" }.into(),
+            item_code: if ecg { None } else { chest_dr.clone() },
+            // A recent film elsewhere does not answer this question: the condition changed.
+            decision: (!ecg && chest_dr.is_some()).then(|| sanyi_care::recognition::Decision::Repeated {
+                reason: sanyi_care::recognition::RetestReason::ConditionChanged,
+                note: "咳嗽加重，需复查胸片".into(),
+            }),
         };
         let r = readings::order(app, &site, &order).await?;
         out.readings += 1;

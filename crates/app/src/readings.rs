@@ -38,6 +38,17 @@ pub struct ReadingOrderInput {
     /// Body part (检查部位), e.g. `胸部`.
     #[serde(default)]
     pub body_part: String,
+    /// The exam's code in the pool's recognition catalogue (互认项目, e.g. chest DR): the order is
+    /// checked for recognisable prior results first, and the delivered report becomes the
+    /// resident's result under this code.
+    #[serde(default)]
+    pub item_code: Option<String>,
+    /// When recognisable results exist: the re-test reason of ordering anyway
+    /// (`{"repeated": {"reason": "condition_changed", "note": "…"}}`); recognising a prior result
+    /// needs no reading and is done on the test order (`POST /api/v1/orders`).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub decision: Option<sanyi_care::recognition::Decision>,
 }
 
 /// A command on a reading, as sent by a client.
@@ -304,6 +315,7 @@ struct NewRow<'a> {
     accession_number: String,
     question: &'a str,
     body_part: &'a str,
+    item_code: &'a str,
     split: sanyi_care::reading::FeeSplit,
 }
 
@@ -323,6 +335,7 @@ fn new_row(n: NewRow<'_>, reading: &Reading, actor: &Actor, now: DateTime<Utc>) 
         state: code(&reading.state),
         clinical_question: n.question.to_owned(),
         body_part: n.body_part.to_owned(),
+        item_code: n.item_code.to_owned(),
         engine: serde_json::to_string(reading).map_err(|e| ServiceError::Internal(e.into()))?,
         report: String::new(),
         critical_open: false,
@@ -412,10 +425,51 @@ pub async fn order(app: &App, actor: &Actor, input: &ReadingOrderInput) -> Resul
             "阅片中心不存在（且本医共体无牵头医院可默认）",
         ));
     }
+    let item_code = input.item_code.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    if !item_code.is_empty() {
+        let pool = sanyi_store::recognition::pool_of(&app.db, &ordering.division_code).await?;
+        let known = match &pool {
+            Some(pool) => sanyi_store::recognition::item(&app.db, pool, &item_code).await?.is_some(),
+            None => false,
+        };
+        if !known {
+            errs.push(FieldError::new(
+                "item_code",
+                "recognition.item",
+                "a code of the pool's recognition catalogue",
+                &format!("Unknown exam code {item_code}"),
+                "互认目录中没有该检查项目",
+            ));
+        }
+    }
+    if matches!(input.decision, Some(sanyi_care::recognition::Decision::Recognised { .. })) {
+        errs.push(FieldError::new(
+            "decision",
+            "reading.recognised",
+            "a re-test reason (recognising a prior result needs no new reading)",
+            "A recognised prior result needs no reading: record it on the test order instead",
+            "互认既往结果无需再次检查，请在检查检验申请中办理互认",
+        ));
+    }
     errs.finish()?;
     let (Some(modality), Some(centre)) = (modality, centre) else {
         return Err(ServiceError::NotFound);
     };
+    // Mutual recognition first: with recognisable prior results the doctor must give a re-test
+    // reason (409 with the candidates otherwise), which is written to the record.
+    if !item_code.is_empty() {
+        crate::recognition::order(
+            app,
+            actor,
+            &crate::recognition::OrderInput {
+                resident_id: resident.id.clone(),
+                item_code: item_code.clone(),
+                ordered_on: None,
+                decision: input.decision.clone(),
+            },
+        )
+        .await?;
+    }
     let now = Utc::now();
     let split = app
         .policies
@@ -431,6 +485,7 @@ pub async fn order(app: &App, actor: &Actor, input: &ReadingOrderInput) -> Resul
             accession_number: accession(modality, now),
             question: input.clinical_question.trim(),
             body_part: input.body_part.trim(),
+            item_code: &item_code,
             split,
         },
         &reading,
@@ -544,6 +599,10 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, input: &ReadingCommandInp
     };
     let next = reading.apply(&who, command, now).map_err(|e| refusal(actor, e))?;
     let t = transition(app, &row, &next, &input.command, Some(actor), reason, now);
+    let result = match (&next.state, &next.report) {
+        (ReadingState::Delivered, Some(report)) if !row.item_code.is_empty() => delivered_result(app, &row, report, now).await?,
+        _ => None,
+    };
     let a = audit::entry(
         actor,
         &row.division_code,
@@ -553,8 +612,42 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, input: &ReadingCommandInp
         Some(&row.resident_id),
         &format!("{} -> {}", t.event.from_state, t.event.to_state),
     );
-    repo::update(&app.db, &t, &a).await?;
+    repo::update(&app.db, &t, &a, result.as_ref()).await?;
     get(app, actor, id).await
+}
+
+/// The delivered report as the resident's result in the cross-institution index (mutual
+/// recognition): the exam's catalogue code, the impression as its value, produced by the ordering
+/// site where the images were taken, the accession number as the report number.
+async fn delivered_result(
+    app: &App,
+    row: &ReadingRow,
+    report: &Report,
+    now: DateTime<Utc>,
+) -> Result<Option<sanyi_store::recognition::ResultRow>, ServiceError> {
+    let input = crate::recognition::ResultInput {
+        resident_id: Some(row.resident_id.clone()),
+        id_number: None,
+        item_code: row.item_code.clone(),
+        value: report.impression.clone(),
+        unit: None,
+        reference_range: None,
+        abnormal: None,
+        reported_at: now.to_rfc3339(),
+        report_no: Some(row.accession_number.clone()),
+        institution_id: None,
+    };
+    match crate::recognition::results::result_row(app, &row.ordering_institution_id, &input, crate::recognition::ResultSource::Reading)
+        .await
+    {
+        Ok(r) => Ok(Some(r)),
+        // The catalogue changed since the order: deliver the report without indexing it.
+        Err(ServiceError::Validation(errs)) => {
+            tracing::warn!(reading = %row.id, rule = %errs.first().map(|e| e.rule.as_str()).unwrap_or(""), "delivered report not indexed as a result");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Which readings of a list.
@@ -855,6 +948,7 @@ pub async fn seed_open(app: &App, actor: &Actor, count: usize) -> Result<usize, 
                 accession_number: format!("{}{k:07}", accession(modality, now)),
                 question: "胸部正位",
                 body_part: "胸部",
+                item_code: "",
                 split,
             },
             &reading,

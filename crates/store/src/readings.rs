@@ -36,6 +36,9 @@ pub struct ReadingRow {
     pub clinical_question: String,
     /// Body part examined.
     pub body_part: String,
+    /// Code of the exam in the recognition catalogue (互认项目), '' when none: the delivered report
+    /// is indexed as the resident's result under it.
+    pub item_code: String,
     /// The care engine's reading, JSON.
     pub engine: String,
     /// The structured report, JSON ('' before the preliminary report).
@@ -67,7 +70,7 @@ pub struct ReadingRow {
 }
 
 const COLUMNS: &str = "division_code, id, resident_id, ordering_institution_id, reading_division_code, reading_institution_id, \
-     accession_number, modality, urgency, state, clinical_question, body_part, engine, report, critical_open, acquired_at, \
+     accession_number, modality, urgency, state, clinical_question, body_part, item_code, engine, report, critical_open, acquired_at, \
      signed_at, turnaround_minutes, met_target, fee_fen, acquisition_share_fen, reading_share_fen, ordered_by, version, \
      created_at, updated_at";
 
@@ -80,7 +83,7 @@ macro_rules! insert_reading {
         let r: &ReadingRow = $r;
         let sql = format!(
             "INSERT INTO readings ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)"
+             $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&r.division_code)
@@ -95,6 +98,7 @@ macro_rules! insert_reading {
             .bind(&r.state)
             .bind(&r.clinical_question)
             .bind(&r.body_part)
+            .bind(&r.item_code)
             .bind(&r.engine)
             .bind(&r.report)
             .bind(r.critical_open)
@@ -168,17 +172,20 @@ pub async fn insert(db: &Db, r: &ReadingRow, event: &WorkflowEvent, audit: &Audi
     Ok(())
 }
 
-/// Saves a transition if the reading is still at its expected version, with its event and audit
-/// entry, atomically.
+/// Saves a transition if the reading is still at its expected version, with its event, audit
+/// entry and (on delivery) the report indexed as the resident's result, atomically.
 ///
 /// # Errors
 /// `VersionConflict` when someone else changed it first; a database error.
-pub async fn update(db: &Db, t: &Transition, audit: &AuditEntry) -> Result<(), StoreError> {
+pub async fn update(db: &Db, t: &Transition, audit: &AuditEntry, result: Option<&crate::recognition::ResultRow>) -> Result<(), StoreError> {
     let changed = transaction!(db, tx => {
         let changed = update_reading!(tx, &t.row, t.expected_version);
         if changed {
             insert_event!(tx, Workflow::Reading, &t.event);
             audit_insert_in_tx!(tx, audit);
+            if let Some(r) = result {
+                crate::result_insert_in_tx!(tx, r);
+            }
         }
         changed
     });

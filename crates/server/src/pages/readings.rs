@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
 
 fn messages(t: &Tr, e: &ServiceError) -> Option<String> {
     match e {
-        ServiceError::Validation(errs) | ServiceError::Conflict(errs) => Some(
+        ServiceError::Validation(errs) | ServiceError::Conflict(errs) | ServiceError::DecisionRequired { errors: errs, .. } => Some(
             errs.iter()
                 .map(|e| t.pick(&e.message_zh, &e.message).to_owned())
                 .collect::<Vec<_>>()
@@ -348,7 +348,25 @@ struct NewPage {
     t: Tr,
     nav: Option<Nav>,
     resident_id: String,
+    /// Exams of the recognition catalogue a reading can be ordered as: (code, name).
+    items: Vec<(String, String)>,
+    /// Allowed re-test reasons.
+    reasons: Vec<sanyi_app::recognition::ReasonView>,
     error: Option<String>,
+}
+
+/// The imaging exams of the actor's pool's recognition catalogue.
+async fn exam_items(state: &AppState, p: &PageActor) -> Vec<(String, String)> {
+    let Ok(Some(pool)) = sanyi_store::recognition::pool_of(&state.app.db, &p.actor.division_code).await else {
+        return Vec::new();
+    };
+    sanyi_store::recognition::items(&state.app.db, &pool)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| matches!(i.class.as_str(), "radiography" | "cross_sectional"))
+        .map(|i| (i.code, i.name))
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -356,8 +374,10 @@ struct NewParams {
     resident: Option<String>,
 }
 
-async fn new_form(p: PageActor, Query(q): Query<NewParams>) -> Response {
+async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<NewParams>) -> Response {
     NewPage {
+        items: exam_items(&state, &p).await,
+        reasons: sanyi_app::recognition::retest_reasons(),
         nav: Some(Nav::of(&p.actor, &p.t)),
         t: p.t,
         resident_id: q.resident.unwrap_or_default(),
@@ -376,6 +396,13 @@ struct NewForm {
     clinical_question: String,
     #[serde(default)]
     body_part: String,
+    #[serde(default)]
+    item_code: String,
+    /// Re-test reason code when recognisable results exist.
+    #[serde(default)]
+    retest_reason: String,
+    #[serde(default)]
+    retest_note: String,
 }
 
 async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Form(f): Form<NewForm>) -> Response {
@@ -389,6 +416,10 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
         reading_institution_id: None,
         clinical_question: f.clinical_question.clone(),
         body_part: f.body_part.clone(),
+        item_code: Some(f.item_code.clone()).filter(|c| !c.is_empty()),
+        decision: serde_json::from_value(serde_json::json!({"repeated": {"reason": f.retest_reason, "note": f.retest_note}}))
+            .ok()
+            .filter(|_| !f.retest_reason.is_empty()),
     };
     match service::order(&state.app, &p.actor, &input).await {
         Ok(r) => Redirect::to(&format!("/readings/{}", r.id)).into_response(),
@@ -396,6 +427,8 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
             Some(error) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 NewPage {
+                    items: exam_items(&state, &p).await,
+                    reasons: sanyi_app::recognition::retest_reasons(),
                     nav: Some(Nav::of(&p.actor, &p.t)),
                     t: p.t,
                     resident_id: f.resident_id,

@@ -521,3 +521,64 @@ async fn the_reading_pages_show_the_worklist_viewer_and_report() {
     assert!(html.contains("id=\"report-form\""), "the report form with the template");
     assert!(html.contains("心肺膈未见明显异常"), "starts from the normal text");
 }
+
+#[tokio::test]
+async fn a_delivered_report_joins_the_residents_results_and_recognition() {
+    let app = spawn_app().await;
+    let p = parties(&app, 6).await;
+    let body = json!({"resident_id": p.resident, "modality": "dr", "clinical_question": "咳嗽两周", "body_part": "胸部", "item_code": "210102015"});
+    let (s, r) = app.post(&p.site, "/api/v1/readings", &body).await;
+    let r = if s == StatusCode::CONFLICT {
+        // The demo's history holds a recent chest film: a re-test reason is required.
+        assert_eq!(r["errors"][0]["rule"], "recognition.decision_required", "{r}");
+        let mut with_reason = body.clone();
+        with_reason["decision"] = json!({"repeated": {"reason": "condition_changed", "note": "咳嗽加重"}});
+        let (s, r) = app.post(&p.site, "/api/v1/readings", &with_reason).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        r
+    } else {
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        r
+    };
+    let (s, e) = app
+        .post(
+            &p.site,
+            "/api/v1/readings",
+            &json!({"resident_id": p.resident, "modality": "dr", "clinical_question": "x", "item_code": "999"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"][0]["field"], "item_code");
+    let id = r["id"].as_str().unwrap().to_owned();
+    let (s, _) = send(
+        &app,
+        &p.site,
+        &format!("/api/v1/readings/{id}/images"),
+        "application/dicom",
+        dr(&p, "R1", 21),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let report = json!({"command": "preliminary", "report": {"findings": "右下肺野斑片影", "impression": "右下肺炎"}});
+    for (token, cmd) in [
+        (&p.reader, json!({"command": "claim"})),
+        (&p.reader, report),
+        (&p.reviewer, json!({"command": "sign"})),
+        (&p.reader, json!({"command": "deliver"})),
+    ] {
+        let (s, v) = command(&app, token, &id, cmd).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let (s, results) = app.get(&p.site, &format!("/api/v1/residents/{}/results", p.resident)).await;
+    assert_eq!(s, StatusCode::OK, "{results}");
+    let mine = results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["report_no"] == r["accession_number"])
+        .cloned()
+        .unwrap_or_else(|| panic!("{results}"));
+    assert_eq!(mine["item_code"], "210102015");
+    assert_eq!(mine["value"], "右下肺炎");
+    assert_eq!(mine["source"], "reading");
+}

@@ -19,6 +19,7 @@ CREATE TABLE readings (
     state                   TEXT NOT NULL,
     clinical_question       TEXT NOT NULL,
     body_part               TEXT NOT NULL,
+    item_code               TEXT NOT NULL DEFAULT '',
     engine                  TEXT NOT NULL,
     report                  TEXT NOT NULL DEFAULT '',
     critical_open           INTEGER NOT NULL DEFAULT 0,
