@@ -95,7 +95,8 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
         }
         written += sanyi_store::recognition::insert_results(&bulk, &rows, &[]).await? as usize;
     }
-    bulk.close().await;
+    // On PostgreSQL `bulk` is the pool itself: let it go without closing it.
+    drop(bulk);
     let secs = t.elapsed().as_secs_f64();
     println!(
         "{written} results seeded in {secs:.1} s ({:.0} rows/s)",
