@@ -17,7 +17,7 @@ use sanyi_store::workflow::{self as workflow_repo, Side, Workflow, WorkflowEvent
 
 use crate::error::Errors;
 pub use crate::workflow::TimelineEntry;
-use crate::workflow::{Refusal, code};
+use crate::workflow::{Names, Refusal, code};
 use crate::{Actor, App, FieldError, Permission, Role, ServiceError, audit};
 
 /// Input to order a reading.
@@ -189,28 +189,6 @@ pub struct ReadingView {
     pub timeline: Vec<TimelineEntry>,
 }
 
-/// Chinese label of a reading state.
-pub fn state_zh(s: ReadingState) -> &'static str {
-    match s {
-        ReadingState::Ordered => "已申请",
-        ReadingState::Acquired => "待阅片",
-        ReadingState::Claimed => "阅片中",
-        ReadingState::Preliminary => "待审核",
-        ReadingState::Final => "已签发",
-        ReadingState::Delivered => "已送达",
-    }
-}
-
-/// Chinese label of a modality.
-pub fn modality_zh(m: Modality) -> &'static str {
-    match m {
-        Modality::Dr => "DR 摄影",
-        Modality::Ct => "CT",
-        Modality::Mr => "MR",
-        Modality::Ecg => "心电图",
-    }
-}
-
 /// Parses a modality code.
 pub fn parse_modality(s: &str) -> Option<Modality> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
@@ -273,7 +251,7 @@ pub(crate) fn transition(
 fn refusal(actor: &Actor, e: ReadingError) -> ServiceError {
     let r = match e {
         ReadingError::NotAllowed(_) => Refusal::NotAllowed,
-        ReadingError::InvalidTransition { state, command } => Refusal::State(code(&state), state_zh(state), command.to_owned()),
+        ReadingError::InvalidTransition { state, command } => Refusal::State(code(&state), state.label_zh(), command.to_owned()),
         other => Refusal::Invalid(other.to_string()),
     };
     crate::workflow::refusal(actor, r, "reading", "阅片")
@@ -728,14 +706,14 @@ pub async fn list(app: &App, actor: &Actor, q: &ReadingListQuery) -> Result<Read
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let rows = repo::list(&app.db, &inst.division_code, &inst.id, side, &filter, limit).await?;
-    let names = Names::load(app, &rows).await?;
+    let names = names_of(app, &rows).await?;
     let now = Utc::now();
     let items = rows.into_iter().map(|r| render(r, Vec::new(), &names, app, now)).collect();
     let counts = workflow_repo::count_by_state(&app.db, Workflow::Reading, &inst.division_code, &inst.id, side)
         .await?
         .into_iter()
         .map(|(state, n)| {
-            let zh = parse_state(&state).map(state_zh).unwrap_or_default().to_owned();
+            let zh = parse_state(&state).map(ReadingState::label_zh).unwrap_or_default().to_owned();
             (state, zh, n)
         })
         .collect();
@@ -757,37 +735,23 @@ pub async fn of_resident(app: &App, actor: &Actor, resident_id: &str) -> Result<
         .ok_or(ServiceError::NotFound)?;
     // The resident is in the actor's area: their readings are part of the record the actor sees.
     let rows = repo::of_resident(&app.db, &resident.division_code, &resident.id).await?;
-    let names = Names::load(app, &rows).await?;
+    let names = names_of(app, &rows).await?;
     let now = Utc::now();
     Ok(rows.into_iter().map(|r| render(r, Vec::new(), &names, app, now)).collect())
 }
 
-/// Institution and resident names of the rows of a list, loaded in two queries.
-pub(crate) struct Names {
-    institutions: std::collections::HashMap<String, String>,
-    residents: std::collections::HashMap<String, (String, String)>,
-}
-
-impl Names {
-    pub(crate) async fn load(app: &App, rows: &[ReadingRow]) -> Result<Names, ServiceError> {
-        let mut ids: Vec<String> = rows
-            .iter()
-            .flat_map(|r| [r.ordering_institution_id.clone(), r.reading_institution_id.clone()])
-            .collect();
-        ids.sort();
-        ids.dedup();
-        let mut people: Vec<String> = rows.iter().map(|r| r.resident_id.clone()).collect();
-        people.sort();
-        people.dedup();
-        Ok(Names {
-            institutions: registry::names(&app.db, &ids).await?,
-            residents: residents_repo::names(&app.db, &people).await?,
-        })
-    }
+/// The names a list of readings shows: ordering site, reading centre, resident.
+async fn names_of(app: &App, rows: &[ReadingRow]) -> Result<Names, ServiceError> {
+    let institutions: Vec<String> = rows
+        .iter()
+        .flat_map(|r| [r.ordering_institution_id.clone(), r.reading_institution_id.clone()])
+        .collect();
+    let residents: Vec<String> = rows.iter().map(|r| r.resident_id.clone()).collect();
+    Names::load(app, institutions, residents).await
 }
 
 async fn view(app: &App, row: ReadingRow, timeline: Vec<WorkflowEvent>) -> Result<ReadingView, ServiceError> {
-    let names = Names::load(app, std::slice::from_ref(&row)).await?;
+    let names = names_of(app, std::slice::from_ref(&row)).await?;
     Ok(render(row, timeline, &names, app, Utc::now()))
 }
 
@@ -800,8 +764,8 @@ pub(crate) fn render(row: ReadingRow, timeline: Vec<WorkflowEvent>, names: &Name
     let target = modality.map_or(Duration::zero(), |m| app.policies.reading.target(m, emergency));
     let overdue = row.signed_at.is_none() && row.acquired_at.is_some_and(|a| now - a > target);
     ReadingView {
-        state_zh: parse_state(&row.state).map(state_zh).unwrap_or_default().to_owned(),
-        modality_zh: modality.map(modality_zh).unwrap_or_default().to_owned(),
+        state_zh: parse_state(&row.state).map(ReadingState::label_zh).unwrap_or_default().to_owned(),
+        modality_zh: modality.map(Modality::label_zh).unwrap_or_default().to_owned(),
         resident_name: resident.map(|r| r.0.clone()).unwrap_or_default(),
         resident_id_number_masked: resident.map(|r| sanyi_domain::mask_id_like(&r.1)).unwrap_or_default(),
         ordering_name: name(&row.ordering_institution_id),
@@ -885,7 +849,7 @@ pub async fn indicators(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateT
         let within = finalised.iter().filter(|s| s.met_target == Some(true)).count() as i64;
         out.push(ModalityIndicators {
             modality: c,
-            modality_zh: modality_zh(m).to_owned(),
+            modality_zh: m.label_zh().to_owned(),
             ordered: rows.len() as i64,
             finalised: finalised.len() as i64,
             within_target: within,

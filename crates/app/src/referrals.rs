@@ -20,7 +20,7 @@ use sanyi_store::workflow::{self as workflow_repo, Workflow, WorkflowEvent};
 
 use crate::error::Errors;
 pub use crate::workflow::TimelineEntry;
-use crate::workflow::{self, Refusal, care_actor, code, event_row};
+use crate::workflow::{self, Names, Refusal, care_actor, code, event_row};
 use crate::{Actor, App, FieldError, Permission, Role, ServiceError, audit};
 
 /// Input to refer a resident.
@@ -698,7 +698,7 @@ pub async fn list(app: &App, actor: &Actor, which: ReferralBox, state: Option<&s
         }
         ReferralBox::Down => repo::list_down(&app.db, &inst.division_code, &inst.id, state, 200).await?,
     };
-    let names = Names::load(app, &rows).await?;
+    let names = names_of(app, &rows).await?;
     Ok(rows.into_iter().map(|r| render(r, Vec::new(), &names)).collect())
 }
 
@@ -784,40 +784,23 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<usize, ServiceError> 
     Ok(changed)
 }
 
-/// Institution and resident names of the rows of a list, loaded in two queries.
-struct Names {
-    institutions: std::collections::HashMap<String, String>,
-    residents: std::collections::HashMap<String, (String, String)>,
-}
-
-impl Names {
-    async fn load(app: &App, rows: &[ReferralRow]) -> Result<Names, ServiceError> {
-        let mut ids: Vec<String> = rows
-            .iter()
-            .flat_map(|r| {
-                let down = serde_json::from_str::<Referral>(&r.engine).map(|e| e.down_target().as_str().to_owned());
-                [
-                    Some(r.sender_institution_id.clone()),
-                    Some(r.receiver_institution_id.clone()),
-                    down.ok(),
-                ]
-            })
-            .flatten()
-            .collect();
-        ids.sort();
-        ids.dedup();
-        let mut people: Vec<String> = rows.iter().map(|r| r.resident_id.clone()).collect();
-        people.sort();
-        people.dedup();
-        Ok(Names {
-            institutions: registry::names(&app.db, &ids).await?,
-            residents: residents_repo::names(&app.db, &people).await?,
-        })
-    }
+/// The names a list of referrals shows: sender, receiver, down-referral target, resident.
+async fn names_of(app: &App, rows: &[ReferralRow]) -> Result<Names, ServiceError> {
+    let institutions = rows.iter().flat_map(|r| {
+        let down = serde_json::from_str::<Referral>(&r.engine).map(|e| e.down_target().as_str().to_owned());
+        [
+            Some(r.sender_institution_id.clone()),
+            Some(r.receiver_institution_id.clone()),
+            down.ok(),
+        ]
+    });
+    let institutions: Vec<String> = institutions.flatten().collect();
+    let residents: Vec<String> = rows.iter().map(|r| r.resident_id.clone()).collect();
+    Names::load(app, institutions, residents).await
 }
 
 async fn view(app: &App, row: ReferralRow, timeline: Vec<WorkflowEvent>) -> Result<ReferralView, ServiceError> {
-    let names = Names::load(app, std::slice::from_ref(&row)).await?;
+    let names = names_of(app, std::slice::from_ref(&row)).await?;
     Ok(render(row, timeline, &names))
 }
 
@@ -1160,7 +1143,7 @@ pub struct RecordReferral {
 /// On a database error.
 pub async fn outcomes_of(app: &App, resident_id: &str) -> Result<Vec<RecordReferral>, ServiceError> {
     let rows = repo::of_resident(&app.db, resident_id).await?;
-    let names = Names::load(app, &rows).await?;
+    let names = names_of(app, &rows).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let events = workflow_repo::events(&app.db, Workflow::Referral, &row.division_code, &row.id).await?;

@@ -175,3 +175,25 @@ pub(crate) fn labelled<S: serde::de::DeserializeOwned>(
         })
         .collect()
 }
+
+/// Institution and resident names of the rows of a workflow list, loaded in two queries.
+pub(crate) struct Names {
+    pub(crate) institutions: std::collections::HashMap<String, String>,
+    /// Resident id → (name, ID number).
+    pub(crate) residents: std::collections::HashMap<String, (String, String)>,
+}
+
+impl Names {
+    /// The names of the given institutions and residents (duplicates are asked once).
+    pub(crate) async fn load(app: &crate::App, mut institutions: Vec<String>, mut residents: Vec<String>) -> Result<Names, ServiceError> {
+        for v in [&mut institutions, &mut residents] {
+            v.sort();
+            v.dedup();
+        }
+        let (ids, people) = (institutions, residents);
+        Ok(Names {
+            institutions: sanyi_store::registry::names(&app.db, &ids).await?,
+            residents: sanyi_store::residents::names(&app.db, &people).await?,
+        })
+    }
+}

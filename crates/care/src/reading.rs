@@ -23,6 +23,16 @@ pub enum Modality {
 }
 
 impl Modality {
+    /// Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Modality::Dr => "DR 摄影",
+            Modality::Ct => "CT",
+            Modality::Mr => "MR",
+            Modality::Ecg => "心电图",
+        }
+    }
+
     /// Imaging needs a second (reviewing) signature on the final report [T].
     pub fn needs_review(self) -> bool {
         !matches!(self, Modality::Ecg)
@@ -45,6 +55,20 @@ pub enum ReadingState {
     Final,
     /// Delivered to the ordering site and the resident's record.
     Delivered,
+}
+
+impl ReadingState {
+    /// Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReadingState::Ordered => "已申请",
+            ReadingState::Acquired => "待阅片",
+            ReadingState::Claimed => "阅片中",
+            ReadingState::Preliminary => "待审核",
+            ReadingState::Final => "已签发",
+            ReadingState::Delivered => "已送达",
+        }
+    }
 }
 
 /// Critical-value handling (危急值), alongside the reading's state.

@@ -560,23 +560,19 @@ pub async fn find_studies(db: &Db, division_prefix: &str, q: &StudyQuery, limit:
         "SELECT {STUDY_COLUMNS} FROM imaging_studies WHERE division_code >= $1 AND division_code < $2 \
          AND ($3 = '' OR patient_identifier = $3) AND ($4 = '' OR resident_id = $4) AND ($5 = '' OR study_uid = $5) \
          AND ($6 = '' OR accession_number = $6) AND ($7 = '' OR modality = $7) \
-         AND (study_date IS NULL OR study_date >= $8) AND (study_date IS NULL OR study_date <= $9) \
-         AND ($10 = '' OR match_status = $10) AND ($11 = '' OR institution_id = $11) \
-         ORDER BY created_at DESC LIMIT $12 OFFSET $13"
+         AND (NOT $8 OR (study_date >= $9 AND study_date <= $10)) \
+         AND ($11 = '' OR match_status = $11) AND ($12 = '' OR institution_id = $12) \
+         ORDER BY created_at DESC LIMIT $13 OFFSET $14"
     );
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
-    // Four-digit years: SQLite compares dates as text.
+    // Without bounds, studies without a StudyDate match too. Four-digit years: SQLite compares
+    // dates as text.
+    let bounded = q.date_from.is_some() || q.date_to.is_some();
     let from = q.date_from.unwrap_or(NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default());
     let to = q.date_to.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default());
-    // Without date bounds, studies without a StudyDate must match too.
-    let sql = if q.date_from.is_none() && q.date_to.is_none() {
-        sql
-    } else {
-        sql.replace("(study_date IS NULL OR study_date >= $8)", "study_date >= $8")
-    };
     Ok(dispatch!(db, pool => sqlx::query_as::<_, StudyRow>(sqlx::AssertSqlSafe(sql))
         .bind(&lo).bind(&hi).bind(s(&q.patient_id)).bind(s(&q.resident_id)).bind(s(&q.study_uid))
-        .bind(s(&q.accession_number)).bind(s(&q.modality)).bind(from).bind(to).bind(s(&q.match_status))
+        .bind(s(&q.accession_number)).bind(s(&q.modality)).bind(bounded).bind(from).bind(to).bind(s(&q.match_status))
         .bind(s(&q.institution_id)).bind(limit).bind(offset).fetch_all(pool).await)?)
 }
 

@@ -358,8 +358,11 @@ async fn pushes_are_checked_whole_and_csv_imports_report_each_bad_row() {
          {id_number},{SODIUM},139,,{future},R-4,{lead}\n\
          {id_number},{SODIUM},139,,{today},R-1,{lead}\n\
          too,few\n\
-         {id_number},{GLUCOSE},5.1,,{today} 08:30,R-5,{lead}\n",
+         {id_number},{GLUCOSE},5.1,,{yesterday} 08:30,R-5,{lead}\n",
         today = Utc::now().format("%Y-%m-%d"),
+        // A local time that is in the past whatever the hour: 08:30 today (Asia/Shanghai) is still
+        // ahead before 00:30 UTC.
+        yesterday = (Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%d"),
         lead = s.lead
     );
     let (st, report) = app.post_csv(&s.admin, IMPORT, &csv).await;
