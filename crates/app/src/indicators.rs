@@ -66,6 +66,10 @@ pub struct IndicatorReport {
     pub to: DateTime<Utc>,
     /// Area (county-code prefix).
     pub area: String,
+    /// The institution whose subtree the figures are limited to, if any.
+    pub institution_id: Option<String>,
+    /// Its name.
+    pub institution_name: Option<String>,
     /// Upward referrals (上转).
     pub upward: usize,
     /// Downward referrals (下转): referrals sent downward plus the loop down-referrals (an upward
@@ -115,11 +119,21 @@ fn dur(d: Option<ind::DurationStats>) -> Option<DurationView> {
     })
 }
 
-/// Indicators of the actor's area over `[from, to)`.
+/// Indicators of the actor's area over `[from, to)`, or of one institution's subtree (the
+/// institution, those under it and, for a medical community's lead hospital, the community): the
+/// referrals it sends or receives, the consultations it asks or answers, the visits at its
+/// institutions.
 ///
 /// # Errors
-/// `Forbidden` without read permission; `Validation` for an empty or reversed period.
-pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<IndicatorReport, ServiceError> {
+/// `Forbidden` without read permission; `Validation` for an empty or reversed period; `NotFound`
+/// for an institution outside the actor's area.
+pub async fn compute(
+    app: &App,
+    actor: &Actor,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    institution: Option<&str>,
+) -> Result<IndicatorReport, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     if from >= to {
         return Err(ServiceError::Validation(vec![FieldError::new(
@@ -131,44 +145,51 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
         )]));
     }
     let area = actor.scope.division_prefix().to_owned();
+    let subtree = match institution {
+        Some(root) => Some(crate::registry::subtree(app, &area, root).await?),
+        None => None,
+    };
+    let within = |id: &str| subtree.as_ref().is_none_or(|s| s.contains(id));
     let digests = sanyi_store::referrals::digests_between(&app.db, &area, from, to).await?;
     let consultation_rows = sanyi_store::consultations::created_between(&app.db, &area, from, to).await?;
     // Each row's digest; rows written before digests existed are summarised from their engine state.
-    let referrals: Vec<(DateTime<Utc>, ReferralSummary)> = digests
+    let referrals: Vec<(DateTime<Utc>, ReferralSummary, bool)> = digests
         .iter()
-        .filter_map(|(at, digest, engine)| {
-            let summary = if digest.is_empty() {
-                serde_json::from_str::<Referral>(engine).ok().map(|r| ReferralSummary::from(&r))
+        .filter(|d| within(&d.sender_institution_id) || within(&d.receiver_institution_id))
+        .filter_map(|d| {
+            let summary = if d.digest.is_empty() {
+                serde_json::from_str::<Referral>(&d.engine).ok().map(|r| ReferralSummary::from(&r))
             } else {
-                serde_json::from_str(digest).ok()
+                serde_json::from_str(&d.digest).ok()
             };
-            summary.map(|s| (*at, s))
+            summary.map(|s| (d.created_at, s, within(&d.sender_institution_id)))
         })
         .collect();
     let consultations: Vec<(DateTime<Utc>, Consultation)> = consultation_rows
         .iter()
+        .filter(|r| within(&r.inviting_institution_id) || within(&r.invited_institution_id))
         .filter_map(|r| serde_json::from_str(&r.engine).ok().map(|x| (r.created_at, x)))
         .collect();
-    let summaries: Vec<ReferralSummary> = referrals.iter().map(|(_, r)| r.clone()).collect();
+    let summaries: Vec<ReferralSummary> = referrals.iter().map(|(_, r, _)| r.clone()).collect();
     let policy = &app.policies.consultation;
     let consult_summaries: Vec<ConsultationSummary> = consultations.iter().map(|(_, c)| ConsultationSummary::of(c, policy)).collect();
     let now = Utc::now();
     let turnaround = ind::consultation_turnaround(&consult_summaries, now);
-    let count = |d: Direction| referrals.iter().filter(|(_, r)| r.direction == d).count();
+    let count = |d: Direction| referrals.iter().filter(|(_, r, _)| r.direction == d).count();
     // A loop down-referral is an upward (or lateral) referral discharged downward: it counts as a
     // downward referral too, in the month it was referred.
     let looped = |r: &ReferralSummary| r.down_referred && r.direction != Direction::Downward;
-    let down_referred = referrals.iter().filter(|(_, r)| looped(r)).count();
+    let down_referred = referrals.iter().filter(|(_, r, _)| looped(r)).count();
     let discharged = referrals
         .iter()
-        .filter(|(_, r)| r.direction != Direction::Downward && r.discharged_at.is_some())
+        .filter(|(_, r, _)| r.direction != Direction::Downward && r.discharged_at.is_some())
         .count();
     let closure = ind::closure_rate_by_sender(&summaries).values().fold(Ratio::new(0, 0), |a, r| {
         Ratio::new(a.numerator + r.numerator, a.denominator + r.denominator)
     });
     let mut months: std::collections::BTreeMap<String, MonthCounts> = std::collections::BTreeMap::new();
     let key = |t: &DateTime<Utc>| format!("{:04}-{:02}", t.year(), t.month());
-    for (at, r) in &referrals {
+    for (at, r, _) in &referrals {
         let m = months.entry(key(at)).or_insert_with(|| MonthCounts {
             month: key(at),
             upward: 0,
@@ -197,6 +218,9 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
     }
     // Visit-based rates from the settled claims of the area's insured (DOMAIN §2.7).
     let visits = sanyi_store::insurance::visit_counts(&app.db, &area, from.date_naive(), to.date_naive() + chrono::Days::new(1)).await?;
+    // In a subtree, the visits at its institutions (the county admission rate stays the area's:
+    // it is about where the area's insured are admitted, wherever that is).
+    let at_subtree = |v: &sanyi_store::insurance::VisitCount| v.institution_id.as_deref().is_some_and(&within);
     let tally = |f: &dyn Fn(&sanyi_store::insurance::VisitCount) -> bool| {
         visits
             .iter()
@@ -206,12 +230,15 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
     };
     let admissions_in = tally(&|v| v.in_county && v.med_type == "inpatient");
     let admissions = tally(&|v| v.med_type == "inpatient");
-    let outpatient_in = tally(&|v| v.in_county && v.med_type != "inpatient");
-    let primary = tally(&|v| v.in_county && v.med_type != "inpatient" && (v.care_level == "village" || v.care_level == "township"));
+    let outpatient_in = tally(&|v| at_subtree(v) && v.in_county && v.med_type != "inpatient");
+    let primary =
+        tally(&|v| at_subtree(v) && v.in_county && v.med_type != "inpatient" && (v.care_level == "village" || v.care_level == "township"));
     let upward_primary = referrals
         .iter()
-        .filter(|(_, r)| {
-            r.direction == Direction::Upward && matches!(r.sender_tier, sanyi_domain::Tier::Village | sanyi_domain::Tier::Township)
+        .filter(|(_, r, sent_from_within)| {
+            *sent_from_within
+                && r.direction == Direction::Upward
+                && matches!(r.sender_tier, sanyi_domain::Tier::Village | sanyi_domain::Tier::Township)
         })
         .count() as u64;
     let per_1000 = (primary > 0).then(|| upward_primary * 1000 / primary);
@@ -222,6 +249,11 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
         from,
         to,
         area,
+        institution_name: match institution {
+            Some(id) => sanyi_store::registry::institution(&app.db, id).await?.map(|i| i.name),
+            None => None,
+        },
+        institution_id: institution.map(str::to_owned),
         upward: count(Direction::Upward),
         downward: count(Direction::Downward) + down_referred,
         down_referred,
@@ -235,9 +267,18 @@ pub async fn compute(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime
         consultations_on_time: turnaround.on_time.into(),
         consultation_turnaround: dur(turnaround.turnaround),
         by_month: months.into_values().collect(),
-        notes: vec![
-            "Visit-based rates count the settled insurance claims of the area's insured; the downward rate per discharge needs discharge records of the county hospitals, which sanyi does not import yet."
-                .into(),
-        ],
+        notes: {
+            let mut notes = vec![
+                "Visit-based rates count the settled insurance claims of the area's insured; the downward rate per discharge needs discharge records of the county hospitals, which sanyi does not import yet."
+                    .to_owned(),
+            ];
+            if institution.is_some() {
+                notes.push(
+                    "For an institution's subtree, the primary-care share and the upward rate count the visits at its institutions; the county admission rate is the area's."
+                        .to_owned(),
+                );
+            }
+            notes
+        },
     })
 }

@@ -23,8 +23,8 @@ pub struct Notification {
 
 /// What waits for the actor at `now`: referrals to accept or receive, down-referred patients to
 /// take back and follow up, escalated referrals (referral centre), consultations returned for
-/// information, to triage, assign, schedule, hold or acknowledge, expired ones (centre) and video
-/// calls booked (inviting doctor). Actors without an institution have none.
+/// information, to triage, assign, schedule, hold or acknowledge, expired ones (centre), video
+/// calls booked (inviting doctor) and calls the actor is invited to as a guest. Actors without an institution have none.
 ///
 /// # Errors
 /// On a database error.
@@ -44,7 +44,8 @@ pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
             });
         }
     };
-    // Counts per state from the store (GROUP BY, not capped lists), per side of the institution.
+    // Counts per state from the store (GROUP BY, not capped lists), per side of the institution;
+    // where the engine decides (follow-ups due, the expert's own sessions), every row of the state.
     let per_state = |counts: Vec<(String, String, i64)>| {
         move |states: &[&str]| {
             counts
@@ -101,10 +102,10 @@ pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
     let policy = &app.policies.referral;
     let mut due = 0;
     for state in ["down_received", "follow_up"] {
-        due += referrals::list(app, actor, ReferralBox::Down, Some(state))
+        due += referrals::rows_in_state(app, actor, ReferralBox::Down, state)
             .await?
             .iter()
-            .filter_map(|r| serde_json::from_value::<sanyi_care::referral::Referral>(r.detail.clone()).ok())
+            .filter_map(|r| serde_json::from_str::<sanyi_care::referral::Referral>(&r.engine).ok())
             .filter(|r| {
                 r.due_timers(policy, now)
                     .iter()
@@ -135,7 +136,7 @@ pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
         "/consultations?view=out",
     );
     // Video calls booked: the inviting doctor joins with the patient.
-    let calls = consultations::list(app, actor, false, Some("scheduled"))
+    let calls = consultations::rows_in_state(app, actor, false, "scheduled")
         .await?
         .iter()
         .filter(|c| c.mode == "sync")
@@ -181,17 +182,20 @@ pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
     // The expert's own sessions: the assigned experts live in the engine state.
     let mut mine = 0;
     for state in ["scheduled", "in_session"] {
-        mine += consultations::list(app, actor, true, Some(state))
+        mine += consultations::rows_in_state(app, actor, true, state)
             .await?
             .iter()
-            .filter(|c| {
-                c.detail
-                    .get("experts")
-                    .and_then(|e| e.as_array())
-                    .is_some_and(|e| e.iter().any(|x| x.as_str() == Some(actor.user_id.as_str())))
-            })
+            .filter_map(|c| serde_json::from_str::<sanyi_care::consultation::Consultation>(&c.engine).ok())
+            .filter(|c| c.experts().iter().any(|x| x.as_str() == actor.user_id))
             .count();
     }
+    push(
+        "consultation.call_invited",
+        sanyi_store::consultations::as_guest(&app.db, &actor.user_id, true).await?.len(),
+        "受邀参加的视频会诊",
+        "Video consultations you are invited to",
+        "/consultations?view=guest",
+    );
     push(
         "consultation.to_hold",
         mine,

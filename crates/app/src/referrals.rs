@@ -702,6 +702,22 @@ pub async fn list(app: &App, actor: &Actor, which: ReferralBox, state: Option<&s
     Ok(rows.into_iter().map(|r| render(r, Vec::new(), &names)).collect())
 }
 
+/// Every referral of one state in one of the actor's institution's lists, as stored (no cap, no
+/// names): for counts the engine must decide, such as follow-ups due.
+///
+/// # Errors
+/// `Forbidden` without an institution; a database error.
+pub(crate) async fn rows_in_state(app: &App, actor: &Actor, which: ReferralBox, state: &str) -> Result<Vec<ReferralRow>, ServiceError> {
+    let inst = own_institution(app, actor).await?;
+    Ok(match which {
+        ReferralBox::Out | ReferralBox::In => {
+            let side = workflow::side(which == ReferralBox::In);
+            repo::list(&app.db, &inst.division_code, &inst.id, side, Some(state), i64::MAX).await?
+        }
+        ReferralBox::Down => repo::list_down(&app.db, &inst.division_code, &inst.id, Some(state), i64::MAX).await?,
+    })
+}
+
 async fn own_institution(app: &App, actor: &Actor) -> Result<Institution, ServiceError> {
     let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
         role: actor.role.code(),
@@ -1092,18 +1108,9 @@ pub async fn seed_many(
             updated_at: events.last().map_or(start, |e| e.at),
         };
         let a = sanyi_store::audit::AuditEntry {
-            division_code: county.clone(),
-            id: sanyi_store::new_id(),
             at: start,
-            user_id: "system".into(),
-            username: "system".into(),
-            role: "administrator".into(),
-            action: "refer".into(),
-            entity: "referral".into(),
-            entity_id: id.clone(),
             resident_id: Some(r.id.clone()),
-            ip: "demo".into(),
-            detail: "demo data".into(),
+            ..crate::audit::system_entry(&county, "refer", "referral", &id, "demo data")
         };
         match repo::insert(db, &row, &events, down.as_ref(), &a).await {
             Ok(()) => written += 1,

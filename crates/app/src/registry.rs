@@ -465,3 +465,39 @@ pub async fn visible_institution(app: &App, actor: &Actor, id: &str) -> Result<I
         .filter(|i| i.division_code.starts_with(actor.scope.division_prefix()))
         .ok_or(ServiceError::NotFound)
 }
+
+/// The subtree of an institution among those of the counties under `area`: the institution, the
+/// institutions below it (by `parent_id`, e.g. a township centre's village clinics) and, for the
+/// lead institution of a medical community (医共体牵头医院), every member of the community with
+/// theirs.
+///
+/// # Errors
+/// `NotFound` when `root` is not an institution of `area`.
+pub async fn subtree(app: &App, area: &str, root: &str) -> Result<std::collections::HashSet<String>, ServiceError> {
+    let institutions = repo::institutions(&app.db, area).await?;
+    if !institutions.iter().any(|i| i.id == root) {
+        return Err(ServiceError::NotFound);
+    }
+    let led: Vec<String> = repo::communities(&app.db, area)
+        .await?
+        .into_iter()
+        .filter(|c| c.lead_institution_id.as_deref() == Some(root))
+        .map(|c| c.id)
+        .collect();
+    let mut set: std::collections::HashSet<String> = institutions
+        .iter()
+        .filter(|i| i.id == root || i.community_id.as_ref().is_some_and(|c| led.contains(c)))
+        .map(|i| i.id.clone())
+        .collect();
+    loop {
+        let before = set.len();
+        for i in &institutions {
+            if i.parent_id.as_ref().is_some_and(|p| set.contains(p)) {
+                set.insert(i.id.clone());
+            }
+        }
+        if set.len() == before {
+            return Ok(set);
+        }
+    }
+}

@@ -90,7 +90,7 @@ impl ConsultationState {
         }
     }
 
-    /// Whether no opinion can be issued any more and the deadline no longer runs.
+    /// Whether the consultation is still open: its opinion is still to come and the deadline runs.
     pub fn is_open(self) -> bool {
         matches!(
             self,

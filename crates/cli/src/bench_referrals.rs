@@ -127,7 +127,14 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
     let mut referrals = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let r = sanyi_app::indicators::compute(&app, &admin, now - chrono::Duration::days(366), now + chrono::Duration::minutes(1)).await?;
+        let r = sanyi_app::indicators::compute(
+            &app,
+            &admin,
+            now - chrono::Duration::days(366),
+            now + chrono::Duration::minutes(1),
+            None,
+        )
+        .await?;
         d.push(t.elapsed());
         referrals = r.upward + r.downward + r.lateral;
     }

@@ -181,9 +181,10 @@ async fn login(c: &fantoccini::Client, app: &helpers::TestApp, user: &str) -> Re
 
 /// A township doctor and the county expert hold a video call: WebRTC media flows between two
 /// headless Chromium pages with fake camera and microphone, signalled through sanyi; an outsider is
-/// refused; the session is recorded when the call ends.
+/// refused until the expert invites her as a guest, then she joins the mesh and receives video from
+/// both; the session is recorded when the call ends.
 #[tokio::test]
-async fn a_consultation_video_call_connects_two_browsers() {
+async fn a_consultation_video_call_connects_two_browsers_and_a_guest() {
     if !browser_available() {
         return;
     }
@@ -263,7 +264,41 @@ async fn a_consultation_video_call_connects_two_browsers() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         assert!(received.0 > 10_000 && received.1 > 10_000, "video bytes received: {received:?}");
-        shot(&a, "call").await?;
+        // The expert invites the outsider as a guest: she joins and receives video from both.
+        let expert = app.token("specialist").await;
+        let (s, r) = app
+            .post(
+                &expert,
+                &format!("/api/v1/consultations/{id}/guests"),
+                &serde_json::json!({"username": "village_doctor"}),
+            )
+            .await;
+        assert!(s.is_success(), "{r}");
+        outsider.goto(&app.url(&format!("/consultations/{id}/call"))).await?;
+        let mut per_peer = Vec::new();
+        for _ in 0..100 {
+            let v = outsider
+                .execute_async(
+                    "window.sanyiVideoBytesByPeer ? window.sanyiVideoBytesByPeer().then(arguments[0]) : arguments[0]([])",
+                    vec![],
+                )
+                .await?;
+            per_peer = v
+                .as_array()
+                .map(|a| a.iter().filter_map(serde_json::Value::as_u64).collect())
+                .unwrap_or_default();
+            if per_peer.len() == 2 && per_peer.iter().all(|b| *b > 10_000) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(
+            per_peer.len() == 2 && per_peer.iter().all(|b| *b > 10_000),
+            "the guest receives video from both parties: {per_peer:?}"
+        );
+        let a_peers = a.execute_async("window.sanyiVideoBytesByPeer().then(arguments[0])", vec![]).await?;
+        assert_eq!(a_peers.as_array().map(Vec::len), Some(2), "the doctor sees two peers: {a_peers}");
+        shot(&outsider, "call").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
@@ -284,7 +319,11 @@ async fn a_consultation_video_call_connects_two_browsers() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(sessions.len(), 1, "one recorded session");
-    assert!(sessions[0].participants.contains("township_doctor") && sessions[0].participants.contains("specialist"));
+    let who = &sessions[0].participants;
+    assert!(
+        who.contains("township_doctor") && who.contains("specialist") && who.contains("village_doctor"),
+        "{who}"
+    );
 }
 
 /// The insurance officer settles the demo year from the page and sees the charts; a township
@@ -347,7 +386,10 @@ async fn the_bureau_settles_the_year_and_a_clerk_settles_a_claim_in_the_browser(
         // The page reloads on the same address: wait for the new status.
         let mut status = String::new();
         for _ in 0..50 {
-            status = c.find(Locator::Id("claim-status")).await?.text().await.unwrap_or_default();
+            // Mid-reload the element may be missing or stale: try again.
+            if let Ok(e) = c.find(Locator::Id("claim-status")).await {
+                status = e.text().await.unwrap_or_default();
+            }
             if status == "reversed" {
                 break;
             }

@@ -407,6 +407,14 @@ pub fn generate(p: &DemoParams) -> DemoWorld {
                     "county specialist at the lead hospital",
                 ),
                 user(
+                    "cardiologist",
+                    "心血管内科主任 杨帆",
+                    "county_specialist",
+                    Some(&lead),
+                    &c,
+                    "second county specialist (MDT consultations)",
+                ),
+                user(
                     "reader",
                     "影像诊断医生 赵静",
                     "reader",

@@ -274,3 +274,99 @@ pub async fn of_resident(db: &Db, division: &str, resident_id: &str) -> Result<V
         dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql)).bind(division).bind(resident_id).fetch_all(pool).await)?,
     )
 }
+
+/// An invited guest of a consultation's video call (受邀参会人员).
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct GuestRow {
+    /// The consultation's county (inviting institution's).
+    pub division_code: String,
+    /// Consultation.
+    pub consultation_id: String,
+    /// The guest's county (or the pool's code).
+    pub user_division_code: String,
+    /// The guest's user id.
+    pub user_id: String,
+    /// Who invited (username).
+    pub invited_by: String,
+    /// When.
+    pub invited_at: DateTime<Utc>,
+}
+
+/// Adds a guest with its audit entry, atomically.
+///
+/// # Errors
+/// A unique violation when the user is already a guest; a database error.
+pub async fn insert_guest(db: &Db, g: &GuestRow, audit: &AuditEntry) -> Result<(), StoreError> {
+    transaction!(db, tx => {
+        sqlx::query(
+            "INSERT INTO consultation_guests (division_code, consultation_id, user_division_code, user_id, invited_by, invited_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&g.division_code).bind(&g.consultation_id).bind(&g.user_division_code).bind(&g.user_id).bind(&g.invited_by).bind(g.invited_at)
+            .execute(&mut *tx).await?;
+        audit_insert_in_tx!(tx, audit);
+    });
+    Ok(())
+}
+
+/// Removes a guest with its audit entry, atomically. Returns whether the user was a guest
+/// (nothing is written otherwise).
+///
+/// # Errors
+/// On a database error.
+pub async fn delete_guest(db: &Db, division: &str, consultation_id: &str, user_id: &str, audit: &AuditEntry) -> Result<bool, StoreError> {
+    let removed = transaction!(db, tx => {
+        let n = sqlx::query("DELETE FROM consultation_guests WHERE division_code = $1 AND consultation_id = $2 AND user_id = $3")
+            .bind(division).bind(consultation_id).bind(user_id)
+            .execute(&mut *tx).await?.rows_affected();
+        if n == 1 {
+            audit_insert_in_tx!(tx, audit);
+        }
+        n == 1
+    });
+    Ok(removed)
+}
+
+/// The guests of a consultation, in the order they were invited.
+///
+/// # Errors
+/// On a database error.
+pub async fn guests(db: &Db, division: &str, consultation_id: &str) -> Result<Vec<GuestRow>, StoreError> {
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, GuestRow>(
+        "SELECT division_code, consultation_id, user_division_code, user_id, invited_by, invited_at FROM consultation_guests \
+         WHERE division_code = $1 AND consultation_id = $2 ORDER BY invited_at, user_id")
+        .bind(division).bind(consultation_id).fetch_all(pool).await)?)
+}
+
+/// Whether a user is a guest of a consultation.
+///
+/// # Errors
+/// On a database error.
+pub async fn is_guest(db: &Db, division: &str, consultation_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    let n: i64 = dispatch!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM consultation_guests WHERE division_code = $1 AND consultation_id = $2 AND user_id = $3")
+        .bind(division).bind(consultation_id).bind(user_id).fetch_one(pool).await)?;
+    Ok(n > 0)
+}
+
+/// The consultations a user is invited to as a guest (only those whose call can be joined, scheduled
+/// or in session, when `callable`), newest change first.
+///
+/// # Errors
+/// On a database error.
+pub async fn as_guest(db: &Db, user_id: &str, callable: bool) -> Result<Vec<ConsultationRow>, StoreError> {
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let filter = if callable {
+        " AND c.state IN ('scheduled', 'in_session')"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT {columns} FROM consultations c JOIN consultation_guests g ON g.division_code = c.division_code AND g.consultation_id = c.id \
+         WHERE g.user_id = $1{filter} ORDER BY c.updated_at DESC"
+    );
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(pool).await)?)
+}

@@ -588,6 +588,8 @@ pub async fn enrollees_by_township(db: &Db, pool: &str, year: i64) -> Result<Vec
 /// Settled claims of one place and kind.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct VisitCount {
+    /// The institution (none for claims from outside the registry).
+    pub institution_id: Option<String>,
     /// Inside the insured person's county.
     pub in_county: bool,
     /// Level of care.
@@ -598,14 +600,14 @@ pub struct VisitCount {
     pub count: i64,
 }
 
-/// Settled claims of an area's insured in `[from, to)` by place and kind.
+/// Settled claims of an area's insured in `[from, to)` by institution, place and kind.
 ///
 /// # Errors
 /// On a database error.
 pub async fn visit_counts(db: &Db, prefix: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<VisitCount>, StoreError> {
     let (lo, hi) = crate::registry::prefix_range(prefix);
-    let sql = "SELECT in_county, care_level, med_type, COUNT(*) AS count FROM claims WHERE division_code >= $1 AND division_code < $2 \
-               AND service_date >= $3 AND service_date < $4 AND status = 'settled' GROUP BY in_county, care_level, med_type";
+    let sql = "SELECT institution_id, in_county, care_level, med_type, COUNT(*) AS count FROM claims WHERE division_code >= $1 AND division_code < $2 \
+               AND service_date >= $3 AND service_date < $4 AND status = 'settled' GROUP BY institution_id, in_county, care_level, med_type";
     Ok(dispatch!(db, p => sqlx::query_as::<_, VisitCount>(sql).bind(&lo).bind(&hi).bind(from).bind(to).fetch_all(p).await)?)
 }
 

@@ -223,23 +223,31 @@ pub async fn open(db: &Db) -> Result<Vec<ReferralRow>, StoreError> {
     Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?)
 }
 
-/// Indicator digests of the referrals created in `[from, to)` in an area: `(created_at, digest,
-/// engine)`, where `engine` is filled only for rows without a digest (written before digests).
+/// The indicator digest of one referral.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DigestRow {
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Sending institution.
+    pub sender_institution_id: String,
+    /// Receiving institution.
+    pub receiver_institution_id: String,
+    /// The engine's indicator summary, JSON.
+    pub digest: String,
+    /// The engine's referral, JSON: filled only for rows without a digest (written before digests).
+    pub engine: String,
+}
+
+/// Indicator digests of the referrals created in `[from, to)` in an area.
 ///
 /// # Errors
 /// On a database error.
-pub async fn digests_between(
-    db: &Db,
-    division_prefix: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<(DateTime<Utc>, String, String)>, StoreError> {
+pub async fn digests_between(db: &Db, division_prefix: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DigestRow>, StoreError> {
     let (lo, hi) = crate::registry::prefix_range(division_prefix);
-    let sql = "SELECT created_at, digest, CASE WHEN digest = '' THEN engine ELSE '' END FROM referrals \
+    let sql = "SELECT created_at, sender_institution_id, receiver_institution_id, digest, \
+               CASE WHEN digest = '' THEN engine ELSE '' END AS engine FROM referrals \
                WHERE division_code >= $1 AND division_code < $2 AND created_at >= $3 AND created_at < $4";
-    Ok(
-        dispatch!(db, pool => sqlx::query_as::<_, (DateTime<Utc>, String, String)>(sql).bind(&lo).bind(&hi).bind(from).bind(to).fetch_all(pool).await)?,
-    )
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, DigestRow>(sql).bind(&lo).bind(&hi).bind(from).bind(to).fetch_all(pool).await)?)
 }
 
 /// The referrals of a resident, newest change first.

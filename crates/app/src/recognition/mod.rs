@@ -909,7 +909,8 @@ pub struct IndicatorQuery {
     pub from: Option<NaiveDate>,
     /// Last day, inclusive (default today).
     pub to: Option<NaiveDate>,
-    /// Only this institution and the institutions under it (village clinics under their centre).
+    /// Only this institution and the institutions under it (village clinics under their centre, a
+    /// medical community's members under its lead hospital).
     pub institution_id: Option<String>,
 }
 
@@ -994,24 +995,7 @@ pub async fn indicators(app: &App, actor: &Actor, q: &IndicatorQuery) -> Result<
     let area = actor.scope.division_prefix().to_owned();
     let institutions = registry::institutions(&app.db, &area).await?;
     let subtree: Option<HashSet<String>> = match &q.institution_id {
-        Some(root) => {
-            if !institutions.iter().any(|i| &i.id == root) {
-                return Err(ServiceError::NotFound);
-            }
-            let mut set: HashSet<String> = HashSet::from([root.clone()]);
-            loop {
-                let before = set.len();
-                for i in &institutions {
-                    if i.parent_id.as_ref().is_some_and(|p| set.contains(p)) {
-                        set.insert(i.id.clone());
-                    }
-                }
-                if set.len() == before {
-                    break;
-                }
-            }
-            Some(set)
-        }
+        Some(root) => Some(crate::registry::subtree(app, &area, root).await?),
         None => None,
     };
     let rows = repo::day_counts(&app.db, &area, from, to + chrono::Duration::days(1)).await?;

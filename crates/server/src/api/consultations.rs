@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use sanyi_app::consultations::{self as service, ConsultationInput, ConsultationView, RosterInput, RosterView};
+use sanyi_app::consultations::{self as service, ConsultationInput, ConsultationView, GuestInput, GuestView, RosterInput, RosterView};
 
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -19,6 +19,41 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_consultation))
         .routes(routes!(apply_consultation_command))
         .routes(routes!(get_roster, set_roster))
+        .routes(routes!(invite_guest))
+        .routes(routes!(remove_guest))
+}
+
+/// Invites a guest to the consultation's video call (a party of the call invites; at most eight
+/// guests; only while a synchronous consultation is open). Guests may join the call and read the
+/// consultation. Returns the guests.
+#[utoipa::path(post, path = "/api/v1/consultations/{id}/guests", tag = "consultations", request_body = GuestInput,
+    params(("id" = String, Path, description = "Consultation id")),
+    responses((status = 201, body = Vec<GuestView>), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn invite_guest(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<GuestInput>,
+) -> Result<(StatusCode, ApiJson<Vec<GuestView>>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(service::guests::invite(&state.app, &a, &id, &input).await?),
+    ))
+}
+
+/// Withdraws a guest's invitation. Returns the guests.
+#[utoipa::path(delete, path = "/api/v1/consultations/{id}/guests/{user_id}", tag = "consultations",
+    params(("id" = String, Path, description = "Consultation id"), ("user_id" = String, Path, description = "The guest's user id")),
+    responses((status = 200, body = Vec<GuestView>), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn remove_guest(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath((id, user_id)): ApiPath<(String, String)>,
+) -> Result<ApiJson<Vec<GuestView>>, ApiError> {
+    Ok(ApiJson(service::guests::remove(&state.app, &a, &id, &user_id).await?))
 }
 
 /// The expert roster of the caller's consultation centre, with each expert's open queue.
@@ -44,7 +79,8 @@ async fn set_roster(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ConsultationListParams {
-    /// `out` (requested by my institution, default) or `in` (received by it).
+    /// `out` (requested by my institution, default), `in` (received by it) or `guest` (the calls
+    /// the caller is invited to).
     #[serde(rename = "box")]
     pub side: Option<String>,
     /// Only this state (e.g. `pending_receiver`).
@@ -60,6 +96,9 @@ async fn list_consultations(
     ApiActor(a): ApiActor,
     ApiQuery(p): ApiQuery<ConsultationListParams>,
 ) -> Result<ApiJson<Vec<ConsultationView>>, ApiError> {
+    if p.side.as_deref() == Some("guest") {
+        return Ok(ApiJson(service::as_guest(&state.app, &a).await?));
+    }
     let inbox = super::inbox(p.side.as_deref())?;
     Ok(ApiJson(service::list(&state.app, &a, inbox, p.state.as_deref()).await?))
 }

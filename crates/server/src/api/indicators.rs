@@ -25,12 +25,16 @@ pub struct PeriodParams {
     pub from: Option<DateTime<Utc>>,
     /// End, RFC 3339 (exclusive).
     pub to: Option<DateTime<Utc>>,
+    /// Only this institution's subtree: the institution, those under it and, for a medical
+    /// community's lead hospital, the whole community.
+    pub institution_id: Option<String>,
 }
 
-/// Referral and consultation indicators over a period of the caller's area (DOMAIN.md §2.7).
+/// Referral and consultation indicators over a period of the caller's area or of one institution's
+/// subtree (DOMAIN.md §2.7).
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "referrals", params(PeriodParams),
     responses((status = 200, body = IndicatorReport), (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn get_indicators(
     State(state): State<AppState>,
     ApiActor(a): ApiActor,
@@ -38,5 +42,7 @@ async fn get_indicators(
 ) -> Result<ApiJson<IndicatorReport>, ApiError> {
     let to = p.to.unwrap_or_else(|| Utc::now() + Duration::seconds(1));
     let from = p.from.unwrap_or(to - Duration::days(365));
-    Ok(ApiJson(service::compute(&state.app, &a, from, to).await?))
+    Ok(ApiJson(
+        service::compute(&state.app, &a, from, to, p.institution_id.as_deref()).await?,
+    ))
 }

@@ -29,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/consultations/new", get(new_form))
         .route("/consultations/{id}", get(detail))
         .route("/consultations/{id}/act", post(act))
+        .route("/consultations/{id}/guests", post(invite_guest))
+        .route("/consultations/{id}/guests/{user_id}/remove", post(remove_guest))
 }
 
 #[derive(Deserialize, Default)]
@@ -49,6 +51,7 @@ async fn lists(State(state): State<AppState>, p: PageActor, Query(q): Query<List
     let view = q.view.unwrap_or_else(|| "out".into());
     let result = match view.as_str() {
         "in" => service::list(&state.app, &p.actor, true, None).await,
+        "guest" => service::as_guest(&state.app, &p.actor).await,
         // The expert's queue: consultations of the institution that list the viewer as expert.
         "mine" => service::list(&state.app, &p.actor, true, None).await.map(|all| {
             all.into_iter()
@@ -83,6 +86,10 @@ struct DetailPage {
     is_inviting: bool,
     is_centre: bool,
     is_expert: bool,
+    /// The viewer is an invited guest of the call.
+    is_guest: bool,
+    /// The viewer may invite and withdraw guests (a party, while the video consultation is open).
+    can_invite: bool,
     /// The viewer (the MDT chair writes the summary).
     user_id: String,
     experts: Vec<User>,
@@ -103,6 +110,10 @@ pub(super) async fn render(state: &AppState, p: PageActor, id: &str, error: Opti
         .get("experts")
         .and_then(|e| e.as_array())
         .is_some_and(|e| e.iter().any(|x| x.as_str() == Some(p.actor.user_id.as_str())));
+    let is_guest = c.guests.iter().any(|g| g.user_id == p.actor.user_id);
+    let open = serde_json::from_value::<sanyi_care::consultation::ConsultationState>(serde_json::Value::String(c.state.clone()))
+        .is_ok_and(sanyi_care::consultation::ConsultationState::is_open);
+    let can_invite = c.mode == "sync" && open && (is_inviting || is_centre || is_expert);
     let experts = if is_centre {
         sanyi_store::users::all(&state.app.db)
             .await
@@ -125,6 +136,8 @@ pub(super) async fn render(state: &AppState, p: PageActor, id: &str, error: Opti
             is_inviting,
             is_centre,
             is_expert,
+            is_guest,
+            can_invite,
             user_id: p.actor.user_id.clone(),
             experts,
             attachments,
@@ -216,6 +229,16 @@ async fn act(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Pa
             Err(e) => return render(&state, p, &id, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await,
         }
     };
+    after_form(&state, p, &id, outcome).await
+}
+
+#[derive(Deserialize)]
+struct GuestForm {
+    username: String,
+}
+
+/// Re-renders the consultation with the refusal of a form, or returns to it.
+async fn after_form<T>(state: &AppState, p: PageActor, id: &str, outcome: Result<T, ServiceError>) -> Response {
     match outcome {
         Ok(_) => Redirect::to(&format!("/consultations/{id}")).into_response(),
         Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => {
@@ -224,10 +247,38 @@ async fn act(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Pa
                 .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
                 .collect::<Vec<_>>()
                 .join("；");
-            render(&state, p, &id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+            render(state, p, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => page_error(p.t, e),
     }
+}
+
+async fn invite_guest(
+    State(state): State<AppState>,
+    p: PageActor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<GuestForm>,
+) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let input = service::GuestInput { username: f.username };
+    let outcome = service::guests::invite(&state.app, &p.actor, &id, &input).await;
+    after_form(&state, p, &id, outcome).await
+}
+
+async fn remove_guest(
+    State(state): State<AppState>,
+    p: PageActor,
+    headers: HeaderMap,
+    Path((id, user_id)): Path<(String, String)>,
+) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let outcome = service::guests::remove(&state.app, &p.actor, &id, &user_id).await;
+    after_form(&state, p, &id, outcome).await
 }
 
 #[derive(Template, WebTemplate)]

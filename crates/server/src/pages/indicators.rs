@@ -3,12 +3,15 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use serde::Deserialize;
 
 use sanyi_app::indicators::{self as service, IndicatorReport, RatioView};
+
+use sanyi_store::registry::Institution;
 
 use super::{Nav, PageActor, page_error};
 use crate::AppState;
@@ -48,6 +51,43 @@ struct IndicatorsPage {
     r: IndicatorReport,
     bars: Vec<Bar>,
     ticks: Vec<Tick>,
+    /// The period as chosen, `YYYY-MM-DD` (inclusive days, Asia/Shanghai).
+    from_day: String,
+    to_day: String,
+    /// The institutions of the viewer's area, for the subtree choice.
+    institutions: Vec<Institution>,
+}
+
+/// The period and institution chosen on the page.
+#[derive(Deserialize, Default)]
+struct PageParams {
+    /// First day, `YYYY-MM-DD`.
+    #[serde(default)]
+    from: String,
+    /// Last day (inclusive), `YYYY-MM-DD`.
+    #[serde(default)]
+    to: String,
+    /// Institution whose subtree to show (empty: the whole area).
+    #[serde(default)]
+    institution_id: String,
+}
+
+/// The start of a local (Asia/Shanghai) day.
+fn day_start(d: NaiveDate) -> DateTime<Utc> {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Offset::fix(&Utc));
+    tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .map_or_else(|| d.and_time(chrono::NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc))
+}
+
+/// A day field: empty → `None`; otherwise `YYYY-MM-DD` or the error text.
+fn day(s: &str, t: &Tr) -> Result<Option<NaiveDate>, String> {
+    match s.trim() {
+        "" => Ok(None),
+        d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| t.pick("日期格式应为 YYYY-MM-DD", "Dates must be YYYY-MM-DD").to_owned()),
+    }
 }
 
 /// Percentage text of a ratio (`—` when undefined).
@@ -93,17 +133,36 @@ fn chart(r: &IndicatorReport) -> (Vec<Bar>, Vec<Tick>) {
     (bars, ticks)
 }
 
-async fn page(State(state): State<AppState>, p: PageActor) -> Response {
-    let to = Utc::now() + Duration::seconds(1);
-    match service::compute(&state.app, &p.actor, to - Duration::days(365), to).await {
+async fn page(State(state): State<AppState>, p: PageActor, Query(q): Query<PageParams>) -> Response {
+    let shanghai_today = (Utc::now() + Duration::hours(8)).date_naive();
+    let (from_day, to_day) = match (day(&q.from, &p.t), day(&q.to, &p.t)) {
+        (Ok(f), Ok(t)) => {
+            let to_day = t.unwrap_or(shanghai_today);
+            (f.unwrap_or(to_day - Duration::days(364)), to_day)
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            let err = sanyi_app::ServiceError::Validation(vec![sanyi_app::FieldError::new("from", "date", "YYYY-MM-DD", &e, &e)]);
+            return page_error(p.t, err);
+        }
+    };
+    let institution = Some(q.institution_id.trim()).filter(|s| !s.is_empty());
+    let from = day_start(from_day);
+    let to = day_start(to_day + Duration::days(1));
+    match service::compute(&state.app, &p.actor, from, to, institution).await {
         Ok(r) => {
             let (bars, ticks) = chart(&r);
+            let institutions = sanyi_store::registry::institutions(&state.app.db, p.actor.scope.division_prefix())
+                .await
+                .unwrap_or_default();
             IndicatorsPage {
                 nav: Some(Nav::of(&p.actor, &p.t)),
                 t: p.t,
                 r,
                 bars,
                 ticks,
+                from_day: from_day.to_string(),
+                to_day: to_day.to_string(),
+                institutions,
             }
             .into_response()
         }

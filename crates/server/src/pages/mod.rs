@@ -148,7 +148,10 @@ pub fn page_error(t: Tr, e: ServiceError) -> Response {
             tracing::error!(error = %err, "page failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
         }
-        _ => (StatusCode::BAD_REQUEST, "error.internal"),
+        ServiceError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error.bad_request"),
+        ServiceError::Conflict(_) => (StatusCode::CONFLICT, "error.bad_request"),
+        ServiceError::VersionConflict { .. } => (StatusCode::CONFLICT, "error.stale"),
+        _ => (StatusCode::BAD_REQUEST, "error.bad_request"),
     };
     let message = match &e {
         ServiceError::Validation(errs) | ServiceError::Conflict(errs) => errs

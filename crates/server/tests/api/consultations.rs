@@ -125,17 +125,221 @@ async fn a_township_doctor_consults_a_county_expert() {
     assert_eq!(p["errors"].as_array().unwrap().len(), 2, "{p}");
 }
 
+/// The demo holds consultations in every state of the engine, an MDT with its chair's summary, a
+/// written (asynchronous) one, an emergency one and a rated one.
 #[tokio::test]
-async fn the_demo_has_consultations_in_many_states() {
+async fn the_demo_has_consultations_in_every_state() {
     let app = spawn_app().await;
     let centre = app.token("county_admin").await;
     let (s, board) = app.get(&centre, "/api/v1/consultations?box=in").await;
     assert_eq!(s, StatusCode::OK);
-    let states: std::collections::BTreeSet<&str> = board.as_array().unwrap().iter().map(|c| c["state"].as_str().unwrap()).collect();
-    assert!(states.len() >= 6, "{states:?}");
+    let board = board.as_array().unwrap();
+    let states: std::collections::BTreeSet<&str> = board.iter().map(|c| c["state"].as_str().unwrap()).collect();
+    let all: std::collections::BTreeSet<String> = sanyi_care::consultation::ConsultationState::ALL
+        .iter()
+        .map(|s| serde_json::to_value(s).unwrap().as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(states, all.iter().map(String::as_str).collect(), "every state of the engine");
+    let mdt = board
+        .iter()
+        .find(|c| c["mdt"] == true && c["chair_summary"].is_string())
+        .expect("an MDT with a chair's summary");
+    assert!(mdt["opinions"].as_array().unwrap().len() >= 2, "{mdt}");
     assert!(
-        states.contains("requested") && states.contains("opinion_issued") && states.contains("closed"),
-        "{states:?}"
+        board.iter().any(|c| c["mode"] == "async" && c["state"] == "closed"),
+        "a written consultation"
+    );
+    assert!(board.iter().any(|c| c["urgency"] == "emergency"), "an emergency consultation");
+    assert!(
+        board
+            .iter()
+            .any(|c| c["state"] == "rated" && c["detail"]["rating"].as_u64().is_some())
+    );
+    let expired = board.iter().find(|c| c["state"] == "expired").unwrap();
+    let (_, one) = app
+        .get(&centre, &format!("/api/v1/consultations/{}", expired["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(one["timeline"].as_array().unwrap().last().unwrap()["command"], "timer", "{one}");
+}
+
+/// Invited guests (DOMAIN §3.2 video): a party invites, the guest joins the call's socket and reads
+/// the consultation but cannot act on it; outsiders are refused before the WebSocket upgrade.
+#[tokio::test]
+async fn invited_guests_join_the_call_and_outsiders_are_refused() {
+    let app = spawn_app().await;
+    let centre = app.token("county_admin").await;
+    let expert = app.token("specialist").await;
+    let village = app.token("village_doctor").await;
+    let (_, board) = app.get(&centre, "/api/v1/consultations?box=in&state=scheduled").await;
+    let id = board
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["mode"] == "sync")
+        .expect("a booked video consultation")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ws = format!("/consultations/{id}/call/ws");
+    let guests = format!("/api/v1/consultations/{id}/guests");
+    // An outsider is refused before the upgrade, and cannot invite.
+    assert_eq!(app.ws_handshake(&village, &ws).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.ws_handshake(&expert, &ws).await,
+        StatusCode::SWITCHING_PROTOCOLS,
+        "the expert joins"
+    );
+    let (s, _) = app.post(&village, &guests, &json!({"username": "village_doctor"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "an outsider does not even see it");
+    // Bad invitations name the rule and change nothing.
+    for (username, status, rule) in [
+        ("nobody", StatusCode::UNPROCESSABLE_ENTITY, "guest.user"),
+        ("insurance", StatusCode::UNPROCESSABLE_ENTITY, "guest.role"),
+        ("procurement", StatusCode::UNPROCESSABLE_ENTITY, "guest.role"),
+        ("county_admin", StatusCode::CONFLICT, "guest.party"),
+    ] {
+        let (s, p) = app.post(&expert, &guests, &json!({"username": username})).await;
+        assert_eq!(s, status, "{username}: {p}");
+        assert_eq!(p["errors"][0]["rule"], rule, "{p}");
+    }
+    let (s, list) = app.post(&expert, &guests, &json!({"username": "village_doctor"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{list}");
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["username"], "village_doctor");
+    let guest_id = list[0]["user_id"].as_str().unwrap().to_owned();
+    let (s, p) = app.post(&expert, &guests, &json!({"username": "village_doctor"})).await;
+    assert_eq!(
+        (s, p["errors"][0]["rule"].as_str()),
+        (StatusCode::CONFLICT, Some("guest.duplicate")),
+        "{p}"
+    );
+    // The guest: told, admitted, may read, may not act or invite.
+    let (_, n) = app.get(&village, "/api/v1/notifications").await;
+    assert!(
+        n.as_array().unwrap().iter().any(|x| x["kind"] == "consultation.call_invited"),
+        "{n}"
+    );
+    let (_, mine) = app.get(&village, "/api/v1/consultations?box=guest").await;
+    assert!(mine.as_array().unwrap().iter().any(|c| c["id"] == id.as_str()), "{mine}");
+    assert_eq!(
+        app.ws_handshake(&village, &ws).await,
+        StatusCode::SWITCHING_PROTOCOLS,
+        "the guest joins"
+    );
+    let (s, one) = app.get(&village, &format!("/api/v1/consultations/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(one["guests"][0]["user_id"], guest_id.as_str());
+    let (s, _) = app
+        .post(&village, &format!("/api/v1/consultations/{id}/commands"), &json!("start_session"))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app.post(&village, &guests, &json!({"username": "nurse"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a guest does not invite others");
+    let browser = app.browser("specialist").await;
+    let html = app.html(&browser, &format!("/consultations/{id}")).await;
+    assert!(html.contains("id=\"con-guests\"") && html.contains("乡村医生 王秀兰"), "{html}");
+    // Withdrawn: refused again.
+    let (s, list) = app.delete(&expert, &format!("{guests}/{guest_id}")).await;
+    assert_eq!((s, list), (StatusCode::OK, json!([])));
+    assert_eq!(app.ws_handshake(&village, &ws).await, StatusCode::NOT_FOUND);
+    let (s, _) = app.delete(&expert, &format!("{guests}/{guest_id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Both changes are audited.
+    app.app.audit.flush().await;
+    let admin = app.token("admin").await;
+    let (_, log) = app.get(&admin, "/api/v1/audit?username=specialist&action=update").await;
+    let details: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["detail"].as_str())
+        .collect();
+    assert!(details.iter().any(|d| d.starts_with("invited guest village_doctor")), "{details:?}");
+    assert!(details.iter().any(|d| d.starts_with("withdrew guest")), "{details:?}");
+    // A finished consultation takes no guests.
+    let (_, done) = app.get(&centre, "/api/v1/consultations?box=in&state=closed").await;
+    let closed = done.as_array().unwrap().iter().find(|c| c["mode"] == "sync").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (s, p) = app
+        .post(
+            &expert,
+            &format!("/api/v1/consultations/{closed}/guests"),
+            &json!({"username": "village_doctor"}),
+        )
+        .await;
+    assert_eq!(
+        (s, p["errors"][0]["rule"].as_str()),
+        (StatusCode::CONFLICT, Some("guest.state")),
+        "{p}"
+    );
+}
+
+/// Notification counts come from every matching row, not from the first page of a list: 205
+/// more booked video consultations than a list page holds are all counted.
+#[tokio::test]
+async fn notification_counts_are_not_capped() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let expert = app.token("specialist").await;
+    let count = |n: &serde_json::Value, kind: &str| {
+        n.as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["kind"] == kind)
+            .map_or(0, |x| x["count"].as_u64().unwrap())
+    };
+    let (_, before) = app.get(&doctor, "/api/v1/notifications").await;
+    let (_, before_expert) = app.get(&expert, "/api/v1/notifications").await;
+    let centre = app.token("county_admin").await;
+    let (resident, lead) = resident_and_lead(&app, &doctor).await;
+    let body = json!({"resident_id": resident, "invited_institution_id": lead, "specialty": "neurology", "question": "请会诊"});
+    let (_, c) = app.post(&doctor, "/api/v1/consultations", &body).await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    let expert_id = sanyi_store::users::by_username(&app.db, "specialist").await.unwrap().unwrap().id;
+    for cmd in [
+        json!("triage"),
+        json!({"assign": {"experts": [expert_id], "chair": null}}),
+        json!({"schedule": {"at": "2099-01-01T02:00:00Z"}}),
+    ] {
+        let (s, r) = app.post(&centre, &format!("/api/v1/consultations/{id}/commands"), &cmd).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+    }
+    // 204 copies of the booked consultation, written straight to the store.
+    let row = sanyi_store::consultations::get(&app.db, &id).await.unwrap().unwrap();
+    for _ in 0..204 {
+        let copy = sanyi_store::consultations::ConsultationRow {
+            id: sanyi_store::new_id(),
+            ..row.clone()
+        };
+        let audit = sanyi_store::audit::AuditEntry {
+            division_code: row.division_code.clone(),
+            id: sanyi_store::new_id(),
+            at: row.created_at,
+            user_id: "system".into(),
+            username: "system".into(),
+            role: "administrator".into(),
+            action: "consult".into(),
+            entity: "consultation".into(),
+            entity_id: copy.id.clone(),
+            resident_id: Some(row.resident_id.clone()),
+            ip: "test".into(),
+            detail: "copy".into(),
+        };
+        sanyi_store::consultations::insert(&app.db, &copy, &[], &audit).await.unwrap();
+    }
+    let (_, after) = app.get(&doctor, "/api/v1/notifications").await;
+    assert_eq!(
+        count(&after, "consultation.call_scheduled"),
+        count(&before, "consultation.call_scheduled") + 205,
+        "{after}"
+    );
+    let (_, after_expert) = app.get(&expert, "/api/v1/notifications").await;
+    assert_eq!(
+        count(&after_expert, "consultation.to_hold"),
+        count(&before_expert, "consultation.to_hold") + 205,
+        "{after_expert}"
     );
 }
 
@@ -224,6 +428,57 @@ async fn indicators_count_the_demo_workflows() {
     let html = app.client.get(app.url("/indicators")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("<svg id=\"ind-chart\"") && html.contains("<rect"), "{html}");
     assert!(html.contains("id=\"ind-downward-rate\""), "the down-referral rate is shown: {html}");
+}
+
+/// Indicators over an institution's subtree (the community under its lead hospital; a centre or a
+/// clinic alone) and over a chosen period, by API and on the page.
+#[tokio::test]
+async fn indicators_narrow_to_an_institution_subtree_and_a_period() {
+    let app = spawn_app().await;
+    let admin = app.token("admin").await;
+    let centre = app.token("county_admin").await;
+    let (_, whole) = app.get(&admin, "/api/v1/indicators").await;
+    let (_, lead) = app.get(&centre, "/api/v1/me").await;
+    let lead_id = lead["institution_id"].as_str().unwrap().to_owned();
+    // Every demo referral and consultation involves the lead hospital: its community holds them all.
+    let (s, community) = app.get(&admin, &format!("/api/v1/indicators?institution_id={lead_id}")).await;
+    assert_eq!(s, StatusCode::OK, "{community}");
+    assert_eq!(community["institution_id"], lead_id.as_str());
+    assert!(community["institution_name"].as_str().unwrap().contains("医院"), "{community}");
+    for k in ["upward", "downward", "consultations"] {
+        assert_eq!(community[k], whole[k], "{k}");
+    }
+    // One sender alone: some of the referrals, not all.
+    let (_, inbox) = app.get(&centre, "/api/v1/referrals?box=in").await;
+    let sender = inbox[0]["sender_institution_id"].as_str().unwrap().to_owned();
+    let (_, one) = app.get(&admin, &format!("/api/v1/indicators?institution_id={sender}")).await;
+    let (n, all) = (one["upward"].as_u64().unwrap(), whole["upward"].as_u64().unwrap());
+    assert!(n > 0 && n < all, "{n} of {all}");
+    assert!(one["notes"].as_array().unwrap().len() == 2, "the subtree note: {one}");
+    // A period with nothing in it; an unknown institution.
+    let (_, old) = app
+        .get(&admin, "/api/v1/indicators?from=2000-01-01T00:00:00Z&to=2001-01-01T00:00:00Z")
+        .await;
+    assert_eq!((old["upward"].as_u64(), old["consultations"].as_u64()), (Some(0), Some(0)), "{old}");
+    let (s, _) = app.get(&admin, "/api/v1/indicators?institution_id=nope").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The page: period and institution chosen by a GET form.
+    let browser = app.browser("admin").await;
+    let html = app
+        .html(
+            &browser,
+            &format!("/indicators?from=2000-01-01&to=2000-12-31&institution_id={lead_id}"),
+        )
+        .await;
+    assert!(
+        html.contains("id=\"ind-filter\"") && html.contains("value=\"2000-01-01\""),
+        "{html}"
+    );
+    assert!(html.contains(&format!("value=\"{lead_id}\" selected")), "{html}");
+    assert!(html.contains("id=\"ind-upward\">0<"), "{html}");
+    let r = browser.get(app.url("/indicators?from=2000-13-01")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("YYYY-MM-DD"));
 }
 
 /// DOMAIN.md §3.2 assignment rule through the roster: the on-duty expert of the specialty with

@@ -146,6 +146,29 @@ impl TestApp {
         (s, r.json().await.unwrap_or(Value::Null))
     }
 
+    pub async fn delete(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let r = self.client.delete(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let s = r.status();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Opens a WebSocket handshake on `path` as `token`; the status tells whether the server
+    /// upgraded (101) or refused (4xx) the connection.
+    pub async fn ws_handshake(&self, token: &str, path: &str) -> StatusCode {
+        let client = reqwest::Client::builder().http1_only().build().unwrap();
+        client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .header("connection", "upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
     /// Posts a CSV body (the imports).
     pub async fn post_csv(&self, token: &str, path: &str, csv: &str) -> (StatusCode, Value) {
         let r = self

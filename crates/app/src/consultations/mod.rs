@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use sanyi_care::actor::{ActorRef, ConsultationId, ExpertId, Role as CareRole};
+use sanyi_care::actor::{ConsultationId, ExpertId, Role as CareRole};
 use sanyi_care::consultation::{
     AssignmentRequest, ConsultMode, ConsultUrgency, Consultation, ConsultationCommand, ConsultationError, NewConsultation, Specialty,
 };
@@ -19,6 +19,11 @@ use sanyi_store::workflow::{self as workflow_repo, Workflow, WorkflowEvent};
 use crate::error::Errors;
 use crate::workflow::{self, Refusal, TimelineEntry, care_actor, code, event_row};
 use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
+
+mod demo;
+pub mod guests;
+pub use demo::seed_demo;
+pub use guests::{GuestInput, GuestView};
 
 /// Input to request a consultation.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -95,6 +100,8 @@ pub struct ConsultationView {
     /// Signed opinions so far.
     #[schema(value_type = Vec<Object>)]
     pub opinions: Vec<sanyi_care::consultation::Opinion>,
+    /// Invited guests of the video call (single-consultation read only).
+    pub guests: Vec<GuestView>,
 }
 
 /// A specialty is a lowercase code such as `neurology`.
@@ -211,7 +218,11 @@ pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<Consul
         .and_then(|v| v.get("experts").cloned())
         .and_then(|e| e.as_array().cloned())
         .is_some_and(|e| e.iter().any(|x| x.as_str() == Some(actor.user_id.as_str())));
-    if own || expert { Ok(row) } else { Err(ServiceError::NotFound) }
+    if own || expert || repo::is_guest(&app.db, &row.division_code, &row.id, &actor.user_id).await? {
+        Ok(row)
+    } else {
+        Err(ServiceError::NotFound)
+    }
 }
 
 /// A consultation with its timeline; the read is audited.
@@ -233,7 +244,24 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ConsultationView,
             "consultation page",
         ))
         .await;
-    view(app, row, timeline).await
+    let guests = guests::of(app, &row).await?;
+    Ok(ConsultationView {
+        guests,
+        ..view(app, row, timeline).await?
+    })
+}
+
+/// The consultations the actor is invited to as a guest, newest change first.
+///
+/// # Errors
+/// On a database error.
+pub async fn as_guest(app: &App, actor: &Actor) -> Result<Vec<ConsultationView>, ServiceError> {
+    actor.require(Permission::ResidentRead)?;
+    let mut out = Vec::new();
+    for r in repo::as_guest(&app.db, &actor.user_id, false).await? {
+        out.push(view(app, r, Vec::new()).await?);
+    }
+    Ok(out)
 }
 
 /// Applies a command (triage, assign, schedule, opinion, acknowledge, …) as the actor.
@@ -303,6 +331,20 @@ pub async fn list(app: &App, actor: &Actor, inbox: bool, state: Option<&str>) ->
     Ok(out)
 }
 
+/// Every consultation of one state requested (`inbox = false`) or received (`inbox = true`) by the
+/// actor's institution, as stored (no cap, no resident lookups): for notification counts.
+///
+/// # Errors
+/// `Forbidden` without an institution; a database error.
+pub(crate) async fn rows_in_state(app: &App, actor: &Actor, inbox: bool, state: &str) -> Result<Vec<ConsultationRow>, ServiceError> {
+    let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
+        role: actor.role.code(),
+        permission: "consultation.institution",
+    })?;
+    let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
+    Ok(repo::list(&app.db, &inst.division_code, &inst.id, workflow::side(inbox), Some(state), i64::MAX).await?)
+}
+
 /// Fires due timers (missed opinion deadline → expired). Returns how many changed.
 ///
 /// # Errors
@@ -349,6 +391,7 @@ async fn view(app: &App, row: ConsultationRow, timeline: Vec<WorkflowEvent>) -> 
         chair: engine.as_ref().and_then(|c| c.chair().map(|x| x.as_str().to_owned())),
         chair_summary: engine.as_ref().and_then(|c| c.chair_summary().map(str::to_owned)),
         opinions: engine.as_ref().map(|c| c.opinions().to_vec()).unwrap_or_default(),
+        guests: Vec::new(),
         state_zh: state.map(|s| s.label_zh().to_owned()).unwrap_or_default(),
         resident_name: resident.map(|r| r.name).unwrap_or_default(),
         detail: serde_json::from_str(&row.engine).unwrap_or_default(),
@@ -368,8 +411,8 @@ async fn view(app: &App, row: ConsultationRow, timeline: Vec<WorkflowEvent>) -> 
     })
 }
 
-/// Who may join the video call of a consultation: the inviting institution's staff and the assigned
-/// experts, while a synchronous consultation is scheduled or in session. Returns the row.
+/// Who may join the video call of a consultation: the inviting institution's staff, the assigned
+/// experts and the invited guests, while a synchronous consultation is scheduled or in session. Returns the row.
 ///
 /// # Errors
 /// `NotFound` for outsiders (indistinguishable from a missing consultation); `Conflict` when the
@@ -379,7 +422,7 @@ pub async fn call_access(app: &App, actor: &Actor, id: &str) -> Result<Consultat
     let c: Consultation = serde_json::from_str(&row.engine).map_err(|e| ServiceError::Internal(e.into()))?;
     let inviting = actor.institution_id.as_deref() == Some(row.inviting_institution_id.as_str());
     let expert = c.experts().iter().any(|e| e.as_str() == actor.user_id);
-    if !(inviting || expert) {
+    if !(inviting || expert || repo::is_guest(&app.db, &row.division_code, &row.id, &actor.user_id).await?) {
         return Err(ServiceError::NotFound);
     }
     let callable = c.mode() == ConsultMode::Sync && matches!(row.state.as_str(), "scheduled" | "in_session");
@@ -428,160 +471,6 @@ pub async fn record_call(
     };
     repo::insert_call_session(&app.db, &s).await?;
     Ok(())
-}
-
-/// Seeds demo consultations from the first county's township centres to the lead hospital, in
-/// every state up to closed, with the demo specialist as expert. Returns how many were written.
-///
-/// # Errors
-/// On a database error.
-pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: DateTime<Utc>) -> Result<usize, ServiceError> {
-    let Some(community) = world.communities.first() else { return Ok(0) };
-    let Some(lead) = world
-        .institutions
-        .iter()
-        .find(|i| Some(&i.id) == community.lead_institution_id.as_ref())
-    else {
-        return Ok(0);
-    };
-    let Some(expert) = sanyi_store::users::by_username(db, "specialist").await? else {
-        return Ok(0);
-    };
-    let county = lead.division_code.clone();
-    // The lead hospital's roster: the demo specialist reads neurology and cardiology.
-    for specialty in ["neurology", "cardiology"] {
-        repo::upsert_roster(
-            db,
-            &repo::RosterEntry {
-                division_code: county.clone(),
-                institution_id: lead.id.clone(),
-                user_id: expert.id.clone(),
-                specialty: specialty.into(),
-                title: "associate_chief".into(),
-                on_duty: true,
-                updated_at: now,
-            },
-        )
-        .await?;
-    }
-    let centres: Vec<_> = world
-        .institutions
-        .iter()
-        .filter(|i| i.division_code == county && i.tier == "township")
-        .collect();
-    let centre_actor = ActorRef::new("demo-centre", lead.id.clone(), CareRole::ConsultCentre);
-    let expert_actor = ActorRef::new(expert.id.clone(), lead.id.clone(), CareRole::Doctor);
-    let mut written = 0;
-    for k in 0..16usize {
-        let Some(inviting) = centres.get(k % centres.len().max(1)) else {
-            break;
-        };
-        let Some(resident) = world
-            .residents
-            .iter()
-            .filter(|r| r.village_code.get(..9) == inviting.area_code.get(..9))
-            .nth(k / centres.len().max(1))
-        else {
-            continue;
-        };
-        let id = sanyi_store::new_id();
-        let start = now - chrono::Duration::hours(2 + 6 * k as i64);
-        let doctor = ActorRef::new("demo-doctor", inviting.id.clone(), CareRole::Doctor);
-        let new = NewConsultation {
-            id: ConsultationId::new(id.clone()),
-            inviting: sanyi_care::actor::InstitutionId::new(inviting.id.clone()),
-            invited: sanyi_care::actor::InstitutionId::new(lead.id.clone()),
-            urgency: ConsultUrgency::Routine,
-            mode: ConsultMode::Sync,
-            request: AssignmentRequest {
-                specialty: Specialty::new("neurology"),
-                named_expert: None,
-            },
-            mdt: false,
-            question: "头晕伴肢体麻木，请神经内科会诊".into(),
-        };
-        let Ok(mut c) = Consultation::request(new, &doctor, start) else {
-            continue;
-        };
-        let mut events = Vec::new();
-        let h = |n: i64| start + chrono::Duration::minutes(20 * n);
-        let steps: Vec<(ActorRef, ConsultationCommand)> = vec![
-            (centre_actor.clone(), ConsultationCommand::Triage),
-            (
-                centre_actor.clone(),
-                ConsultationCommand::Assign {
-                    experts: vec![ExpertId::new(expert.id.clone())],
-                    chair: None,
-                },
-            ),
-            (
-                centre_actor.clone(),
-                ConsultationCommand::Schedule {
-                    at: now + chrono::Duration::hours(4),
-                },
-            ),
-            (expert_actor.clone(), ConsultationCommand::StartSession),
-            (
-                expert_actor.clone(),
-                ConsultationCommand::SubmitOpinion {
-                    impression: "考虑短暂性脑缺血发作".into(),
-                    advice: "完善头颅影像，必要时上转".into(),
-                    recommend_referral: false,
-                },
-            ),
-            (
-                doctor.clone(),
-                ConsultationCommand::Acknowledge {
-                    decision: "按专家意见处理".into(),
-                },
-            ),
-            (doctor.clone(), ConsultationCommand::Close),
-        ];
-        for (n, (who, cmd)) in steps.into_iter().take(k % 8).enumerate() {
-            match c.apply(&who, cmd, h(n as i64 + 1)) {
-                Ok((next, e)) => {
-                    events.push(event_row(&county, &id, &e));
-                    c = next;
-                }
-                Err(_) => break,
-            }
-        }
-        let row = ConsultationRow {
-            division_code: inviting.division_code.clone(),
-            id: id.clone(),
-            resident_id: resident.id.clone(),
-            inviting_institution_id: inviting.id.clone(),
-            invited_division_code: lead.division_code.clone(),
-            invited_institution_id: lead.id.clone(),
-            specialty: "neurology".into(),
-            urgency: code(&c.urgency()),
-            mode: code(&c.mode()),
-            state: code(&c.state()),
-            question: c.question().to_owned(),
-            summary: "高血压病史 8 年".into(),
-            engine: serde_json::to_string(&c).map_err(|e| ServiceError::Internal(e.into()))?,
-            version: 1 + events.len() as i64,
-            created_at: start,
-            updated_at: events.last().map_or(start, |e| e.at),
-        };
-        let a = sanyi_store::audit::AuditEntry {
-            division_code: county.clone(),
-            id: sanyi_store::new_id(),
-            at: start,
-            user_id: "system".into(),
-            username: "system".into(),
-            role: "administrator".into(),
-            action: "consult".into(),
-            entity: "consultation".into(),
-            entity_id: id.clone(),
-            resident_id: Some(resident.id.clone()),
-            ip: "demo".into(),
-            detail: "demo data".into(),
-        };
-        repo::insert(db, &row, &events, &a).await?;
-        written += 1;
-    }
-    Ok(written)
 }
 
 /// A roster line as set by the consultation centre.
