@@ -553,12 +553,47 @@ pub async fn study_by_uid(app: &App, actor: &Actor, uid: &str) -> Result<(StudyV
 /// `NotFound` outside the actor's readings.
 pub async fn studies_of_reading(app: &App, actor: &Actor, reading_id: &str) -> Result<Vec<(StudyView, Vec<InstanceRow>)>, ServiceError> {
     let r = visible(app, actor, reading_id).await?;
+    studies_of(app, &r).await
+}
+
+async fn studies_of(app: &App, r: &ReadingRow) -> Result<Vec<(StudyView, Vec<InstanceRow>)>, ServiceError> {
     let mut out = Vec::new();
     for s in repo::studies_of_reading(&app.db, &r.division_code, &r.id).await? {
         let instances = repo::instances(&app.db, &s.division_code, &s.id).await?;
         out.push((s.into(), instances));
     }
     Ok(out)
+}
+
+/// What the reading page shows beside the report: the studies with their instances, and the ECGs
+/// with their drawing on standard paper.
+#[derive(Clone, Debug, Default)]
+pub struct ReadingMedia {
+    /// Studies and their instances.
+    pub studies: Vec<(StudyView, Vec<InstanceRow>)>,
+    /// ECGs and their SVG drawing (empty when the stored file cannot be drawn; logged).
+    pub ecgs: Vec<(EcgView, String)>,
+}
+
+/// The media of a reading the caller has already found visible to the actor; each ECG drawing is
+/// audited as a view.
+///
+/// # Errors
+/// On a database error.
+pub(crate) async fn media_of(app: &App, actor: &Actor, r: &ReadingRow) -> Result<ReadingMedia, ServiceError> {
+    let studies = studies_of(app, r).await?;
+    let mut ecgs = Vec::new();
+    for row in repo::ecgs_of_reading(&app.db, &r.division_code, &r.id).await? {
+        let svg = match draw_ecg(app, actor, &row).await {
+            Ok(svg) => svg,
+            Err(e) => {
+                tracing::warn!(ecg = %row.id, error = ?e, "an ECG could not be drawn");
+                String::new()
+            }
+        };
+        ecgs.push((EcgView::from(row), svg));
+    }
+    Ok(ReadingMedia { studies, ecgs })
 }
 
 /// An instance and its file, for the actor: via its study, or via a reading of theirs.
@@ -792,6 +827,11 @@ pub async fn ecg_svg(app: &App, actor: &Actor, ecg_id: &str) -> Result<String, S
     actor.require(Permission::ResidentRead)?;
     let row = repo::ecg(&app.db, ecg_id).await?.ok_or(ServiceError::NotFound)?;
     visible(app, actor, &row.reading_id).await?;
+    draw_ecg(app, actor, &row).await
+}
+
+/// Draws a stored ECG; the view is audited.
+async fn draw_ecg(app: &App, actor: &Actor, row: &EcgRow) -> Result<String, ServiceError> {
     let bytes = read_file(&app.files, row.sha256.clone()).await?;
     let svg = tokio::task::spawn_blocking(move || {
         ecg::parse_any(&bytes).map(|(_, e)| {

@@ -513,6 +513,23 @@ pub(crate) fn may_see(actor: &Actor, row: &ReadingRow) -> bool {
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ReadingView, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let row = visible(app, actor, id).await?;
+    shown(app, actor, row).await
+}
+
+/// The reading page: the reading with its studies and ECGs, found visible once for all of it; the
+/// reads are audited.
+///
+/// # Errors
+/// `NotFound` unless the actor's institution ordered or reads it.
+pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<(ReadingView, crate::imaging::ReadingMedia), ServiceError> {
+    actor.require(Permission::ResidentRead)?;
+    let row = visible(app, actor, id).await?;
+    let media = crate::imaging::media_of(app, actor, &row).await?;
+    Ok((shown(app, actor, row).await?, media))
+}
+
+/// A visible reading as shown, with its timeline and the names of its doctors; the read is audited.
+async fn shown(app: &App, actor: &Actor, row: ReadingRow) -> Result<ReadingView, ServiceError> {
     let timeline = workflow_repo::events(&app.db, Workflow::Reading, &row.division_code, &row.id).await?;
     app.audit
         .record(audit::entry(

@@ -176,8 +176,8 @@ struct ViewQuery {
 }
 
 async fn render_detail(state: &AppState, p: PageActor, id: &str, v: ViewParams, error: Option<String>, status: StatusCode) -> Response {
-    let r = match service::get(&state.app, &p.actor, id).await {
-        Ok(r) => r,
+    let (r, media) = match service::detail(&state.app, &p.actor, id).await {
+        Ok(d) => d,
         Err(e) => return page_error(p.t, e),
     };
     let own = p.actor.institution_id.clone().unwrap_or_default();
@@ -197,9 +197,8 @@ async fn render_detail(state: &AppState, p: PageActor, id: &str, v: ViewParams, 
     if invert {
         query.push_str("&invert=true");
     }
-    let studies = imaging::studies_of_reading(&state.app, &p.actor, id)
-        .await
-        .unwrap_or_default()
+    let studies = media
+        .studies
         .into_iter()
         .map(|(s, instances)| {
             let images = instances
@@ -212,11 +211,7 @@ async fn render_detail(state: &AppState, p: PageActor, id: &str, v: ViewParams, 
             (s, images)
         })
         .collect();
-    let mut ecgs = Vec::new();
-    for e in imaging::ecgs_of_reading(&state.app, &p.actor, id).await.unwrap_or_default() {
-        let svg = imaging::ecg_svg(&state.app, &p.actor, &e.id).await.unwrap_or_default();
-        ecgs.push((e, svg));
-    }
+    let ecgs = media.ecgs;
     let modality = service::parse_modality(&r.modality).unwrap_or(Modality::Dr);
     let template = modality.template();
     let draft = r.report.clone().unwrap_or_else(|| Report {
