@@ -54,6 +54,8 @@ pub struct App {
     pub policies: std::sync::Arc<WorkflowPolicies>,
     /// Where DICOM instances and ECG files are kept (content-addressed).
     pub files: sanyi_store::files::FileStore,
+    /// The recognition catalogues and participants, held for the order-time check.
+    pub recognition: std::sync::Arc<recognition::reference::ReferenceCache>,
 }
 
 /// Timing policies of referrals and consultations (DOMAIN.md §2.5, §3.2 defaults).
@@ -79,6 +81,7 @@ impl App {
             drg: Default::default(),
             policies: Default::default(),
             files: sanyi_store::files::FileStore::new("sanyi-files"),
+            recognition: Default::default(),
         }
     }
 

@@ -14,6 +14,7 @@
 //! one transaction with the audit entry and shapes the views.
 
 pub mod demo;
+pub mod reference;
 pub mod results;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -265,6 +266,7 @@ pub async fn put_items(app: &App, actor: &Actor, items: &[CatalogueItem]) -> Res
         ),
     );
     repo::upsert_items(&app.db, &rows, &a).await?;
+    app.recognition.invalidate();
     self::items(app, actor).await
 }
 
@@ -407,6 +409,7 @@ pub async fn put_participants(app: &App, actor: &Actor, input: &[ParticipantView
         &format!("{} participant(s)", rows.len()),
     );
     repo::upsert_participants(&app.db, &rows, &a).await?;
+    app.recognition.invalidate();
     participants(app, actor).await
 }
 
@@ -506,16 +509,6 @@ struct Context {
 }
 
 /// The catalogue item an order code names in a pool (directly or as an equivalent).
-async fn find_item(app: &App, pool: &str, code: &str) -> Result<Option<ItemRow>, ServiceError> {
-    if let Some(i) = repo::item(&app.db, pool, code).await? {
-        return Ok(Some(i));
-    }
-    let all = repo::items(&app.db, pool).await?;
-    let engines = all.iter().map(engine_item).collect::<Result<Vec<_>, _>>()?;
-    let found = engine::item_of(&engines, code).map(|e| e.code.clone());
-    Ok(found.and_then(|c| all.into_iter().find(|r| r.code == c)))
-}
-
 async fn context(app: &App, actor: &Actor, resident_id: &str, item_code: &str, on: Option<NaiveDate>) -> Result<Context, ServiceError> {
     actor.require(Permission::OrderWrite)?;
     let institution_id = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
@@ -542,9 +535,10 @@ async fn context(app: &App, actor: &Actor, resident_id: &str, item_code: &str, o
             "申请日期不能晚于今天",
         ));
     }
-    let pool = repo::pool_of(&app.db, &resident.division_code).await?.unwrap_or_default();
-    let item = find_item(app, &pool, item_code.trim()).await?;
-    if item.is_none() {
+    let reference = app.recognition.get(&app.db).await?;
+    let pool = reference.pool_of(&resident.division_code);
+    let found = reference.item(pool, item_code.trim());
+    if found.is_none() {
         errs.push(FieldError::new(
             "item_code",
             "recognition.item",
@@ -554,8 +548,8 @@ async fn context(app: &App, actor: &Actor, resident_id: &str, item_code: &str, o
         ));
     }
     errs.finish()?;
-    let item = item.ok_or(ServiceError::NotFound)?;
-    let e = engine_item(&item)?;
+    let (item, e) = found.ok_or(ServiceError::NotFound)?;
+    let (item, e) = (item.clone(), e.clone());
     let mut codes = vec![item.code.clone()];
     codes.extend(e.equivalents.iter().cloned());
     let from = on - chrono::Duration::days(e.window_days);
@@ -564,11 +558,7 @@ async fn context(app: &App, actor: &Actor, resident_id: &str, item_code: &str, o
     ids.push(ordering.id.clone());
     ids.sort();
     ids.dedup();
-    let participants = repo::participants_of(&app.db, &ids)
-        .await?
-        .iter()
-        .map(engine_participant)
-        .collect::<Result<Vec<_>, _>>()?;
+    let participants = reference.participants_of(&ids);
     let prior_results: Vec<PriorResult> = priors
         .iter()
         .map(|p| PriorResult {

@@ -111,6 +111,71 @@ async fn price_village(app: &TestApp, token: &str, item: &str) -> i64 {
         .unwrap()
 }
 
+/// The check holds the catalogue and participants in memory: a change through the API reaches
+/// the very next check (QC withdrawn → no candidate; a shorter window → no candidate).
+#[tokio::test]
+async fn catalogue_and_participant_changes_reach_the_next_check() {
+    let app = spawn_app().await;
+    let s = scene(&app, 611).await;
+    push(
+        &app,
+        &s.admin,
+        &json!({"resident_id": s.resident, "item_code": BLOOD_COUNT, "value": "WBC 6.1", "reported_at": days_ago(3), "institution_id": s.lead}),
+    )
+    .await;
+    assert_eq!(
+        check(&app, &s.doctor, &s.resident, BLOOD_COUNT).await["candidates"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let (st, v) = app
+        .put(
+            &s.admin,
+            "/api/v1/recognition/participants",
+            &json!({"participants": [{"institution_id": s.lead, "scopes": ["昌吉州HR"], "qc_passed": false}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(
+        check(&app, &s.doctor, &s.resident, BLOOD_COUNT).await["candidates"],
+        json!([]),
+        "QC withdrawn"
+    );
+    let (st, _) = app
+        .put(
+            &s.admin,
+            "/api/v1/recognition/participants",
+            &json!({"participants": [{"institution_id": s.lead, "scopes": ["昌吉州HR"], "qc_passed": true}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        check(&app, &s.doctor, &s.resident, BLOOD_COUNT).await["candidates"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let (_, cat) = app.get(&s.admin, "/api/v1/recognition/items").await;
+    let mut item = cat["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == BLOOD_COUNT)
+        .unwrap()
+        .clone();
+    item["window_days"] = json!(2);
+    let (st, v) = app.put(&s.admin, "/api/v1/recognition/items", &json!({"items": [item]})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(
+        check(&app, &s.doctor, &s.resident, BLOOD_COUNT).await["candidates"],
+        json!([]),
+        "window now 2 days"
+    );
+}
+
 #[tokio::test]
 async fn the_check_finds_recent_results_of_qualified_producers_in_scope_only() {
     let app = spawn_app().await;
