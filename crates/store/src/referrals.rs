@@ -238,16 +238,23 @@ pub struct DigestRow {
     pub engine: String,
 }
 
-/// Indicator digests of the referrals created in `[from, to)` in an area.
+/// Indicator digests of the referrals created in `[from, to)` in an area: read from the covering
+/// index `referrals_digest`, plus the engine state of any row written before digests existed.
 ///
 /// # Errors
 /// On a database error.
 pub async fn digests_between(db: &Db, division_prefix: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DigestRow>, StoreError> {
     let (lo, hi) = crate::registry::prefix_range(division_prefix);
-    let sql = "SELECT created_at, sender_institution_id, receiver_institution_id, digest, \
-               CASE WHEN digest = '' THEN engine ELSE '' END AS engine FROM referrals \
-               WHERE division_code >= $1 AND division_code < $2 AND created_at >= $3 AND created_at < $4";
-    Ok(dispatch!(db, pool => sqlx::query_as::<_, DigestRow>(sql).bind(&lo).bind(&hi).bind(from).bind(to).fetch_all(pool).await)?)
+    let range = "FROM referrals WHERE division_code >= $1 AND division_code < $2 AND created_at >= $3 AND created_at < $4";
+    let with_digest =
+        format!("SELECT created_at, sender_institution_id, receiver_institution_id, digest, '' AS engine {range} AND digest <> ''");
+    let without = format!("SELECT created_at, sender_institution_id, receiver_institution_id, digest, engine {range} AND digest = ''");
+    let mut rows = Vec::new();
+    for sql in [with_digest, without] {
+        rows.extend(dispatch!(db, pool => sqlx::query_as::<_, DigestRow>(sqlx::AssertSqlSafe(sql))
+            .bind(&lo).bind(&hi).bind(from).bind(to).fetch_all(pool).await)?);
+    }
+    Ok(rows)
 }
 
 /// The referrals of a resident, newest change first.
