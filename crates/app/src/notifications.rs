@@ -24,7 +24,8 @@ pub struct Notification {
 /// What waits for the actor at `now`: referrals to accept or receive, down-referred patients to
 /// take back and follow up, escalated referrals (referral centre), consultations returned for
 /// information, to triage, assign, schedule, hold or acknowledge, expired ones (centre), video
-/// calls booked (inviting doctor) and calls the actor is invited to as a guest. Actors without an institution have none.
+/// calls booked (inviting doctor) and calls the actor is invited to as a guest. Actors without an
+/// institution have none.
 ///
 /// # Errors
 /// On a database error.
