@@ -94,6 +94,20 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     app: App,
+    /// Stopped when the server is dropped (after serving, or never run).
+    _jobs: BackgroundJobs,
+}
+
+/// The server's background jobs, aborted on drop so that none outlives its server (and its
+/// database pool).
+struct BackgroundJobs(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for BackgroundJobs {
+    fn drop(&mut self) {
+        for job in &self.0 {
+            job.abort();
+        }
+    }
 }
 
 impl Application {
@@ -109,11 +123,12 @@ impl Application {
             settings: Arc::new(settings),
             calls: Arc::default(),
         };
-        spawn_background_jobs(&app);
+        let jobs = spawn_background_jobs(&app);
         Ok(Application {
             listener,
             router: router(state),
             app,
+            _jobs: jobs,
         })
     }
 
@@ -145,9 +160,9 @@ impl Application {
 
 /// Jobs of a running server: workflow timers every minute (referral SLA, validity and escalation;
 /// consultation deadlines) and the hourly purge of expired sessions.
-fn spawn_background_jobs(app: &App) {
+fn spawn_background_jobs(app: &App) -> BackgroundJobs {
     let timers = app.clone();
-    tokio::spawn(async move {
+    let workflow = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             every.tick().await;
@@ -165,7 +180,7 @@ fn spawn_background_jobs(app: &App) {
         }
     });
     let db = app.db.clone();
-    tokio::spawn(async move {
+    let sessions = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every.tick().await;
@@ -174,6 +189,7 @@ fn spawn_background_jobs(app: &App) {
             }
         }
     });
+    BackgroundJobs(vec![workflow, sessions])
 }
 
 async fn shutdown_signal() {

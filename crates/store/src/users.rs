@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::{Db, StoreError, dispatch};
+use crate::{Db, StoreError, dispatch, transaction};
 
 /// User row.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -87,10 +87,14 @@ pub async fn set_password(db: &Db, username: &str, hash: &str) -> Result<(), Sto
 /// # Errors
 /// On a database error.
 pub async fn insert_session(db: &Db, user: &User, token_hash: &str, kind: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
-    dispatch!(db, pool => sqlx::query(
-        "INSERT INTO sessions (division_code, token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&user.division_code).bind(token_hash).bind(&user.id).bind(kind).bind(Utc::now()).bind(expires_at)
-        .execute(pool).await.map(|r| r.rows_affected()))?;
+    // Through the write queue: on SQLite a login waits its turn behind a long write (a bulk import)
+    // instead of running into the busy timeout.
+    transaction!(db, tx => {
+        sqlx::query(
+            "INSERT INTO sessions (division_code, token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&user.division_code).bind(token_hash).bind(&user.id).bind(kind).bind(Utc::now()).bind(expires_at)
+            .execute(&mut *tx).await?;
+    });
     Ok(())
 }
 
@@ -117,7 +121,9 @@ pub async fn session_user(db: &Db, token_hash: &str, kind: &str, now: DateTime<U
 /// # Errors
 /// On a database error.
 pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), StoreError> {
-    dispatch!(db, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await.map(|r| r.rows_affected()))?;
+    transaction!(db, tx => {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+    });
     Ok(())
 }
 
@@ -126,7 +132,7 @@ pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), StoreError>
 /// # Errors
 /// On a database error.
 pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, StoreError> {
-    Ok(
-        dispatch!(db, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await.map(|r| r.rows_affected()))?,
-    )
+    Ok(transaction!(db, tx => {
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?.rows_affected()
+    }))
 }

@@ -434,7 +434,8 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
             i64::from(year),
             serde_json::to_string(&acc).unwrap_or_default(),
         ));
-        if claims.len() >= 50_000 {
+        // Short write transactions: the server answers (logins, pages) while the demo year is written.
+        if claims.len() >= 10_000 {
             repo::insert_claims_bulk(db, &claims, &accs).await?;
             claims.clear();
             accs.clear();
