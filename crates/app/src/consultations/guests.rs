@@ -145,7 +145,7 @@ pub async fn invite(app: &App, actor: &Actor, id: &str, input: &GuestInput) -> R
     }
     if repo::guests(&app.db, &row.division_code, &row.id).await?.len() >= MAX_GUESTS {
         return Err(field(
-            "username",
+            "guest.limit",
             &format!("at most {MAX_GUESTS} guests"),
             "The call already has the most guests allowed",
             "参会人员已达上限",

@@ -256,6 +256,32 @@ async fn invited_guests_join_the_call_and_outsiders_are_refused() {
         .collect();
     assert!(details.iter().any(|d| d.starts_with("invited guest village_doctor")), "{details:?}");
     assert!(details.iter().any(|d| d.starts_with("withdrew guest")), "{details:?}");
+    // At most eight guests: the ninth is refused by rule.
+    let me = app.me(&village).await;
+    for n in 0..9 {
+        let user = sanyi_store::users::User {
+            division_code: "652301".into(),
+            id: sanyi_store::new_id(),
+            username: format!("guest{n}"),
+            display_name: format!("进修医生 {n}"),
+            password_hash: String::new(),
+            role: "village_doctor".into(),
+            institution_id: me["institution_id"].as_str().map(str::to_owned),
+            scope_area: me["scope"].as_str().unwrap().to_owned(),
+            active: true,
+        };
+        sanyi_store::users::insert(&app.db, &user).await.unwrap();
+        let (s, p) = app.post(&expert, &guests, &json!({"username": user.username})).await;
+        if n < 8 {
+            assert_eq!(s, StatusCode::CREATED, "{p}");
+        } else {
+            assert_eq!(
+                (s, p["errors"][0]["rule"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("guest.limit")),
+                "{p}"
+            );
+        }
+    }
     // A finished consultation takes no guests.
     let (_, done) = app.get(&centre, "/api/v1/consultations?box=in&state=closed").await;
     let closed = done.as_array().unwrap().iter().find(|c| c["mode"] == "sync").unwrap()["id"]
