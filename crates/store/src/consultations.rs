@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::audit::AuditEntry;
 use crate::workflow::{Side, Workflow, WorkflowEvent, insert_event};
-use crate::{Db, StoreError, audit_insert_in_tx, dispatch, transaction};
+use crate::{Db, StoreError, audit_insert_in_tx, dispatch, transaction, write_one};
 
 /// Consultation row.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -166,7 +166,7 @@ pub struct CallSessionRow {
 /// # Errors
 /// On a database error.
 pub async fn insert_call_session(db: &Db, s: &CallSessionRow) -> Result<(), StoreError> {
-    dispatch!(db, pool => sqlx::query(
+    write_one!(db, pool => sqlx::query(
         "INSERT INTO call_sessions (division_code, id, consultation_id, started_at, ended_at, duration_seconds, participants) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(&s.division_code).bind(&s.id).bind(&s.consultation_id).bind(s.started_at).bind(s.ended_at)
@@ -232,7 +232,7 @@ pub async fn upsert_roster(db: &Db, e: &RosterEntry) -> Result<(), StoreError> {
     let sql = "INSERT INTO consultation_experts (division_code, institution_id, user_id, specialty, title, on_duty, updated_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (division_code, user_id, specialty) DO UPDATE SET \
                institution_id = excluded.institution_id, title = excluded.title, on_duty = excluded.on_duty, updated_at = excluded.updated_at";
-    dispatch!(db, pool => sqlx::query(sql).bind(&e.division_code).bind(&e.institution_id).bind(&e.user_id).bind(&e.specialty)
+    write_one!(db, pool => sqlx::query(sql).bind(&e.division_code).bind(&e.institution_id).bind(&e.user_id).bind(&e.specialty)
         .bind(&e.title).bind(e.on_duty).bind(e.updated_at).execute(pool).await.map(|_| ()))?;
     Ok(())
 }

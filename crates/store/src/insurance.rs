@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::audit::AuditEntry;
-use crate::{Backend, Db, StoreError, audit_insert_in_tx, dispatch, transaction};
+use crate::{Backend, Db, StoreError, audit_insert_in_tx, dispatch, transaction, write_one};
 
 /// A stored benefit policy version.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -453,7 +453,7 @@ pub async fn enrollees(db: &Db, pool: &str, year: i64) -> Result<Vec<(String, i6
 /// # Errors
 /// On a database error.
 pub async fn put_run(db: &Db, pool: &str, year: i64, month: i64, report: &str, digest: &str) -> Result<(), StoreError> {
-    dispatch!(db, p => sqlx::query("INSERT INTO settlement_runs (division_code, year, month, report, digest, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+    write_one!(db, p => sqlx::query("INSERT INTO settlement_runs (division_code, year, month, report, digest, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
         ON CONFLICT (division_code, year, month) DO UPDATE SET report = excluded.report, digest = excluded.digest, created_at = excluded.created_at")
         .bind(pool).bind(year).bind(month).bind(report).bind(digest).bind(Utc::now()).execute(p).await.map(|_| ()))?;
     Ok(())

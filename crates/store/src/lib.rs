@@ -46,6 +46,22 @@ macro_rules! dispatch {
     };
 }
 
+/// Runs one write statement `$body` with `$pool` bound to the concrete pool, queued behind the
+/// process's other SQLite writes like [`transaction!`] (a write outside the queue would meet a long
+/// transaction in SQLite's busy handler and fail after its timeout).
+#[macro_export]
+macro_rules! write_one {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => {
+                let _writer = $crate::SQLITE_WRITER.lock().await;
+                $body
+            }
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
 /// The process-wide queue of SQLite write transactions (see [`transaction!`]).
 #[doc(hidden)]
 pub static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::{Db, StoreError, dispatch, transaction};
+use crate::{Db, StoreError, dispatch, transaction, write_one};
 
 /// Prefecture insurance pool (统筹区) row.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -138,7 +138,7 @@ const INSTITUTION_COLUMNS: &str = "division_code, id, parent_id, community_id, n
 /// # Errors
 /// On a constraint or database error.
 pub async fn insert_pool(db: &Db, p: &Pool) -> Result<(), StoreError> {
-    dispatch!(db, pool => sqlx::query("INSERT INTO pools (division_code, name, created_at) VALUES ($1, $2, $3)")
+    write_one!(db, pool => sqlx::query("INSERT INTO pools (division_code, name, created_at) VALUES ($1, $2, $3)")
         .bind(&p.division_code).bind(&p.name).bind(Utc::now()).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -159,7 +159,7 @@ pub async fn pools(db: &Db) -> Result<Vec<Pool>, StoreError> {
 /// # Errors
 /// On a constraint or database error.
 pub async fn insert_county(db: &Db, c: &County) -> Result<(), StoreError> {
-    dispatch!(db, pool => sqlx::query("INSERT INTO counties (division_code, pool_code, name, created_at) VALUES ($1, $2, $3, $4)")
+    write_one!(db, pool => sqlx::query("INSERT INTO counties (division_code, pool_code, name, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&c.division_code).bind(&c.pool_code).bind(&c.name).bind(Utc::now()).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -218,7 +218,7 @@ pub async fn area(db: &Db, code: &str) -> Result<Option<Area>, StoreError> {
 /// # Errors
 /// On a constraint or database error.
 pub async fn insert_community(db: &Db, c: &Community) -> Result<(), StoreError> {
-    dispatch!(db, pool => sqlx::query(
+    write_one!(db, pool => sqlx::query(
         "INSERT INTO communities (division_code, id, name, lead_institution_id, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&c.division_code).bind(&c.id).bind(&c.name).bind(&c.lead_institution_id).bind(Utc::now())
         .execute(pool).await.map(|r| r.rows_affected()))?;
@@ -230,7 +230,7 @@ pub async fn insert_community(db: &Db, c: &Community) -> Result<(), StoreError> 
 /// # Errors
 /// On a constraint or database error; `NotFound` when the community does not exist.
 pub async fn set_community_lead(db: &Db, division: &str, community: &str, lead: &str) -> Result<(), StoreError> {
-    let n = dispatch!(db, pool => sqlx::query(
+    let n = write_one!(db, pool => sqlx::query(
         "UPDATE communities SET lead_institution_id = $1 WHERE division_code = $2 AND id = $3")
         .bind(lead).bind(division).bind(community).execute(pool).await.map(|r| r.rows_affected()))?;
     if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
@@ -253,7 +253,7 @@ pub async fn communities(db: &Db, division_prefix: &str) -> Result<Vec<Community
 /// # Errors
 /// On a constraint or database error.
 pub async fn insert_institution(db: &Db, i: &Institution) -> Result<(), StoreError> {
-    dispatch!(db, pool => sqlx::query(
+    write_one!(db, pool => sqlx::query(
         "INSERT INTO institutions (division_code, id, parent_id, community_id, name, tier, kind, credit_code, nhsa_code, \
          area_code, legal_person, licence_holder, contract_holder, version, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
@@ -311,7 +311,7 @@ pub struct InstitutionChanges {
 /// # Errors
 /// `NotFound`, `VersionConflict`, or a constraint/database error.
 pub async fn update_institution(db: &Db, id: &str, expected_version: i64, c: &InstitutionChanges) -> Result<Institution, StoreError> {
-    let n = dispatch!(db, pool => sqlx::query(
+    let n = write_one!(db, pool => sqlx::query(
         "UPDATE institutions SET name = $1, legal_person = $2, licence_holder = $3, contract_holder = $4, \
          credit_code = $5, nhsa_code = $6, version = version + 1, updated_at = $7 WHERE id = $8 AND version = $9")
         .bind(&c.name).bind(&c.legal_person).bind(&c.licence_holder).bind(&c.contract_holder)
@@ -329,7 +329,7 @@ pub async fn update_institution(db: &Db, id: &str, expected_version: i64, c: &In
 /// # Errors
 /// On a constraint or database error.
 pub async fn insert_department(db: &Db, d: &Department) -> Result<(), StoreError> {
-    dispatch!(db, pool => sqlx::query(
+    write_one!(db, pool => sqlx::query(
         "INSERT INTO departments (division_code, id, institution_id, name, specialty, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&d.division_code).bind(&d.id).bind(&d.institution_id).bind(&d.name).bind(&d.specialty).bind(Utc::now())
         .execute(pool).await.map(|r| r.rows_affected()))?;
@@ -352,7 +352,7 @@ pub async fn departments(db: &Db, division: &str, institution_id: &str) -> Resul
 /// # Errors
 /// On a constraint or database error.
 pub async fn insert_staff(db: &Db, s: &Staff) -> Result<(), StoreError> {
-    dispatch!(db, pool => sqlx::query(
+    write_one!(db, pool => sqlx::query(
         "INSERT INTO staff (division_code, id, name, profession, title, qualifications, post_institution_id, \
          working_institution_id, department_id, version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
         .bind(&s.division_code).bind(&s.id).bind(&s.name).bind(&s.profession).bind(&s.title).bind(&s.qualifications)

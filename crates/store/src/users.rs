@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::{Db, StoreError, dispatch, transaction};
+use crate::{Db, StoreError, dispatch, write_one};
 
 /// User row.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -36,7 +36,7 @@ const COLUMNS: &str = "division_code, id, username, display_name, password_hash,
 /// # Errors
 /// `Constraint { kind: "unique" }` when the username exists; another database error.
 pub async fn insert(db: &Db, u: &User) -> Result<(), StoreError> {
-    dispatch!(db, pool => sqlx::query(
+    write_one!(db, pool => sqlx::query(
         "INSERT INTO users (division_code, id, username, display_name, password_hash, role, institution_id, scope_area, active, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
         .bind(&u.division_code).bind(&u.id).bind(&u.username).bind(&u.display_name).bind(&u.password_hash)
@@ -77,7 +77,7 @@ pub async fn all(db: &Db) -> Result<Vec<User>, StoreError> {
 /// # Errors
 /// `NotFound` or a database error.
 pub async fn set_password(db: &Db, username: &str, hash: &str) -> Result<(), StoreError> {
-    let n = dispatch!(db, pool => sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+    let n = write_one!(db, pool => sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
         .bind(hash).bind(username).execute(pool).await.map(|r| r.rows_affected()))?;
     if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
@@ -87,14 +87,10 @@ pub async fn set_password(db: &Db, username: &str, hash: &str) -> Result<(), Sto
 /// # Errors
 /// On a database error.
 pub async fn insert_session(db: &Db, user: &User, token_hash: &str, kind: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
-    // Through the write queue: on SQLite a login waits its turn behind a long write (a bulk import)
-    // instead of running into the busy timeout.
-    transaction!(db, tx => {
-        sqlx::query(
-            "INSERT INTO sessions (division_code, token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&user.division_code).bind(token_hash).bind(&user.id).bind(kind).bind(Utc::now()).bind(expires_at)
-            .execute(&mut *tx).await?;
-    });
+    write_one!(db, pool => sqlx::query(
+        "INSERT INTO sessions (division_code, token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&user.division_code).bind(token_hash).bind(&user.id).bind(kind).bind(Utc::now()).bind(expires_at)
+        .execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -121,9 +117,7 @@ pub async fn session_user(db: &Db, token_hash: &str, kind: &str, now: DateTime<U
 /// # Errors
 /// On a database error.
 pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), StoreError> {
-    transaction!(db, tx => {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
-    });
+    write_one!(db, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -132,7 +126,7 @@ pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), StoreError>
 /// # Errors
 /// On a database error.
 pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, StoreError> {
-    Ok(transaction!(db, tx => {
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?.rows_affected()
-    }))
+    Ok(
+        write_one!(db, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await.map(|r| r.rows_affected()))?,
+    )
 }
