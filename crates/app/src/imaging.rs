@@ -612,12 +612,8 @@ async fn instance_file(app: &App, actor: &Actor, instance_id: &str) -> Result<(I
     Ok((inst, s, bytes))
 }
 
-/// The DICOM file of an instance (WADO); the read is audited.
-///
-/// # Errors
-/// `NotFound` outside the actor's reach.
-pub async fn instance_dicom(app: &App, actor: &Actor, instance_id: &str) -> Result<Vec<u8>, ServiceError> {
-    let (inst, s, bytes) = instance_file(app, actor, instance_id).await?;
+/// Audits a read of an instance's file (`dicom`) or of its rendering (`view`).
+async fn audit_instance_read(app: &App, actor: &Actor, s: &StudyRow, inst: &InstanceRow, what: &str) {
     app.audit
         .record(audit::entry(
             actor,
@@ -626,9 +622,18 @@ pub async fn instance_dicom(app: &App, actor: &Actor, instance_id: &str) -> Resu
             "imaging_instance",
             &inst.id,
             s.resident_id.as_deref(),
-            "dicom",
+            what,
         ))
         .await;
+}
+
+/// The DICOM file of an instance (WADO); the read is audited.
+///
+/// # Errors
+/// `NotFound` outside the actor's reach.
+pub async fn instance_dicom(app: &App, actor: &Actor, instance_id: &str) -> Result<Vec<u8>, ServiceError> {
+    let (inst, s, bytes) = instance_file(app, actor, instance_id).await?;
+    audit_instance_read(app, actor, &s, &inst, "dicom").await;
     Ok(bytes)
 }
 
@@ -692,17 +697,7 @@ pub async fn render(app: &App, actor: &Actor, instance_id: &str, p: &RenderParam
         .await
         .map_err(blocking_failed)?
         .map_err(|e| dicom_error(&e))?;
-    app.audit
-        .record(audit::entry(
-            actor,
-            &s.division_code,
-            "read",
-            "imaging_instance",
-            &inst.id,
-            s.resident_id.as_deref(),
-            "view",
-        ))
-        .await;
+    audit_instance_read(app, actor, &s, &inst, "view").await;
     Ok(png)
 }
 

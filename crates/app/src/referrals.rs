@@ -15,7 +15,6 @@ use sanyi_care::referral::{
 use sanyi_domain::{Icd10, Tier};
 use sanyi_store::referrals::{self as repo, Change, DownTarget, ReferralRow};
 use sanyi_store::registry::{self, Institution};
-use sanyi_store::residents as residents_repo;
 use sanyi_store::workflow::{self as workflow_repo, Workflow, WorkflowEvent};
 
 use crate::error::Errors;
@@ -309,26 +308,17 @@ fn refusal(actor: &Actor, e: ReferralError) -> ServiceError {
 pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<ReferralView, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
     let who = care_actor(actor, CareRole::ReferralCentre)?;
-    let resident = residents_repo::get(&app.db, &actor.scope, &input.resident_id)
-        .await?
-        .filter(|r| r.status == "active")
-        .ok_or(ServiceError::NotFound)?;
-    let sender = registry::institution(&app.db, who.institution.as_str())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
     let mut errs = Errors::default();
-    let receiver = registry::institution(&app.db, &input.receiver_institution_id)
-        .await?
-        .filter(|i| i.division_code.get(..4) == sender.division_code.get(..4));
-    if receiver.is_none() {
-        errs.push(FieldError::new(
-            "receiver_institution_id",
-            "institution.pool",
-            "an institution of the same insurance pool",
-            "Unknown receiving institution",
-            "接收机构不存在",
-        ));
-    }
+    let (resident, sender, receiver) = workflow::parties(
+        app,
+        actor,
+        &who,
+        &input.resident_id,
+        &input.receiver_institution_id,
+        ("receiver_institution_id", "Unknown receiving institution", "接收机构不存在"),
+        &mut errs,
+    )
+    .await?;
     if input.reason.trim().is_empty() {
         errs.push(FieldError::required("reason"));
     }

@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use sanyi_care::actor::{ActorRef, InstitutionId, Role as CareRole, UserId};
 use sanyi_store::workflow::{Side, WorkflowEvent};
 
-use crate::{Actor, FieldError, Role, ServiceError};
+use crate::error::Errors;
+use crate::{Actor, App, FieldError, Role, ServiceError};
 
 /// The snake_case code of an engine enum (its serde name).
 pub(crate) fn code<T: Serialize>(v: &T) -> String {
@@ -196,4 +197,48 @@ impl Names {
             residents: sanyi_store::residents::names(&app.db, &people).await?,
         })
     }
+}
+
+/// Who a new referral or consultation involves: the resident (active, inside the actor's area), the
+/// actor's institution and the counterpart institution named by the input field `field`, which must
+/// belong to the same insurance pool — a field error in `errs` otherwise (`None` then).
+///
+/// # Errors
+/// `NotFound` for a resident outside the area or a missing own institution; a database error.
+pub(crate) async fn parties(
+    app: &App,
+    actor: &Actor,
+    who: &ActorRef,
+    resident_id: &str,
+    counterpart_id: &str,
+    (field, en, zh): (&str, &str, &str),
+    errs: &mut Errors,
+) -> Result<
+    (
+        sanyi_store::residents::Resident,
+        sanyi_store::registry::Institution,
+        Option<sanyi_store::registry::Institution>,
+    ),
+    ServiceError,
+> {
+    let resident = sanyi_store::residents::get(&app.db, &actor.scope, resident_id)
+        .await?
+        .filter(|r| r.status == "active")
+        .ok_or(ServiceError::NotFound)?;
+    let own = sanyi_store::registry::institution(&app.db, who.institution.as_str())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let counterpart = sanyi_store::registry::institution(&app.db, counterpart_id)
+        .await?
+        .filter(|i| i.division_code.get(..4) == own.division_code.get(..4));
+    if counterpart.is_none() {
+        errs.push(FieldError::new(
+            field,
+            "institution.pool",
+            "an institution of the same insurance pool",
+            en,
+            zh,
+        ));
+    }
+    Ok((resident, own, counterpart))
 }

@@ -134,26 +134,17 @@ fn refusal(actor: &Actor, e: ConsultationError) -> ServiceError {
 pub async fn request(app: &App, actor: &Actor, input: &ConsultationInput) -> Result<ConsultationView, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
     let who = care_actor(actor, CareRole::ConsultCentre)?;
-    let resident = residents_repo::get(&app.db, &actor.scope, &input.resident_id)
-        .await?
-        .filter(|r| r.status == "active")
-        .ok_or(ServiceError::NotFound)?;
-    let inviting = registry::institution(&app.db, who.institution.as_str())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
     let mut errs = Errors::default();
-    let invited = registry::institution(&app.db, &input.invited_institution_id)
-        .await?
-        .filter(|i| i.division_code.get(..4) == inviting.division_code.get(..4));
-    if invited.is_none() {
-        errs.push(FieldError::new(
-            "invited_institution_id",
-            "institution.pool",
-            "an institution of the same insurance pool",
-            "Unknown invited institution",
-            "受邀机构不存在",
-        ));
-    }
+    let (resident, inviting, invited) = workflow::parties(
+        app,
+        actor,
+        &who,
+        &input.resident_id,
+        &input.invited_institution_id,
+        ("invited_institution_id", "Unknown invited institution", "受邀机构不存在"),
+        &mut errs,
+    )
+    .await?;
     if input.question.trim().is_empty() {
         errs.push(FieldError::required("question"));
     }
