@@ -60,6 +60,30 @@ impl Actor {
         }
     }
 
+    /// Whether the actor's area covers a whole insurance pool (a 4-digit prefecture prefix, or
+    /// everything): only such actors may change or run pool-level records (policies, fund years,
+    /// settlement runs, the recognition catalogue).
+    pub fn is_pool_level(&self) -> bool {
+        self.scope.prefix().len() <= 4
+    }
+
+    /// `Ok` when the role grants `p` and the actor's area covers the whole pool.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission; `PoolLevelOnly` for a county (or narrower) scope.
+    pub fn require_pool_level(&self, p: Permission) -> Result<(), ServiceError> {
+        self.require(p)?;
+        if self.is_pool_level() {
+            Ok(())
+        } else {
+            Err(ServiceError::PoolLevelOnly {
+                role: self.role.code(),
+                permission: p.code(),
+                scope: self.scope.prefix().to_owned(),
+            })
+        }
+    }
+
     /// `Ok` when the role grants `p`.
     ///
     /// # Errors

@@ -148,6 +148,6 @@ pub async fn open(app: &App, actor: &Actor, kind: Workflow, subject_id: &str, id
             Some(&meta.resident_id),
             &format!("{} {}", entity(kind), subject_id),
         ))
-        .await;
+        .await?;
     Ok((meta.into(), content))
 }

@@ -1,9 +1,10 @@
 //! Audit: building entries, the batched writer for reads, and the query.
 //!
 //! Changes are audited inside their own transaction (see `sanyi_store::residents`). Reads are
-//! sent to [`AuditSink`], whose task writes them in batches (at most a few milliseconds later),
-//! so that a lookup does not wait for a disk write; [`AuditSink::flush`] waits until everything
-//! sent so far is stored.
+//! sent to [`AuditSink`], whose task writes the reads of many concurrent requests in one
+//! transaction (group commit); each read is answered only after its row is stored, and refused
+//! when that fails within [`AUDIT_DEADLINE`]. [`AuditSink::flush`] waits until everything sent so
+//! far is stored.
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
@@ -12,6 +13,13 @@ use sanyi_store::audit::{self as store_audit, AuditEntry, AuditQuery};
 use sanyi_store::{Db, Page, Paged};
 
 use crate::{Actor, App, Permission, ServiceError};
+
+/// Now, in whole microseconds (what both databases store, so that the chain hash computed at
+/// insert matches the row read back).
+fn now_micros() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
 
 /// Builds an audit entry for `actor`.
 pub fn entry(
@@ -26,7 +34,7 @@ pub fn entry(
     AuditEntry {
         division_code: division.to_owned(),
         id: sanyi_store::new_id(),
-        at: Utc::now(),
+        at: now_micros(),
         user_id: actor.user_id.clone(),
         username: actor.username.clone(),
         role: actor.role.code().to_owned(),
@@ -44,7 +52,7 @@ pub fn system_entry(division: &str, action: &str, entity: &str, entity_id: &str,
     AuditEntry {
         division_code: division.to_owned(),
         id: sanyi_store::new_id(),
-        at: Utc::now(),
+        at: now_micros(),
         user_id: "system".into(),
         username: "system".into(),
         role: "system".into(),
@@ -57,12 +65,18 @@ pub fn system_entry(division: &str, action: &str, entity: &str, entity_id: &str,
     }
 }
 
+/// How long a read waits for its audit row to be stored before it is refused (503) instead of
+/// answered. Reads are answered only after their audit row is durable (committed; with SQLite in
+/// WAL mode a commit survives a killed process, with PostgreSQL a crash of the server).
+pub const AUDIT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
 enum Msg {
-    Entry(Box<AuditEntry>),
+    Entry(Box<AuditEntry>, oneshot::Sender<bool>),
     Flush(oneshot::Sender<()>),
 }
 
-/// Handle to the background writer of read audits.
+/// Handle to the background writer of read audits. It stores what many concurrent reads queued in
+/// one transaction (group commit) and tells each read whether its row is stored.
 #[derive(Clone)]
 pub struct AuditSink {
     tx: mpsc::Sender<Msg>,
@@ -75,30 +89,41 @@ impl AuditSink {
         tokio::spawn(async move {
             let mut buf = Vec::with_capacity(1024);
             let mut batch: Vec<AuditEntry> = Vec::with_capacity(1024);
+            let mut acks: Vec<oneshot::Sender<bool>> = Vec::with_capacity(1024);
             let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
             while rx.recv_many(&mut buf, 1024).await > 0 {
                 for m in buf.drain(..) {
                     match m {
-                        Msg::Entry(e) => batch.push(*e),
+                        Msg::Entry(e, ack) => {
+                            batch.push(*e);
+                            acks.push(ack);
+                        }
                         Msg::Flush(w) => waiters.push(w),
                     }
                 }
-                // Retry a failed write a few times; an audit entry is never silently dropped
-                // while the database is reachable.
+                // Retry a failed write a few times within the deadline; the reads waiting for it
+                // are refused when it cannot be stored (nothing is answered without its audit).
                 let mut attempt = 0;
-                while !batch.is_empty() {
+                let stored = loop {
+                    if batch.is_empty() {
+                        break true;
+                    }
                     match store_audit::insert_batch(&db, &batch).await {
-                        Ok(()) => batch.clear(),
-                        Err(e) if attempt < 5 => {
+                        Ok(()) => break true,
+                        Err(e) if attempt < 3 => {
                             attempt += 1;
                             tracing::warn!(error = %e, attempt, "audit batch write failed; retrying");
-                            tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+                            tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
                         }
                         Err(e) => {
-                            tracing::error!(error = %e, lost = batch.len(), "audit batch write failed");
-                            batch.clear();
+                            tracing::error!(error = %e, refused = batch.len(), "audit batch write failed; the reads are refused");
+                            break false;
                         }
                     }
+                };
+                batch.clear();
+                for a in acks.drain(..) {
+                    let _ = a.send(stored);
                 }
                 for w in waiters.drain(..) {
                     let _ = w.send(());
@@ -108,10 +133,21 @@ impl AuditSink {
         AuditSink { tx }
     }
 
-    /// Queues an entry (waits only when the queue is full).
-    pub async fn record(&self, e: AuditEntry) {
-        if self.tx.send(Msg::Entry(Box::new(e))).await.is_err() {
-            tracing::error!("audit writer stopped; entry lost");
+    /// Stores the audit entry of a read and returns once it is durable.
+    ///
+    /// # Errors
+    /// `Unavailable` when it could not be stored within [`AUDIT_DEADLINE`]: the caller must not
+    /// answer the read then.
+    pub async fn record(&self, e: AuditEntry) -> Result<(), ServiceError> {
+        let refused = ServiceError::Unavailable("the audit entry of this read could not be stored");
+        let (ack, stored) = oneshot::channel();
+        let wait = async {
+            self.tx.send(Msg::Entry(Box::new(e), ack)).await.ok()?;
+            stored.await.ok()
+        };
+        match tokio::time::timeout(AUDIT_DEADLINE, wait).await {
+            Ok(Some(true)) => Ok(()),
+            _ => Err(refused),
         }
     }
 
@@ -155,4 +191,14 @@ pub async fn query(app: &App, actor: &Actor, f: AuditFilter, page: Page) -> Resu
         to: f.to,
     };
     Ok(store_audit::query(&app.db, &q, page).await?)
+}
+
+/// Recomputes the audit log's hash chains (the operator's `sanyi audit verify`): waits for queued
+/// reads, then reports every county's rows and any break.
+///
+/// # Errors
+/// On a database error.
+pub async fn verify_chain(app: &App) -> Result<store_audit::ChainReport, ServiceError> {
+    app.audit.flush().await;
+    Ok(store_audit::verify(&app.db).await?)
 }

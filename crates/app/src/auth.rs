@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use sanyi_store::users::{self, User};
 
-use crate::{Actor, App, FieldError, ServiceError};
+use crate::{Actor, App, FieldError, ServiceError, throttle};
 
 /// Kind of credential.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,34 +77,149 @@ pub fn check_password_policy(password: &str) -> Result<(), ServiceError> {
     Ok(())
 }
 
+/// At most this many password hashes are computed at once, on blocking threads, so that a flood
+/// of logins neither stalls the async workers nor takes Argon2's memory (19 MiB each) without
+/// bound.
+const HASHING_AT_ONCE: usize = 2;
+
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHING_AT_ONCE);
+    &PERMITS
+}
+
+/// Checks a password against a PHC string on a blocking thread (at most [`HASHING_AT_ONCE`] at
+/// a time).
+async fn verify_off_thread(password: &str, phc: String) -> Result<bool, ServiceError> {
+    let _permit = hashing_permits().acquire().await.map_err(|e| ServiceError::Internal(e.into()))?;
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .map_err(|e| ServiceError::Internal(e.into()))
+}
+
 /// Verifies credentials and issues a new credential of `kind`. Returns the token and the user.
+///
+/// Throttled (see [`crate::throttle`]): a client address that failed too often, and an account
+/// (or unknown name) after [`throttle::BACKOFF_AFTER`] consecutive failures, must wait before
+/// the password is even checked; after [`throttle::LOCK_AFTER`] the account is locked for
+/// [`throttle::LOCK_FOR`] unless an administrator lifts it ([`unlock`]). An unknown username
+/// costs the same Argon2 check as a real one and is throttled alike, so neither timing nor
+/// answers tell which usernames exist. Good logins, failures of real accounts and locks are
+/// written to the audit log.
 ///
 /// # Errors
 /// `Unauthenticated` on an unknown user, a wrong password or an inactive account (one answer
-/// for all three).
-pub async fn login(app: &App, username: &str, password: &str, kind: TokenKind) -> Result<(String, User), ServiceError> {
-    let user = users::by_username(&app.db, username.trim()).await?;
-    let user = match user {
-        Some(u) if u.active => u,
-        _ => {
-            // Spend the same time as a real check so that usernames cannot be probed by timing.
-            let _ = verify_password(password, dummy_hash());
-            return Err(ServiceError::Unauthenticated);
+/// for all three); `TooManyAttempts` while throttled or locked.
+pub async fn login(app: &App, username: &str, password: &str, kind: TokenKind, ip: &str) -> Result<(String, User), ServiceError> {
+    let now = Utc::now();
+    let address = throttle::address_key(ip);
+    if let Some(secs) = app.throttle.blocked(&address, now) {
+        return Err(ServiceError::TooManyAttempts { retry_after_secs: secs });
+    }
+    let name = username.trim();
+    let user = users::by_username(&app.db, name).await?;
+    let Some(user) = user else {
+        // An unknown name: counted in memory, checked against a dummy hash, refused alike.
+        let key = throttle::user_key(name);
+        let Some(n) = app.throttle.begin(&key, now) else {
+            let secs = app.throttle.blocked(&key, now).unwrap_or(1);
+            return Err(ServiceError::TooManyAttempts { retry_after_secs: secs });
+        };
+        let _ = verify_off_thread(password, dummy_hash().to_owned()).await?;
+        app.throttle.fail_name(&key, n, now);
+        app.throttle.fail_address(&address, now);
+        return Err(ServiceError::Unauthenticated);
+    };
+    let Some(n) = users::begin_login_attempt(&app.db, &user.id, now).await? else {
+        let until = users::locked_until(&app.db, &user.id).await?.unwrap_or(now);
+        return Err(ServiceError::TooManyAttempts {
+            retry_after_secs: throttle::seconds_until(until, now),
+        });
+    };
+    let ok = verify_off_thread(password, user.password_hash.clone()).await?;
+    if !ok || !user.active {
+        let wait = throttle::account_wait(n);
+        if !wait.is_zero() {
+            let until = now + Duration::from_std(wait).unwrap_or_default();
+            users::set_locked_until(&app.db, &user.id, Some(until)).await?;
         }
-    };
-    let ok = {
-        let hash = user.password_hash.clone();
-        let password = password.to_owned();
-        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .map_err(|e| ServiceError::Internal(e.into()))?
-    };
-    if !ok {
+        app.throttle.fail_address(&address, now);
+        let what = if n >= throttle::LOCK_AFTER {
+            format!(
+                "failed login {n}; account locked until {until}",
+                until = now + Duration::from_std(wait).unwrap_or_default()
+            )
+        } else {
+            format!("failed login {n}")
+        };
+        let e = login_audit(&user, ip, if n >= throttle::LOCK_AFTER { "lock" } else { "login_failed" }, &what);
+        sanyi_store::audit::insert_batch(&app.db, &[e]).await?;
         return Err(ServiceError::Unauthenticated);
     }
+    users::clear_login_failures(&app.db, &user.id).await?;
     let token = hex::encode(rand::rng().random::<[u8; 32]>());
+    let e = login_audit(&user, ip, "login", kind.code());
     users::insert_session(&app.db, &user, &token_hash(&token), kind.code(), Utc::now() + kind.lifetime()).await?;
+    sanyi_store::audit::insert_batch(&app.db, &[e]).await?;
     Ok((token, user))
+}
+
+/// An audit entry of a login event of `user` (security events are audited like record access).
+fn login_audit(user: &User, ip: &str, action: &str, detail: &str) -> sanyi_store::audit::AuditEntry {
+    let mut e = crate::audit::system_entry(&user.division_code, action, "user", &user.id, detail);
+    e.user_id.clone_from(&user.id);
+    e.username.clone_from(&user.username);
+    e.role.clone_from(&user.role);
+    ip.clone_into(&mut e.ip);
+    e
+}
+
+/// Lifts the lock of an account and forgets its failed logins (administrators whose area covers
+/// the account's).
+///
+/// # Errors
+/// `Forbidden` without user management; `NotFound` for an unknown user or one outside the area.
+pub async fn unlock(app: &App, actor: &Actor, username: &str) -> Result<(), ServiceError> {
+    let user = managed_user(app, actor, username).await?;
+    users::clear_login_failures(&app.db, &user.id).await?;
+    app.throttle.clear(&throttle::user_key(&user.username));
+    let e = crate::audit::entry(actor, &user.division_code, "unlock", "user", &user.id, None, &user.username);
+    sanyi_store::audit::insert_batch(&app.db, &[e]).await?;
+    Ok(())
+}
+
+/// Deactivates or reactivates an account. A deactivated account's sessions and tokens stop
+/// working at their next request, on every server (credentials are checked against the database
+/// on every request).
+///
+/// # Errors
+/// `Forbidden` without user management or on one's own account; `NotFound` for an unknown user
+/// or one outside the area.
+pub async fn set_active(app: &App, actor: &Actor, username: &str, active: bool) -> Result<(), ServiceError> {
+    let user = managed_user(app, actor, username).await?;
+    if user.id == actor.user_id {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "username",
+            "user.self",
+            "another user's account",
+            "You cannot deactivate your own account",
+            "不能停用自己的账号",
+        )]));
+    }
+    users::set_active(&app.db, &user.id, active).await?;
+    let action = if active { "activate" } else { "deactivate" };
+    let e = crate::audit::entry(actor, &user.division_code, action, "user", &user.id, None, &user.username);
+    sanyi_store::audit::insert_batch(&app.db, &[e]).await?;
+    Ok(())
+}
+
+/// A user the actor may manage: an administrator whose area covers the user's.
+async fn managed_user(app: &App, actor: &Actor, username: &str) -> Result<User, ServiceError> {
+    actor.require(crate::Permission::UserManage)?;
+    users::by_username(&app.db, username.trim())
+        .await?
+        .filter(|u| u.scope_area.starts_with(actor.scope.prefix()))
+        .ok_or(ServiceError::NotFound)
 }
 
 /// The actor behind a credential.

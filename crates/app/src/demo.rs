@@ -165,7 +165,10 @@ async fn seed_with(
         let upto = last_household
             .and_then(|h| households.iter().position(|x| x.id == h))
             .map_or(0, |i| i + 1);
-        residents::insert_batch(db, &households[..upto], chunk).await?;
+        let audit = chunk
+            .first()
+            .map(|r| crate::audit::system_entry(&r.division_code, "import", "resident", "-", "demo residents"));
+        residents::insert_batch(db, &households[..upto], chunk, audit.as_ref()).await?;
         households = &households[upto..];
         written += chunk.len();
         progress("residents", written);

@@ -402,7 +402,7 @@ pub async fn group(app: &App, actor: &Actor, mut req: GroupRequest) -> Result<Gr
             None,
             &format!("{n} cases"),
         ))
-        .await;
+        .await?;
     Ok(GroupResponse {
         scheme: (&row).into(),
         results,

@@ -70,6 +70,27 @@ pub enum ServiceError {
         /// Permission code.
         permission: &'static str,
     },
+    /// The role allows the action, but only on records of the actor's own county: pool-level records
+    /// (policies, fund years, settlement runs, the pool's catalogues) need a pool-wide scope.
+    #[error("forbidden: role {role} scoped to {scope} may not use {permission} on pool-level records")]
+    PoolLevelOnly {
+        /// Role code.
+        role: &'static str,
+        /// Permission code.
+        permission: &'static str,
+        /// The actor's area prefix.
+        scope: String,
+    },
+    /// Too many failed logins for this account or client address; try again after the delay.
+    #[error("too many attempts; retry after {retry_after_secs} s")]
+    TooManyAttempts {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// The request cannot be answered safely now (e.g. its audit entry could not be made durable);
+    /// nothing was disclosed.
+    #[error("unavailable: {0}")]
+    Unavailable(&'static str),
     /// Not logged in, or wrong credentials.
     #[error("unauthenticated")]
     Unauthenticated,

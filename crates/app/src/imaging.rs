@@ -509,7 +509,7 @@ pub async fn find_studies(app: &App, actor: &Actor, q: &StudyQuery, limit: i64, 
             None,
             &format!("{} studies", out.len()),
         ))
-        .await;
+        .await?;
     Ok(out)
 }
 
@@ -530,7 +530,7 @@ pub async fn study(app: &App, actor: &Actor, id: &str) -> Result<(StudyView, Vec
             s.resident_id.as_deref(),
             "study",
         ))
-        .await;
+        .await?;
     Ok((s.into(), instances))
 }
 
@@ -613,7 +613,7 @@ async fn instance_file(app: &App, actor: &Actor, instance_id: &str) -> Result<(I
 }
 
 /// Audits a read of an instance's file (`dicom`) or of its rendering (`view`).
-async fn audit_instance_read(app: &App, actor: &Actor, s: &StudyRow, inst: &InstanceRow, what: &str) {
+async fn audit_instance_read(app: &App, actor: &Actor, s: &StudyRow, inst: &InstanceRow, what: &str) -> Result<(), ServiceError> {
     app.audit
         .record(audit::entry(
             actor,
@@ -624,7 +624,7 @@ async fn audit_instance_read(app: &App, actor: &Actor, s: &StudyRow, inst: &Inst
             s.resident_id.as_deref(),
             what,
         ))
-        .await;
+        .await
 }
 
 /// The DICOM file of an instance (WADO); the read is audited.
@@ -633,7 +633,7 @@ async fn audit_instance_read(app: &App, actor: &Actor, s: &StudyRow, inst: &Inst
 /// `NotFound` outside the actor's reach.
 pub async fn instance_dicom(app: &App, actor: &Actor, instance_id: &str) -> Result<Vec<u8>, ServiceError> {
     let (inst, s, bytes) = instance_file(app, actor, instance_id).await?;
-    audit_instance_read(app, actor, &s, &inst, "dicom").await;
+    audit_instance_read(app, actor, &s, &inst, "dicom").await?;
     Ok(bytes)
 }
 
@@ -697,7 +697,7 @@ pub async fn render(app: &App, actor: &Actor, instance_id: &str, p: &RenderParam
         .await
         .map_err(blocking_failed)?
         .map_err(|e| dicom_error(&e))?;
-    audit_instance_read(app, actor, &s, &inst, "view").await;
+    audit_instance_read(app, actor, &s, &inst, "view").await?;
     Ok(png)
 }
 
@@ -847,7 +847,7 @@ async fn draw_ecg(app: &App, actor: &Actor, row: &EcgRow) -> Result<String, Serv
             Some(&row.resident_id),
             "view",
         ))
-        .await;
+        .await?;
     Ok(svg)
 }
 

@@ -12,6 +12,7 @@ use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use sanyi_store::audit::AuditEntry;
 use sanyi_store::registry;
 use sanyi_store::residents::{self as repo, Household, Resident};
 
@@ -234,7 +235,10 @@ pub async fn residents_csv<R: std::io::Read>(
     let mut residents: Vec<Resident> = Vec::with_capacity(BATCH);
     let mut households: BTreeMap<String, Household> = BTreeMap::new();
     let mut per_county: BTreeMap<String, u64> = BTreeMap::new();
-    let mut writer = Writer::default();
+    let mut writer = Writer {
+        pending: None,
+        audit: audit::entry(actor, actor.scope.division_prefix(), "import", "resident", "-", None, "batch"),
+    };
     let db = app.db.single_connection().await?;
     while let Some((line, usable)) = table.next_row() {
         report.rows += 1;
@@ -352,18 +356,21 @@ pub async fn residents_csv<R: std::io::Read>(
         .await?;
     writer.settle(&mut report, &mut per_county).await?;
     progress(report.rows);
-    let mut audits = Vec::new();
-    for (county, inserted) in per_county {
-        audits.push(audit::entry(
-            actor,
-            &county,
-            "import",
-            "resident",
-            "-",
-            None,
-            &format!("inserted {inserted}; file rows {}", report.rows),
-        ));
-    }
+    // The summary of the whole file (the batches carry their own audit rows).
+    let audits: Vec<AuditEntry> = per_county
+        .into_iter()
+        .map(|(county, inserted)| {
+            audit::entry(
+                actor,
+                &county,
+                "import",
+                "resident",
+                "-",
+                None,
+                &format!("file done: inserted {inserted}; file rows {}", report.rows),
+            )
+        })
+        .collect();
     sanyi_store::audit::insert_batch(&app.db, &audits).await?;
     Ok(report)
 }
@@ -378,26 +385,41 @@ pub(crate) fn reject(report: &mut ImportReport, line: u64, errors: Vec<FieldErro
 /// Rows written per county by one batch: (county, inserted, rows).
 type Written = Vec<(String, u64, u64)>;
 
-/// Writes a batch: one transaction per county, so that each county's count is exact.
-async fn write_batch(db: sanyi_store::Db, households: Vec<Household>, mut residents: Vec<Resident>) -> Result<Written, ServiceError> {
+/// Writes a batch: one transaction per county, so that each county's count is exact, each carrying
+/// its audit row (a copy of `audit` for that county, completed with the counts): a crash or an
+/// abandoned upload never leaves committed residents without their audit.
+async fn write_batch(
+    db: sanyi_store::Db,
+    households: Vec<Household>,
+    mut residents: Vec<Resident>,
+    audit: AuditEntry,
+) -> Result<Written, ServiceError> {
     residents.sort_by(|a, b| a.division_code.cmp(&b.division_code));
     let mut out = Vec::new();
     let mut households = Some(households);
+    let of_county = |county: &str| AuditEntry {
+        division_code: county.to_owned(),
+        id: sanyi_store::new_id(),
+        ..audit.clone()
+    };
     for chunk in residents.chunk_by(|a, b| a.division_code == b.division_code) {
         let hs = households.take().unwrap_or_default();
-        let inserted = repo::insert_batch(&db, &hs, chunk).await?;
+        let a = of_county(&chunk[0].division_code);
+        let inserted = repo::insert_batch(&db, &hs, chunk, Some(&a)).await?;
         out.push((chunk[0].division_code.clone(), inserted, chunk.len() as u64));
     }
     if let Some(hs) = households.filter(|h| !h.is_empty()) {
-        repo::insert_batch(&db, &hs, &[]).await?;
+        let a = of_county(&hs[0].division_code);
+        repo::insert_batch(&db, &hs, &[], Some(&a)).await?;
     }
     Ok(out)
 }
 
 /// Pipelines batches: the next batch is parsed while the previous one is written.
-#[derive(Default)]
 struct Writer {
     pending: Option<tokio::task::JoinHandle<Result<Written, ServiceError>>>,
+    /// The audit row of each batch, before its county and counts are filled in.
+    audit: AuditEntry,
 }
 
 impl Writer {
@@ -429,7 +451,7 @@ impl Writer {
         }
         let hs: Vec<Household> = std::mem::take(households).into_values().collect();
         let rs = std::mem::replace(residents, Vec::with_capacity(BATCH));
-        self.pending = Some(tokio::spawn(write_batch(db.clone(), hs, rs)));
+        self.pending = Some(tokio::spawn(write_batch(db.clone(), hs, rs, self.audit.clone())));
         Ok(())
     }
 }

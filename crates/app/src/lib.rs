@@ -6,8 +6,10 @@
 //! ID numbers and phone numbers wherever a list is shown.
 //!
 //! - [`roles`]: roles and permissions; [`actor`]: who is acting, from where, over which area.
-//! - [`auth`]: password hashing (Argon2), login, session cookies and bearer tokens.
-//! - [`audit`]: the batched writer for read audits and the audit query.
+//! - [`auth`]: password hashing (Argon2), login, session cookies and bearer tokens, account
+//!   lock and deactivation; [`throttle`]: the back-off of failed logins.
+//! - [`audit`]: the group-committing writer of read audits (a read is answered only once its
+//!   audit row is stored), the hash-chained log and its verification, the audit query.
 //! - [`registry`]: the institution tree; [`residents`]: the master patient index;
 //!   [`import`]: bulk CSV import of residents; [`demo`]: seeding the demo prefecture.
 //! - [`recognition`]: mutual recognition of results (检查检验结果互认): catalogue, participants,
@@ -32,6 +34,7 @@ pub mod referrals;
 pub mod registry;
 pub mod residents;
 pub mod roles;
+pub mod throttle;
 mod workflow;
 
 pub use actor::Actor;
@@ -56,6 +59,8 @@ pub struct App {
     pub files: sanyi_store::files::FileStore,
     /// The recognition catalogues and participants, held for the order-time check.
     pub recognition: std::sync::Arc<recognition::reference::ReferenceCache>,
+    /// Failed-login counts of client addresses and unknown usernames.
+    pub throttle: std::sync::Arc<throttle::LoginThrottle>,
 }
 
 /// Timing policies of referrals and consultations (DOMAIN.md §2.5, §3.2 defaults).
@@ -82,6 +87,7 @@ impl App {
             policies: Default::default(),
             files: sanyi_store::files::FileStore::new("sanyi-files"),
             recognition: Default::default(),
+            throttle: Default::default(),
         }
     }
 

@@ -541,7 +541,7 @@ async fn shown(app: &App, actor: &Actor, row: ReadingRow) -> Result<ReadingView,
             Some(&row.resident_id),
             "reading page",
         ))
-        .await;
+        .await?;
     let mut v = view(app, row, timeline).await?;
     let name = |id: Option<String>| async move {
         match id {

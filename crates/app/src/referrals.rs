@@ -508,7 +508,7 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ReferralView, Ser
             Some(&row.resident_id),
             "referral page",
         ))
-        .await;
+        .await?;
     view(app, row, timeline).await
 }
 

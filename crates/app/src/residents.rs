@@ -471,7 +471,7 @@ async fn detail_of(app: &App, actor: &Actor, r: Resident, audit_read: bool) -> R
                 Some(&r.id),
                 "record page",
             ))
-            .await;
+            .await?;
     }
     Ok(ResidentDetail {
         age: age_on(r.birth_date, today),
@@ -585,7 +585,7 @@ pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch, page: Page) ->
                     Some(&r.id),
                     "by ID number",
                 ))
-                .await;
+                .await?;
         }
     } else {
         let detail = format!(
@@ -604,7 +604,7 @@ pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch, page: Page) ->
                 None,
                 &detail,
             ))
-            .await;
+            .await?;
     }
     Ok(Paged {
         items: page_rows.items.iter().map(|r| summary(r, today)).collect(),
@@ -662,6 +662,7 @@ pub async fn update(app: &App, actor: &Actor, id: &str, u: &ResidentUpdate) -> R
                         address: v.address.clone(),
                     }],
                     &[],
+                    None,
                 )
                 .await?;
             }

@@ -259,7 +259,7 @@ pub fn insurance(c: InsuranceCommand) -> anyhow::Result<()> {
             }
             InsuranceCommand::FundYearImport { file, .. } => {
                 let (text, toml) = read(file)?;
-                let v = fund_year::import(&app, &actor, &text, toml).await.map_err(explain)?;
+                let v = fund_year::import(&app, &actor, &text, toml, None).await.map_err(explain)?;
                 format!("fund year {} of {} stored: fund {} fen", v.year, v.pool, v.fund)
             }
             InsuranceCommand::Claim { file, .. } => {

@@ -1,5 +1,6 @@
 //! The `sanyi` binary: one command with subcommands over the application services.
 
+mod audit_cmd;
 mod bench_claims;
 mod bench_imaging;
 mod bench_recognition;
@@ -44,6 +45,9 @@ enum Command {
     /// Insurance policies, fund years and claims (医保).
     #[command(subcommand)]
     Insurance(insurance_cmd::InsuranceCommand),
+    /// Audit log checks (审计日志).
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -59,6 +63,7 @@ fn main() -> anyhow::Result<()> {
         Command::Drg(a) => drg_cmd::run(a),
         Command::Settle(a) => insurance_cmd::settle(a),
         Command::Insurance(c) => insurance_cmd::insurance(c),
+        Command::Audit(c) => audit_cmd::run(c),
     }
 }
 

@@ -153,8 +153,29 @@ pub enum UserCommand {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// List user accounts.
+    /// List user accounts (with their login lock, if any).
     List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Lift an account's login lock and forget its failed logins (解除锁定).
+    Unlock {
+        /// Login name.
+        username: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Deactivate an account: its sessions and tokens stop working at once (停用账号).
+    Deactivate {
+        /// Login name.
+        username: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Reactivate an account (启用账号).
+    Activate {
+        /// Login name.
+        username: String,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -746,9 +767,38 @@ pub fn user(c: UserCommand) -> anyhow::Result<()> {
             UserCommand::List { db } => {
                 let db = open(&db.database).await?;
                 for u in sanyi_store::users::all(&db).await? {
-                    println!("{:<16} {:<20} {:<12} {}", u.username, u.role, u.scope_area, u.display_name);
+                    let lock = match sanyi_store::users::login_failures(&db, &u.id).await? {
+                        Some((_, Some(until))) if until > chrono::Utc::now() => format!("locked until {until}"),
+                        Some((n, _)) if n > 0 => format!("{n} failed logins"),
+                        _ => String::new(),
+                    };
+                    let active = if u.active { "" } else { "inactive" };
+                    println!(
+                        "{:<16} {:<20} {:<12} {} {active} {lock}",
+                        u.username, u.role, u.scope_area, u.display_name
+                    );
                 }
                 db.close().await;
+            }
+            UserCommand::Unlock { username, db } => {
+                let app = App::new(open(&db.database).await?);
+                auth::unlock(&app, &Actor::system(""), &username).await.map_err(explain)?;
+                println!("user {username} unlocked");
+                app.db.close().await;
+            }
+            UserCommand::Deactivate { username, db } => {
+                let app = App::new(open(&db.database).await?);
+                auth::set_active(&app, &Actor::system(""), &username, false)
+                    .await
+                    .map_err(explain)?;
+                println!("user {username} deactivated");
+                app.db.close().await;
+            }
+            UserCommand::Activate { username, db } => {
+                let app = App::new(open(&db.database).await?);
+                auth::set_active(&app, &Actor::system(""), &username, true).await.map_err(explain)?;
+                println!("user {username} activated");
+                app.db.close().await;
             }
         }
         Ok(())

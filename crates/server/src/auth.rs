@@ -1,12 +1,10 @@
 //! Credentials → [`Actor`]: a bearer token (`Authorization: Bearer …`) or the session cookie.
 //!
-//! Verified credentials are cached in memory for [`CACHE_TTL`] so that a busy API does not read
-//! the sessions table on every request; logging out removes the entry at once.
+//! Every request checks its credential against the database (one indexed lookup of the token's
+//! hash joined with its user): an expired session, a revoked token or a deactivated user is
+//! refused at the next request on every server, with no cache to outlive it.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::RwLock;
-use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
@@ -20,37 +18,6 @@ use crate::error::ApiError;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "sanyi_session";
-/// How long a verified credential is trusted without asking the database again.
-pub const CACHE_TTL: Duration = Duration::from_secs(30);
-
-/// Cache of verified credentials, keyed by token hash.
-#[derive(Default)]
-pub struct AuthCache {
-    entries: RwLock<HashMap<String, (Actor, Instant)>>,
-}
-
-impl AuthCache {
-    fn get(&self, key: &str) -> Option<Actor> {
-        let map = self.entries.read().ok()?;
-        map.get(key).filter(|(_, at)| at.elapsed() < CACHE_TTL).map(|(a, _)| a.clone())
-    }
-
-    fn put(&self, key: String, actor: Actor) {
-        if let Ok(mut map) = self.entries.write() {
-            if map.len() > 10_000 {
-                map.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
-            }
-            map.insert(key, (actor, Instant::now()));
-        }
-    }
-
-    /// Forgets a token (on logout).
-    pub fn remove(&self, token: &str) {
-        if let Ok(mut map) = self.entries.write() {
-            map.retain(|k, _| !k.ends_with(&auth::token_hash(token)));
-        }
-    }
-}
 
 /// The client's address, for the audit log.
 pub fn client_ip(parts: &Parts) -> String {
@@ -91,14 +58,24 @@ pub async fn actor_of(parts: &Parts, state: &AppState) -> Result<Actor, ServiceE
         Some(t) => (t, TokenKind::Bearer),
         None => (session_cookie(parts).ok_or(ServiceError::Unauthenticated)?, TokenKind::Cookie),
     };
-    let key = format!("{kind:?}:{}", auth::token_hash(&token));
-    if let Some(mut a) = state.auth_cache.get(&key) {
-        a.ip = ip;
-        return Ok(a);
+    auth::authenticate(&state.app, &token, kind, &ip).await
+}
+
+/// Whether the request authenticates by the session cookie (no bearer token): such requests
+/// must prove they come from sanyi's own pages (see [`crate::guard`]).
+pub fn by_cookie(parts: &Parts) -> bool {
+    bearer(parts).is_none() && session_cookie(parts).is_some()
+}
+
+/// The client's address (for throttling and the audit log).
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
     }
-    let actor = auth::authenticate(&state.app, &token, kind, &ip).await?;
-    state.auth_cache.put(key, actor.clone());
-    Ok(actor)
 }
 
 /// Extractor of an authenticated API caller (401 problem+json otherwise).

@@ -155,6 +155,50 @@ impl IntoResponse for ApiError {
                     format!("Role {role} does not have permission {permission}"),
                 ),
             ),
+            ServiceError::PoolLevelOnly { role, permission, scope } => problem_response(
+                StatusCode::FORBIDDEN,
+                problem(
+                    StatusCode::FORBIDDEN,
+                    "forbidden-level",
+                    "Pool-level records need a pool-wide scope",
+                    format!(
+                        "Role {role} scoped to {scope} may use {permission} only on its own county's records; \
+                         pool-level records need a pool-wide (4-digit) scope"
+                    ),
+                ),
+            ),
+            ServiceError::TooManyAttempts { retry_after_secs } => {
+                let mut res = problem_response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    problem(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "too-many-attempts",
+                        "Too many failed logins",
+                        format!(
+                            "Too many failed logins for this account or address; retry after {retry_after_secs} s, \
+                             or ask an administrator to unlock the account"
+                        ),
+                    ),
+                );
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                res
+            }
+            ServiceError::Unavailable(why) => {
+                tracing::error!(reason = why, "request refused: service unavailable");
+                let mut res = problem_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    problem(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "Temporarily unavailable",
+                        format!("The request was not answered: {why}; nothing was disclosed or changed. Retry shortly"),
+                    ),
+                );
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                res
+            }
             ServiceError::Unauthenticated => {
                 let mut res = problem_response(
                     StatusCode::UNAUTHORIZED,
@@ -183,6 +227,24 @@ impl IntoResponse for ApiError {
             }
         }
     }
+}
+
+/// The answer to a cross-site write made with the session cookie (see [`crate::guard`]).
+pub fn csrf_problem() -> Response {
+    let mut p = problem(
+        StatusCode::FORBIDDEN,
+        "csrf",
+        "Cross-site request refused",
+        "A request authenticated by the session cookie must come from sanyi's own pages (Origin of this host); API clients send a bearer token",
+    );
+    p.errors.push(ProblemField {
+        field: "Origin".into(),
+        rule: "csrf.origin".into(),
+        expected: "this server's origin".into(),
+        message: "The request comes from another site".into(),
+        message_zh: "请求来自其他网站，已拒绝".into(),
+    });
+    problem_response(StatusCode::FORBIDDEN, p)
 }
 
 fn summary(errors: &[FieldError]) -> String {

@@ -84,6 +84,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("login.password", "密码", "Password"),
     ("login.submit", "登录", "Log in"),
     ("login.failed", "用户名或密码错误", "Wrong username or password"),
+    (
+        "login.throttled",
+        "登录失败次数过多，请等待后再试（或请管理员解除锁定）：",
+        "Too many failed logins; wait before trying again (or ask an administrator to unlock the account):",
+    ),
+    ("login.seconds", "秒", "s"),
     ("home.todo", "待办事项", "Waiting for you"),
     ("home.title", "医共体机构", "Medical communities and institutions"),
     ("home.residents", "在册居民", "Registered residents"),
@@ -146,6 +152,21 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("error.not_found", "未找到该记录", "Record not found"),
     ("error.forbidden", "您的角色无权执行此操作", "Your role does not allow this"),
     ("error.internal", "服务器内部错误", "Internal server error"),
+    (
+        "error.pool_level",
+        "此操作只能由统筹区（州级）人员执行，您的账号只管辖本县",
+        "Only pool-wide (prefecture) staff may do this; your account covers one county",
+    ),
+    (
+        "error.too_many",
+        "登录失败次数过多，请稍后再试，或请管理员解除锁定",
+        "Too many failed logins; try again later or ask an administrator to unlock the account",
+    ),
+    (
+        "error.unavailable",
+        "系统暂时无法记录审计日志，为保护数据未显示内容，请稍后重试",
+        "The audit log cannot be written right now; nothing was shown. Try again shortly",
+    ),
     (
         "error.stale",
         "该记录已被他人修改，请刷新后重试",

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod guard;
 pub mod i18n;
 pub mod pages;
 
@@ -43,8 +44,6 @@ pub struct Settings {
 pub struct AppState {
     /// Application services.
     pub app: App,
-    /// Credential cache.
-    pub auth_cache: Arc<auth::AuthCache>,
     /// Settings.
     pub settings: Arc<Settings>,
     /// Video call rooms.
@@ -72,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_router)
         .merge(pages::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::layer))
         // Spans name the method and path only: query strings may carry ID numbers (never logged).
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(
             |req: &axum::http::Request<axum::body::Body>| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
@@ -119,7 +119,6 @@ impl Application {
         let listener = TcpListener::bind(settings.listen).await?;
         let state = AppState {
             app: app.clone(),
-            auth_cache: Arc::new(auth::AuthCache::default()),
             settings: Arc::new(settings),
             calls: Arc::default(),
         };

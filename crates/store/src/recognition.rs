@@ -379,10 +379,7 @@ pub async fn insert_results(db: &Db, rows: &[ResultRow], audits: &[AuditEntry]) 
             let json = serde_json::to_string(chunk).map_err(encode_err)?;
             inserted += sqlx::query(sql).bind(json).execute(&mut *tx).await?.rows_affected();
         }
-        for chunk in audits.chunks(2_000) {
-            let json = serde_json::to_string(chunk).map_err(encode_err)?;
-            sqlx::query(crate::audit::bulk_insert_sql(db.backend())).bind(json).execute(&mut *tx).await?;
-        }
+        crate::audit_insert_many_in_tx!(tx, db.backend(), audits);
     });
     Ok(inserted)
 }

@@ -222,11 +222,18 @@ pub async fn household(db: &Db, division: &str, id: &str) -> Result<Option<House
 }
 
 /// Inserts residents (and households) in one transaction, skipping ID numbers already registered
-/// in the county and households already known. Returns the number of residents inserted.
+/// in the county and households already known. Returns the number of residents inserted. `audit`,
+/// when given, is written in the same transaction with the counts appended to its detail, so that
+/// every committed batch carries its audit row.
 ///
 /// # Errors
 /// On a database error; nothing of this batch is written then.
-pub async fn insert_batch(db: &Db, households: &[Household], residents: &[Resident]) -> Result<u64, StoreError> {
+pub async fn insert_batch(
+    db: &Db,
+    households: &[Household],
+    residents: &[Resident],
+    audit: Option<&AuditEntry>,
+) -> Result<u64, StoreError> {
     const ROWS: usize = 500;
     let mut inserted = 0;
     transaction!(db, tx => {
@@ -252,6 +259,11 @@ pub async fn insert_batch(db: &Db, households: &[Household], residents: &[Reside
         for chunk in residents.chunks(BULK_ROWS) {
             let json = serde_json::to_string(chunk).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
             inserted += sqlx::query(sql).bind(json).execute(&mut *tx).await?.rows_affected();
+        }
+        if let Some(a) = audit {
+            let mut e = a.clone();
+            e.detail = format!("{}; inserted {inserted} of {} rows", a.detail, residents.len());
+            audit_insert_in_tx!(tx, &e);
         }
     });
     Ok(inserted)

@@ -130,3 +130,71 @@ pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, StoreErro
         write_one!(db, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await.map(|r| r.rows_affected()))?,
     )
 }
+
+/// Counts a login attempt of an account before its password is checked, unless the account is
+/// locked now: returns the number of consecutive attempts without success including this one,
+/// or `None` while `locked_until` lies ahead. Counting first means that parallel guesses are
+/// counted too (at most the lock threshold of them reach the password check).
+///
+/// # Errors
+/// On a database error.
+pub async fn begin_login_attempt(db: &Db, user_id: &str, now: DateTime<Utc>) -> Result<Option<i64>, StoreError> {
+    let n: Option<i64> = write_one!(db, pool => sqlx::query_scalar(
+        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
+         RETURNING CAST(failed_logins AS BIGINT)")
+        .bind(user_id).bind(now).fetch_optional(pool).await)?;
+    Ok(n)
+}
+
+/// When a locked account may try again.
+///
+/// # Errors
+/// On a database error.
+pub async fn locked_until(db: &Db, user_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let at: Option<Option<DateTime<Utc>>> = dispatch!(db, pool => sqlx::query_scalar("SELECT locked_until FROM users WHERE id = $1")
+        .bind(user_id).fetch_optional(pool).await)?;
+    Ok(at.flatten())
+}
+
+/// Sets (or clears) the instant before which the account may not log in.
+///
+/// # Errors
+/// On a database error.
+pub async fn set_locked_until(db: &Db, user_id: &str, until: Option<DateTime<Utc>>) -> Result<(), StoreError> {
+    write_one!(db, pool => sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+        .bind(until).bind(user_id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Forgets an account's failed logins and lifts its lock (after a good login, or by an
+/// administrator). Returns whether the user exists.
+///
+/// # Errors
+/// On a database error.
+pub async fn clear_login_failures(db: &Db, user_id: &str) -> Result<bool, StoreError> {
+    let n = write_one!(db, pool => sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(user_id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+/// The lock state of an account: consecutive failed logins and the lock's end.
+///
+/// # Errors
+/// On a database error.
+pub async fn login_failures(db: &Db, user_id: &str) -> Result<Option<(i64, Option<DateTime<Utc>>)>, StoreError> {
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, (i64, Option<DateTime<Utc>>)>(
+        "SELECT CAST(failed_logins AS BIGINT), locked_until FROM users WHERE id = $1")
+        .bind(user_id).fetch_optional(pool).await)?)
+}
+
+/// Activates or deactivates an account; a deactivated account's sessions and tokens stop working
+/// at its next request on every server (credentials are checked against the database on each
+/// request). Returns whether the user exists.
+///
+/// # Errors
+/// On a database error.
+pub async fn set_active(db: &Db, user_id: &str, active: bool) -> Result<bool, StoreError> {
+    let n = write_one!(db, pool => sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
+        .bind(active).bind(user_id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}

@@ -234,7 +234,7 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ConsultationView,
             Some(&row.resident_id),
             "consultation page",
         ))
-        .await;
+        .await?;
     let guests = guests::of(app, &row).await?;
     Ok(ConsultationView {
         guests,
@@ -436,7 +436,7 @@ pub async fn call_access(app: &App, actor: &Actor, id: &str) -> Result<Consultat
             Some(&row.resident_id),
             "joined the video call",
         ))
-        .await;
+        .await?;
     Ok(row)
 }
 

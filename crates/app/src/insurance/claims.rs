@@ -574,7 +574,7 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ClaimView, Servic
             Some(&c.resident_id),
             "claim",
         ))
-        .await;
+        .await?;
     let review = repo::special_review(&app.db, &c.division_code, &c.id).await?;
     let mut v = view(c);
     v.special_review = review.map(review_view);

@@ -177,15 +177,27 @@ impl FundYear {
     }
 }
 
-/// Validates and stores (or replaces) the fund year of the actor's pool.
+/// Validates and stores (or replaces) the fund year of the actor's pool. The fund year is a
+/// pool-level record: only pool-wide officers may change it. `year`, when given (the API's path),
+/// must be the document's year.
 ///
 /// # Errors
-/// `Validation` naming every broken rule; nothing is stored then.
-pub async fn import(app: &App, actor: &Actor, text: &str, toml: bool) -> Result<FundYear, ServiceError> {
-    actor.require(Permission::InsuranceManage)?;
+/// `PoolLevelOnly` for a county-scoped officer; `Validation` naming every broken rule; nothing is
+/// stored then.
+pub async fn import(app: &App, actor: &Actor, text: &str, toml: bool, year: Option<i32>) -> Result<FundYear, ServiceError> {
+    actor.require_pool_level(Permission::InsuranceManage)?;
     let pool = actor_pool(actor, None)?;
     let fy: FundYear = parse_document(text, toml, "fund_year")?;
-    let errs = fy.check(&pool);
+    let mut errs = fy.check(&pool);
+    if let Some(y) = year.filter(|y| *y != fy.year) {
+        errs.push(FieldError::new(
+            "year",
+            "fund_year.year",
+            &y.to_string(),
+            "The document's year differs from the path",
+            "文件年度与路径不符",
+        ));
+    }
     if !errs.is_empty() {
         return Err(ServiceError::Validation(errs));
     }
@@ -235,12 +247,18 @@ pub async fn load(app: &App, pool: &str, year: i32) -> Result<FundYear, ServiceE
     serde_json::from_str(&body).map_err(|e| ServiceError::Internal(e.into()))
 }
 
-/// The fund year of the actor's pool.
+/// The fund year of the actor's pool. A county-scoped reader sees the pool's parameters but only
+/// its own county's appraisal score.
 ///
 /// # Errors
 /// `Forbidden`; `NotFound`.
 pub async fn get(app: &App, actor: &Actor, year: i32) -> Result<FundYear, ServiceError> {
     actor.require(Permission::InsuranceRead)?;
     let pool = actor_pool(actor, None)?;
-    load(app, &pool, year).await
+    let mut fy = load(app, &pool, year).await?;
+    if !actor.is_pool_level() {
+        let own = actor.scope.division_prefix();
+        fy.scores.retain(|county, _| county.starts_with(own));
+    }
+    Ok(fy)
 }

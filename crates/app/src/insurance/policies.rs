@@ -93,7 +93,7 @@ fn check(policy: &Policy, pool: &str, existing: &[PolicyRow]) -> Vec<FieldError>
 /// `Validation` naming every broken rule (parse error, ratio above 100 %, overlapping validity,
 /// duplicate label, other pool); nothing is stored then.
 pub async fn import(app: &App, actor: &Actor, text: &str, toml: bool) -> Result<PolicyView, ServiceError> {
-    actor.require(Permission::InsuranceManage)?;
+    actor.require_pool_level(Permission::InsuranceManage)?;
     let pool = actor_pool(actor, None)?;
     let policy: Policy = parse_document(text, toml, "policy")?;
     let existing = repo::policies(&app.db, &pool).await?;

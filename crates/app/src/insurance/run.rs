@@ -725,12 +725,13 @@ async fn drg_by_county(
     Ok(out)
 }
 
-/// Runs the settlement for the actor's pool (insurance officers).
+/// Runs the settlement for the actor's pool (pool-wide insurance officers only: the run moves the
+/// money of every county of the pool).
 ///
 /// # Errors
-/// As [`run`]; `Forbidden` without the permission.
+/// As [`run`]; `Forbidden` without the permission; `PoolLevelOnly` for a county-scoped officer.
 pub async fn run_as(app: &App, actor: &Actor, year: i32, month: Option<u32>) -> Result<RunReport, ServiceError> {
-    actor.require(Permission::InsuranceManage)?;
+    actor.require_pool_level(Permission::InsuranceManage)?;
     let pool = super::actor_pool(actor, None)?;
     run(app, &pool, year, month, &|_, _, _| {}).await
 }
@@ -745,5 +746,21 @@ pub async fn report(app: &App, actor: &Actor, year: i32, month: Option<u32>) -> 
     let body = repo::run(&app.db, &pool, i64::from(year), i64::from(month.unwrap_or(0)))
         .await?
         .ok_or(ServiceError::NotFound)?;
-    serde_json::from_str(&body).map_err(|e| ServiceError::Internal(e.into()))
+    let report: RunReport = serde_json::from_str(&body).map_err(|e| ServiceError::Internal(e.into()))?;
+    Ok(if actor.is_pool_level() {
+        report
+    } else {
+        report.for_county(actor.scope.division_prefix())
+    })
+}
+
+impl RunReport {
+    /// What a county-scoped reader may see: the pool's totals and its own county's lines; the
+    /// other counties' lines, the pool-wide fraud counts and the pool's trace are left out.
+    pub fn for_county(mut self, county_prefix: &str) -> RunReport {
+        self.counties.retain(|c| c.code.starts_with(county_prefix));
+        self.flags.clear();
+        self.trace = Trace::default();
+        self
+    }
 }

@@ -152,13 +152,10 @@ pub async fn items(app: &App, actor: &Actor) -> Result<Catalogue, ServiceError> 
 /// `Forbidden` without the permission or for an administrator of one county only; `Validation`
 /// naming `items[i].field`.
 pub async fn put_items(app: &App, actor: &Actor, items: &[CatalogueItem]) -> Result<Catalogue, ServiceError> {
-    actor.require(Permission::RecognitionManage)?;
+    actor.require_pool_level(Permission::RecognitionManage)?;
     let pool = actor_pool(app, actor).await?;
-    if !pool.starts_with(actor.scope.division_prefix()) || actor.scope.division_prefix().len() > 4 {
-        return Err(ServiceError::Forbidden {
-            role: actor.role.code(),
-            permission: "recognition.manage.pool",
-        });
+    if !pool.starts_with(actor.scope.division_prefix()) {
+        return Err(ServiceError::NotFound);
     }
     let mut errs = Errors::default();
     let mut seen = HashSet::new();
@@ -634,7 +631,7 @@ pub async fn check(app: &App, actor: &Actor, input: &CheckInput) -> Result<Check
             Some(&c.resident.id),
             &format!("recognition check {}: {} candidate(s)", c.item.code, candidates.len()),
         ))
-        .await;
+        .await?;
     Ok(CheckView {
         resident_id: c.resident.id.clone(),
         item: CatalogueItem::of(&c.item),
@@ -881,7 +878,7 @@ pub async fn resident_results(app: &App, actor: &Actor, resident_id: &str) -> Re
             Some(&r.id),
             &format!("results page: {} result(s)", results.len()),
         ))
-        .await;
+        .await?;
     Ok(ResidentResults {
         resident_id: r.id.clone(),
         id_number_masked: mask_id_like(&r.id_number),

@@ -11,14 +11,60 @@ use utoipa_axum::routes;
 use sanyi_app::auth::{self, TokenKind};
 
 use crate::AppState;
-use crate::auth::ApiActor;
-use crate::error::{ApiError, ApiJson, Problem};
+use crate::auth::{ApiActor, ClientIp};
+use crate::error::{ApiError, ApiJson, ApiPath, Problem};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_token, delete_token))
         .routes(routes!(get_me))
         .routes(routes!(list_notifications))
+        .routes(routes!(unlock_user))
+        .routes(routes!(deactivate_user))
+        .routes(routes!(activate_user))
+}
+
+/// Lifts the login lock of an account and forgets its failed logins (administrators whose area
+/// covers the account). Audited.
+#[utoipa::path(post, path = "/api/v1/users/{username}/unlock", tag = "auth", params(("username" = String, Path, description = "Login name")),
+    responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn unlock_user(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(username): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    auth::unlock(&state.app, &a, &username).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deactivates an account: its sessions and tokens stop working at their next request on every
+/// server. Audited.
+#[utoipa::path(post, path = "/api/v1/users/{username}/deactivate", tag = "auth", params(("username" = String, Path, description = "Login name")),
+    responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn deactivate_user(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(username): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    auth::set_active(&state.app, &a, &username, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Reactivates an account. Audited.
+#[utoipa::path(post, path = "/api/v1/users/{username}/activate", tag = "auth", params(("username" = String, Path, description = "Login name")),
+    responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn activate_user(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(username): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    auth::set_active(&state.app, &a, &username, true).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Credentials.
@@ -44,9 +90,14 @@ pub struct TokenResponse {
 /// Issues a bearer token for a username and password.
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", security(()), request_body = TokenRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn create_token(State(state): State<AppState>, ApiJson(req): ApiJson<TokenRequest>) -> Result<ApiJson<TokenResponse>, ApiError> {
-    let (token, _) = auth::login(&state.app, &req.username, &req.password, TokenKind::Bearer).await?;
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 429, description = "Too many failed logins for this account or address; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json")))]
+async fn create_token(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> Result<ApiJson<TokenResponse>, ApiError> {
+    let (token, _) = auth::login(&state.app, &req.username, &req.password, TokenKind::Bearer, &ip).await?;
     Ok(ApiJson(TokenResponse {
         access_token: token,
         token_type: "Bearer",
@@ -65,7 +116,6 @@ async fn delete_token(State(state): State<AppState>, ApiActor(_actor): ApiActor,
         .map(|(_, t)| t.trim().to_owned())
     {
         auth::logout(&state.app, &token).await?;
-        state.auth_cache.remove(&token);
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -98,17 +98,7 @@ async fn put_fund_year(
     ApiBytes(body): ApiBytes,
 ) -> Result<ApiJson<FundYear>, ApiError> {
     let (text, toml) = document(&headers, &body)?;
-    let fy = fund_year::import(&state.app, &a, &text, toml).await?;
-    if fy.year != year {
-        return Err(ServiceError::Validation(vec![FieldError::new(
-            "year",
-            "fund_year.year",
-            &year.to_string(),
-            "The document's year differs from the path",
-            "文件年度与路径不符",
-        )])
-        .into());
-    }
+    let fy = fund_year::import(&state.app, &a, &text, toml, Some(year)).await?;
     Ok(ApiJson(fy))
 }
 

@@ -117,9 +117,15 @@ struct CallPage {
     id: String,
     question: String,
     ice_servers: String,
+    nonce: String,
 }
 
-async fn call_page(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
+async fn call_page(
+    State(state): State<AppState>,
+    p: PageActor,
+    Path(id): Path<String>,
+    nonce: Option<axum::Extension<crate::guard::CspNonce>>,
+) -> Response {
     match consultations::call_access(&state.app, &p.actor, &id).await {
         Ok(row) => CallPage {
             nav: Some(Nav::of(&p.actor, &p.t)),
@@ -127,6 +133,7 @@ async fn call_page(State(state): State<AppState>, p: PageActor, Path(id): Path<S
             id: row.id,
             question: row.question,
             ice_servers: state.settings.ice_servers.clone(),
+            nonce: nonce.map(|n| n.0.0).unwrap_or_default(),
         }
         .into_response(),
         Err(e) => page_error(p.t, e),

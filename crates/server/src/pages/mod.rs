@@ -31,7 +31,7 @@ use sanyi_app::registry::{self, InstitutionNode};
 use sanyi_app::{Actor, Permission, ServiceError};
 
 use crate::AppState;
-use crate::auth::{SESSION_COOKIE, actor_of, session_cookie};
+use crate::auth::{ClientIp, SESSION_COOKIE, actor_of, session_cookie};
 use crate::i18n::{Lang, Tr};
 
 /// Page routes.
@@ -143,6 +143,9 @@ pub fn page_error(t: Tr, e: ServiceError) -> Response {
     let (status, key) = match &e {
         ServiceError::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
         ServiceError::Forbidden { .. } => (StatusCode::FORBIDDEN, "error.forbidden"),
+        ServiceError::PoolLevelOnly { .. } => (StatusCode::FORBIDDEN, "error.pool_level"),
+        ServiceError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "error.too_many"),
+        ServiceError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "error.unavailable"),
         ServiceError::Unauthenticated => return Redirect::to("/login").into_response(),
         ServiceError::Internal(err) => {
             tracing::error!(error = %err, "page failed");
@@ -190,6 +193,7 @@ struct LoginPage {
     next: String,
     username: String,
     failed: bool,
+    retry_after: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -209,6 +213,7 @@ async fn login_form(PageLang(t): PageLang, Query(q): Query<NextParam>) -> impl I
         next: safe_next(q.next),
         username: String::new(),
         failed: false,
+        retry_after: None,
     }
 }
 
@@ -219,11 +224,17 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, PageLang(t): PageLang, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    PageLang(t): PageLang,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     if !same_origin(&headers) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    match auth::login(&state.app, &f.username, &f.password, TokenKind::Cookie).await {
+    match auth::login(&state.app, &f.username, &f.password, TokenKind::Cookie, &ip).await {
         Ok((token, _)) => {
             let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
             let cookie = format!(
@@ -244,9 +255,28 @@ async fn login(State(state): State<AppState>, PageLang(t): PageLang, headers: He
                 next: safe_next(f.next),
                 username: f.username,
                 failed: true,
+                retry_after: None,
             },
         )
             .into_response(),
+        Err(ServiceError::TooManyAttempts { retry_after_secs }) => {
+            let mut res = (
+                StatusCode::TOO_MANY_REQUESTS,
+                LoginPage {
+                    t,
+                    nav: None,
+                    next: safe_next(f.next),
+                    username: f.username,
+                    failed: false,
+                    retry_after: Some(retry_after_secs),
+                },
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            res
+        }
         Err(e) => page_error(t, e),
     }
 }
@@ -257,7 +287,6 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap, parts: Parts)
     }
     if let Some(token) = session_cookie(&parts) {
         let _ = auth::logout(&state.app, &token).await;
-        state.auth_cache.remove(&token);
     }
     let mut res = Redirect::to("/login").into_response();
     res.headers_mut().insert(
