@@ -40,6 +40,7 @@ mod workflow;
 pub use actor::Actor;
 pub use error::{Errors, FieldError, ServiceError};
 pub use roles::{Permission, Role};
+pub use sanyi_store::{Page, Paged};
 
 use sanyi_store::Db;
 

@@ -674,22 +674,111 @@ impl ReferralBox {
     }
 }
 
-/// Referrals sent (`out`), received (`in`) or down-referred to (`down`) the actor's institution.
+/// One page of the actor's institution's referrals (sent, received or down-referred to it), newest
+/// change first, in the slim list shape, with the number of all matching rows.
 ///
 /// # Errors
-/// `Forbidden` without an institution.
-pub async fn list(app: &App, actor: &Actor, which: ReferralBox, state: Option<&str>) -> Result<Vec<ReferralView>, ServiceError> {
+/// `Forbidden` without an institution; `Validation` for an unknown state.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    which: ReferralBox,
+    state: Option<&str>,
+    page: sanyi_store::Page,
+) -> Result<sanyi_store::Paged<ReferralListItem>, ServiceError> {
     actor.require(Permission::ResidentRead)?;
+    if let Some(s) = state
+        && sanyi_care::referral::ReferralState::parse(s).is_none()
+    {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "state",
+            "enum",
+            "a referral state code (draft, submitted, pending_receiver, accepted, …)",
+            &format!("Unknown referral state {s:?}"),
+            "未知的转诊状态",
+        )]));
+    }
     let inst = own_institution(app, actor).await?;
-    let rows = match which {
-        ReferralBox::Out | ReferralBox::In => {
-            let side = workflow::side(which == ReferralBox::In);
-            repo::list(&app.db, &inst.division_code, &inst.id, side, state, 200).await?
-        }
-        ReferralBox::Down => repo::list_down(&app.db, &inst.division_code, &inst.id, state, 200).await?,
+    let side = match which {
+        ReferralBox::Out | ReferralBox::In => Some(workflow::side(which == ReferralBox::In)),
+        ReferralBox::Down => None,
     };
-    let names = names_of(app, &rows).await?;
-    Ok(rows.into_iter().map(|r| render(r, Vec::new(), &names)).collect())
+    let lines = repo::page(&app.db, &inst.division_code, &inst.id, side, state, page).await?;
+    let institutions = lines
+        .items
+        .iter()
+        .flat_map(|r| [r.sender_institution_id.clone(), r.receiver_institution_id.clone()]);
+    let residents = lines.items.iter().map(|r| r.resident_id.clone());
+    let names = Names::load(app, institutions.collect(), residents.collect()).await?;
+    Ok(sanyi_store::Paged {
+        items: lines.items.into_iter().map(|r| summarize(r, &names)).collect(),
+        total: lines.total,
+        offset: lines.offset,
+        limit: lines.limit,
+    })
+}
+
+/// A referral as a list shows it (二级列表): who, from where to where, state; the full record is
+/// `GET /api/v1/referrals/{id}`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ReferralListItem {
+    /// Id.
+    pub id: String,
+    /// State code.
+    pub state: String,
+    /// State in Chinese.
+    pub state_zh: String,
+    /// `upward`, `downward`, `lateral`.
+    pub direction: String,
+    /// `routine` or `emergency`.
+    pub urgency: String,
+    /// Resident record id.
+    pub resident_id: String,
+    /// Resident name.
+    pub resident_name: String,
+    /// Masked ID number of the resident.
+    pub resident_id_number_masked: String,
+    /// Sending institution.
+    pub sender_institution_id: String,
+    /// Sender name.
+    pub sender_name: String,
+    /// Receiving institution.
+    pub receiver_institution_id: String,
+    /// Receiver name.
+    pub receiver_name: String,
+    /// Reason.
+    pub reason: String,
+    /// Version (optimistic concurrency).
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn summarize(row: repo::ReferralLine, names: &Names) -> ReferralListItem {
+    let name = |id: &str| names.institutions.get(id).cloned().unwrap_or_default();
+    let resident = names.residents.get(&row.resident_id);
+    ReferralListItem {
+        state_zh: sanyi_care::referral::ReferralState::parse(&row.state)
+            .map(|s| s.label_zh().to_owned())
+            .unwrap_or_default(),
+        resident_name: resident.map(|r| r.0.clone()).unwrap_or_default(),
+        resident_id_number_masked: resident.map(|r| sanyi_domain::mask_id_like(&r.1)).unwrap_or_default(),
+        sender_name: name(&row.sender_institution_id),
+        receiver_name: name(&row.receiver_institution_id),
+        id: row.id,
+        state: row.state,
+        direction: row.direction,
+        urgency: row.urgency,
+        resident_id: row.resident_id,
+        sender_institution_id: row.sender_institution_id,
+        receiver_institution_id: row.receiver_institution_id,
+        reason: row.reason,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
 }
 
 /// Every referral of one state in one of the actor's institution's lists, as stored (no cap, no

@@ -322,6 +322,85 @@ pub async fn create_institution(app: &App, actor: &Actor, input: &InstitutionInp
     }
 }
 
+/// Editable attributes of an institution, with the version they are based on.
+#[derive(Clone, Debug, serde::Deserialize, ToSchema)]
+pub struct InstitutionUpdate {
+    /// Version read; a stale one gives 409.
+    pub version: i64,
+    /// Name.
+    pub name: String,
+    /// Legal person.
+    pub legal_person: String,
+    /// Licence holder.
+    pub licence_holder: String,
+    /// Insurance contract holder.
+    pub contract_holder: String,
+    /// Unified social credit code (GB 32100), optional.
+    pub credit_code: Option<String>,
+    /// NHSA designated-institution code, optional.
+    pub nhsa_code: Option<String>,
+}
+
+/// Edits an institution (administrators of its area) with the checks of [`create_institution`]:
+/// required holders, valid codes, an NHSA code of the institution's own county and not used by
+/// another institution (409 naming `nhsa_code`), and the version read (409 when stale).
+///
+/// # Errors
+/// `Forbidden`, `NotFound` (outside the area), `Validation`, `Conflict`, `VersionConflict`.
+pub async fn update_institution(app: &App, actor: &Actor, id: &str, u: &InstitutionUpdate) -> Result<Institution, ServiceError> {
+    use crate::{Errors, FieldError, Permission};
+    use sanyi_domain::{CreditCode, NhsaCode};
+    actor.require(Permission::RegistryWrite)?;
+    let current = visible_institution(app, actor, id).await?;
+    let mut errs = Errors::default();
+    let name = u.name.trim().to_owned();
+    if name.is_empty() {
+        errs.push(FieldError::required("name"));
+    }
+    for (field, v) in [
+        ("legal_person", &u.legal_person),
+        ("licence_holder", &u.licence_holder),
+        ("contract_holder", &u.contract_holder),
+    ] {
+        if v.trim().is_empty() {
+            errs.push(FieldError::required(field));
+        }
+    }
+    let credit = opt_text(&u.credit_code).and_then(|c| errs.field("credit_code", CreditCode::parse(c)));
+    let nhsa = opt_text(&u.nhsa_code).and_then(|c| errs.field("nhsa_code", NhsaCode::parse(c)));
+    if let Some(n) = &nhsa
+        && n.division().as_str() != current.division_code
+    {
+        errs.push(FieldError::new(
+            "nhsa_code",
+            "nhsa.county",
+            &format!("an NHSA code of county {}", current.division_code),
+            "The NHSA code belongs to another county",
+            "医保编码不属于本县",
+        ));
+    }
+    errs.finish()?;
+    let changes = repo::InstitutionChanges {
+        name,
+        legal_person: u.legal_person.trim().into(),
+        licence_holder: u.licence_holder.trim().into(),
+        contract_holder: u.contract_holder.trim().into(),
+        credit_code: credit.map(|c| c.as_str().to_owned()),
+        nhsa_code: nhsa.map(|c| c.as_str().to_owned()),
+    };
+    match repo::update_institution(&app.db, &current.id, u.version, &changes).await {
+        Ok(i) => Ok(i),
+        Err(e) if e.is_unique_violation() => Err(ServiceError::Conflict(vec![FieldError::new(
+            "nhsa_code",
+            "unique",
+            "an NHSA code not used in the county",
+            "This NHSA code is already used",
+            "该医保编码已被使用",
+        )])),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Input to add a department.
 #[derive(Clone, Debug, serde::Deserialize, ToSchema)]
 pub struct DepartmentInput {

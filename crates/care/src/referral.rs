@@ -84,6 +84,33 @@ impl ReferralState {
         ReferralState::Closed,
     ];
 
+    /// Stable code (as stored and in the API).
+    pub fn code(self) -> &'static str {
+        match self {
+            ReferralState::Draft => "draft",
+            ReferralState::Submitted => "submitted",
+            ReferralState::PendingReceiver => "pending_receiver",
+            ReferralState::Accepted => "accepted",
+            ReferralState::Rejected => "rejected",
+            ReferralState::Escalated => "escalated",
+            ReferralState::Expired => "expired",
+            ReferralState::NoShow => "no_show",
+            ReferralState::Cancelled => "cancelled",
+            ReferralState::Arrived => "arrived",
+            ReferralState::InCare => "in_care",
+            ReferralState::DownSubmitted => "down_submitted",
+            ReferralState::DownReceived => "down_received",
+            ReferralState::FollowUp => "follow_up",
+            ReferralState::FeedbackSent => "feedback_sent",
+            ReferralState::Closed => "closed",
+        }
+    }
+
+    /// The state of a code.
+    pub fn parse(code: &str) -> Option<ReferralState> {
+        ReferralState::ALL.into_iter().find(|s| s.code() == code)
+    }
+
     /// Screen label of DOMAIN §2.2 (several states share a label there).
     pub fn label_zh(self) -> &'static str {
         match self {
@@ -1203,5 +1230,19 @@ impl InsuranceReferralStatus {
     /// Whether a referral is on record (转诊备案).
     pub fn is_referred(self) -> bool {
         self != InsuranceReferralStatus::None
+    }
+}
+
+#[cfg(test)]
+mod state_code_tests {
+    use super::ReferralState;
+
+    #[test]
+    fn codes_are_the_serde_names_and_round_trip() {
+        for s in ReferralState::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::Value::String(s.code().into()));
+            assert_eq!(ReferralState::parse(s.code()), Some(s));
+        }
+        assert_eq!(ReferralState::parse("nope"), None);
     }
 }

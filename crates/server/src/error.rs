@@ -229,6 +229,17 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A body over the size an endpoint accepts (413, problem+json naming the body and the limit).
+pub fn body_too_large(limit: usize) -> RequestProblem {
+    RequestProblem {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        kind: "body.size",
+        title: "The body is larger than this endpoint accepts",
+        detail: format!("The body is larger than {} MiB; split the file", limit / (1024 * 1024)),
+        field: Some("body".into()),
+    }
+}
+
 /// The answer to a cross-site write made with the session cookie (see [`crate::guard`]).
 pub fn csrf_problem() -> Response {
     let mut p = problem(

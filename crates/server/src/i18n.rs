@@ -90,6 +90,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Too many failed logins; wait before trying again (or ask an administrator to unlock the account):",
     ),
     ("login.seconds", "秒", "s"),
+    ("list.total", "共", "Total"),
     ("home.todo", "待办事项", "Waiting for you"),
     ("home.title", "医共体机构", "Medical communities and institutions"),
     ("home.residents", "在册居民", "Registered residents"),

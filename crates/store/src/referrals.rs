@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::audit::AuditEntry;
 use crate::workflow::{Side, Workflow, WorkflowEvent, insert_event};
-use crate::{Db, StoreError, audit_insert_in_tx, dispatch, transaction};
+use crate::{Db, Page, Paged, StoreError, audit_insert_in_tx, dispatch, transaction};
 
 /// Referral row.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -210,6 +210,85 @@ pub async fn list(
     );
     Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql))
         .bind(division).bind(institution_id).bind(state.unwrap_or("")).bind(limit).fetch_all(pool).await)?)
+}
+
+/// One line of a referral list: what a list shows, without the engine state, consent or results.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ReferralLine {
+    /// Sender's county.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Resident.
+    pub resident_id: String,
+    /// Sender.
+    pub sender_institution_id: String,
+    /// Receiver.
+    pub receiver_institution_id: String,
+    /// `upward`, `downward`, `lateral`.
+    pub direction: String,
+    /// `routine` or `emergency`.
+    pub urgency: String,
+    /// State code.
+    pub state: String,
+    /// Reason.
+    pub reason: String,
+    /// Optimistic version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+const LINE_COLUMNS: &str = "r.division_code, r.id, r.resident_id, r.sender_institution_id, r.receiver_institution_id, r.direction, r.urgency, r.state, \
+     r.reason, r.version, r.created_at, r.updated_at";
+
+/// One page of the referrals sent or received by an institution (or, with `down`, down-referred to
+/// it), newest change first, with the number of all matching rows. The state filter is its own
+/// SQL text so that the (institution, state) index answers it.
+///
+/// # Errors
+/// On a database error.
+pub async fn page(
+    db: &Db,
+    division: &str,
+    institution_id: &str,
+    side: Option<Side>,
+    state: Option<&str>,
+    page: Page,
+) -> Result<Paged<ReferralLine>, StoreError> {
+    let (from, county, who) = match side {
+        Some(side) => {
+            let (county, who) = Workflow::Referral.side_columns(side);
+            ("referrals r".to_owned(), format!("r.{county}"), format!("r.{who}"))
+        }
+        None => (
+            "referrals r JOIN referral_down_targets d ON d.division_code = r.division_code AND d.referral_id = r.id".to_owned(),
+            "d.target_division_code".to_owned(),
+            "d.target_institution_id".to_owned(),
+        ),
+    };
+    let filter = if state.is_some() { " AND r.state = $3" } else { " AND $3 = ''" };
+    let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {county} = $1 AND {who} = $2{filter}");
+    let rows_sql = format!(
+        "SELECT {LINE_COLUMNS} FROM {from} WHERE {county} = $1 AND {who} = $2{filter} ORDER BY r.updated_at DESC LIMIT $4 OFFSET $5"
+    );
+    let state = state.unwrap_or("");
+    let (total, items) = dispatch!(db, pool => {
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
+            .bind(division).bind(institution_id).bind(state).fetch_one(pool).await?;
+        let items = sqlx::query_as::<_, ReferralLine>(sqlx::AssertSqlSafe(rows_sql))
+            .bind(division).bind(institution_id).bind(state).bind(page.limit).bind(page.offset)
+            .fetch_all(pool).await?;
+        Ok::<_, sqlx::Error>((total, items))
+    })?;
+    Ok(Paged {
+        items,
+        total,
+        offset: page.offset,
+        limit: page.limit,
+    })
 }
 
 /// Referrals not in a final state (for the timers).

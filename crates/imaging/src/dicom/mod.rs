@@ -126,7 +126,17 @@ pub struct Instance {
     /// Whether a top-level Pixel Data element appears to follow the parsed header
     /// (found by a byte scan, without reading the pixels).
     pub has_pixel_data: bool,
+    /// Bytes the declared pixel matrix needs uncompressed: Rows × Columns × Number of Frames ×
+    /// Samples per Pixel × Bits Allocated / 8 (`None` when Rows, Columns or Bits Allocated is
+    /// absent).
+    pub declared_pixel_bytes: Option<u64>,
+    /// Size of the whole file.
+    pub file_bytes: u64,
 }
+
+/// Largest frame sanyi renders: 2^28 pixels (a 16 384 × 16 384 image); a digital radiograph is
+/// about 3 000 × 3 000.
+pub const MAX_FRAME_PIXELS: u64 = 1 << 28;
 
 impl Instance {
     /// Study date and time combined (time 00:00 when only the date is known).
@@ -136,8 +146,34 @@ impl Instance {
 
     /// `Ok` when [`render_png`] can decode this instance's transfer syntax; otherwise the
     /// [`DicomError::UnsupportedTransferSyntax`] that rendering would return.
+    ///
+    /// Also refuses a declared matrix that the file cannot hold (uncompressed pixel data shorter
+    /// than Rows × Columns × … declares) or that is larger than [`MAX_FRAME_PIXELS`], so that such
+    /// a file is refused at intake rather than failing (or exhausting memory) when rendered.
     pub fn check_renderable(&self) -> Result<(), DicomError> {
-        render::check_transfer_syntax(&self.transfer_syntax_uid)
+        render::check_transfer_syntax(&self.transfer_syntax_uid)?;
+        let (Some(rows), Some(columns)) = (self.rows, self.columns) else {
+            return Ok(());
+        };
+        let frame = u64::from(rows) * u64::from(columns);
+        if frame > MAX_FRAME_PIXELS {
+            return Err(DicomError::UnsupportedPixelData {
+                detail: format!("{rows} × {columns} pixels per frame, more than the {MAX_FRAME_PIXELS} rendered"),
+            });
+        }
+        let native = matches!(
+            self.transfer_syntax_uid.trim_end_matches('\0'),
+            "1.2.840.10008.1.2" | "1.2.840.10008.1.2.1" | "1.2.840.10008.1.2.2"
+        );
+        match self.declared_pixel_bytes {
+            Some(declared) if native && declared > self.file_bytes => Err(DicomError::UnsupportedPixelData {
+                detail: format!(
+                    "{rows} × {columns} pixels × {} frames declare {declared} bytes of pixel data, the file holds {}",
+                    self.number_of_frames, self.file_bytes
+                ),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -223,7 +259,19 @@ pub fn parse_instance(bytes: &[u8]) -> Result<Instance, DicomError> {
         number_of_frames: get_int::<u32>(ds, tags::NUMBER_OF_FRAMES).filter(|n| *n > 0).unwrap_or(1),
         specific_character_set: cs.declared.clone(),
         has_pixel_data: pixel_data_follows(bytes),
+        declared_pixel_bytes: declared_pixel_bytes(ds),
+        file_bytes: bytes.len() as u64,
     })
+}
+
+/// Rows × Columns × Number of Frames × Samples per Pixel × Bits Allocated / 8, in bytes.
+fn declared_pixel_bytes(ds: &InMemDicomObject) -> Option<u64> {
+    let rows: u64 = get_int::<u16>(ds, tags::ROWS)?.into();
+    let columns: u64 = get_int::<u16>(ds, tags::COLUMNS)?.into();
+    let bits: u64 = get_int::<u16>(ds, tags::BITS_ALLOCATED)?.into();
+    let samples: u64 = get_int::<u16>(ds, tags::SAMPLES_PER_PIXEL).unwrap_or(1).into();
+    let frames: u64 = get_int::<u32>(ds, tags::NUMBER_OF_FRAMES).filter(|n| *n > 0).unwrap_or(1).into();
+    Some(rows * columns * frames * samples * bits.div_ceil(8))
 }
 
 /// Opens a Part-10 file from memory, optionally stopping before `read_until`.

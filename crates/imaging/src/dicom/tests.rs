@@ -340,3 +340,30 @@ proptest! {
         let _ = render_png(&b, &RenderOptions::default());
     }
 }
+
+#[test]
+fn a_declared_matrix_the_file_cannot_hold_is_refused_before_rendering() {
+    let mk = |rows: u16, columns: u16, data: usize| {
+        minimal(|ds| {
+            ds.us(0x0028_0002, &[1])
+                .text(0x0028_0004, b"CS", "MONOCHROME2")
+                .us(0x0028_0010, &[rows])
+                .us(0x0028_0011, &[columns])
+                .us(0x0028_0100, &[8])
+                .us(0x0028_0101, &[8])
+                .us(0x0028_0102, &[7])
+                .us(0x0028_0103, &[0])
+                .binary(0x7FE0_0010, b"OB", &vec![0; data]);
+        })
+    };
+    // 65535 × 65535 declared with 8 KiB of pixels: too large a frame.
+    let huge = parse_instance(&mk(65535, 65535, 8192)).unwrap();
+    let e = huge.check_renderable().unwrap_err();
+    assert!(matches!(e, DicomError::UnsupportedPixelData { .. }), "{e:?}");
+    // 4096 × 4096 (a plausible size) with 8 KiB: the file cannot hold what it declares.
+    let short = parse_instance(&mk(4096, 4096, 8192)).unwrap();
+    let e = short.check_renderable().unwrap_err();
+    assert!(e.message().contains("declare"), "{}", e.message());
+    // 64 × 128 with its 8 KiB: fine.
+    assert!(parse_instance(&mk(64, 128, 8192)).unwrap().check_renderable().is_ok());
+}

@@ -78,6 +78,41 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(recognition::router())
 }
 
+/// Imports read one body at a time: with the 256 MiB limit, at most that much is held in memory
+/// for imports however many arrive.
+static IMPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Reads the body of a CSV import: `Content-Type: text/csv` (415 otherwise), refused at once (413,
+/// problem+json) when its declared `Content-Length` is over [`crate::IMPORT_BODY_LIMIT`] and
+/// while reading when it grows past it; one import body at a time. The permit is held until the
+/// import is done.
+///
+/// # Errors
+/// As said, as problem+json.
+pub async fn import_body(
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<(tokio::sync::SemaphorePermit<'static>, axum::body::Bytes), axum::response::Response> {
+    use axum::response::IntoResponse;
+    require_csv(headers).map_err(|e| crate::error::ApiError(e).into_response())?;
+    let limit = crate::IMPORT_BODY_LIMIT;
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(crate::error::body_too_large(limit).into_response());
+    }
+    let permit = IMPORTS
+        .acquire()
+        .await
+        .map_err(|e| crate::error::ApiError(ServiceError::Internal(e.into())).into_response())?;
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| crate::error::body_too_large(limit).into_response())?;
+    Ok((permit, bytes))
+}
+
 /// `Ok` when the body is declared `text/csv` (the CSV imports).
 ///
 /// # Errors

@@ -1,7 +1,6 @@
 //! Mutual recognition endpoints (检查检验结果互认): the catalogue and participants, the results
 //! index (push, CSV import, a resident's results), the order-time check, orders and indicators.
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -16,9 +15,9 @@ use sanyi_app::recognition::{
 };
 use sanyi_app::{FieldError, ServiceError};
 
+use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
-use crate::{AppState, IMPORT_BODY_LIMIT};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,7 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(import_results))
-                .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+                .layer(DefaultBodyLimit::disable()),
         )
 }
 
@@ -152,15 +151,18 @@ async fn create_results(
 #[utoipa::path(post, path = "/api/v1/results/import", tag = "recognition", request_body(content = String, content_type = "text/csv",
         description = "Header: id_number (or resident_id),item_code,value,reported_at[,unit,reference_range,abnormal,report_no,institution_id]"),
     responses((status = 200, body = ImportReport), (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 413, description = "Body too large"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 413, description = "Body over 256 MiB (refused at once when Content-Length says so)", body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn import_results(
     State(state): State<AppState>,
     ApiActor(a): ApiActor,
     headers: HeaderMap,
-    body: Bytes,
-) -> Result<ApiJson<ImportReport>, ApiError> {
-    super::require_csv(&headers)?;
-    Ok(ApiJson(results::results_csv(&state.app, &a, body.as_ref(), &|_| {}).await?))
+    body: axum::body::Body,
+) -> Result<ApiJson<ImportReport>, axum::response::Response> {
+    let (_one_at_a_time, body) = super::import_body(&headers, body).await?;
+    results::results_csv(&state.app, &a, body.as_ref(), &|_| {})
+        .await
+        .map(ApiJson)
+        .map_err(|e| axum::response::IntoResponse::into_response(ApiError(e)))
 }
 
 /// A resident's results across institutions (with HR marks) and orders; the read is audited.

@@ -8,8 +8,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use axum::http::HeaderMap;
-use sanyi_app::referrals::{self as service, ReferralBox, ReferralInput, ReferralView};
+use sanyi_app::referrals::{self as service, ReferralBox, ReferralInput, ReferralListItem, ReferralView};
 
+use super::{PageOf, PageParams};
 use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
@@ -31,19 +32,33 @@ pub struct ReferralListParams {
     pub side: Option<String>,
     /// Only this state (e.g. `pending_receiver`).
     pub state: Option<String>,
+    /// Rows to skip (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+    /// Rows per page (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
 }
 
-/// Referrals sent or received by the caller's institution, newest change first.
+/// One page of the referrals sent, received or down-referred to the caller's institution, newest
+/// change first, in the list shape, with the total over all pages.
 #[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", params(ReferralListParams),
-    responses((status = 200, body = Vec<ReferralView>), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = PageOf<ReferralListItem>), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn list_referrals(
     State(state): State<AppState>,
     ApiActor(a): ApiActor,
     ApiQuery(p): ApiQuery<ReferralListParams>,
-) -> Result<ApiJson<Vec<ReferralView>>, ApiError> {
+) -> Result<ApiJson<PageOf<ReferralListItem>>, ApiError> {
     let which = ReferralBox::parse(p.side.as_deref())?;
-    Ok(ApiJson(service::list(&state.app, &a, which, p.state.as_deref()).await?))
+    let page = PageParams {
+        offset: p.offset,
+        limit: p.limit,
+    }
+    .page()?;
+    Ok(ApiJson(
+        service::list(&state.app, &a, which, p.state.as_deref(), page).await?.into(),
+    ))
 }
 
 /// Refers a resident of the caller's area to another institution (submitted at once unless

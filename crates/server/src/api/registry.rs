@@ -2,14 +2,14 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use sanyi_app::registry::{self as service, CountyTree, DepartmentInput, InstitutionInput, StaffInput};
-use sanyi_app::{Permission, ServiceError};
-use sanyi_store::registry::{self as repo, Department, Institution, InstitutionChanges, Staff};
+use sanyi_app::ServiceError;
+use sanyi_app::registry::{self as service, CountyTree, DepartmentInput, InstitutionInput, InstitutionUpdate, StaffInput};
+use sanyi_store::registry::{self as repo, Department, Institution, Staff};
 
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -98,25 +98,6 @@ async fn get_institution(
     Ok(ApiJson(visible(&state, &a, &id).await?))
 }
 
-/// Editable attributes of an institution, with the version they are based on.
-#[derive(Deserialize, ToSchema)]
-pub struct InstitutionUpdate {
-    /// Version read; a stale one gives 409.
-    pub version: i64,
-    /// Name.
-    pub name: String,
-    /// Legal person.
-    pub legal_person: String,
-    /// Licence holder.
-    pub licence_holder: String,
-    /// Insurance contract holder.
-    pub contract_holder: String,
-    /// Unified social credit code (GB 32100), optional.
-    pub credit_code: Option<String>,
-    /// NHSA designated-institution code, optional.
-    pub nhsa_code: Option<String>,
-}
-
 /// Edits an institution (administrators).
 #[utoipa::path(put, path = "/api/v1/institutions/{id}", tag = "registry", params(("id" = String, Path, description = "Institution id")),
     request_body = InstitutionUpdate,
@@ -129,46 +110,7 @@ async fn update_institution(
     ApiPath(id): ApiPath<String>,
     ApiJson(u): ApiJson<InstitutionUpdate>,
 ) -> Result<ApiJson<Institution>, ApiError> {
-    a.require(Permission::RegistryWrite)?;
-    let current = visible(&state, &a, &id).await?;
-    let mut errs = sanyi_app::Errors::default();
-    let name = u.name.trim().to_owned();
-    if name.is_empty() {
-        errs.push(sanyi_app::FieldError::required("name"));
-    }
-    for (field, v) in [
-        ("legal_person", &u.legal_person),
-        ("licence_holder", &u.licence_holder),
-        ("contract_holder", &u.contract_holder),
-    ] {
-        if v.trim().is_empty() {
-            errs.push(sanyi_app::FieldError::required(field));
-        }
-    }
-    let credit = match u.credit_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(c) => errs
-            .field("credit_code", sanyi_domain::CreditCode::parse(c))
-            .map(|c| c.as_str().to_owned()),
-        None => None,
-    };
-    let nhsa = match u.nhsa_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(c) => errs
-            .field("nhsa_code", sanyi_domain::NhsaCode::parse(c))
-            .map(|c| c.as_str().to_owned()),
-        None => None,
-    };
-    errs.finish()?;
-    let changes = InstitutionChanges {
-        name,
-        legal_person: u.legal_person.trim().into(),
-        licence_holder: u.licence_holder.trim().into(),
-        contract_holder: u.contract_holder.trim().into(),
-        credit_code: credit,
-        nhsa_code: nhsa,
-    };
-    Ok(ApiJson(
-        repo::update_institution(&state.app.db, &current.id, u.version, &changes).await?,
-    ))
+    Ok(ApiJson(service::update_institution(&state.app, &a, &id, &u).await?))
 }
 
 /// Departments of an institution.

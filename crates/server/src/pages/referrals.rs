@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use sanyi_app::ServiceError;
 use sanyi_app::attachments::AttachmentView;
-use sanyi_app::referrals::{self as service, ReferralBox, ReferralInput, ReferralView};
+use sanyi_app::referrals::{self as service, ReferralBox, ReferralInput, ReferralListItem, ReferralView};
 use sanyi_care::actor::InstitutionId;
 use sanyi_care::criteria::{GreenChannelCentre, UpwardCriterion};
 use sanyi_care::documents::{Consent, ConsentGiver, ConsentMethod, RecentResult};
@@ -39,7 +39,11 @@ struct BoxParams {
     #[serde(rename = "box")]
     side: Option<String>,
     state: Option<String>,
+    offset: Option<i64>,
 }
+
+/// Referrals per list page.
+const LIST_PAGE: i64 = 50;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "referrals.html")]
@@ -50,7 +54,16 @@ struct BoxPage {
     side: &'static str,
     state: String,
     counts: Vec<(String, String, i64)>,
-    items: Vec<ReferralView>,
+    items: Vec<ReferralListItem>,
+    /// Rows over all pages.
+    total: i64,
+    /// Links to the previous and next pages.
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+fn sanyi_store_page(offset: i64) -> sanyi_app::Page {
+    sanyi_app::Page { offset, limit: LIST_PAGE }
 }
 
 async fn boxes(State(state): State<AppState>, p: PageActor, Query(q): Query<BoxParams>) -> Response {
@@ -63,16 +76,25 @@ async fn boxes(State(state): State<AppState>, p: PageActor, Query(q): Query<BoxP
         Ok(c) => c,
         Err(e) => return page_error(p.t, e),
     };
-    match service::list(&state.app, &p.actor, which, filter.as_deref()).await {
-        Ok(items) => BoxPage {
-            nav: Some(Nav::of(&p.actor, &p.t)),
-            t: p.t,
-            side: which.code(),
-            state: filter.unwrap_or_default(),
-            counts,
-            items,
+    let offset = q.offset.unwrap_or(0).max(0);
+    let page = sanyi_store_page(offset);
+    match service::list(&state.app, &p.actor, which, filter.as_deref(), page).await {
+        Ok(list) => {
+            let state_code = filter.unwrap_or_default();
+            let link = |o: i64| format!("/referrals?box={}&state={}&offset={o}", which.code(), state_code);
+            BoxPage {
+                nav: Some(Nav::of(&p.actor, &p.t)),
+                t: p.t,
+                side: which.code(),
+                prev: (offset > 0).then(|| link((offset - LIST_PAGE).max(0))),
+                next: (offset + LIST_PAGE < list.total).then(|| link(offset + LIST_PAGE)),
+                state: state_code,
+                counts,
+                total: list.total,
+                items: list.items,
+            }
+            .into_response()
         }
-        .into_response(),
         Err(e) => page_error(p.t, e),
     }
 }

@@ -476,7 +476,7 @@ async fn indicators_narrow_to_an_institution_subtree_and_a_period() {
     }
     // One sender alone: some of the referrals, not all.
     let (_, inbox) = app.get(&centre, "/api/v1/referrals?box=in").await;
-    let sender = inbox[0]["sender_institution_id"].as_str().unwrap().to_owned();
+    let sender = inbox["items"][0]["sender_institution_id"].as_str().unwrap().to_owned();
     let (_, one) = app.get(&admin, &format!("/api/v1/indicators?institution_id={sender}")).await;
     let (n, all) = (one["upward"].as_u64().unwrap(), whole["upward"].as_u64().unwrap());
     assert!(n > 0 && n < all, "{n} of {all}");

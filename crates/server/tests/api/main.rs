@@ -16,3 +16,4 @@ mod referrals;
 mod registry;
 mod residents;
 mod schema;
+mod security;

@@ -107,9 +107,9 @@ async fn a_village_doctor_refers_up_and_the_county_hospital_receives() {
     assert_eq!(steps, vec!["pending_receiver", "accepted", "arrived", "in_care", "feedback_sent"]);
     // Boxes.
     let (_, inbox) = app.get(&specialist, "/api/v1/referrals?box=in").await;
-    assert!(inbox.as_array().unwrap().iter().any(|x| x["id"] == id.as_str()));
+    assert!(inbox["items"].as_array().unwrap().iter().any(|x| x["id"] == id.as_str()));
     let (_, outbox) = app.get(&doctor, "/api/v1/referrals").await;
-    assert_eq!(outbox[0]["id"], id.as_str());
+    assert_eq!(outbox["items"][0]["id"], id.as_str());
     assert!(!outbox.to_string().contains("\"id_number\""), "lists never carry full ID numbers");
     // Other institutions see nothing; every read and change was audited.
     let nurse = app.token("nurse").await;
@@ -154,7 +154,7 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
         .collect();
     assert_eq!(fields, vec!["receiver_institution_id", "reason", "diagnoses[0]", "consent"]);
     // An upward referral names the criterion it meets (DOMAIN §2.3); nothing is stored without.
-    let before = app.get(&doctor, "/api/v1/referrals").await.1.as_array().unwrap().len();
+    let before = app.get(&doctor, "/api/v1/referrals").await.1["total"].as_u64().unwrap();
     let (s, p) = app
         .post(
             &doctor,
@@ -165,7 +165,7 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["errors"][0]["field"], "criterion");
     assert_eq!(p["errors"][0]["rule"], "criterion.required");
-    assert_eq!(app.get(&doctor, "/api/v1/referrals").await.1.as_array().unwrap().len(), before);
+    assert_eq!(app.get(&doctor, "/api/v1/referrals").await.1["total"].as_u64().unwrap(), before);
     let (s, _) = app
         .post(
             &doctor,
@@ -393,7 +393,7 @@ async fn green_channel_pre_review_alternative_reassignment_and_down_target() {
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["state"], "rejected");
     let (_, outbox) = app.get(&doctor, "/api/v1/referrals").await;
-    let alt = outbox
+    let alt = outbox["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -401,11 +401,11 @@ async fn green_channel_pre_review_alternative_reassignment_and_down_target() {
         .expect("the referral to the alternative receiver")
         .clone();
     assert_eq!(alt["state"], "pending_receiver");
-    assert_eq!(alt["detail"]["receiver"]["tier"], "county", "from the registry: {alt}");
-    assert_eq!(alt["timeline"], json!([]));
+    assert!(alt.get("timeline").is_none(), "the list is slim: {alt}");
     let (_, alt) = app
         .get(&doctor, &format!("/api/v1/referrals/{}", alt["id"].as_str().unwrap()))
         .await;
+    assert_eq!(alt["detail"]["receiver"]["tier"], "county", "from the registry: {alt}");
     assert_eq!(alt["timeline"][0]["reason"], format!("alternative of {first}"));
 
     // Escalated after the response SLA: the receiver's referral centre reassigns it (page and API).
@@ -476,7 +476,7 @@ async fn green_channel_pre_review_alternative_reassignment_and_down_target() {
     assert_eq!(s, StatusCode::OK, "the down-referral target sees it");
     assert_eq!(seen["state"], "down_submitted");
     let (_, down) = app.get(&township, "/api/v1/referrals?box=down").await;
-    assert!(down.as_array().unwrap().iter().any(|x| x["id"] == up.as_str()), "{down}");
+    assert!(down["items"].as_array().unwrap().iter().any(|x| x["id"] == up.as_str()), "{down}");
     let (_, notes) = app.get(&township, "/api/v1/notifications").await;
     assert!(
         notes.as_array().unwrap().iter().any(|n| n["kind"] == "referral.down_to_receive"),
@@ -534,9 +534,10 @@ async fn green_channel_pre_review_alternative_reassignment_and_down_target() {
 async fn the_demo_has_referrals_in_every_state() {
     let app = spawn_app().await;
     let specialist = app.token("specialist").await;
-    let (s, inbox) = app.get(&specialist, "/api/v1/referrals?box=in").await;
+    let (s, inbox) = app.get(&specialist, "/api/v1/referrals?box=in&limit=500").await;
     assert_eq!(s, StatusCode::OK);
-    let items = inbox.as_array().unwrap();
+    let items = inbox["items"].as_array().unwrap();
+    assert_eq!(inbox["total"].as_u64().unwrap() as usize, items.len(), "{inbox}");
     let states: std::collections::BTreeSet<&str> = items.iter().map(|r| r["state"].as_str().unwrap()).collect();
     let every: std::collections::BTreeSet<&str> = [
         "draft",
@@ -559,6 +560,17 @@ async fn the_demo_has_referrals_in_every_state() {
     .into_iter()
     .collect();
     assert_eq!(states, every);
+    // The list is slim; the full records say more.
+    let mut full = Vec::new();
+    for r in items {
+        let (s, one) = app
+            .get(&specialist, &format!("/api/v1/referrals/{}", r["id"].as_str().unwrap()))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{one}");
+        assert!(r.get("detail").is_none() && r.get("timeline").is_none(), "slim list shape: {r}");
+        full.push(one);
+    }
+    let items = &full;
     assert!(
         items
             .iter()
@@ -570,7 +582,7 @@ async fn the_demo_has_referrals_in_every_state() {
     let (_, down) = app.get(&doctor, "/api/v1/referrals?box=down").await;
     let township = app.token("township_doctor").await;
     let (_, down_t) = app.get(&township, "/api/v1/referrals?box=down").await;
-    let n = down.as_array().unwrap().len() + down_t.as_array().unwrap().len();
+    let n = down["items"].as_array().unwrap().len() + down_t["items"].as_array().unwrap().len();
     let downs = items.iter().filter(|r| r["detail"]["down_plan"].is_object()).count();
     assert!(n >= 1 && n <= downs, "{n} of {downs}");
 }
@@ -679,7 +691,7 @@ async fn consent_results_and_attachments_travel_with_the_referral() {
         resident,
         lead,
     } = parties(&app).await;
-    let before = app.get(&doctor, "/api/v1/referrals").await.1.as_array().unwrap().len();
+    let before = app.get(&doctor, "/api/v1/referrals").await.1["total"].as_u64().unwrap();
     // No consent: refused, naming the field and the rule; nothing stored.
     let body = json!({"resident_id": resident, "receiver_institution_id": lead, "criterion": "acute_critical", "reason": "胸痛待查"});
     let (s, p) = app.post(&doctor, "/api/v1/referrals", &body).await;
@@ -700,7 +712,7 @@ async fn consent_results_and_attachments_travel_with_the_referral() {
         .collect();
     assert_eq!(fields, vec!["consent", "results[0]"]);
     assert_eq!(
-        app.get(&doctor, "/api/v1/referrals").await.1.as_array().unwrap().len(),
+        app.get(&doctor, "/api/v1/referrals").await.1["total"].as_u64().unwrap(),
         before,
         "nothing stored"
     );

@@ -74,6 +74,25 @@ async fn institutions_are_edited_with_versions_and_validated_codes() {
     let (s, p) = app.put(&t, &path, &body(&inst["version"], &credit)).await;
     assert_eq!(s, StatusCode::CONFLICT, "stale version");
     assert_eq!(p["current_version"], updated["version"]);
+    // Another institution's NHSA code: 409 naming the field (was a 500 from the constraint);
+    // another county's code: 422 by the county rule; nothing changes either way.
+    let other = tree[0]["communities"][0]["members"][1]["id"].as_str().unwrap();
+    let (_, other) = app.get(&t, &format!("/api/v1/institutions/{other}")).await;
+    let mut taken = body(&updated["version"], &credit);
+    taken["nhsa_code"] = other["nhsa_code"].clone();
+    let (s, p) = app.put(&t, &path, &taken).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+        (Some("nhsa_code"), Some("unique"))
+    );
+    let own = inst["nhsa_code"].as_str().unwrap();
+    let mut foreign = body(&updated["version"], &credit);
+    foreign["nhsa_code"] = json!(format!("H652302{}", &own[7..]));
+    let (s, p) = app.put(&t, &path, &foreign).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "nhsa.county");
+    assert_eq!(app.get(&t, &path).await.1["version"], updated["version"]);
     // Non-administrators cannot edit.
     let d = app.token("specialist").await;
     let (s, _) = app.put(&d, &path, &body(&updated["version"], &credit)).await;
