@@ -19,8 +19,10 @@ use sanyi_store::residents::{self as repo, Household, Resident};
 use crate::residents::{RawResident, household_id, validate_fields};
 use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
 
-/// Rows per database transaction.
+/// Rows parsed before they are written (in transactions of [`TRANSACTION_ROWS`]).
 const BATCH: usize = 100_000;
+/// Residents per write transaction (each with its audit row).
+const TRANSACTION_ROWS: usize = 10_000;
 /// Rejected rows listed in a report at most (all are counted).
 const MAX_LISTED: usize = 1_000;
 
@@ -402,11 +404,15 @@ async fn write_batch(
         id: sanyi_store::new_id(),
         ..audit.clone()
     };
-    for chunk in residents.chunk_by(|a, b| a.division_code == b.division_code) {
-        let hs = households.take().unwrap_or_default();
-        let a = of_county(&chunk[0].division_code);
-        let inserted = repo::insert_batch(&db, &hs, chunk, Some(&a)).await?;
-        out.push((chunk[0].division_code.clone(), inserted, chunk.len() as u64));
+    for county in residents.chunk_by(|a, b| a.division_code == b.division_code) {
+        // Short transactions: on SQLite other writes (the audit rows that reads wait for) queue
+        // behind each one, so none may hold the writer for long.
+        for chunk in county.chunks(TRANSACTION_ROWS) {
+            let hs = households.take().unwrap_or_default();
+            let a = of_county(&chunk[0].division_code);
+            let inserted = repo::insert_batch(&db, &hs, chunk, Some(&a)).await?;
+            out.push((chunk[0].division_code.clone(), inserted, chunk.len() as u64));
+        }
     }
     if let Some(hs) = households.filter(|h| !h.is_empty()) {
         let a = of_county(&hs[0].division_code);

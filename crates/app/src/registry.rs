@@ -193,6 +193,15 @@ pub struct InstitutionInput {
     pub contract_holder: String,
 }
 
+/// The name and the three holders of an institution are required (not blank).
+fn require_names(errs: &mut crate::Errors, fields: [(&str, &String); 4]) {
+    for (field, v) in fields {
+        if v.trim().is_empty() {
+            errs.push(crate::FieldError::required(field));
+        }
+    }
+}
+
 fn opt_text(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -208,18 +217,15 @@ pub async fn create_institution(app: &App, actor: &Actor, input: &InstitutionInp
     actor.require(Permission::RegistryWrite)?;
     let mut errs = Errors::default();
     let name = input.name.trim();
-    if name.is_empty() {
-        errs.push(FieldError::required("name"));
-    }
-    for (field, v) in [
-        ("legal_person", &input.legal_person),
-        ("licence_holder", &input.licence_holder),
-        ("contract_holder", &input.contract_holder),
-    ] {
-        if v.trim().is_empty() {
-            errs.push(FieldError::required(field));
-        }
-    }
+    require_names(
+        &mut errs,
+        [
+            ("name", &input.name),
+            ("legal_person", &input.legal_person),
+            ("licence_holder", &input.licence_holder),
+            ("contract_holder", &input.contract_holder),
+        ],
+    );
     let tier = errs.field("tier", Tier::parse(&input.tier));
     let kind = errs.field("kind", InstitutionKind::parse(&input.kind));
     let area = errs.field("area_code", AreaCode::parse(&input.area_code));
@@ -354,18 +360,15 @@ pub async fn update_institution(app: &App, actor: &Actor, id: &str, u: &Institut
     let current = visible_institution(app, actor, id).await?;
     let mut errs = Errors::default();
     let name = u.name.trim().to_owned();
-    if name.is_empty() {
-        errs.push(FieldError::required("name"));
-    }
-    for (field, v) in [
-        ("legal_person", &u.legal_person),
-        ("licence_holder", &u.licence_holder),
-        ("contract_holder", &u.contract_holder),
-    ] {
-        if v.trim().is_empty() {
-            errs.push(FieldError::required(field));
-        }
-    }
+    require_names(
+        &mut errs,
+        [
+            ("name", &u.name),
+            ("legal_person", &u.legal_person),
+            ("licence_holder", &u.licence_holder),
+            ("contract_holder", &u.contract_holder),
+        ],
+    );
     let credit = opt_text(&u.credit_code).and_then(|c| errs.field("credit_code", CreditCode::parse(c)));
     let nhsa = opt_text(&u.nhsa_code).and_then(|c| errs.field("nhsa_code", NhsaCode::parse(c)));
     if let Some(n) = &nhsa

@@ -57,7 +57,8 @@ pub const IMPORT_BODY_LIMIT: usize = 256 * 1024 * 1024;
 
 /// The whole router for a state.
 pub fn router(state: AppState) -> Router {
-    let (api_router, openapi) = api::router().split_for_parts();
+    let (api_router, mut openapi) = api::router().split_for_parts();
+    api::document::complete(&mut openapi);
     let openapi = Arc::new(openapi);
     Router::new()
         .route("/healthz", get(healthz))

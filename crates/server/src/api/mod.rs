@@ -5,6 +5,7 @@ pub(crate) mod attachments;
 mod audit;
 mod auth;
 mod consultations;
+pub(crate) mod document;
 mod drg;
 pub(crate) mod imaging;
 mod indicators;
