@@ -49,7 +49,7 @@ struct Server {
 impl Server {
     async fn start(db: &str, files: &std::path::Path) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = sanyi()
+        let mut child = sanyi()
             .args(["serve", "--database", db, "--listen", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
             .arg(files)
@@ -71,13 +71,20 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the server did not come up");
     }
 
-    /// `kill -9`: no shutdown, no flush.
-    fn kill9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+    /// `kill -9` (dropping the server sends SIGKILL): no shutdown, no flush.
+    fn kill9(self) {}
+}
+
+impl Drop for Server {
+    /// SIGKILL (what `Child::kill` sends on Unix), also when a test fails half-way.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
