@@ -487,6 +487,7 @@ pub async fn order(app: &App, actor: &Actor, input: &ReadingOrderInput) -> Resul
 /// Loads a reading the actor may see: their institution orders or reads it (administrators: in
 /// their area).
 pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ReadingRow, ServiceError> {
+    actor.require(Permission::ResidentRead)?;
     let row = repo::get(&app.db, id).await?.ok_or(ServiceError::NotFound)?;
     if may_see(actor, &row) {
         Ok(row)

@@ -85,6 +85,10 @@ impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Already authenticated by the permission layer for this request.
+        if let Some(a) = parts.extensions.get::<Actor>() {
+            return Ok(ApiActor(a.clone()));
+        }
         Ok(ApiActor(actor_of(parts, state).await?))
     }
 }

@@ -69,7 +69,7 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
-        .merge(api_router)
+        .merge(api_router.route_layer(axum::middleware::from_fn_with_state(state.clone(), api::permissions::check)))
         .merge(pages::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::layer))

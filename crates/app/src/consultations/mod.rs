@@ -540,6 +540,8 @@ pub async fn roster(app: &App, actor: &Actor) -> Result<Vec<RosterView>, Service
 /// # Errors
 /// `Validation` for a bad specialty or a user outside the centre's county.
 pub async fn set_roster(app: &App, actor: &Actor, input: &RosterInput) -> Result<Vec<RosterView>, ServiceError> {
+    // The centre's administrators keep its roster.
+    actor.require(Permission::RegistryWrite)?;
     let inst = centre(app, actor).await?;
     let mut errs = Errors::default();
     check_specialty(&mut errs, &input.specialty);

@@ -34,8 +34,10 @@ pub struct AuditParams {
     /// To (RFC 3339, exclusive).
     pub to: Option<DateTime<Utc>>,
     /// Rows to skip.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
     /// Rows per page.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

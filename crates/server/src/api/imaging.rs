@@ -191,8 +191,10 @@ pub struct StudySearchParams {
     /// `matched`, `manual` or `unmatched` (the manual-match queue).
     pub match_status: Option<String>,
     /// Rows (default 50, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Rows to skip.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

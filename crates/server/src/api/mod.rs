@@ -10,6 +10,7 @@ mod drg;
 pub(crate) mod imaging;
 mod indicators;
 pub(crate) mod insurance;
+pub mod permissions;
 mod readings;
 mod recognition;
 mod referrals;
@@ -141,8 +142,10 @@ pub fn require_csv(headers: &axum::http::HeaderMap) -> Result<(), ServiceError> 
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Rows to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
     /// Rows per page (default 50, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

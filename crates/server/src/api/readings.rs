@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct ReadingListParams {
     /// `in` (the reading centre's worklist; default for readers) or `out` (ordered by my institution).
     #[serde(rename = "box")]
+    #[param(pattern = "^(in|out)$")]
     pub side: Option<String>,
     /// Only this state (`ordered`, `acquired`, `claimed`, `preliminary`, `final`, `delivered`).
     pub state: Option<String>,
@@ -39,6 +40,7 @@ pub struct ReadingListParams {
     /// Only one modality (`dr`, `ct`, `mr`, `ecg`).
     pub modality: Option<String>,
     /// At most this many (default 100, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -29,8 +29,12 @@ pub struct ReferralListParams {
     /// `out` (sent by my institution, default), `in` (received) or `down` (down-referred to my
     /// institution by a discharge plan).
     #[serde(rename = "box")]
+    #[param(pattern = "^(in|out|down)$")]
     pub side: Option<String>,
     /// Only this state (e.g. `pending_receiver`).
+    #[param(
+        pattern = "^(draft|submitted|pending_receiver|accepted|rejected|escalated|expired|no_show|cancelled|arrived|in_care|down_submitted|down_received|follow_up|feedback_sent|closed)$"
+    )]
     pub state: Option<String>,
     /// Rows to skip (default 0).
     #[param(minimum = 0)]

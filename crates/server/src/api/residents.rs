@@ -41,8 +41,10 @@ pub struct ResidentSearchParams {
     /// Village or township code (prefix of the 12-digit statistical code).
     pub area: Option<String>,
     /// Rows to skip.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
     /// Rows per page (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -9,6 +9,7 @@ mod helpers;
 mod import;
 mod insurance;
 mod insurance_claims;
+mod matrix;
 mod pages;
 mod readings;
 mod recognition;
