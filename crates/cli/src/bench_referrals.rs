@@ -152,6 +152,44 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
     let base = server.base.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
     let token = server.token(&client, "specialist").await?;
+    // The inbox's first page over HTTP at 16 connections (issue #12 target: p99 ≤ 50 ms).
+    let inbox_url = format!("{base}/api/v1/referrals?box=in&limit=50");
+    let started = Instant::now();
+    let mut readers = Vec::new();
+    for _ in 0..16 {
+        let (client, url, token) = (client.clone(), inbox_url.clone(), token.clone());
+        readers.push(tokio::spawn(async move {
+            let mut d = Vec::with_capacity(50);
+            for _ in 0..50 {
+                let t = Instant::now();
+                let ok = client
+                    .get(&url)
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                d.push((ok, t.elapsed()));
+            }
+            d
+        }));
+    }
+    let mut d = Vec::new();
+    for r in readers {
+        for (ok, t) in r.await? {
+            if !ok {
+                bail!("an inbox request failed");
+            }
+            d.push(t);
+        }
+    }
+    let wall = started.elapsed();
+    println!(
+        "inbox first page over HTTP, 16 connections, {} requests in {:.2} s ({:.0}/s): {}",
+        d.len(),
+        wall.as_secs_f64(),
+        d.len() as f64 / wall.as_secs_f64(),
+        stats(d)
+    );
     let lead = specialist.institution_id.clone().context("specialist without institution")?;
     let division = sanyi_store::registry::institution(&db, &lead).await?.context("lead")?.division_code;
     let pairs = p.concurrent / 2;

@@ -95,6 +95,20 @@ fn demo_user_and_import_work_through_the_binary() {
     assert!(!ok && err.contains("8 characters"), "{err}");
     let (ok, out, _) = sanyi(&["user", "list", "--database", db]);
     assert!(ok && out.contains("doc2") && out.contains("admin"));
+    // Deactivate, reactivate and unlock through the binary; unknown users are named.
+    let (ok, out, err) = sanyi(&["user", "deactivate", "doc2", "--database", db]);
+    assert!(ok && out.contains("doc2 deactivated"), "{err}");
+    let (_, out, _) = sanyi(&["user", "list", "--database", db]);
+    assert!(out.lines().any(|l| l.starts_with("doc2") && l.contains("inactive")), "{out}");
+    let (ok, _, err) = sanyi(&["user", "activate", "doc2", "--database", db]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = sanyi(&["user", "unlock", "doc2", "--database", db]);
+    assert!(ok && out.contains("doc2 unlocked"), "{err}");
+    let (ok, _, err) = sanyi(&["user", "unlock", "nobody", "--database", db]);
+    assert!(!ok && !err.is_empty());
+    // The audit chains of the demo hold, and each chain's head is printed.
+    let (ok, out, err) = sanyi(&["audit", "verify", "--database", db]);
+    assert!(ok && out.contains("every chain holds") && out.contains("652301:"), "{out}{err}");
 
     // Import: one good row, one bad check digit, then the same file again.
     let csv = dir.path().join("r.csv");

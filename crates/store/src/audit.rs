@@ -307,6 +307,11 @@ pub struct CountyChain {
     pub division_code: String,
     /// Rows checked.
     pub rows: i64,
+    /// The chain's last place and hash as recomputed: kept outside the database, a later
+    /// verification that does not extend them shows a chain rewritten as a whole.
+    pub head_seq: i64,
+    /// Hash of the last row.
+    pub head_hash: String,
 }
 
 /// A place where a chain does not hold: a row whose hash does not follow from the row before and
@@ -399,6 +404,8 @@ pub async fn verify(db: &Db) -> Result<ChainReport, StoreError> {
         report.counties.push(CountyChain {
             division_code: county,
             rows,
+            head_seq: last,
+            head_hash: prev,
         });
     }
     Ok(report)

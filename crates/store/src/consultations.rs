@@ -133,6 +133,42 @@ pub async fn list(
         .bind(division).bind(institution_id).bind(state.unwrap_or("")).bind(limit).fetch_all(pool).await)?)
 }
 
+/// One page of the consultations requested or received by an institution, newest change first,
+/// with the number of all matching rows.
+///
+/// # Errors
+/// On a database error.
+pub async fn page(
+    db: &Db,
+    division: &str,
+    institution_id: &str,
+    side: Side,
+    state: Option<&str>,
+    page: crate::Page,
+) -> Result<crate::Paged<ConsultationRow>, StoreError> {
+    let (county, who) = Workflow::Consultation.side_columns(side);
+    let filter = if state.is_some() { "state = $3" } else { "$3 = ''" };
+    let count = format!("SELECT COUNT(*) FROM consultations WHERE {county} = $1 AND {who} = $2 AND {filter}");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM consultations WHERE {county} = $1 AND {who} = $2 AND {filter} ORDER BY updated_at DESC, id DESC LIMIT $4 OFFSET $5"
+    );
+    let state = state.unwrap_or("");
+    let (total, items) = dispatch!(db, pool => {
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
+            .bind(division).bind(institution_id).bind(state).fetch_one(pool).await?;
+        let items = sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql))
+            .bind(division).bind(institution_id).bind(state).bind(page.limit).bind(page.offset)
+            .fetch_all(pool).await?;
+        Ok::<_, sqlx::Error>((total, items))
+    })?;
+    Ok(crate::Paged {
+        items,
+        total,
+        offset: page.offset,
+        limit: page.limit,
+    })
+}
+
 /// Consultations not in a final state (for the timers).
 ///
 /// # Errors

@@ -526,20 +526,29 @@ pub async fn add_flags(db: &Db, flags: &[FlagRow]) -> Result<u64, StoreError> {
     Ok(n)
 }
 
-/// Flags of an area and year, optionally of one status, newest first.
+/// One page of the flags of an area and year, optionally of one status, newest first.
 ///
 /// # Errors
 /// On a database error.
-pub async fn flags(db: &Db, prefix: &str, year: i64, status: Option<&str>, limit: i64) -> Result<Vec<FlagRow>, StoreError> {
+pub async fn flags(db: &Db, prefix: &str, year: i64, status: Option<&str>, page: crate::Page) -> Result<crate::Paged<FlagRow>, StoreError> {
     let (lo, hi) = crate::registry::prefix_range(prefix);
-    let sql = format!(
-        "SELECT {FLAG_COLUMNS} FROM fraud_flags WHERE division_code >= $1 AND division_code < $2 AND year = $3 \
-         AND ($4 = '' OR status = $4) ORDER BY kind, amount DESC, id LIMIT $5"
-    );
-    Ok(
-        dispatch!(db, p => sqlx::query_as::<_, FlagRow>(sqlx::AssertSqlSafe(sql)).bind(&lo).bind(&hi).bind(year)
-        .bind(status.unwrap_or("")).bind(limit).fetch_all(p).await)?,
-    )
+    const WHERE: &str = "WHERE division_code >= $1 AND division_code < $2 AND year = $3 AND ($4 = '' OR status = $4)";
+    let count = format!("SELECT COUNT(*) FROM fraud_flags {WHERE}");
+    let sql = format!("SELECT {FLAG_COLUMNS} FROM fraud_flags {WHERE} ORDER BY kind, amount DESC, id LIMIT $5 OFFSET $6");
+    let status = status.unwrap_or("");
+    let (total, items) = dispatch!(db, p => {
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(&lo).bind(&hi).bind(year).bind(status)
+            .fetch_one(p).await?;
+        let items = sqlx::query_as::<_, FlagRow>(sqlx::AssertSqlSafe(sql)).bind(&lo).bind(&hi).bind(year)
+            .bind(status).bind(page.limit).bind(page.offset).fetch_all(p).await?;
+        Ok::<_, sqlx::Error>((total, items))
+    })?;
+    Ok(crate::Paged {
+        items,
+        total,
+        offset: page.offset,
+        limit: page.limit,
+    })
 }
 
 /// Records a review outcome on an open flag (or one waiting for information), with its audit entry.

@@ -270,9 +270,17 @@ pub async fn page(
         ),
     };
     let filter = if state.is_some() { " AND r.state = $3" } else { " AND $3 = ''" };
-    let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {county} = $1 AND {who} = $2{filter}");
+    // The total: from the counters the triggers keep (a few rows), or counted for the down box.
+    let count_sql = match side {
+        Some(side) => format!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM referral_counts r WHERE r.division_code = $1 AND r.institution_id = $2 \
+             AND r.side = '{}'{filter}",
+            if side == Side::In { "in" } else { "out" }
+        ),
+        None => format!("SELECT COUNT(*) FROM {from} WHERE {county} = $1 AND {who} = $2{filter}"),
+    };
     let rows_sql = format!(
-        "SELECT {LINE_COLUMNS} FROM {from} WHERE {county} = $1 AND {who} = $2{filter} ORDER BY r.updated_at DESC LIMIT $4 OFFSET $5"
+        "SELECT {LINE_COLUMNS} FROM {from} WHERE {county} = $1 AND {who} = $2{filter} ORDER BY r.updated_at DESC, r.id DESC LIMIT $4 OFFSET $5"
     );
     let state = state.unwrap_or("");
     let (total, items) = dispatch!(db, pool => {

@@ -303,23 +303,46 @@ pub async fn counts(app: &App, actor: &Actor, inbox: bool) -> Result<Vec<(String
     Ok(workflow::labelled(rows, sanyi_care::consultation::ConsultationState::label_zh))
 }
 
-/// Consultations requested (`inbox = false`) or received (`inbox = true`) by the actor's institution.
+/// One page of the consultations requested (`inbox = false`) or received (`inbox = true`) by the
+/// actor's institution, newest change first, with the number of all matching ones.
 ///
 /// # Errors
-/// `Forbidden` without an institution.
-pub async fn list(app: &App, actor: &Actor, inbox: bool, state: Option<&str>) -> Result<Vec<ConsultationView>, ServiceError> {
+/// `Forbidden` without an institution; `Validation` for an unknown state.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    inbox: bool,
+    state: Option<&str>,
+    page: sanyi_store::Page,
+) -> Result<sanyi_store::Paged<ConsultationView>, ServiceError> {
     actor.require(Permission::ResidentRead)?;
+    if let Some(s) = state
+        && serde_json::from_value::<sanyi_care::consultation::ConsultationState>(serde_json::Value::String(s.to_owned())).is_err()
+    {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "state",
+            "enum",
+            "a consultation state code",
+            &format!("Unknown consultation state {s:?}"),
+            "未知的会诊状态",
+        )]));
+    }
     let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
         role: actor.role.code(),
         permission: "consultation.institution",
     })?;
     let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
-    let rows = repo::list(&app.db, &inst.division_code, &inst.id, workflow::side(inbox), state, 200).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(view(app, r, Vec::new()).await?);
+    let rows = repo::page(&app.db, &inst.division_code, &inst.id, workflow::side(inbox), state, page).await?;
+    let mut items = Vec::with_capacity(rows.items.len());
+    for r in rows.items {
+        items.push(view(app, r, Vec::new()).await?);
     }
-    Ok(out)
+    Ok(sanyi_store::Paged {
+        items,
+        total: rows.total,
+        offset: rows.offset,
+        limit: rows.limit,
+    })
 }
 
 /// Every consultation of one state requested (`inbox = false`) or received (`inbox = true`) by the

@@ -160,18 +160,27 @@ fn view(f: FlagRow) -> FlagView {
     }
 }
 
-/// Flags of the actor's pool and a year, optionally of one status.
+/// One page of the flags of the actor's area and a year, optionally of one status, with the
+/// number of all matching flags.
 ///
 /// # Errors
 /// `Forbidden` without read permission.
-pub async fn list(app: &App, actor: &Actor, year: i32, status: Option<&str>) -> Result<Vec<FlagView>, ServiceError> {
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    year: i32,
+    status: Option<&str>,
+    page: sanyi_store::Page,
+) -> Result<sanyi_store::Paged<FlagView>, ServiceError> {
     actor.require(Permission::InsuranceRead)?;
     let prefix = actor.scope.division_prefix().to_owned();
-    Ok(repo::flags(&app.db, &prefix, i64::from(year), status, 1_000)
-        .await?
-        .into_iter()
-        .map(view)
-        .collect())
+    let rows = repo::flags(&app.db, &prefix, i64::from(year), status, page).await?;
+    Ok(sanyi_store::Paged {
+        items: rows.items.into_iter().map(view).collect(),
+        total: rows.total,
+        offset: rows.offset,
+        limit: rows.limit,
+    })
 }
 
 /// A review decision.

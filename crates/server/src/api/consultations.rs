@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 
 use sanyi_app::consultations::{self as service, ConsultationInput, ConsultationView, GuestInput, GuestView, RosterInput, RosterView};
 
+use super::PageOf;
 use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
@@ -82,25 +83,52 @@ pub struct ConsultationListParams {
     /// `out` (requested by my institution, default), `in` (received by it) or `guest` (the calls
     /// the caller is invited to).
     #[serde(rename = "box")]
+    #[param(pattern = "^(in|out|guest)$")]
     pub side: Option<String>,
     /// Only this state (e.g. `pending_receiver`).
     pub state: Option<String>,
+    /// Rows to skip (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+    /// Rows per page (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
 }
 
 /// Consultations requested or received by the caller's institution, newest change first.
 #[utoipa::path(get, path = "/api/v1/consultations", tag = "consultations", params(ConsultationListParams),
-    responses((status = 200, body = Vec<ConsultationView>), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = PageOf<ConsultationView>), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn list_consultations(
     State(state): State<AppState>,
     ApiActor(a): ApiActor,
     ApiQuery(p): ApiQuery<ConsultationListParams>,
-) -> Result<ApiJson<Vec<ConsultationView>>, ApiError> {
+) -> Result<ApiJson<PageOf<ConsultationView>>, ApiError> {
+    let page = super::PageParams {
+        offset: p.offset,
+        limit: p.limit,
+    }
+    .page()?;
     if p.side.as_deref() == Some("guest") {
-        return Ok(ApiJson(service::as_guest(&state.app, &a).await?));
+        // The calls one is invited to: few, listed whole.
+        let items = service::as_guest(&state.app, &a).await?;
+        let total = items.len() as i64;
+        let items = items
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(page.limit).unwrap_or(0))
+            .collect();
+        return Ok(ApiJson(PageOf {
+            items,
+            total,
+            offset: page.offset,
+            limit: page.limit,
+        }));
     }
     let inbox = super::inbox(p.side.as_deref())?;
-    Ok(ApiJson(service::list(&state.app, &a, inbox, p.state.as_deref()).await?))
+    Ok(ApiJson(
+        service::list(&state.app, &a, inbox, p.state.as_deref(), page).await?.into(),
+    ))
 }
 
 /// Requests a remote consultation for a resident of the caller's area.

@@ -16,6 +16,7 @@ use sanyi_app::insurance::policies::{self, PolicyView};
 use sanyi_app::insurance::run::{self, RunReport};
 use sanyi_app::{FieldError, ServiceError};
 
+use super::PageOf;
 use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery, Problem};
@@ -245,18 +246,33 @@ pub struct FlagParams {
     /// Year screened.
     pub year: i32,
     /// Only this status (`open`, `confirmed`, `dismissed`, `needs_more_info`).
+    #[param(pattern = "^(open|confirmed|dismissed|needs_more_info)$")]
     pub status: Option<String>,
+    /// Rows to skip (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+    /// Rows per page (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
 }
 
-/// Fraud and misuse flags of the caller's area (evidence in Chinese and English).
+/// One page of the fraud and misuse flags of the caller's area (evidence in Chinese and English),
+/// with the total over all pages.
 #[utoipa::path(get, path = "/api/v1/insurance/flags", tag = "insurance", params(FlagParams),
-    responses((status = 200, body = Vec<FlagView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PageOf<FlagView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn list_flags(
     State(state): State<AppState>,
     ApiActor(a): ApiActor,
     ApiQuery(p): ApiQuery<FlagParams>,
-) -> Result<ApiJson<Vec<FlagView>>, ApiError> {
-    Ok(ApiJson(fraud::list(&state.app, &a, p.year, p.status.as_deref()).await?))
+) -> Result<ApiJson<PageOf<FlagView>>, ApiError> {
+    let page = super::PageParams {
+        offset: p.offset,
+        limit: p.limit,
+    }
+    .page()?;
+    Ok(ApiJson(
+        fraud::list(&state.app, &a, p.year, p.status.as_deref(), page).await?.into(),
+    ))
 }
 
 /// Records a review outcome (`confirmed`, `dismissed`, `needs_more_info`) with a note.

@@ -38,6 +38,9 @@ struct ListParams {
     view: Option<String>,
 }
 
+/// The newest consultations a list page shows.
+const LIST_PAGE: sanyi_app::Page = sanyi_app::Page { offset: 0, limit: 200 };
+
 #[derive(Template, WebTemplate)]
 #[template(path = "consultations.html")]
 struct ListPage {
@@ -50,11 +53,12 @@ struct ListPage {
 async fn lists(State(state): State<AppState>, p: PageActor, Query(q): Query<ListParams>) -> Response {
     let view = q.view.unwrap_or_else(|| "out".into());
     let result = match view.as_str() {
-        "in" => service::list(&state.app, &p.actor, true, None).await,
+        "in" => service::list(&state.app, &p.actor, true, None, LIST_PAGE).await.map(|l| l.items),
         "guest" => service::as_guest(&state.app, &p.actor).await,
         // The expert's queue: consultations of the institution that list the viewer as expert.
-        "mine" => service::list(&state.app, &p.actor, true, None).await.map(|all| {
-            all.into_iter()
+        "mine" => service::list(&state.app, &p.actor, true, None, LIST_PAGE).await.map(|all| {
+            all.items
+                .into_iter()
                 .filter(|c| {
                     c.detail
                         .get("experts")
@@ -63,7 +67,7 @@ async fn lists(State(state): State<AppState>, p: PageActor, Query(q): Query<List
                 })
                 .collect()
         }),
-        _ => service::list(&state.app, &p.actor, false, None).await,
+        _ => service::list(&state.app, &p.actor, false, None, LIST_PAGE).await.map(|l| l.items),
     };
     match result {
         Ok(items) => ListPage {

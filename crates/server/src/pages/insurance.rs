@@ -72,7 +72,11 @@ struct YearParams {
     year: Option<i32>,
     month: Option<u32>,
     status: Option<String>,
+    offset: Option<i64>,
 }
+
+/// Flags per page.
+const FLAG_PAGE: i64 = 50;
 
 fn default_year() -> i32 {
     Utc::now().year() - 1
@@ -221,21 +225,33 @@ struct FlagsPage {
     status: String,
     flags: Vec<FlagView>,
     can_review: bool,
+    /// Flags over all pages.
+    total: i64,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 async fn flags(State(state): State<AppState>, p: PageActor, Query(q): Query<YearParams>) -> Response {
     let year = q.year.unwrap_or_else(default_year);
     let status = q.status.filter(|s| !s.is_empty()).unwrap_or_else(|| "open".into());
-    match fraud::list(&state.app, &p.actor, year, Some(&status)).await {
-        Ok(flags) => FlagsPage {
-            nav: Some(Nav::of(&p.actor, &p.t)),
-            can_review: p.actor.role.can(sanyi_app::Permission::InsuranceManage),
-            t: p.t,
-            year,
-            status,
-            flags,
+    let offset = q.offset.unwrap_or(0).max(0);
+    let page = sanyi_app::Page { offset, limit: FLAG_PAGE };
+    match fraud::list(&state.app, &p.actor, year, Some(&status), page).await {
+        Ok(list) => {
+            let link = |o: i64| format!("/insurance/flags?year={year}&status={status}&offset={o}");
+            FlagsPage {
+                nav: Some(Nav::of(&p.actor, &p.t)),
+                can_review: p.actor.role.can(sanyi_app::Permission::InsuranceManage),
+                t: p.t,
+                year,
+                prev: (offset > 0).then(|| link((offset - FLAG_PAGE).max(0))),
+                next: (offset + FLAG_PAGE < list.total).then(|| link(offset + FLAG_PAGE)),
+                status,
+                total: list.total,
+                flags: list.items,
+            }
+            .into_response()
         }
-        .into_response(),
         Err(e) => page_error(p.t, e),
     }
 }

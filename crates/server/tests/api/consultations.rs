@@ -110,7 +110,7 @@ async fn a_township_doctor_consults_a_county_expert() {
     assert!(r["timeline"].as_array().unwrap().len() >= 8);
     // Lists on both sides; outsiders see nothing.
     let (_, inbox) = app.get(&centre, "/api/v1/consultations?box=in").await;
-    assert!(inbox.as_array().unwrap().iter().any(|x| x["id"] == id.as_str()));
+    assert!(inbox["items"].as_array().unwrap().iter().any(|x| x["id"] == id.as_str()));
     let village = app.token("village_doctor").await;
     let (s, _) = app.get(&village, &format!("/api/v1/consultations/{id}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -131,9 +131,14 @@ async fn a_township_doctor_consults_a_county_expert() {
 async fn the_demo_has_consultations_in_every_state() {
     let app = spawn_app().await;
     let centre = app.token("county_admin").await;
-    let (s, board) = app.get(&centre, "/api/v1/consultations?box=in").await;
+    let (s, board) = app.get(&centre, "/api/v1/consultations?box=in&limit=500").await;
     assert_eq!(s, StatusCode::OK);
-    let board = board.as_array().unwrap();
+    assert_eq!(
+        board["total"].as_u64().unwrap() as usize,
+        board["items"].as_array().unwrap().len(),
+        "one page holds all"
+    );
+    let board = board["items"].as_array().unwrap();
     let states: std::collections::BTreeSet<&str> = board.iter().map(|c| c["state"].as_str().unwrap()).collect();
     let all: std::collections::BTreeSet<String> = sanyi_care::consultation::ConsultationState::ALL
         .iter()
@@ -171,7 +176,7 @@ async fn invited_guests_join_the_call_and_outsiders_are_refused() {
     let expert = app.token("specialist").await;
     let village = app.token("village_doctor").await;
     let (_, board) = app.get(&centre, "/api/v1/consultations?box=in&state=scheduled").await;
-    let id = board
+    let id = board["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -220,7 +225,7 @@ async fn invited_guests_join_the_call_and_outsiders_are_refused() {
         "{n}"
     );
     let (_, mine) = app.get(&village, "/api/v1/consultations?box=guest").await;
-    assert!(mine.as_array().unwrap().iter().any(|c| c["id"] == id.as_str()), "{mine}");
+    assert!(mine["items"].as_array().unwrap().iter().any(|c| c["id"] == id.as_str()), "{mine}");
     assert_eq!(
         app.ws_handshake(&village, &ws).await,
         StatusCode::SWITCHING_PROTOCOLS,
@@ -284,7 +289,7 @@ async fn invited_guests_join_the_call_and_outsiders_are_refused() {
     }
     // A finished consultation takes no guests.
     let (_, done) = app.get(&centre, "/api/v1/consultations?box=in&state=closed").await;
-    let closed = done.as_array().unwrap().iter().find(|c| c["mode"] == "sync").unwrap()["id"]
+    let closed = done["items"].as_array().unwrap().iter().find(|c| c["mode"] == "sync").unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();

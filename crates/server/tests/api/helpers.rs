@@ -213,6 +213,18 @@ impl TestApp {
         client.get(self.url(path)).send().await.unwrap().text().await.unwrap()
     }
 
+    /// The server's OpenAPI document.
+    pub async fn openapi(&self) -> Value {
+        self.client
+            .get(self.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// The scope of a user.
     pub async fn me(&self, token: &str) -> Value {
         self.get(token, "/api/v1/me").await.1

@@ -316,6 +316,8 @@ async fn policies_are_validated_versioned_and_flags_reviewed() {
     app.post(&officer, &format!("/api/v1/insurance/settlements?year={y}"), &json!(null))
         .await;
     let (_, flags) = app.get(&officer, &format!("/api/v1/insurance/flags?year={y}&status=open")).await;
+    let open_total = flags["total"].as_i64().unwrap();
+    let flags = &flags["items"];
     let flag = flags[0]["id"].as_str().expect("at least one flag").to_owned();
     assert!(!flags[0]["evidence"].as_array().unwrap().is_empty());
     let path = format!("/api/v1/insurance/flags/{flag}/review");
@@ -334,7 +336,12 @@ async fn policies_are_validated_versioned_and_flags_reviewed() {
     let (_, confirmed) = app
         .get(&officer, &format!("/api/v1/insurance/flags?year={y}&status=confirmed"))
         .await;
-    assert_eq!(confirmed.as_array().unwrap().len(), 1);
+    assert_eq!(confirmed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(confirmed["total"], 1);
+    let (_, open) = app
+        .get(&officer, &format!("/api/v1/insurance/flags?year={y}&status=open&limit=1"))
+        .await;
+    assert_eq!(open["total"].as_i64().unwrap(), open_total - 1, "paged with the total");
 }
 
 #[tokio::test]
@@ -503,9 +510,16 @@ async fn an_interrupted_run_re_runs_to_the_same_digest_without_duplicate_flags()
     let year = demo_year();
     // The pieces: screening stored, no report yet.
     let screened = sanyi_app::insurance::fraud::screen(&app.app, "652300", year).await.unwrap();
-    let flags_after_screen = sanyi_store::insurance::flags(&app.db, "65", i64::from(year), None, 100_000)
-        .await
-        .unwrap();
+    let flags_after_screen = sanyi_store::insurance::flags(
+        &app.db,
+        "65",
+        i64::from(year),
+        None,
+        sanyi_store::Page { offset: 0, limit: 100_000 },
+    )
+    .await
+    .unwrap()
+    .items;
     assert!(!flags_after_screen.is_empty());
     let (s, _) = app.get(&officer, &format!("/api/v1/insurance/settlements/{year}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "no report was stored");
@@ -515,9 +529,16 @@ async fn an_interrupted_run_re_runs_to_the_same_digest_without_duplicate_flags()
         .await;
     assert_eq!(s, StatusCode::OK, "{first}");
     assert_eq!(serde_json::to_value(&screened).unwrap(), first["flags"]);
-    let flags = sanyi_store::insurance::flags(&app.db, "65", i64::from(year), None, 100_000)
-        .await
-        .unwrap();
+    let flags = sanyi_store::insurance::flags(
+        &app.db,
+        "65",
+        i64::from(year),
+        None,
+        sanyi_store::Page { offset: 0, limit: 100_000 },
+    )
+    .await
+    .unwrap()
+    .items;
     assert_eq!(flags.len(), flags_after_screen.len());
     let keys: std::collections::BTreeSet<(String, String)> = flags.iter().map(|f| (f.kind.clone(), f.claim_id.clone())).collect();
     assert_eq!(keys.len(), flags.len(), "no flag twice");

@@ -284,15 +284,7 @@ async fn make_account(app: &TestApp, username: &str, role: &str, scope: &str, in
 async fn every_route_answers_every_role_as_the_policy_table_says() {
     let app = spawn_app().await;
     make_account(&app, "county_insurance", "insurance_officer", "652301", None).await;
-    let doc: Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.openapi().await;
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
