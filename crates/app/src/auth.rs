@@ -126,6 +126,11 @@ pub async fn login(app: &App, username: &str, password: &str, kind: TokenKind, i
             return Err(ServiceError::TooManyAttempts { retry_after_secs: secs });
         };
         let _ = verify_off_thread(password, dummy_hash().to_owned()).await?;
+        // The database statements a real account's failure costs, on no row.
+        let _ = users::begin_login_attempt(&app.db, "", now).await?;
+        if !throttle::account_wait(n).is_zero() {
+            users::set_locked_until(&app.db, "", Some(now)).await?;
+        }
         app.throttle.fail_name(&key, n, now);
         app.throttle.fail_address(&address, now);
         return Err(ServiceError::Unauthenticated);
@@ -152,8 +157,15 @@ pub async fn login(app: &App, username: &str, password: &str, kind: TokenKind, i
         } else {
             format!("failed login {n}")
         };
+        // Stored beside the answer, not before it: waiting for it would make a real account's
+        // failure slower than an unknown name's.
         let e = login_audit(&user, ip, if n >= throttle::LOCK_AFTER { "lock" } else { "login_failed" }, &what);
-        sanyi_store::audit::insert_batch(&app.db, &[e]).await?;
+        let sink = app.audit.clone();
+        tokio::spawn(async move {
+            if let Err(err) = sink.record(e).await {
+                tracing::error!(error = %err, "the audit row of a failed login could not be stored");
+            }
+        });
         return Err(ServiceError::Unauthenticated);
     }
     users::clear_login_failures(&app.db, &user.id).await?;

@@ -175,6 +175,18 @@ impl<R: std::io::Read> CsvTable<R> {
                 )]),
             ));
         }
+        if self.record.as_slice().contains(&0) {
+            return Some((
+                self.line,
+                Err(vec![FieldError::new(
+                    "row",
+                    "text.nul",
+                    "text without NUL characters",
+                    "The row holds a NUL character",
+                    "该行含有空字符（NUL）",
+                )]),
+            ));
+        }
         Some((self.line, Ok(())))
     }
 

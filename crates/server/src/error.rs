@@ -339,10 +339,62 @@ impl From<PathRejection> for RequestProblem {
     }
 }
 
-/// `Json` extractor whose rejections are problem+json.
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(RequestProblem))]
+/// `Json` extractor whose rejections are problem+json; a body whose text holds a NUL character
+/// (`\u0000`, which no text column of PostgreSQL can store) is refused as 422 `text.nul`.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = RequestProblem;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        if holds_nul(&value) {
+            return Err(nul_problem("body"));
+        }
+        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
+            let text = e.to_string();
+            RequestProblem {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                kind: "json-data",
+                title: "The JSON body does not match the expected shape",
+                field: serde_field(&text).or_else(|| serde_missing_field(&text)),
+                detail: format!("Failed to deserialize the JSON body into the target type: {text}"),
+            }
+        })
+    }
+}
+
+/// Whether any string of a JSON value (key or value) holds a NUL character.
+fn holds_nul(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(a) => a.iter().any(holds_nul),
+        serde_json::Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
+}
+
+/// The field a serde error names as missing (`missing field `name``).
+fn serde_missing_field(text: &str) -> Option<String> {
+    let rest = text.split_once("missing field `")?.1;
+    Some(rest.split_once('`')?.0.to_owned())
+}
+
+/// 422 for text holding a NUL character.
+pub fn nul_problem(field: &str) -> RequestProblem {
+    RequestProblem {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        kind: "text.nul",
+        title: "Text must not hold a NUL character",
+        detail: "A text value holds a NUL character (U+0000), which cannot be stored".into(),
+        field: Some(field.to_owned()),
+    }
+}
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
@@ -350,15 +402,45 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
     }
 }
 
-/// `Query` extractor whose rejections are problem+json.
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(RequestProblem))]
+/// `Query` extractor whose rejections are problem+json (a NUL character is refused as 422).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiQuery<T>(pub T);
 
-/// `Path` extractor whose rejections are problem+json.
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(RequestProblem))]
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = RequestProblem;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.uri.query().is_some_and(|q| q.contains("%00")) {
+            return Err(nul_problem("query"));
+        }
+        let axum::extract::Query(v) = axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(v))
+    }
+}
+
+/// `Path` extractor whose rejections are problem+json (a NUL character is refused as 422).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = RequestProblem;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.uri.path().contains("%00") {
+            return Err(nul_problem("path"));
+        }
+        let axum::extract::Path(v) = axum::extract::Path::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiPath(v))
+    }
+}
 
 /// Raw body extractor whose rejections (above all: over the size limit, 413) are problem+json.
 #[derive(Debug, Clone)]
