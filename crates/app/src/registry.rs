@@ -166,12 +166,18 @@ fn node(i: &Institution, all: &[&Institution], leads: &std::collections::HashSet
 #[derive(Clone, Debug, serde::Deserialize, ToSchema)]
 pub struct InstitutionInput {
     /// Name.
+    #[schema(pattern = r"\S")]
     pub name: String,
     /// `county`, `township` or `village`.
+    #[schema(pattern = r"^(county|township|village)$")]
     pub tier: String,
     /// WS 218 kind code, e.g. `township_health_centre`, `village_clinic`.
+    #[schema(
+        pattern = r"^(general_hospital|tcm_hospital|integrated_medicine_hospital|specialist_hospital|maternal_child_health|community_health_centre|community_health_station|central_township_health_centre|township_health_centre|village_clinic)$"
+    )]
     pub kind: String,
     /// Service area: 12-digit statistical code of the county, township or village served.
+    #[schema(pattern = r"^[0-9]{12}$")]
     pub area_code: String,
     /// Medical community it joins (same county), optional.
     #[serde(default)]
@@ -186,10 +192,13 @@ pub struct InstitutionInput {
     #[serde(default)]
     pub nhsa_code: Option<String>,
     /// Legal person (法人).
+    #[schema(pattern = r"\S")]
     pub legal_person: String,
     /// Licence holder (执业许可证持有者).
+    #[schema(pattern = r"\S")]
     pub licence_holder: String,
     /// Insurance contract holder (医保协议主体).
+    #[schema(pattern = r"\S")]
     pub contract_holder: String,
 }
 

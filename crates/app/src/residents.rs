@@ -120,13 +120,16 @@ pub struct MergeView {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 pub struct ResidentInput {
     /// Resident ID number (GB 11643), 18 characters.
+    #[schema(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$")]
     pub id_number: String,
     /// Name.
+    #[schema(pattern = r"\S", max_length = 50)]
     pub name: String,
     /// Phone (mobile or landline), optional.
     #[serde(default)]
     pub phone: Option<String>,
     /// 12-digit village code of the address.
+    #[schema(pattern = r"^\s*[0-9]{12}\s*$")]
     pub village_code: String,
     /// Address below the village.
     #[serde(default)]
@@ -745,11 +748,14 @@ pub async fn merge(app: &App, actor: &Actor, survivor_id: &str, merged_id: &str)
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 pub struct EnrolmentInput {
     /// NHSA insutype: `310` employee basic, `390` urban-rural resident basic, ...
+    #[schema(pattern = r"^\s*(310|320|330|390|392)\s*$")]
     pub insurance_type: String,
-    /// Insurance year.
+    /// Insurance year (2000 to next year).
+    #[schema(minimum = 2000)]
     pub year: i64,
     /// `active`, `suspended` or `terminated` (default `active`).
     #[serde(default)]
+    #[schema(pattern = r"^(active|suspended|terminated)$")]
     pub status: Option<String>,
     /// Date of enrolment (default today).
     #[serde(default)]
