@@ -710,12 +710,7 @@ pub async fn list(
         .flat_map(|r| [r.sender_institution_id.clone(), r.receiver_institution_id.clone()]);
     let residents = lines.items.iter().map(|r| r.resident_id.clone());
     let names = Names::load(app, institutions.collect(), residents.collect()).await?;
-    Ok(sanyi_store::Paged {
-        items: lines.items.into_iter().map(|r| summarize(r, &names)).collect(),
-        total: lines.total,
-        offset: lines.offset,
-        limit: lines.limit,
-    })
+    Ok(lines.map(|r| summarize(r, &names)))
 }
 
 /// A referral as a list shows it (二级列表): who, from where to where, state; the full record is

@@ -202,6 +202,32 @@ pub struct InstitutionInput {
     pub contract_holder: String,
 }
 
+/// An institution's NHSA code belongs to its own county (positions 2–7).
+fn check_nhsa_county(errs: &mut crate::Errors, nhsa: Option<&sanyi_domain::NhsaCode>, county: &str) {
+    if let Some(n) = nhsa
+        && n.division().as_str() != county
+    {
+        errs.push(crate::FieldError::new(
+            "nhsa_code",
+            "nhsa.county",
+            &format!("an NHSA code of county {county}"),
+            "The NHSA code belongs to another county",
+            "医保编码不属于本县",
+        ));
+    }
+}
+
+/// 409: another institution of the county holds the NHSA code.
+fn nhsa_code_taken() -> ServiceError {
+    ServiceError::Conflict(vec![crate::FieldError::new(
+        "nhsa_code",
+        "unique",
+        "an NHSA code not used in the county",
+        "This NHSA code is already used",
+        "该医保编码已被使用",
+    )])
+}
+
 /// The name and the three holders of an institution are required (not blank).
 fn require_names(errs: &mut crate::Errors, fields: [(&str, &String); 4]) {
     for (field, v) in fields {
@@ -293,17 +319,7 @@ pub async fn create_institution(app: &App, actor: &Actor, input: &InstitutionInp
             "本县不存在该医共体",
         ));
     }
-    if let Some(n) = &nhsa
-        && n.division().as_str() != county
-    {
-        errs.push(FieldError::new(
-            "nhsa_code",
-            "nhsa.county",
-            &format!("an NHSA code of county {county}"),
-            "The NHSA code belongs to another county",
-            "医保编码不属于本县",
-        ));
-    }
+    check_nhsa_county(&mut errs, nhsa.as_ref(), &county);
     errs.finish()?;
     let now = chrono::Utc::now();
     let i = Institution {
@@ -326,13 +342,7 @@ pub async fn create_institution(app: &App, actor: &Actor, input: &InstitutionInp
     };
     match repo::insert_institution(&app.db, &i).await {
         Ok(()) => Ok(i),
-        Err(e) if e.is_unique_violation() => Err(ServiceError::Conflict(vec![FieldError::new(
-            "nhsa_code",
-            "unique",
-            "an NHSA code not used in the county",
-            "This NHSA code is already used",
-            "该医保编码已被使用",
-        )])),
+        Err(e) if e.is_unique_violation() => Err(nhsa_code_taken()),
         Err(e) => Err(e.into()),
     }
 }
@@ -363,7 +373,7 @@ pub struct InstitutionUpdate {
 /// # Errors
 /// `Forbidden`, `NotFound` (outside the area), `Validation`, `Conflict`, `VersionConflict`.
 pub async fn update_institution(app: &App, actor: &Actor, id: &str, u: &InstitutionUpdate) -> Result<Institution, ServiceError> {
-    use crate::{Errors, FieldError, Permission};
+    use crate::{Errors, Permission};
     use sanyi_domain::{CreditCode, NhsaCode};
     actor.require(Permission::RegistryWrite)?;
     let current = visible_institution(app, actor, id).await?;
@@ -380,17 +390,7 @@ pub async fn update_institution(app: &App, actor: &Actor, id: &str, u: &Institut
     );
     let credit = opt_text(&u.credit_code).and_then(|c| errs.field("credit_code", CreditCode::parse(c)));
     let nhsa = opt_text(&u.nhsa_code).and_then(|c| errs.field("nhsa_code", NhsaCode::parse(c)));
-    if let Some(n) = &nhsa
-        && n.division().as_str() != current.division_code
-    {
-        errs.push(FieldError::new(
-            "nhsa_code",
-            "nhsa.county",
-            &format!("an NHSA code of county {}", current.division_code),
-            "The NHSA code belongs to another county",
-            "医保编码不属于本县",
-        ));
-    }
+    check_nhsa_county(&mut errs, nhsa.as_ref(), &current.division_code);
     errs.finish()?;
     let changes = repo::InstitutionChanges {
         name,
@@ -402,13 +402,7 @@ pub async fn update_institution(app: &App, actor: &Actor, id: &str, u: &Institut
     };
     match repo::update_institution(&app.db, &current.id, u.version, &changes).await {
         Ok(i) => Ok(i),
-        Err(e) if e.is_unique_violation() => Err(ServiceError::Conflict(vec![FieldError::new(
-            "nhsa_code",
-            "unique",
-            "an NHSA code not used in the county",
-            "This NHSA code is already used",
-            "该医保编码已被使用",
-        )])),
+        Err(e) if e.is_unique_violation() => Err(nhsa_code_taken()),
         Err(e) => Err(e.into()),
     }
 }

@@ -61,12 +61,6 @@ pub async fn actor_of(parts: &Parts, state: &AppState) -> Result<Actor, ServiceE
     auth::authenticate(&state.app, &token, kind, &ip).await
 }
 
-/// Whether the request authenticates by the session cookie (no bearer token): such requests
-/// must prove they come from sanyi's own pages (see [`crate::guard`]).
-pub fn by_cookie(parts: &Parts) -> bool {
-    bearer(parts).is_none() && session_cookie(parts).is_some()
-}
-
 /// The client's address (for throttling and the audit log).
 pub struct ClientIp(pub String);
 

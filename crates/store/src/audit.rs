@@ -281,12 +281,7 @@ pub async fn query(db: &Db, q: &AuditQuery, page: Page) -> Result<Paged<AuditEnt
             .fetch_all(pool).await?;
         Ok::<_, sqlx::Error>((total, items))
     })?;
-    Ok(Paged {
-        items,
-        total,
-        offset: page.offset,
-        limit: page.limit,
-    })
+    Ok(crate::Paged::new(items, total, page))
 }
 
 /// What a verification of the audit chains found.

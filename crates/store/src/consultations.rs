@@ -161,12 +161,7 @@ pub async fn page(
             .fetch_all(pool).await?;
         Ok::<_, sqlx::Error>((total, items))
     })?;
-    Ok(crate::Paged {
-        items,
-        total,
-        offset: page.offset,
-        limit: page.limit,
-    })
+    Ok(crate::Paged::new(items, total, page))
 }
 
 /// Consultations not in a final state (for the timers).

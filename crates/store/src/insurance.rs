@@ -543,12 +543,7 @@ pub async fn flags(db: &Db, prefix: &str, year: i64, status: Option<&str>, page:
             .bind(status).bind(page.limit).bind(page.offset).fetch_all(p).await?;
         Ok::<_, sqlx::Error>((total, items))
     })?;
-    Ok(crate::Paged {
-        items,
-        total,
-        offset: page.offset,
-        limit: page.limit,
-    })
+    Ok(crate::Paged::new(items, total, page))
 }
 
 /// Records a review outcome on an open flag (or one waiting for information), with its audit entry.

@@ -336,3 +336,25 @@ pub struct Paged<T> {
     /// Limit of this page.
     pub limit: i64,
 }
+
+impl<T> Paged<T> {
+    /// The page `page` of `items`, out of `total` matching rows.
+    pub fn new(items: Vec<T>, total: i64, page: Page) -> Paged<T> {
+        Paged {
+            items,
+            total,
+            offset: page.offset,
+            limit: page.limit,
+        }
+    }
+
+    /// The same page with each row turned into something else.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            offset: self.offset,
+            limit: self.limit,
+        }
+    }
+}

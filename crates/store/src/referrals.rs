@@ -291,12 +291,7 @@ pub async fn page(
             .fetch_all(pool).await?;
         Ok::<_, sqlx::Error>((total, items))
     })?;
-    Ok(Paged {
-        items,
-        total,
-        offset: page.offset,
-        limit: page.limit,
-    })
+    Ok(crate::Paged::new(items, total, page))
 }
 
 /// Referrals not in a final state (for the timers).

@@ -174,13 +174,7 @@ pub async fn list(
 ) -> Result<sanyi_store::Paged<FlagView>, ServiceError> {
     actor.require(Permission::InsuranceRead)?;
     let prefix = actor.scope.division_prefix().to_owned();
-    let rows = repo::flags(&app.db, &prefix, i64::from(year), status, page).await?;
-    Ok(sanyi_store::Paged {
-        items: rows.items.into_iter().map(view).collect(),
-        total: rows.total,
-        offset: rows.offset,
-        limit: rows.limit,
-    })
+    Ok(repo::flags(&app.db, &prefix, i64::from(year), status, page).await?.map(view))
 }
 
 /// A review decision.

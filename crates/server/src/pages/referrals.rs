@@ -62,10 +62,6 @@ struct BoxPage {
     next: Option<String>,
 }
 
-fn sanyi_store_page(offset: i64) -> sanyi_app::Page {
-    sanyi_app::Page { offset, limit: LIST_PAGE }
-}
-
 async fn boxes(State(state): State<AppState>, p: PageActor, Query(q): Query<BoxParams>) -> Response {
     let which = match ReferralBox::parse(q.side.as_deref()) {
         Ok(b) => b,
@@ -77,7 +73,7 @@ async fn boxes(State(state): State<AppState>, p: PageActor, Query(q): Query<BoxP
         Err(e) => return page_error(p.t, e),
     };
     let offset = q.offset.unwrap_or(0).max(0);
-    let page = sanyi_store_page(offset);
+    let page = sanyi_app::Page { offset, limit: LIST_PAGE };
     match service::list(&state.app, &p.actor, which, filter.as_deref(), page).await {
         Ok(list) => {
             let state_code = filter.unwrap_or_default();
