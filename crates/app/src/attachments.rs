@@ -7,9 +7,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+pub use sanyi_care::documents::AttachmentPolicy;
 use sanyi_care::documents::check_attachment;
 use sanyi_store::attachments::{self as repo, AttachmentMeta};
-use sanyi_store::workflow::Workflow;
+pub use sanyi_store::workflow::Workflow;
 
 use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
 
@@ -70,6 +71,7 @@ fn entity(kind: Workflow) -> &'static str {
 /// # Errors
 /// `NotFound` outside the actor's referrals or consultations; `Validation` naming the broken rule
 /// (type by content, declared type, size, name, count); nothing is stored then.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn upload(
     app: &App,
     actor: &Actor,
@@ -120,6 +122,7 @@ pub async fn upload(
 ///
 /// # Errors
 /// `NotFound` outside the actor's referrals or consultations.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn list(app: &App, actor: &Actor, kind: Workflow, subject_id: &str) -> Result<Vec<AttachmentView>, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let (division, _) = subject(app, actor, kind, subject_id).await?;
@@ -134,6 +137,7 @@ pub async fn list(app: &App, actor: &Actor, kind: Workflow, subject_id: &str) ->
 ///
 /// # Errors
 /// `NotFound` outside the actor's referrals or consultations or for an unknown attachment.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn open(app: &App, actor: &Actor, kind: Workflow, subject_id: &str, id: &str) -> Result<(AttachmentView, Vec<u8>), ServiceError> {
     actor.require(Permission::ResidentRead)?;
     subject(app, actor, kind, subject_id).await?;

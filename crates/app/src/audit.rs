@@ -9,7 +9,8 @@
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
-use sanyi_store::audit::{self as store_audit, AuditEntry, AuditQuery};
+pub use sanyi_store::audit::AuditEntry;
+use sanyi_store::audit::{self as store_audit, AuditQuery};
 use sanyi_store::{Db, Page, Paged};
 
 use crate::{Actor, App, Permission, ServiceError};
@@ -179,6 +180,7 @@ pub struct AuditFilter {
 ///
 /// # Errors
 /// `Forbidden` without the audit permission; a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn query(app: &App, actor: &Actor, f: AuditFilter, page: Page) -> Result<Paged<AuditEntry>, ServiceError> {
     actor.require(Permission::AuditRead)?;
     app.audit.flush().await;
@@ -198,6 +200,7 @@ pub async fn query(app: &App, actor: &Actor, f: AuditFilter, page: Page) -> Resu
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all)]
 pub async fn verify_chain(app: &App) -> Result<store_audit::ChainReport, ServiceError> {
     app.audit.flush().await;
     Ok(store_audit::verify(&app.db).await?)

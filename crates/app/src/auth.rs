@@ -110,6 +110,7 @@ async fn verify_off_thread(password: &str, phc: String) -> Result<bool, ServiceE
 /// # Errors
 /// `Unauthenticated` on an unknown user, a wrong password or an inactive account (one answer
 /// for all three); `TooManyAttempts` while throttled or locked.
+#[tracing::instrument(skip_all)]
 pub async fn login(app: &App, username: &str, password: &str, kind: TokenKind, ip: &str) -> Result<(String, User), ServiceError> {
     let now = Utc::now();
     let address = throttle::address_key(ip);
@@ -191,6 +192,7 @@ fn login_audit(user: &User, ip: &str, action: &str, detail: &str) -> sanyi_store
 ///
 /// # Errors
 /// `Forbidden` without user management; `NotFound` for an unknown user or one outside the area.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn unlock(app: &App, actor: &Actor, username: &str) -> Result<(), ServiceError> {
     let user = managed_user(app, actor, username).await?;
     users::clear_login_failures(&app.db, &user.id).await?;
@@ -207,6 +209,7 @@ pub async fn unlock(app: &App, actor: &Actor, username: &str) -> Result<(), Serv
 /// # Errors
 /// `Forbidden` without user management or on one's own account; `NotFound` for an unknown user
 /// or one outside the area.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn set_active(app: &App, actor: &Actor, username: &str, active: bool) -> Result<(), ServiceError> {
     let user = managed_user(app, actor, username).await?;
     if user.id == actor.user_id {
@@ -238,6 +241,7 @@ async fn managed_user(app: &App, actor: &Actor, username: &str) -> Result<User, 
 ///
 /// # Errors
 /// `Unauthenticated` when the credential is unknown or expired.
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(app: &App, token: &str, kind: TokenKind, ip: &str) -> Result<Actor, ServiceError> {
     let found = users::session_user(&app.db, &token_hash(token), kind.code(), Utc::now()).await?;
     let (user, _) = found.ok_or(ServiceError::Unauthenticated)?;
@@ -248,6 +252,16 @@ pub async fn authenticate(app: &App, token: &str, kind: TokenKind, ip: &str) -> 
 ///
 /// # Errors
 /// On a database error.
+/// Deletes the sessions and tokens that have expired; returns how many.
+///
+/// # Errors
+/// On a database error.
+#[tracing::instrument(skip_all)]
+pub async fn purge_expired_sessions(app: &App) -> Result<u64, ServiceError> {
+    Ok(sanyi_store::users::purge_expired(&app.db, Utc::now()).await?)
+}
+
+#[tracing::instrument(skip_all)]
 pub async fn logout(app: &App, token: &str) -> Result<(), ServiceError> {
     users::delete_session(&app.db, &token_hash(token)).await?;
     Ok(())

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use sanyi_drg::{Case, GroupResult, OPTIONAL_FILES, REQUIRED_FILES, Scheme, Sex};
+pub use sanyi_drg::{parse_decimal, parse_truncated};
 use sanyi_store::drg::{self as repo, SchemeRow};
 
 use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
@@ -76,6 +77,7 @@ pub struct SchemeImport {
 /// # Errors
 /// `Forbidden` without the scheme permission; `Validation` listing every problem of the tables
 /// (file, line, reason) or an unknown pool; `Conflict` for an existing name and version.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn import(app: &App, actor: &Actor, what: &SchemeImport, files: BTreeMap<String, String>) -> Result<SchemeRow, ServiceError> {
     actor.require(Permission::DrgSchemeManage)?;
     if !sanyi_store::registry::pools(&app.db)
@@ -172,6 +174,7 @@ pub async fn register(
 ///
 /// # Errors
 /// `Validation` when none is in force; `Internal` when stored tables no longer load.
+#[tracing::instrument(skip_all)]
 pub async fn in_force(app: &App, pool: &str, day: NaiveDate) -> Result<(SchemeRow, Arc<Scheme>), ServiceError> {
     let row = repo::in_force(&app.db, pool, day).await?.ok_or_else(|| {
         ServiceError::Validation(vec![FieldError::new(
@@ -352,6 +355,7 @@ pub fn pool_of(actor: &Actor) -> String {
 /// # Errors
 /// `Validation` for an empty or oversized batch, a pool outside the caller's area, or no scheme in
 /// force.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn group(app: &App, actor: &Actor, mut req: GroupRequest) -> Result<GroupResponse, ServiceError> {
     actor.require(Permission::DrgGroup)?;
     if let Some(c) = req.case.take() {
@@ -466,6 +470,7 @@ fn one(scheme: &Scheme, pool: &str, year: i32, c: &CaseInput, explain: bool) -> 
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn schemes(app: &App, actor: &Actor) -> Result<Vec<SchemeView>, ServiceError> {
     Ok(repo::list(
         &app.db,

@@ -1,5 +1,5 @@
 use sanyi_domain::InvalidValue;
-use sanyi_store::StoreError;
+use sanyi_store::{ConstraintKind, StoreError};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -122,6 +122,38 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::NotFound => ServiceError::NotFound,
             StoreError::VersionConflict { current } => ServiceError::VersionConflict { current },
+            StoreError::Constraint { kind, columns, .. } => {
+                // The services check their rules before writing; a constraint that still fires
+                // (two writers racing, a row removed meanwhile) names its columns here.
+                let field = if columns.is_empty() {
+                    "record".to_owned()
+                } else {
+                    columns.join(",")
+                };
+                match kind {
+                    ConstraintKind::Unique => ServiceError::Conflict(vec![FieldError {
+                        field,
+                        rule: "unique".into(),
+                        expected: "a value no other record has".into(),
+                        message: "already taken by another record".into(),
+                        message_zh: "已被其他记录使用".into(),
+                    }]),
+                    ConstraintKind::ForeignKey => ServiceError::Validation(vec![FieldError {
+                        field,
+                        rule: "reference".into(),
+                        expected: "an existing record".into(),
+                        message: "refers to a record that does not exist or is still in use".into(),
+                        message_zh: "引用的记录不存在或仍被使用".into(),
+                    }]),
+                    ConstraintKind::Check => ServiceError::Validation(vec![FieldError {
+                        field,
+                        rule: "check".into(),
+                        expected: "a value the record's rules allow".into(),
+                        message: "not allowed by the record's rules".into(),
+                        message_zh: "不符合记录规则".into(),
+                    }]),
+                }
+            }
             other => ServiceError::Internal(anyhow::Error::new(other)),
         }
     }

@@ -13,7 +13,8 @@ use sanyi_domain::ResidentId;
 use sanyi_imaging::dicom::{self, DicomError, Instance, RenderOptions};
 use sanyi_imaging::ecg::{self, EcgError, EcgFormat};
 use sanyi_store::files::FileStore;
-use sanyi_store::readings::{self as repo, EcgRow, InstanceRow, ReadingRow, Stored, StudyQuery, StudyRow};
+use sanyi_store::readings::{self as repo, EcgRow, ReadingRow, Stored, StudyRow};
+pub use sanyi_store::readings::{InstanceRow, StudyQuery};
 use sanyi_store::registry;
 use sanyi_store::residents::{self as residents_repo, ResidentScope};
 
@@ -273,6 +274,7 @@ async fn reading_for_upload(app: &App, actor: &Actor, reading_id: &str) -> Resul
 /// `Validation` naming what is wrong with the file or why it does not fit the reading;
 /// `Conflict` when another file with the same SOP Instance UID is stored; `Forbidden` without the
 /// permission or an institution.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn ingest_dicom(app: &App, actor: &Actor, bytes: Vec<u8>, reading_id: Option<&str>) -> Result<IngestOutcome, ServiceError> {
     actor.require(Permission::ReadingOrder)?;
     let institution_id = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
@@ -422,6 +424,7 @@ pub async fn ingest_dicom(app: &App, actor: &Actor, bytes: Vec<u8>, reading_id: 
 /// # Errors
 /// `NotFound` for a study or resident outside the actor's reach; `Validation` when the reading is
 /// of another resident or modality.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn confirm_match(
     app: &App,
     actor: &Actor,
@@ -491,6 +494,7 @@ async fn visible_study(app: &App, actor: &Actor, id: &str) -> Result<StudyRow, S
 ///
 /// # Errors
 /// `Forbidden` without read permission.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn find_studies(app: &App, actor: &Actor, q: &StudyQuery, limit: i64, offset: i64) -> Result<Vec<StudyView>, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let mut q = q.clone();
@@ -517,6 +521,7 @@ pub async fn find_studies(app: &App, actor: &Actor, q: &StudyQuery, limit: i64, 
 ///
 /// # Errors
 /// `NotFound` outside the actor's reach.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn study(app: &App, actor: &Actor, id: &str) -> Result<(StudyView, Vec<InstanceRow>), ServiceError> {
     let s = visible_study(app, actor, id).await?;
     let instances = repo::instances(&app.db, &s.division_code, &s.id).await?;
@@ -538,6 +543,7 @@ pub async fn study(app: &App, actor: &Actor, id: &str) -> Result<(StudyView, Vec
 ///
 /// # Errors
 /// `NotFound` outside the actor's reach.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn study_by_uid(app: &App, actor: &Actor, uid: &str) -> Result<(StudyView, Vec<InstanceRow>), ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let s = repo::study_by_uid(&app.db, actor.scope.division_prefix(), uid)
@@ -551,6 +557,7 @@ pub async fn study_by_uid(app: &App, actor: &Actor, uid: &str) -> Result<(StudyV
 ///
 /// # Errors
 /// `NotFound` outside the actor's readings.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn studies_of_reading(app: &App, actor: &Actor, reading_id: &str) -> Result<Vec<(StudyView, Vec<InstanceRow>)>, ServiceError> {
     let r = visible(app, actor, reading_id).await?;
     studies_of(app, &r).await
@@ -631,6 +638,7 @@ async fn audit_instance_read(app: &App, actor: &Actor, s: &StudyRow, inst: &Inst
 ///
 /// # Errors
 /// `NotFound` outside the actor's reach.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn instance_dicom(app: &App, actor: &Actor, instance_id: &str) -> Result<Vec<u8>, ServiceError> {
     let (inst, s, bytes) = instance_file(app, actor, instance_id).await?;
     audit_instance_read(app, actor, &s, &inst, "dicom").await?;
@@ -656,6 +664,7 @@ pub struct RenderParams {
 /// # Errors
 /// `Validation` for a bad window or size, or an image this build cannot decode (compressed);
 /// `NotFound` outside the actor's reach.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn render(app: &App, actor: &Actor, instance_id: &str, p: &RenderParams) -> Result<Vec<u8>, ServiceError> {
     let mut errs = crate::error::Errors::default();
     if p.ww.is_some_and(|w| !(w >= 1.0 && w.is_finite())) {
@@ -708,6 +717,7 @@ pub async fn render(app: &App, actor: &Actor, instance_id: &str, p: &RenderParam
 /// # Errors
 /// `Validation` naming what is wrong with the file; `Conflict` when the reading is not waiting
 /// for its ECG; `Forbidden` at another institution.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn ingest_ecg(app: &App, actor: &Actor, reading_id: &str, bytes: Vec<u8>) -> Result<EcgView, ServiceError> {
     actor.require(Permission::ReadingOrder)?;
     let reading = reading_for_upload(app, actor, reading_id).await?;
@@ -804,6 +814,7 @@ fn measurements_json(m: &ecg::Measurements) -> serde_json::Value {
 ///
 /// # Errors
 /// `NotFound` outside the actor's readings.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn ecgs_of_reading(app: &App, actor: &Actor, reading_id: &str) -> Result<Vec<EcgView>, ServiceError> {
     let r = visible(app, actor, reading_id).await?;
     Ok(repo::ecgs_of_reading(&app.db, &r.division_code, &r.id)
@@ -818,6 +829,7 @@ pub async fn ecgs_of_reading(app: &App, actor: &Actor, reading_id: &str) -> Resu
 ///
 /// # Errors
 /// `NotFound` outside the actor's readings.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn ecg_svg(app: &App, actor: &Actor, ecg_id: &str) -> Result<String, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let row = repo::ecg(&app.db, ecg_id).await?.ok_or(ServiceError::NotFound)?;
@@ -887,6 +899,7 @@ fn command(command: &str) -> crate::readings::ReadingCommandInput {
 ///
 /// # Errors
 /// On a database or file-store error.
+#[tracing::instrument(skip_all)]
 pub async fn seed_demo(app: &App, count: usize) -> Result<DemoReadings, ServiceError> {
     use crate::readings::{self, ReadingCommandInput, ReadingOrderInput};
     let (Some(site), Some(reader), Some(reviewer)) = (

@@ -224,6 +224,7 @@ fn columns<R: std::io::Read>(table: &CsvTable<R>) -> Result<Columns, ServiceErro
 /// # Errors
 /// `Forbidden` without the import permission; `Validation` when the header lacks a required
 /// column (nothing is written); a database error (batches committed before it stay).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn residents_csv<R: std::io::Read>(
     app: &App,
     actor: &Actor,

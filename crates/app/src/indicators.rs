@@ -1,4 +1,4 @@
-//! Referral and consultation indicators (DOMAIN.md §2.7, §3) over a period and the actor's area,
+//! Referral and consultation indicators (docs/rules/referral.md#indicators, docs/rules/remote-services.md) over a period and the actor's area,
 //! computed by the care engine from the stored workflows. Ratios are exact (numerator and
 //! denominator, plus basis points for display).
 
@@ -78,7 +78,7 @@ pub struct IndicatorReport {
     /// Of which loop down-referrals (闭环下转).
     pub down_referred: usize,
     /// Down-referral rate (下转率) on the referral discharges: loop down-referrals among the
-    /// referred patients the receivers discharged (DOMAIN §2.7 divides by all discharges of the
+    /// referred patients the receivers discharged (docs/rules/referral.md#indicators divides by all discharges of the
     /// county hospitals, which sanyi does not import yet).
     pub downward_rate: RatioView,
     /// Lateral referrals (平转).
@@ -127,6 +127,7 @@ fn dur(d: Option<ind::DurationStats>) -> Option<DurationView> {
 /// # Errors
 /// `Forbidden` without read permission; `Validation` for an empty or reversed period; `NotFound`
 /// for an institution outside the actor's area.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn compute(
     app: &App,
     actor: &Actor,
@@ -216,7 +217,7 @@ pub async fn compute(
             })
             .consultations += 1;
     }
-    // Visit-based rates from the settled claims of the area's insured (DOMAIN §2.7).
+    // Visit-based rates from the settled claims of the area's insured (docs/rules/referral.md#indicators).
     let visits = sanyi_store::insurance::visit_counts(&app.db, &area, from.date_naive(), to.date_naive() + chrono::Days::new(1)).await?;
     // In a subtree, the visits at its institutions (the county admission rate stays the area's:
     // it is about where the area's insured are admitted, wherever that is).

@@ -48,8 +48,8 @@ use sanyi_store::Db;
 /// workflow policies.
 #[derive(Clone)]
 pub struct App {
-    /// The database.
-    pub db: Db,
+    /// The database: only the services reach it.
+    pub(crate) db: Db,
     /// Writer of read-audit entries.
     pub audit: audit::AuditSink,
     /// DRG schemes loaded in memory.
@@ -64,7 +64,7 @@ pub struct App {
     pub throttle: std::sync::Arc<throttle::LoginThrottle>,
 }
 
-/// Timing policies of referrals and consultations (DOMAIN.md §2.5, §3.2 defaults).
+/// Timing policies of referrals and consultations (docs/rules/referral.md#timeliness, docs/rules/remote-services.md#consultation defaults).
 #[derive(Clone, Debug, Default)]
 pub struct WorkflowPolicies {
     /// Referral SLAs, slip validity, follow-up deadlines.
@@ -90,6 +90,19 @@ impl App {
             recognition: Default::default(),
             throttle: Default::default(),
         }
+    }
+
+    /// Whether the database answers (health checks).
+    ///
+    /// # Errors
+    /// When it does not.
+    pub async fn ping(&self) -> Result<(), ServiceError> {
+        Ok(self.db.ping().await?)
+    }
+
+    /// Closes the database connections (a command-line run ends).
+    pub async fn close(&self) {
+        self.db.close().await;
     }
 
     /// The same services keeping their files under `root`.

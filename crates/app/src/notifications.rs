@@ -29,6 +29,7 @@ pub struct Notification {
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Notification>, ServiceError> {
     if actor.institution_id.is_none() || !actor.role.can(crate::Permission::ResidentRead) {
         return Ok(Vec::new());

@@ -1,4 +1,4 @@
-//! Remote reading of images and ECGs (远程影像/心电诊断, DOMAIN §3.3) as a use case: the ordering
+//! Remote reading of images and ECGs (远程影像/心电诊断, docs/rules/remote-services.md#remote-reading) as a use case: the ordering
 //! site orders a reading at the community's shared centre, the study or ECG arrives
 //! ([`crate::imaging`]), a reader of the centre claims it and writes the preliminary report, a
 //! second doctor signs imaging, the centre delivers the report to the ordering site; critical values
@@ -9,7 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use sanyi_care::reading::{CriticalValue, Modality, Reader, Reading, ReadingCommand, ReadingError, ReadingState, Report};
+use sanyi_care::WorkflowState;
+use sanyi_care::reading::{CriticalValue, Reader, Reading, ReadingCommand, ReadingError, ReadingState};
+pub use sanyi_care::reading::{Modality, Report, TemplateField};
 use sanyi_store::readings::{self as repo, ListFilter, ReadingRow, Transition};
 use sanyi_store::registry::{self, Institution};
 use sanyi_store::residents as residents_repo;
@@ -349,6 +351,7 @@ fn new_row(n: NewRow<'_>, reading: &Reading, actor: &Actor, now: DateTime<Utc>) 
 /// # Errors
 /// `Forbidden` without the permission or an institution; `NotFound` for a resident outside the
 /// area; `Validation` for an unknown modality, urgency or reading centre, or an empty question.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn order(app: &App, actor: &Actor, input: &ReadingOrderInput) -> Result<ReadingView, ServiceError> {
     actor.require(Permission::ReadingOrder)?;
     let ordering_id = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
@@ -511,6 +514,7 @@ pub(crate) fn may_see(actor: &Actor, row: &ReadingRow) -> bool {
 ///
 /// # Errors
 /// `NotFound` unless the actor's institution orders or reads it.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ReadingView, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let row = visible(app, actor, id).await?;
@@ -522,6 +526,7 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ReadingView, Serv
 ///
 /// # Errors
 /// `NotFound` unless the actor's institution ordered or reads it.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<(ReadingView, crate::imaging::ReadingMedia), ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let row = visible(app, actor, id).await?;
@@ -560,6 +565,7 @@ async fn shown(app: &App, actor: &Actor, row: ReadingRow) -> Result<ReadingView,
 /// # Errors
 /// `Forbidden` when the actor's side or role may not do it; `Conflict` when the state does not
 /// allow it or someone changed the reading meanwhile; `Validation` for an incomplete command.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn apply(app: &App, actor: &Actor, id: &str, input: &ReadingCommandInput) -> Result<ReadingView, ServiceError> {
     let command = input.parse()?;
     let row = visible(app, actor, id).await?;
@@ -684,6 +690,7 @@ pub struct ReadingList {
 ///
 /// # Errors
 /// `Forbidden` without an institution; `Validation` for an unknown box or state.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn list(app: &App, actor: &Actor, q: &ReadingListQuery) -> Result<ReadingList, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
@@ -718,7 +725,11 @@ pub async fn list(app: &App, actor: &Actor, q: &ReadingListQuery) -> Result<Read
     }
     let filter = ListFilter {
         state: q.state.clone(),
-        open: q.open.unwrap_or(false),
+        among_states: if q.open.unwrap_or(false) {
+            ReadingState::WORKLIST.iter().map(|s| s.code()).collect()
+        } else {
+            Vec::new()
+        },
         critical_open: q.critical.unwrap_or(false),
         modality: q.modality.clone(),
     };
@@ -746,6 +757,7 @@ pub async fn list(app: &App, actor: &Actor, q: &ReadingListQuery) -> Result<Read
 ///
 /// # Errors
 /// `NotFound` for a resident outside the area.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn of_resident(app: &App, actor: &Actor, resident_id: &str) -> Result<Vec<ReadingView>, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let resident = residents_repo::get(&app.db, &actor.scope, resident_id)
@@ -831,7 +843,7 @@ pub struct ModalityIndicators {
     pub modality_zh: String,
     /// Readings ordered.
     pub ordered: i64,
-    /// Finalised reports (each counts once as a telemedicine service, DOMAIN §3.4).
+    /// Finalised reports (each counts once as a telemedicine service, docs/rules/remote-services.md#billing).
     pub finalised: i64,
     /// Finalised within the turnaround target.
     pub within_target: i64,
@@ -851,6 +863,7 @@ pub struct ModalityIndicators {
 ///
 /// # Errors
 /// `Forbidden` without read permission.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn indicators(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<ModalityIndicators>, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let stats = repo::stats_between(&app.db, actor.scope.division_prefix(), from, to).await?;
@@ -887,6 +900,7 @@ pub async fn indicators(app: &App, actor: &Actor, from: DateTime<Utc>, to: DateT
 ///
 /// # Errors
 /// `Forbidden` without an institution; on a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn seed_open(app: &App, actor: &Actor, count: usize) -> Result<usize, ServiceError> {
     let ordering_id = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
         role: actor.role.code(),
@@ -950,6 +964,7 @@ pub async fn seed_open(app: &App, actor: &Actor, count: usize) -> Result<usize, 
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn notifications(app: &App, actor: &Actor) -> Result<Vec<crate::notifications::Notification>, ServiceError> {
     let Some(institution) = actor.institution_id.clone() else {
         return Ok(Vec::new());

@@ -3,7 +3,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use sanyi_store::registry::{self as repo, Institution};
+use sanyi_domain::Tier;
+use sanyi_store::registry as repo;
+pub use sanyi_store::registry::{Department, Institution, Staff};
 
 use crate::{Actor, App, ServiceError};
 
@@ -74,6 +76,7 @@ pub struct CountyTree {
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn tree(app: &App, actor: &Actor) -> Result<Vec<CountyTree>, ServiceError> {
     let prefix = actor.scope.division_prefix();
     let counties = repo::counties(&app.db).await?;
@@ -120,16 +123,15 @@ fn forest(items: &[&Institution], leads: &std::collections::HashSet<&str>) -> Ve
         .filter(|i| i.parent_id.as_deref().is_none_or(|p| !ids.contains(p)))
         .collect();
     // Lead first, then county, township, village; by name within a tier.
-    roots.sort_by_key(|i| (!leads.contains(i.id.as_str()), tier_rank(&i.tier), i.name.clone()));
+    // Lead institutions first, then the highest tier (county before township before village).
+    roots.sort_by_key(|i| {
+        (
+            !leads.contains(i.id.as_str()),
+            std::cmp::Reverse(Tier::parse(&i.tier).ok()),
+            i.name.clone(),
+        )
+    });
     roots.into_iter().map(|r| node(r, items, leads, 0)).collect()
-}
-
-fn tier_rank(t: &str) -> u8 {
-    match t {
-        "county" => 0,
-        "township" => 1,
-        _ => 2,
-    }
 }
 
 fn node(i: &Institution, all: &[&Institution], leads: &std::collections::HashSet<&str>, depth: usize) -> InstitutionNode {
@@ -246,6 +248,7 @@ fn opt_text(s: &Option<String>) -> Option<&str> {
 /// # Errors
 /// `Forbidden`; `Validation` naming each bad field (codes, tier, kind, unknown area, parent or
 /// community in another county); `Conflict` for an NHSA code already used in the county.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn create_institution(app: &App, actor: &Actor, input: &InstitutionInput) -> Result<Institution, ServiceError> {
     use crate::{Errors, FieldError, Permission};
     use sanyi_domain::{AreaCode, CreditCode, InstitutionKind, NhsaCode, Tier};
@@ -372,6 +375,7 @@ pub struct InstitutionUpdate {
 ///
 /// # Errors
 /// `Forbidden`, `NotFound` (outside the area), `Validation`, `Conflict`, `VersionConflict`.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn update_institution(app: &App, actor: &Actor, id: &str, u: &InstitutionUpdate) -> Result<Institution, ServiceError> {
     use crate::{Errors, Permission};
     use sanyi_domain::{CreditCode, NhsaCode};
@@ -420,6 +424,7 @@ pub struct DepartmentInput {
 ///
 /// # Errors
 /// `Forbidden`, `NotFound`, `Validation`.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn create_department(
     app: &App,
     actor: &Actor,
@@ -433,22 +438,14 @@ pub async fn create_department(
     if d.name.trim().is_empty() {
         errs.push(FieldError::required("name"));
     }
-    if d.specialty.trim().is_empty() || !d.specialty.trim().chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-        errs.push(FieldError::new(
-            "specialty",
-            "specialty.code",
-            "a lowercase code such as neurology",
-            "Bad specialty code",
-            "专科代码格式不正确",
-        ));
-    }
+    let specialty = errs.field("specialty", sanyi_care::consultation::Specialty::parse(&d.specialty));
     errs.finish()?;
     let dept = sanyi_store::registry::Department {
         division_code: inst.division_code,
         id: sanyi_store::new_id(),
         institution_id: inst.id,
         name: d.name.trim().to_owned(),
-        specialty: d.specialty.trim().to_owned(),
+        specialty: specialty.map(|s| s.as_str().to_owned()).unwrap_or_default(),
     };
     repo::insert_department(&app.db, &dept).await?;
     Ok(dept)
@@ -478,6 +475,7 @@ pub struct StaffInput {
 ///
 /// # Errors
 /// `Forbidden`, `NotFound`, `Validation`.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn create_staff(
     app: &App,
     actor: &Actor,
@@ -544,11 +542,74 @@ pub async fn create_staff(
 ///
 /// # Errors
 /// `NotFound` otherwise.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn visible_institution(app: &App, actor: &Actor, id: &str) -> Result<Institution, ServiceError> {
     repo::institution(&app.db, id)
         .await?
         .filter(|i| i.division_code.starts_with(actor.scope.division_prefix()))
         .ok_or(ServiceError::NotFound)
+}
+
+/// The division codes of the insurance pools (统筹区) the platform holds.
+///
+/// # Errors
+/// On a database error.
+#[tracing::instrument(skip_all)]
+pub async fn pools(app: &App) -> Result<Vec<String>, ServiceError> {
+    Ok(repo::pools(&app.db).await?.into_iter().map(|p| p.division_code).collect())
+}
+
+/// The departments of an institution the actor may see.
+///
+/// # Errors
+/// `NotFound` when the institution is outside the actor's counties.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn departments(app: &App, actor: &Actor, institution: &str) -> Result<Vec<Department>, ServiceError> {
+    let i = visible_institution(app, actor, institution).await?;
+    Ok(repo::departments(&app.db, &i.division_code, &i.id).await?)
+}
+
+/// The staff working at an institution the actor may see (their post-owner institution may
+/// differ: the community's staffing pool, 编制池).
+///
+/// # Errors
+/// `NotFound` when the institution is outside the actor's counties.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn staff(app: &App, actor: &Actor, institution: &str) -> Result<Vec<Staff>, ServiceError> {
+    let i = visible_institution(app, actor, institution).await?;
+    Ok(repo::staff_working_at(&app.db, &i.division_code, &i.id).await?)
+}
+
+/// The institutions of the counties in the actor's scope.
+///
+/// # Errors
+/// Store errors.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn institutions(app: &App, actor: &Actor) -> Result<Vec<Institution>, ServiceError> {
+    Ok(repo::institutions(&app.db, actor.scope.division_prefix()).await?)
+}
+
+/// The villages (行政村) in the actor's scope, each with its county's name: the service areas the
+/// resident forms offer, as (area code, "county · village").
+///
+/// # Errors
+/// Store errors.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn villages(app: &App, actor: &Actor) -> Result<Vec<(String, String)>, ServiceError> {
+    let prefix = actor.scope.prefix();
+    let mut out = Vec::new();
+    for c in repo::counties(&app.db).await? {
+        if !c.division_code.starts_with(actor.scope.division_prefix()) {
+            continue;
+        }
+        let area_prefix = if prefix.len() > 6 { prefix } else { c.division_code.as_str() };
+        for v in repo::areas(&app.db, &c.division_code, area_prefix).await? {
+            if v.level == "village" {
+                out.push((v.code, format!("{} · {}", c.name, v.name)));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The subtree of an institution among those of the counties under `area`: the institution, the
@@ -558,6 +619,7 @@ pub async fn visible_institution(app: &App, actor: &Actor, id: &str) -> Result<I
 ///
 /// # Errors
 /// `NotFound` when `root` is not an institution of `area`.
+#[tracing::instrument(skip_all)]
 pub async fn subtree(app: &App, area: &str, root: &str) -> Result<std::collections::HashSet<String>, ServiceError> {
     let institutions = repo::institutions(&app.db, area).await?;
     if !institutions.iter().any(|i| i.id == root) {

@@ -344,6 +344,7 @@ fn village_errors(field: &str, actor: &Actor, village: &AreaCode, known: bool) -
 /// `Forbidden` without write permission; `Validation` listing every bad field (including a
 /// village that is unknown or outside the actor's area); `Conflict` when the ID number is already
 /// registered in that county.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn register(app: &App, actor: &Actor, input: &ResidentInput) -> Result<ResidentDetail, ServiceError> {
     actor.require(Permission::ResidentWrite)?;
     let today = Utc::now().date_naive();
@@ -537,6 +538,7 @@ fn enrolment_view(e: Enrolment) -> EnrolmentView {
 ///
 /// # Errors
 /// `NotFound` when missing or outside the scope; `Forbidden` without read permission.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ResidentDetail, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let r = repo::get(&app.db, &actor.scope, id).await?.ok_or(ServiceError::NotFound)?;
@@ -548,6 +550,7 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ResidentDetail, S
 ///
 /// # Errors
 /// `Forbidden` without read permission; `Validation` for a malformed ID number or area.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch, page: Page) -> Result<Paged<ResidentSummary>, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let mut errs = Errors::default();
@@ -621,6 +624,7 @@ pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch, page: Page) ->
 ///
 /// # Errors
 /// `Validation`, `NotFound`, `VersionConflict` (409), `Forbidden`.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn update(app: &App, actor: &Actor, id: &str, u: &ResidentUpdate) -> Result<ResidentDetail, ServiceError> {
     actor.require(Permission::ResidentWrite)?;
     let current = repo::get(&app.db, &actor.scope, id).await?.ok_or(ServiceError::NotFound)?;
@@ -704,6 +708,7 @@ pub async fn update(app: &App, actor: &Actor, id: &str, u: &ResidentUpdate) -> R
 /// # Errors
 /// `Forbidden` without the merge permission; `NotFound`; `Validation` when the records are the
 /// same or in different counties.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn merge(app: &App, actor: &Actor, survivor_id: &str, merged_id: &str) -> Result<ResidentDetail, ServiceError> {
     actor.require(Permission::ResidentMerge)?;
     let survivor = repo::get(&app.db, &actor.scope, survivor_id).await?.ok_or(ServiceError::NotFound)?;
@@ -729,7 +734,10 @@ pub async fn merge(app: &App, actor: &Actor, survivor_id: &str, merged_id: &str)
     ];
     match repo::merge(&app.db, &actor.scope, survivor_id, merged_id, &actor.username, &audits).await {
         Ok(_) => {}
-        Err(StoreError::Constraint { kind: "check", .. }) => {
+        Err(StoreError::Constraint {
+            kind: sanyi_store::ConstraintKind::Check,
+            ..
+        }) => {
             return Err(ServiceError::Validation(vec![FieldError::new(
                 "merged_id",
                 "merge.distinct_same_county",
@@ -767,6 +775,7 @@ pub struct EnrolmentInput {
 /// # Errors
 /// `Forbidden`, `NotFound`, `Validation` (unknown type or status, year out of range), `Conflict`
 /// when the resident already has that scheme for that year.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn enrol(app: &App, actor: &Actor, resident_id: &str, input: &EnrolmentInput) -> Result<ResidentDetail, ServiceError> {
     use chrono::Datelike;
     actor.require(Permission::EnrolmentWrite)?;
@@ -827,4 +836,13 @@ pub async fn enrol(app: &App, actor: &Actor, resident_id: &str, input: &Enrolmen
         Err(err) => return Err(err.into()),
     }
     detail_of(app, actor, r, false).await
+}
+
+/// Active residents per county in the actor's scope: (county code, count), for the home page.
+///
+/// # Errors
+/// On a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn count_by_county(app: &App, actor: &Actor) -> Result<Vec<(String, i64)>, ServiceError> {
+    Ok(repo::count_by_county(&app.db, actor.scope.division_prefix()).await?)
 }

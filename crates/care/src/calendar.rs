@@ -1,6 +1,6 @@
 //! Working-day arithmetic (工作日) for service-level deadlines.
 //!
-//! DOMAIN §2.5 counts the routine response SLA and the down-referral receipt in working days.
+//! docs/rules/referral.md#timeliness counts the routine response SLA and the down-referral receipt in working days.
 //! [`WorkCalendar`] counts only time falling on Monday–Friday in local time (UTC+8 by default).
 //! Public holidays (法定节假日) and make-up working days (调休) are not modelled yet.
 

@@ -1,4 +1,4 @@
-//! Remote consultation (远程会诊) workflow, expert assignment and deadlines, DOMAIN §3.2.
+//! Remote consultation (远程会诊) workflow, expert assignment and deadlines, docs/rules/remote-services.md#consultation.
 //!
 //! The inviting side (邀请方, the patient's institution) asks the invited side (受邀方, whose
 //! consultation centre triages and assigns experts). As for referrals, [`Consultation::apply`]
@@ -16,6 +16,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::state::WorkflowState;
 
 use crate::Timer;
 use crate::actor::{ActorRef, ConsultationId, ExpertId, InstitutionId, Role, UserId};
@@ -71,8 +73,43 @@ impl ConsultationState {
         ConsultationState::Expired,
     ];
 
+    /// Whether the consultation is still open: its opinion is still to come and the deadline runs.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            ConsultationState::Requested
+                | ConsultationState::Triaged
+                | ConsultationState::ReturnedForInfo
+                | ConsultationState::Assigned
+                | ConsultationState::Scheduled
+                | ConsultationState::InSession
+        )
+    }
+}
+
+impl WorkflowState for ConsultationState {
+    const ALL: &'static [ConsultationState] = &ConsultationState::ALL;
+
+    fn code(self) -> &'static str {
+        match self {
+            ConsultationState::Requested => "requested",
+            ConsultationState::Triaged => "triaged",
+            ConsultationState::ReturnedForInfo => "returned_for_info",
+            ConsultationState::Assigned => "assigned",
+            ConsultationState::Scheduled => "scheduled",
+            ConsultationState::InSession => "in_session",
+            ConsultationState::OpinionIssued => "opinion_issued",
+            ConsultationState::Acknowledged => "acknowledged",
+            ConsultationState::Closed => "closed",
+            ConsultationState::Rated => "rated",
+            ConsultationState::Rejected => "rejected",
+            ConsultationState::Cancelled => "cancelled",
+            ConsultationState::Expired => "expired",
+        }
+    }
+
     /// Chinese label.
-    pub fn label_zh(self) -> &'static str {
+    fn label_zh(self) -> &'static str {
         match self {
             ConsultationState::Requested => "已申请",
             ConsultationState::Triaged => "已分诊",
@@ -90,16 +127,10 @@ impl ConsultationState {
         }
     }
 
-    /// Whether the consultation is still open: its opinion is still to come and the deadline runs.
-    pub fn is_open(self) -> bool {
+    fn is_final(self) -> bool {
         matches!(
             self,
-            ConsultationState::Requested
-                | ConsultationState::Triaged
-                | ConsultationState::ReturnedForInfo
-                | ConsultationState::Assigned
-                | ConsultationState::Scheduled
-                | ConsultationState::InSession
+            ConsultationState::Rated | ConsultationState::Rejected | ConsultationState::Cancelled | ConsultationState::Expired
         )
     }
 }
@@ -187,6 +218,24 @@ pub enum Title {
 pub struct Specialty(String);
 
 impl Specialty {
+    /// A specialty code from input: trimmed, non-empty, lower-case letters and underscores
+    /// (`neurology`, `general_surgery`).
+    ///
+    /// # Errors
+    /// `specialty.code` otherwise.
+    pub fn parse(code: &str) -> Result<Specialty, sanyi_domain::InvalidValue> {
+        let code = code.trim();
+        if code.is_empty() || !code.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(sanyi_domain::InvalidValue::new(
+                "specialty.code",
+                "a lowercase code such as neurology",
+                "Bad specialty code",
+                "专科代码格式不正确",
+            ));
+        }
+        Ok(Specialty(code.to_owned()))
+    }
+
     /// Wraps a specialty code.
     pub fn new(code: impl Into<String>) -> Specialty {
         Specialty(code.into())
@@ -221,7 +270,7 @@ pub struct AssignmentRequest {
     pub named_expert: Option<ExpertId>,
 }
 
-/// Expert assignment rule (专家分配规则), DOMAIN §3.2: the named expert if on duty; otherwise the
+/// Expert assignment rule (专家分配规则), docs/rules/remote-services.md#consultation: the named expert if on duty; otherwise the
 /// on-duty expert of the requested specialty with title ≥ attending (主治) and the lowest current
 /// queue; ties go to the smaller [`ExpertId`], so the result is deterministic. `None` if nobody
 /// qualifies.
@@ -248,7 +297,7 @@ pub fn assign(request: &AssignmentRequest, experts: &[ExpertLoad]) -> Option<Exp
         .map(|e| e.expert.clone())
 }
 
-/// Deadlines policy of remote consultation (会诊时限策略); defaults from DOMAIN §3.2.
+/// Deadlines policy of remote consultation (会诊时限策略); defaults from docs/rules/remote-services.md#consultation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsultationPolicy {
     /// Working calendar for the synchronous slot window.
@@ -257,7 +306,7 @@ pub struct ConsultationPolicy {
     pub emergency_response: Duration,
     /// Emergency: opinion within (2 h).
     pub emergency_opinion: Duration,
-    /// Routine asynchronous: opinion within (48 h; DOMAIN range 24–48 h).
+    /// Routine asynchronous: opinion within (48 h; usual range 24–48 h, docs/rules/remote-services.md#consultation).
     pub routine_opinion: Duration,
     /// Routine synchronous: session slot within this many working days (3).
     pub sync_slot_working_days: u32,

@@ -1,11 +1,11 @@
-//! Referral criteria (转诊标准, DOMAIN §2.3) and the urgent red-flag checker (危急征象).
+//! Referral criteria (转诊标准, docs/rules/referral.md#criteria) and the urgent red-flag checker (危急征象).
 //!
 //! Vital signs are integers in clinical units; glucose is carried in tenths of mmol/L so that no
 //! floating point enters a decision.
 
 use serde::{Deserialize, Serialize};
 
-/// Upward referral criterion (上转指征), DOMAIN §2.3; any one suffices.
+/// Upward referral criterion (上转指征), docs/rules/referral.md#criteria; any one suffices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UpwardCriterion {
@@ -28,7 +28,7 @@ pub enum UpwardCriterion {
 }
 
 impl UpwardCriterion {
-    /// All criteria in DOMAIN order.
+    /// All criteria in the order of docs/rules/referral.md#criteria.
     pub const ALL: [UpwardCriterion; 7] = [
         UpwardCriterion::AcuteCritical,
         UpwardCriterion::UncertainDiagnosis,
@@ -53,7 +53,7 @@ impl UpwardCriterion {
     }
 }
 
-/// Downward referral criterion (下转指征), DOMAIN §2.3.
+/// Downward referral criterion (下转指征), docs/rules/referral.md#criteria.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DownwardCriterion {
@@ -79,7 +79,7 @@ impl DownwardCriterion {
     }
 }
 
-/// Green-channel centre (绿色通道救治中心), DOMAIN §2.3: the five national centres.
+/// Green-channel centre (绿色通道救治中心), docs/rules/referral.md#criteria: the five national centres.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GreenChannelCentre {
@@ -96,7 +96,7 @@ pub enum GreenChannelCentre {
 }
 
 impl GreenChannelCentre {
-    /// All five centres in DOMAIN order.
+    /// All five centres in the order of docs/rules/referral.md#criteria.
     pub const ALL: [GreenChannelCentre; 5] = [
         GreenChannelCentre::ChestPain,
         GreenChannelCentre::Stroke,
@@ -144,7 +144,7 @@ pub struct VitalSigns {
     pub iss: Option<u8>,
 }
 
-/// Thresholds of the urgent red flags (危急征象阈值); defaults from DOMAIN §2.3.
+/// Thresholds of the urgent red flags (危急征象阈值); defaults from docs/rules/referral.md#criteria.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RedFlagPolicy {
     /// GCS at or below this is a red flag (12).
@@ -290,7 +290,7 @@ mod tests {
         RedFlagPolicy::default()
     }
 
-    /// Source: DOMAIN.md §2.3, clinical red flags; each threshold checked at its boundary.
+    /// Source: docs/rules/referral.md#criteria, clinical red flags; each threshold checked at its boundary.
     #[test]
     fn thresholds_at_their_boundaries() {
         let gcs = |g| VitalSigns {

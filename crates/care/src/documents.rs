@@ -1,4 +1,4 @@
-//! What travels with a referral or a consultation (转诊/会诊随附资料, DOMAIN §2.4): attachment
+//! What travels with a referral or a consultation (转诊/会诊随附资料, docs/rules/referral.md#what-travels): attachment
 //! checks, patient consent and recent results.
 //!
 //! Attachments are judged by their bytes, not by the name or the type a client declares: a file is

@@ -1,4 +1,4 @@
-//! Referral and consultation indicators (双向转诊与远程会诊指标), DOMAIN §2.7 and §3.2.
+//! Referral and consultation indicators (双向转诊与远程会诊指标), docs/rules/referral.md#indicators and docs/rules/remote-services.md#consultation.
 //!
 //! Pure functions over slices of plain records. Every ratio is an exact [`Ratio`]
 //! (numerator/denominator); scaled values (basis points, per 1 000) are rounded half up in integer
@@ -178,7 +178,7 @@ pub fn upward_rate(referrals: &[ReferralSummary], visits: &[VisitCounts]) -> Rat
 }
 
 /// 上转率 for inpatient referrals: upward referrals sent by primary institutions ÷ primary
-/// discharges (DOMAIN §2.7 alternative denominator).
+/// discharges (docs/rules/referral.md#indicators alternative denominator).
 pub fn upward_rate_by_discharges(referrals: &[ReferralSummary], visits: &[VisitCounts]) -> Ratio {
     let up = upward_rate(referrals, &[]).numerator;
     let denom = visits.iter().filter(|v| primary(v.tier)).map(|v| v.discharges).sum();

@@ -1,4 +1,4 @@
-//! Remote reading of images and ECGs (远程影像/心电诊断, DOMAIN §3.3) as a pure state machine:
+//! Remote reading of images and ECGs (远程影像/心电诊断, docs/rules/remote-services.md#remote-reading) as a pure state machine:
 //! ordered at the primary site → acquired → claimed by a reader of the shared centre → preliminary
 //! report → final (imaging: signed by a second, reviewing doctor) → delivered to the ordering site;
 //! a critical value found on the way is notified, acknowledged by the ordering site and resolved.
@@ -7,6 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sanyi_domain::{BasisPoints, Fen, MoneyError};
 use serde::{Deserialize, Serialize};
+
+use crate::state::WorkflowState;
 
 /// Modality (检查类型).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,8 +60,32 @@ pub enum ReadingState {
 }
 
 impl ReadingState {
-    /// Chinese label.
-    pub fn label_zh(self) -> &'static str {
+    /// The states of a reading centre's worklist: waiting to be read, being read, awaiting review.
+    pub const WORKLIST: [ReadingState; 3] = [ReadingState::Acquired, ReadingState::Claimed, ReadingState::Preliminary];
+}
+
+impl WorkflowState for ReadingState {
+    const ALL: &'static [ReadingState] = &[
+        ReadingState::Ordered,
+        ReadingState::Acquired,
+        ReadingState::Claimed,
+        ReadingState::Preliminary,
+        ReadingState::Final,
+        ReadingState::Delivered,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            ReadingState::Ordered => "ordered",
+            ReadingState::Acquired => "acquired",
+            ReadingState::Claimed => "claimed",
+            ReadingState::Preliminary => "preliminary",
+            ReadingState::Final => "final",
+            ReadingState::Delivered => "delivered",
+        }
+    }
+
+    fn label_zh(self) -> &'static str {
         match self {
             ReadingState::Ordered => "已申请",
             ReadingState::Acquired => "待阅片",
@@ -68,6 +94,10 @@ impl ReadingState {
             ReadingState::Final => "已签发",
             ReadingState::Delivered => "已送达",
         }
+    }
+
+    fn is_final(self) -> bool {
+        self == ReadingState::Delivered
     }
 }
 
@@ -104,7 +134,7 @@ pub struct ReadingPolicy {
     /// Emergency (chest pain) ECG.
     pub ecg_emergency_minutes: i64,
     /// Remote-diagnosis fee of one DR reading [T] (the acquisition fee is charged separately where
-    /// the exam is done, DOMAIN §3.4).
+    /// the exam is done, docs/rules/remote-services.md#billing).
     pub dr_fee: Fen,
     /// Remote-diagnosis fee of one CT or MR reading [T].
     pub ct_mr_fee: Fen,
@@ -117,7 +147,7 @@ pub struct ReadingPolicy {
 }
 
 impl Default for ReadingPolicy {
-    /// DOMAIN §3.3: DR 2 h / 30 min; CT/MR 4 h / 1 h; ECG 30 min / 10 min.
+    /// docs/rules/remote-services.md#remote-reading: DR 2 h / 30 min; CT/MR 4 h / 1 h; ECG 30 min / 10 min.
     fn default() -> Self {
         ReadingPolicy {
             dr_routine_minutes: 120,
@@ -135,7 +165,7 @@ impl Default for ReadingPolicy {
 }
 
 /// How the fee of one reading is split between the ordering site and the reading centre
-/// (费用分成, DOMAIN §3.4).
+/// (费用分成, docs/rules/remote-services.md#billing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeeSplit {
     /// The remote-diagnosis fee.

@@ -1,4 +1,4 @@
-//! Mutual recognition of test and examination results (检查检验结果互认, DOMAIN §4): which earlier
+//! Mutual recognition of test and examination results (检查检验结果互认, docs/rules/recognition.md): which earlier
 //! results of a resident can stand instead of a new order, the re-test reasons a doctor must give
 //! when ordering anyway, the saving a recognition books and the recognition rate.
 //!
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::indicators::Ratio;
 
-/// Class of a recognised item, which sets its usual validity window (DOMAIN §4.3).
+/// Class of a recognised item, which sets its usual validity window (docs/rules/recognition.md#validity-windows).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemClass {
@@ -65,7 +65,7 @@ impl ItemClass {
         }
     }
 
-    /// The usual validity window of the class in days (DOMAIN §4.3 [T]; provinces publish their own).
+    /// The usual validity window of the class in days (docs/rules/recognition.md#validity-windows [T]; provinces publish their own).
     pub fn default_window_days(self) -> i64 {
         match self {
             ItemClass::RoutineLab | ItemClass::Ultrasound => 7,
@@ -114,13 +114,13 @@ pub struct RecognisedItem {
     /// Codes recognised as the same item (equivalents).
     #[serde(default)]
     pub equivalents: Vec<String>,
-    /// Price per level, which a recognition saves (DOMAIN §4.4).
+    /// Price per level, which a recognition saves (docs/rules/recognition.md#savings-and-rates).
     #[serde(default)]
     pub prices: TierPrices,
 }
 
 /// The saving booked by a recognition (互认节约): the avoided item at the ordering institution's
-/// price level (DOMAIN §4.4).
+/// price level (docs/rules/recognition.md#savings-and-rates).
 pub fn saving(item: &RecognisedItem, ordering_tier: Tier) -> Fen {
     item.prices.at(ordering_tier)
 }
@@ -395,7 +395,7 @@ pub fn check_decision(decision: &Decision, candidates: &[Candidate]) -> Result<(
     }
 }
 
-/// Recognition rate = recognitions ÷ (recognitions + repeats of recognisable results) (DOMAIN §4.4).
+/// Recognition rate = recognitions ÷ (recognitions + repeats of recognisable results) (docs/rules/recognition.md#savings-and-rates).
 pub fn recognition_rate(recognitions: u64, repeats: u64) -> Ratio {
     Ratio::new(recognitions, recognitions + repeats)
 }

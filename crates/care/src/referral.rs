@@ -1,10 +1,10 @@
-//! Two-way referral (双向转诊) as a pure state machine, DOMAIN §2.
+//! Two-way referral (双向转诊) as a pure state machine, docs/rules/referral.md.
 //!
 //! A [`Referral`] is a plain value. [`Referral::apply`] checks the actor's authority first, then
 //! the current state, and returns the next value with an [`Event`]; the caller stores both.
 //! Timers ([`Referral::due_timers`], [`Referral::tick`]) take `now` as an argument.
 //!
-//! Transitions (DOMAIN §2.2), listed in [`TRANSITIONS`]:
+//! Transitions (docs/rules/referral.md#states), listed in [`TRANSITIONS`]:
 //! ```text
 //! Draft ─submit─▶ Submitted ─pre_review─▶ PendingReceiver   (without pre-review: Draft ─submit─▶ PendingReceiver)
 //! PendingReceiver ─accept─▶ Accepted ─arrive─▶ Arrived ─start_care─▶ InCare
@@ -20,12 +20,14 @@ use chrono::{DateTime, Duration, Utc};
 use sanyi_domain::Tier;
 use serde::{Deserialize, Serialize};
 
+use crate::state::WorkflowState;
+
 use crate::Timer;
 use crate::actor::{ActorRef, InstitutionId, ReferralId, Role, UserId};
 use crate::calendar::WorkCalendar;
 use crate::criteria::{GreenChannelCentre, UpwardCriterion};
 
-/// State of a referral (转诊状态), DOMAIN §2.2.
+/// State of a referral (转诊状态), docs/rules/referral.md#states.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferralState {
@@ -83,9 +85,13 @@ impl ReferralState {
         ReferralState::FeedbackSent,
         ReferralState::Closed,
     ];
+}
+
+impl WorkflowState for ReferralState {
+    const ALL: &'static [ReferralState] = &ReferralState::ALL;
 
     /// Stable code (as stored and in the API).
-    pub fn code(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
             ReferralState::Draft => "draft",
             ReferralState::Submitted => "submitted",
@@ -106,13 +112,8 @@ impl ReferralState {
         }
     }
 
-    /// The state of a code.
-    pub fn parse(code: &str) -> Option<ReferralState> {
-        ReferralState::ALL.into_iter().find(|s| s.code() == code)
-    }
-
-    /// Screen label of DOMAIN §2.2 (several states share a label there).
-    pub fn label_zh(self) -> &'static str {
+    /// Screen label of docs/rules/referral.md#states (several states share a label there).
+    fn label_zh(self) -> &'static str {
         match self {
             ReferralState::Draft => "草稿",
             ReferralState::Submitted => "申请",
@@ -132,7 +133,7 @@ impl ReferralState {
     }
 
     /// Whether no further transition is possible.
-    pub fn is_terminal(self) -> bool {
+    fn is_final(self) -> bool {
         matches!(
             self,
             ReferralState::Rejected | ReferralState::Expired | ReferralState::NoShow | ReferralState::Cancelled | ReferralState::Closed
@@ -176,7 +177,7 @@ pub fn is_allowed_transition(from: ReferralState, to: ReferralState) -> bool {
     TRANSITIONS.contains(&(from, to))
 }
 
-/// Direction of a referral (转诊方向), DOMAIN §1.1.
+/// Direction of a referral (转诊方向), docs/rules/institutions.md#tiers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -279,7 +280,7 @@ pub struct Acceptance {
     pub valid_until: DateTime<Utc>,
 }
 
-/// Down-referral plan (下转随访计划), DOMAIN §2.4.
+/// Down-referral plan (下转随访计划), docs/rules/referral.md#what-travels.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DownReferralPlan {
     /// Receiving primary institution.
@@ -415,7 +416,7 @@ impl ReferralCommand {
 }
 
 /// A recorded transition (转诊流转记录): every transition records actor, institution, time and
-/// reason (DOMAIN §2.2).
+/// reason (docs/rules/referral.md#states).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// State before.
@@ -482,17 +483,17 @@ pub enum ReferralError {
     },
 }
 
-/// Timing policy of referrals (转诊时限策略); defaults from DOMAIN §2.5.
+/// Timing policy of referrals (转诊时限策略); defaults from docs/rules/referral.md#timeliness.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferralPolicy {
     /// Working calendar for working-time SLAs.
     pub calendar: WorkCalendar,
     /// Routine response SLA of the receiver, in working time (24 h).
     pub response_sla: Duration,
-    /// Default referral slip validity after acceptance (7 days; DOMAIN range 3–30).
+    /// Default referral slip validity after acceptance (7 days; range 3–30, docs/rules/referral.md#timeliness).
     pub slip_validity: Duration,
     /// Time an escalated referral may wait for reassignment before it expires, working time
-    /// (sanyi default 24 h; DOMAIN leaves it to the county).
+    /// (sanyi default 24 h; left to the county, docs/rules/referral.md#timeliness).
     pub escalation_timeout: Duration,
     /// Down-referral receipt deadline after discharge, working days (3).
     pub down_receipt_working_days: u32,
@@ -533,7 +534,7 @@ pub struct PolicyError {
 }
 
 impl ReferralPolicy {
-    /// Checks the policy: every duration positive, slip validity within the DOMAIN §2.5 range of
+    /// Checks the policy: every duration positive, slip validity within the docs/rules/referral.md#timeliness range of
     /// 3–30 days.
     ///
     /// # Errors
@@ -841,7 +842,7 @@ impl Referral {
     }
 
     /// Insurance linkage flag (转诊结算标识) read by the insurance engine for the next encounter,
-    /// DOMAIN §2.6: `Emergency` for a live green-channel referral, `Upward` for an agreed
+    /// docs/rules/referral.md#insurance-linkage: `Emergency` for a live green-channel referral, `Upward` for an agreed
     /// upward referral (accepted through care), `Downward` after a down-referral order, else `None`.
     pub fn insurance_status(&self) -> InsuranceReferralStatus {
         use ReferralState::*;
@@ -864,7 +865,7 @@ impl Referral {
     }
 
     /// The institution whose encounters [`Referral::insurance_status`] applies to: the
-    /// down-referral target once the patient is referred down (DOMAIN §2.6: the second deductible
+    /// down-referral target once the patient is referred down (docs/rules/referral.md#insurance-linkage: the second deductible
     /// is waived *there*), the receiver otherwise.
     pub fn insurance_institution(&self) -> &InstitutionId {
         use ReferralState::*;
@@ -1067,7 +1068,7 @@ impl Referral {
     }
 
     /// For a referral rejected with an alternative receiver, the new referral to that receiver
-    /// (DOMAIN §2.2: "may spawn a new SUBMITTED to `alt_target`"). It starts `Submitted` when the
+    /// (docs/rules/referral.md#states: a rejection with an alternative receiver spawns a new referral). It starts `Submitted` when the
     /// sender requires pre-review, otherwise directly `PendingReceiver`.
     pub fn spawn_alternative(&self, id: ReferralId, now: DateTime<Utc>) -> Option<Referral> {
         if self.state != ReferralState::Rejected {
@@ -1150,7 +1151,7 @@ impl Referral {
             }
             _ => {}
         }
-        if !self.paperwork_complete && !self.state.is_terminal() {
+        if !self.paperwork_complete && !self.state.is_final() {
             push(ReferralTimer::EmergencyPaperwork, self.created_at + policy.emergency_paperwork);
         }
         if matches!(self.state, Submitted | PendingReceiver | Escalated | DownSubmitted)
@@ -1202,7 +1203,7 @@ impl Referral {
     }
 }
 
-/// Referral flag for insurance settlement (转诊结算标识, sets `refd_setl_flag`), DOMAIN §2.6.
+/// Referral flag for insurance settlement (转诊结算标识, sets `refd_setl_flag`), docs/rules/referral.md#insurance-linkage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InsuranceReferralStatus {
@@ -1230,19 +1231,5 @@ impl InsuranceReferralStatus {
     /// Whether a referral is on record (转诊备案).
     pub fn is_referred(self) -> bool {
         self != InsuranceReferralStatus::None
-    }
-}
-
-#[cfg(test)]
-mod state_code_tests {
-    use super::ReferralState;
-
-    #[test]
-    fn codes_are_the_serde_names_and_round_trip() {
-        for s in ReferralState::ALL {
-            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::Value::String(s.code().into()));
-            assert_eq!(ReferralState::parse(s.code()), Some(s));
-        }
-        assert_eq!(ReferralState::parse("nope"), None);
     }
 }

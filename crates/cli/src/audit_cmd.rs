@@ -29,7 +29,7 @@ pub fn run(c: AuditCommand) -> anyhow::Result<()> {
             AuditCommand::Verify { db, json } => {
                 let app = App::new(open(&db.database).await?);
                 let report = sanyi_app::audit::verify_chain(&app).await.map_err(crate::platform::explain)?;
-                app.db.close().await;
+                app.close().await;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&report)?);
                 } else {

@@ -25,10 +25,8 @@ pub struct Params {
     pub open: usize,
 }
 
-async fn actor(app: &App, username: &str) -> anyhow::Result<Actor> {
-    let u = sanyi_store::users::by_username(&app.db, username)
-        .await?
-        .context("demo user missing")?;
+async fn actor(db: &sanyi_store::Db, username: &str) -> anyhow::Result<Actor> {
+    let u = sanyi_store::users::by_username(db, username).await?.context("demo user missing")?;
     Ok(Actor::from_user(&u, "bench")?)
 }
 
@@ -48,7 +46,7 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
     };
     sanyi_app::demo::seed_registry(&db, &params, None, &|_, _| {}).await?;
     let app = App::new(db.clone()).with_files(dir.join("files"));
-    let site = actor(&app, "township_doctor").await?;
+    let site = actor(&db, "township_doctor").await?;
     let people = sanyi_store::residents::search(
         &db,
         &site.scope,
@@ -172,7 +170,7 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
     let t = Instant::now();
     let n = sanyi_app::readings::seed_open(&app, &site, p.open).await?;
     println!("seeded {n} open readings in {:.1} s", t.elapsed().as_secs_f64());
-    let reader = actor(&app, "reader").await?;
+    let reader = actor(&db, "reader").await?;
     let q = sanyi_app::readings::ReadingListQuery {
         r#box: Some("in".into()),
         open: Some(true),

@@ -80,10 +80,8 @@ impl LiveServer {
     }
 }
 
-async fn actor(app: &App, username: &str) -> anyhow::Result<Actor> {
-    let u = sanyi_store::users::by_username(&app.db, username)
-        .await?
-        .context("demo user missing")?;
+async fn actor(db: &sanyi_store::Db, username: &str) -> anyhow::Result<Actor> {
+    let u = sanyi_store::users::by_username(db, username).await?.context("demo user missing")?;
     Ok(Actor::from_user(&u, "bench")?)
 }
 
@@ -109,7 +107,7 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
     let app = App::new(db.clone());
 
     // Inbox: the specialist's lead hospital, first page (server time through the service).
-    let specialist = actor(&app, "specialist").await?;
+    let specialist = actor(&db, "specialist").await?;
     let mut d = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
@@ -129,7 +127,7 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
     println!("inbox first page (50 rows with the total): {}", stats(d));
 
     // Indicators of the prefecture over the past year.
-    let admin = actor(&app, "admin").await?;
+    let admin = actor(&db, "admin").await?;
     let mut d = Vec::new();
     let mut referrals = 0;
     for _ in 0..5 {
@@ -193,7 +191,15 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
     let lead = specialist.institution_id.clone().context("specialist without institution")?;
     let division = sanyi_store::registry::institution(&db, &lead).await?.context("lead")?.division_code;
     let pairs = p.concurrent / 2;
-    let pending = sanyi_store::referrals::list(&db, &division, &lead, Side::In, Some("pending_receiver"), pairs as i64).await?;
+    let pending = sanyi_store::workflow::list::<sanyi_store::referrals::ReferralRow>(
+        &db,
+        &division,
+        &lead,
+        Side::In,
+        Some("pending_receiver"),
+        pairs as i64,
+    )
+    .await?;
     if pending.len() < pairs {
         bail!("only {} pending referrals for {pairs} pairs; seed more with --count", pending.len());
     }

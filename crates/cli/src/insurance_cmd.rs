@@ -102,9 +102,9 @@ async fn pool_of(app: &App, pool: Option<String>) -> anyhow::Result<String> {
     if let Some(p) = pool {
         return Ok(p);
     }
-    let pools = sanyi_store::registry::pools(&app.db).await?;
+    let pools = sanyi_app::registry::pools(app).await?;
     match pools.as_slice() {
-        [one] => Ok(one.division_code.clone()),
+        [one] => Ok(one.clone()),
         [] => anyhow::bail!("the database has no insurance pool (seed the demo or create the registry first)"),
         _ => anyhow::bail!("the database has several pools: name one with --pool"),
     }

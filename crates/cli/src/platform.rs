@@ -784,7 +784,7 @@ pub fn user(c: UserCommand) -> anyhow::Result<()> {
                 let app = App::new(open(&db.database).await?);
                 auth::unlock(&app, &Actor::system(""), &username).await.map_err(explain)?;
                 println!("user {username} unlocked");
-                app.db.close().await;
+                app.close().await;
             }
             UserCommand::Deactivate { username, db } => {
                 let app = App::new(open(&db.database).await?);
@@ -792,13 +792,13 @@ pub fn user(c: UserCommand) -> anyhow::Result<()> {
                     .await
                     .map_err(explain)?;
                 println!("user {username} deactivated");
-                app.db.close().await;
+                app.close().await;
             }
             UserCommand::Activate { username, db } => {
                 let app = App::new(open(&db.database).await?);
                 auth::set_active(&app, &Actor::system(""), &username, true).await.map_err(explain)?;
                 println!("user {username} activated");
-                app.db.close().await;
+                app.close().await;
             }
         }
         Ok(())

@@ -119,6 +119,8 @@ fn group_json_with_trace() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let rows: Vec<serde_json::Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(rows.len(), 2);
+    // The JSON Lines interface as a whole: a changed field shows in review.
+    insta::assert_json_snapshot!("drg_group_json", rows);
     assert_eq!(rows[0]["case_id"], "S000001");
     assert_eq!(rows[0]["status"], "grouped");
     assert_eq!(rows[0]["reason"], serde_json::Value::Null);

@@ -126,6 +126,7 @@ fn demo_user_and_import_work_through_the_binary() {
     let (ok, out, _) = sanyi(&["import", "residents", csv.to_str().unwrap(), "--database", db, "--json"]);
     assert!(ok);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    insta::assert_json_snapshot!("import_residents_json", report);
     assert_eq!(report["inserted"], 0);
     assert_eq!(report["already_present"], 1);
     // A file without the required columns is refused as a whole.

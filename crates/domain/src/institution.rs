@@ -246,7 +246,7 @@ impl InstitutionKind {
         }
     }
 
-    /// The tier such an institution usually has in a county community (DOMAIN.md §1.1); a
+    /// The tier such an institution usually has in a county community (docs/rules/institutions.md#tiers); a
     /// member's actual tier is its own attribute.
     pub fn default_tier(self) -> Tier {
         use InstitutionKind::*;

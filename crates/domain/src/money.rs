@@ -29,6 +29,9 @@ pub enum MoneyError {
     /// The result does not fit in an `i64` number of fen.
     #[error("money amount out of range")]
     Overflow,
+    /// An amount was divided by zero.
+    #[error("money amount divided by zero")]
+    DivisionByZero,
 }
 
 /// Parses `[-]digits[.d[d]]` into hundredths; `None` on any other shape or beyond `i128`.
@@ -137,6 +140,53 @@ impl Fen {
     /// [`MoneyError::Overflow`] when the product leaves the range of [`Fen`].
     pub fn checked_mul(self, n: i64) -> Result<Fen, MoneyError> {
         self.0.checked_mul(n).map(Fen).ok_or(MoneyError::Overflow)
+    }
+
+    /// Checked division by a count, truncated toward zero like `i64` division (the fen of the
+    /// remainder are dropped): a daily standard from a stay's total, for instance.
+    ///
+    /// # Errors
+    /// [`MoneyError::DivisionByZero`] for `n == 0`; [`MoneyError::Overflow`] for
+    /// `i64::MIN / -1`.
+    ///
+    /// # Example
+    /// ```
+    /// use sanyi_domain::{Fen, MoneyError};
+    /// assert_eq!(Fen::new(1_000).checked_div(3)?, Fen::new(333));
+    /// assert_eq!(Fen::new(-1_000).checked_div(3)?, Fen::new(-333));
+    /// assert_eq!(Fen::new(1).checked_div(0), Err(MoneyError::DivisionByZero));
+    /// # Ok::<(), MoneyError>(())
+    /// ```
+    pub fn checked_div(self, n: i64) -> Result<Fen, MoneyError> {
+        if n == 0 {
+            return Err(MoneyError::DivisionByZero);
+        }
+        self.0.checked_div(n).map(Fen).ok_or(MoneyError::Overflow)
+    }
+
+    /// `self × num / den` with an `i128` intermediate (so only the result can overflow),
+    /// truncated toward zero like `i64` division: a time-proportional budget B × month / 12, a
+    /// mean cost × weight / 10 000.
+    ///
+    /// # Errors
+    /// [`MoneyError::DivisionByZero`] for `den == 0`; [`MoneyError::Overflow`] when the result
+    /// leaves the range of [`Fen`].
+    ///
+    /// # Example
+    /// ```
+    /// use sanyi_domain::Fen;
+    /// assert_eq!(Fen::new(1_000).checked_mul_div(5, 12)?, Fen::new(416));
+    /// assert_eq!(Fen::new(i64::MAX).checked_mul_div(12, 12)?, Fen::new(i64::MAX));
+    /// assert!(Fen::new(i64::MAX).checked_mul_div(13, 12).is_err());
+    /// # Ok::<(), sanyi_domain::MoneyError>(())
+    /// ```
+    pub fn checked_mul_div(self, num: i64, den: i64) -> Result<Fen, MoneyError> {
+        if den == 0 {
+            return Err(MoneyError::DivisionByZero);
+        }
+        // |i64| × |i64| < 2^126 and den ≠ 0, so neither step can overflow an i128.
+        let v = i128::from(self.0) * i128::from(num) / i128::from(den);
+        i64::try_from(v).map(Fen).map_err(|_| MoneyError::Overflow)
     }
 
     /// `self × bp / 10 000`, rounded half away from zero (an `i128` intermediate, so only the
@@ -327,6 +377,21 @@ mod tests {
         assert_eq!(Fen(i64::MAX).apply_bp(BasisPoints(10_001)), Err(MoneyError::Overflow));
         assert_eq!(Fen(i64::MAX).apply_bp(BasisPoints(10_000)), Ok(Fen(i64::MAX)));
         assert_eq!(Fen::sum([]), Ok(Fen::ZERO));
+        assert_eq!(Fen(i64::MIN).checked_div(-1), Err(MoneyError::Overflow));
+        assert_eq!(Fen(5).checked_div(0), Err(MoneyError::DivisionByZero));
+        assert_eq!(Fen(5).checked_mul_div(1, 0), Err(MoneyError::DivisionByZero));
+        assert_eq!(Fen(i64::MIN).checked_mul_div(-1, 1), Err(MoneyError::Overflow));
+        assert_eq!(Fen(i64::MIN).checked_mul_div(i64::MIN, -1), Err(MoneyError::Overflow));
+        assert_eq!(Fen(i64::MIN).checked_mul_div(i64::MIN, i64::MIN), Ok(Fen(i64::MIN)));
+    }
+
+    /// Division truncates toward zero, like `i64` division: 7 / 2 = 3, −7 / 2 = −3.
+    #[test]
+    fn division_truncates_toward_zero() {
+        assert_eq!(Fen(7).checked_div(2), Ok(Fen(3)));
+        assert_eq!(Fen(-7).checked_div(2), Ok(Fen(-3)));
+        assert_eq!(Fen(7).checked_mul_div(1, -2), Ok(Fen(-3)));
+        assert_eq!(Fen(15_936_000_000).checked_mul_div(5, 12), Ok(Fen(6_640_000_000)));
     }
 
     #[test]
@@ -363,6 +428,35 @@ mod tests {
         }
 
         #[test]
+        fn checked_div_matches_integer_semantics(a in any::<i64>(), n in any::<i64>()) {
+            let r = Fen(a).checked_div(n);
+            if n == 0 {
+                prop_assert_eq!(r, Err(MoneyError::DivisionByZero));
+            } else {
+                prop_assert_eq!(r.ok(), a.checked_div(n).map(Fen));
+            }
+        }
+
+        /// `checked_mul_div` is the exact product over `den`, truncated; it never panics and
+        /// errs exactly when the result leaves `i64`.
+        #[test]
+        fn checked_mul_div_is_exact_and_never_panics(a in any::<i64>(), num in any::<i64>(), den in any::<i64>()) {
+            let r = Fen(a).checked_mul_div(num, den);
+            if den == 0 {
+                prop_assert_eq!(r, Err(MoneyError::DivisionByZero));
+            } else {
+                let exact = i128::from(a) * i128::from(num) / i128::from(den);
+                prop_assert_eq!(r.ok(), i64::try_from(exact).ok().map(Fen));
+            }
+        }
+
+        /// Where the `i64` expression `a × num / den` does not overflow, the result is the same.
+        #[test]
+        fn checked_mul_div_agrees_with_i64(a in -1_000_000_000_000i64..1_000_000_000_000, num in -100_000i64..100_000, den in 1i64..100_000) {
+            prop_assert_eq!(Fen(a).checked_mul_div(num, den).unwrap(), Fen(a * num / den));
+        }
+
+        #[test]
         fn apply_bp_lies_between_floor_and_ceil(a in any::<i64>(), bp in 0u32..=10_000) {
             let r = i128::from(Fen(a).apply_bp(BasisPoints(bp)).unwrap().get());
             let exact = i128::from(a) * i128::from(bp);
@@ -380,7 +474,10 @@ mod tests {
             let exact = i128::from(a) * i128::from(bp);
             match Fen(a).apply_bp(BasisPoints(bp)) {
                 Ok(r) => prop_assert!((i128::from(r.get()) * 10_000 - exact).abs() <= 5_000),
-                Err(MoneyError::Overflow) => prop_assert!((exact / 10_000).abs() >= i128::from(i64::MAX)),
+                Err(e) => {
+                    prop_assert_eq!(e, MoneyError::Overflow);
+                    prop_assert!((exact / 10_000).abs() >= i128::from(i64::MAX));
+                }
             }
         }
 

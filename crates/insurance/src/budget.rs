@@ -1,8 +1,8 @@
-//! County global budget (医共体医保基金打包付费, DOMAIN §6): construction of the allocatable amount,
+//! County global budget (医共体医保基金打包付费, docs/rules/global-budget.md): construction of the allocatable amount,
 //! allocation between counties and communities, monthly prepayment, early warning, year-end
 //! settlement and internal distribution of a retained surplus.
 //!
-//! All parameters (\[T\]/\[R\]/\[?\] in DOMAIN.md) live in [`BudgetPolicy`]; every function returns a
+//! All parameters (\[T\]/\[R\]/\[?\] in docs/rules/global-budget.md) live in [`BudgetPolicy`]; every function returns a
 //! [`Trace`]. Allocations use [`largest_remainder`] so the parts sum exactly to the whole.
 
 use sanyi_domain::{BasisPoints, Fen};
@@ -548,7 +548,7 @@ mod tests {
         Fen::from_yuan(yuan_millions * 1_000_000).unwrap()
     }
 
-    /// Source: DOMAIN.md §6.2, worked example: F = 1 000 M, r = 5 %, Rigid = 120 M → A = 830 M;
+    /// Source: docs/rules/global-budget.md#budget-construction, worked example: F = 1 000 M, r = 5 %, Rigid = 120 M → A = 830 M;
     /// county X with 18 % of enrollees and 22 % of the 65+, a = 0.7, b = 0.3 → B = 159.36 M yuan.
     #[test]
     fn worked_example_6_2() {
@@ -583,7 +583,7 @@ mod tests {
         assert_eq!(a.trace.steps.len(), 2);
     }
 
-    /// Source: DOMAIN.md §6.4, Changji 超支自付: the community bears all of a 10 M overspend.
+    /// Source: docs/rules/global-budget.md#year-end-settlement, Changji 超支自付: the community bears all of a 10 M overspend.
     #[test]
     fn overspend_changji() {
         let p = BudgetPolicy::example_changji();
@@ -593,7 +593,7 @@ mod tests {
         assert_eq!(y.community_bears, m(10));
     }
 
-    /// Source: DOMAIN.md §6.4, Dongying 合理超支分担: B = 100 M, E = 112 M, β = 8 %, φ = 50 % →
+    /// Source: docs/rules/global-budget.md#year-end-settlement, Dongying 合理超支分担: B = 100 M, E = 112 M, β = 8 %, φ = 50 % →
     /// Oʳ = 8 M, fund pays 4 M, community bears 4 M + 4 M = 8 M.
     #[test]
     fn overspend_dongying() {
@@ -617,7 +617,7 @@ mod tests {
         assert_eq!(y.community_bears, m(5));
     }
 
-    /// Source: DOMAIN.md §6.4: surplus 10 M retained at ρ = 100 %, or 50 % below the pass mark;
+    /// Source: docs/rules/global-budget.md#year-end-settlement: surplus 10 M retained at ρ = 100 %, or 50 % below the pass mark;
     /// internal distribution 6 : 3 : 1.
     #[test]
     fn surplus_retention_and_distribution() {
@@ -630,7 +630,7 @@ mod tests {
         assert_eq!(d.parts.iter().map(|p| p.1).collect::<Vec<_>>(), vec![m(6), m(3), m(1)]);
     }
 
-    /// Source: DOMAIN.md §6.3: B = 120 M, p = 90 % → 9 M a month; after 3 months, 31 M spent is
+    /// Source: docs/rules/global-budget.md#prepayment-and-monthly-flow: B = 120 M, p = 90 % → 9 M a month; after 3 months, 31 M spent is
     /// above the time-proportional 30 M (projection 124 M) → alarm.
     #[test]
     fn prepayment_and_warning() {
@@ -652,7 +652,7 @@ mod tests {
         assert_eq!(bad.validate()[0].path, "weight_enrollees+weight_elderly");
     }
 
-    /// Source: DOMAIN.md §6.2: a county's B_c split between its communities by registered
+    /// Source: docs/rules/global-budget.md#budget-construction: a county's B_c split between its communities by registered
     /// enrollees, exactly: 159.36 M over 120 000 : 60 000 : 20 000 → 95.616 / 47.808 / 15.936 M.
     #[test]
     fn community_split_by_enrollees() {

@@ -1,4 +1,4 @@
-//! Fraud and misuse checks (医保基金监管疑点筛查, DOMAIN §12): bed-hanging (挂床住院), split
+//! Fraud and misuse checks (医保基金监管疑点筛查, docs/rules/fraud.md): bed-hanging (挂床住院), split
 //! admissions (分解住院), low-standard admissions (低标准入院) and duplicate charges (重复收费).
 //! Each flag carries its evidence in Chinese and English and the amount at stake; flags are
 //! queued for review, never acted on automatically. Thresholds live in [`FraudPolicy`].
@@ -45,7 +45,7 @@ impl FraudPolicy {
             })
         };
         if !(1..=90).contains(&self.readmission_days) {
-            bad("readmission_days", "1..=90 days (usually 7–30, DOMAIN §12)");
+            bad("readmission_days", "1..=90 days (usually 7–30, docs/rules/fraud.md)");
         }
         if self.low_standard_max_days < 0 || self.low_standard_max_cost.get() < 0 {
             bad("low_standard_max_days", "thresholds must be >= 0");
@@ -375,7 +375,7 @@ mod tests {
         }
     }
 
-    /// Source: DOMAIN.md §12 bed-hanging, "no orders/nursing records for ≥ 2 days while still
+    /// Source: docs/rules/fraud.md bed-hanging, "no orders/nursing records for ≥ 2 days while still
     /// admitted": an 8-day stay with nursing billed on 5 days leaves 3 days without records; a stay
     /// nursed every day, or one whose institution bills no care by the day, is not flagged.
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! The crate is pure: no async, IO, web or SQL. Money is [`sanyi_domain::Fen`] (integer fen),
 //! ratios are [`sanyi_domain::BasisPoints`]; there is no floating point on any money path. Every
-//! policy number of DOMAIN.md tagged \[T\], \[R\] or \[?\] is a field of a parameter struct, never a
+//! policy number tagged \[T\], \[R\] or \[?\] in docs/rules/README.md#source-marks is a field of a parameter struct, never a
 //! constant in code, and every computation returns a [`Trace`] naming the rule, the parameters,
 //! the base and the result of each step, in Chinese and English.
 //!
@@ -15,6 +15,8 @@
 //! - [`settlement`]: one-stop settlement (一站式结算) of an encounter into NHSA fields.
 //! - [`budget`]: the county global budget (医共体医保基金打包付费).
 //! - [`payment`]: DRG point method (点数法), per bed-day (按床日) and capitation (按人头).
+//! - [`settlement_run`]: the money rules of a settlement run (结算运行): spending tally against the
+//!   time-proportional budget, community split, year-end distribution, a county's point settlement.
 #![deny(missing_docs)]
 
 pub mod budget;
@@ -23,6 +25,7 @@ pub mod fraud;
 pub mod payment;
 pub mod policy;
 pub mod settlement;
+pub mod settlement_run;
 pub mod trace;
 
 pub use budget::{BudgetPolicy, OverspendModel};

@@ -1,4 +1,4 @@
-//! Payment methods inside the county package (支付方式, DOMAIN §7): the DRG point method (点数法),
+//! Payment methods inside the county package (支付方式, docs/rules/payment-methods.md): the DRG point method (点数法),
 //! per bed-day payment (按床日) and capitation (按人头).
 //!
 //! Points are exact integers in ten-thousandths of a point ([`Points`]); every formula is a single
@@ -42,6 +42,17 @@ impl Points {
     pub fn base(w: Weight) -> Points {
         Points(i64::from(w.ten_thousandths()) * 100)
     }
+
+    /// Checked sum of many points; the empty sum is zero.
+    ///
+    /// # Errors
+    /// Overflow when a partial sum leaves `i64`.
+    pub fn sum<I: IntoIterator<Item = Points>>(it: I) -> Result<Points, InsuranceError> {
+        it.into_iter()
+            .try_fold(0i64, |a, p| a.checked_add(p.0))
+            .map(Points)
+            .ok_or(InsuranceError::Money(MoneyError::Overflow))
+    }
 }
 
 impl std::fmt::Display for Points {
@@ -79,7 +90,7 @@ pub struct DrgPointPolicy {
 }
 
 impl DrgPointPolicy {
-    /// Zhejiang-style example (DOMAIN §7.2): t = 3 / 2 / 1.5 for BP ≤ 100 / ≤ 200 / > 200, low
+    /// Zhejiang-style example (docs/rules/payment-methods.md#drg-point-method): t = 3 / 2 / 1.5 for BP ≤ 100 / ≤ 200 / > 200, low
     /// ratio 40 %, special cases ≤ 5 %, interim 90 %.
     #[must_use]
     pub fn example(overall_mean_cost: Fen) -> DrgPointPolicy {
@@ -675,6 +686,66 @@ pub fn bed_day_payment(policy: &BedDayPolicy, days_before: u32, days: u32, paid_
     Ok((pay, t))
 }
 
+/// The daily standard of a bed-day case inside the point method (床日标准): what the per bed-day
+/// rates pay for a `days`-day stay starting on day 1, with nothing paid before in the year
+/// ([`bed_day_payment`]), divided by the days and truncated to the fen.
+///
+/// # Errors
+/// [`InsuranceError::InvalidInput`] for `days == 0`; overflow.
+///
+/// # Example
+/// ```
+/// use sanyi_domain::Fen;
+/// use sanyi_insurance::payment::{BedDayPolicy, BedDayStage, bed_day_daily_standard};
+/// let p = BedDayPolicy {
+///     stages: vec![
+///         BedDayStage { from_day: 1, daily_rate: Fen::new(30_000) },
+///         BedDayStage { from_day: 3, daily_rate: Fen::new(20_000) },
+///     ],
+///     annual_cap: Fen::new(10_000_000),
+///     readmission_merge_days: 15,
+/// };
+/// // 2 × 300 + 1 × 200 yuan over 3 days = 266.666… → 266.66 yuan a day.
+/// assert_eq!(bed_day_daily_standard(&p, 3)?, Fen::new(26_666));
+/// # Ok::<(), sanyi_insurance::InsuranceError>(())
+/// ```
+pub fn bed_day_daily_standard(policy: &BedDayPolicy, days: u32) -> Result<Fen, InsuranceError> {
+    if days == 0 {
+        return Err(InsuranceError::InvalidInput {
+            field: "days".into(),
+            rule: "must be >= 1",
+        });
+    }
+    let (paid, _) = bed_day_payment(policy, 0, days, Fen::ZERO)?;
+    Ok(paid.checked_div(i64::from(days))?)
+}
+
+/// The mean cost of a DRG group (组均费用) used to price a grouped case: the mean the pool
+/// published for the group when there is one, else the pool's overall mean cost × RW_g
+/// (`overall_mean_cost` × weight / 10 000, truncated to the fen).
+///
+/// # Errors
+/// Overflow.
+///
+/// # Example
+/// ```
+/// use sanyi_domain::Fen;
+/// use sanyi_drg::Weight;
+/// use sanyi_insurance::payment::{DrgPointPolicy, group_mean_cost};
+/// let p = DrgPointPolicy::example(Fen::new(1_000_000));
+/// assert_eq!(group_mean_cost(&p, Weight::from_ten_thousandths(12_345), None)?, Fen::new(1_234_500));
+/// assert_eq!(group_mean_cost(&p, Weight::from_ten_thousandths(12_345), Some(Fen::new(7)))?, Fen::new(7));
+/// # Ok::<(), sanyi_insurance::InsuranceError>(())
+/// ```
+pub fn group_mean_cost(policy: &DrgPointPolicy, weight: Weight, published: Option<Fen>) -> Result<Fen, InsuranceError> {
+    match published {
+        Some(mean) => Ok(mean),
+        None => Ok(policy
+            .overall_mean_cost
+            .checked_mul_div(i64::from(weight.ten_thousandths()), 10_000)?),
+    }
+}
+
 /// Capitation parameters (按人头付费).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapitationPolicy {
@@ -793,7 +864,7 @@ mod tests {
         (p.class, p.points.ten_thousandths())
     }
 
-    /// Source: DOMAIN.md §7.2 normal case BP × K: RW 1.2345 → BP 123.45; × 0.95 = 117.2775.
+    /// Source: docs/rules/payment-methods.md#drg-point-method normal case BP × K: RW 1.2345 → BP 123.45; × 0.95 = 117.2775.
     #[test]
     fn normal_case() {
         assert_eq!(pts(&grouped(12_345, 10_000, 10_000, 9_500)), (CaseClass::Normal, 1_172_775));
@@ -801,7 +872,7 @@ mod tests {
         assert_eq!(pts(&grouped(10_000, 10_000, 25_000, 10_000)), (CaseClass::Normal, 1_000_000));
     }
 
-    /// Source: DOMAIN.md §7.2 high-ratio case: BP × K + BP × (cost/mean − t_g).
+    /// Source: docs/rules/payment-methods.md#drg-point-method high-ratio case: BP × K + BP × (cost/mean − t_g).
     #[test]
     fn high_ratio_cases() {
         // BP 80 (t = 3), cost 4 × mean: 80 + 80 × 1 = 160.
@@ -812,7 +883,7 @@ mod tests {
         assert_eq!(pts(&grouped(25_000, 30_000, 60_000, 10_000)), (CaseClass::HighRatio, 3_750_000));
     }
 
-    /// Source: DOMAIN.md §7.2 low-ratio case (< 40 % of mean): BP × cost/mean, never above normal.
+    /// Source: docs/rules/payment-methods.md#drg-point-method low-ratio case (< 40 % of mean): BP × cost/mean, never above normal.
     #[test]
     fn low_ratio_cases() {
         // BP 100, cost 0.3 × mean: 30 points (normal would be 120).
@@ -821,7 +892,7 @@ mod tests {
         assert_eq!(pts(&grouped(10_000, 10_000, 3_000, 2_000)), (CaseClass::LowRatio, 200_000));
     }
 
-    /// Source: DOMAIN.md §7.2 ungroupable (cost / overall mean × 100), bed-day (standard / overall
+    /// Source: docs/rules/payment-methods.md#drg-point-method ungroupable (cost / overall mean × 100), bed-day (standard / overall
     /// mean × 100 × days) and special review.
     #[test]
     fn other_case_kinds() {
@@ -860,7 +931,7 @@ mod tests {
         }
     }
 
-    /// Source: DOMAIN.md §7.2 point value and payment: budget 30 000 + shares 10 000 = 40 000 over
+    /// Source: docs/rules/payment-methods.md#drg-point-method point value and payment: budget 30 000 + shares 10 000 = 40 000 over
     /// 400 points → v = 100 yuan/point; H1 300 points → 30 000 − 5 000 = 25 000; H2 → 5 000.
     #[test]
     fn point_value_and_payment() {
@@ -920,7 +991,7 @@ mod tests {
         }
     }
 
-    /// Source: DOMAIN.md §7.4 stage rates (days 1–60, 61–180, > 180) and annual cap.
+    /// Source: docs/rules/payment-methods.md#per-bed-day stage rates (days 1–60, 61–180, > 180) and annual cap.
     #[test]
     fn bed_day_stages_and_cap() {
         // 100 days: 60 × 300 + 40 × 250 = 28 000.
@@ -950,7 +1021,7 @@ mod tests {
         assert_eq!(pts(&grouped(20_000, 10_000, 25_000, 10_000)), (CaseClass::HighRatio, 3_000_000));
     }
 
-    /// Source: DOMAIN.md §7.5: 3 yuan × 10 000 persons × 12 months = 360 000; 15 % withheld =
+    /// Source: docs/rules/payment-methods.md#capitation: 3 yuan × 10 000 persons × 12 months = 360 000; 15 % withheld =
     /// 54 000; score 80 releases 80 % = 43 200; below the pass mark nothing.
     #[test]
     fn capitation_withhold_release() {
@@ -968,7 +1039,60 @@ mod tests {
         assert_eq!((c.released, c.forfeited), (Fen::ZERO, y(54_000)));
     }
 
+    /// The bed-day daily standard of a run (床日标准): 300 yuan a day for the first 60 days, 250
+    /// from day 61, so a 70-day stay pays 60 × 300 + 10 × 250 = 20 500 yuan, 292.857… a day →
+    /// 292.85 (truncated). Zero days is an error, not a division by zero.
+    #[test]
+    fn bed_day_daily_standard_truncates() {
+        assert_eq!(bed_day_daily_standard(&bed(), 70).unwrap(), Fen::new(29_285));
+        assert_eq!(bed_day_daily_standard(&bed(), 1).unwrap(), y(300));
+        assert!(matches!(
+            bed_day_daily_standard(&bed(), 0),
+            Err(InsuranceError::InvalidInput { .. })
+        ));
+    }
+
+    /// The group mean falls back to the overall mean × RW; an overflowing product is an error.
+    #[test]
+    fn group_mean_cost_fallback_and_overflow() {
+        let w = Weight::from_ten_thousandths(15_000);
+        assert_eq!(group_mean_cost(&pol(), w, None).unwrap(), y(12_000));
+        assert_eq!(group_mean_cost(&pol(), w, Some(y(9_000))).unwrap(), y(9_000));
+        let huge = DrgPointPolicy::example(Fen::new(i64::MAX));
+        assert_eq!(group_mean_cost(&huge, w, None), Err(InsuranceError::Money(MoneyError::Overflow)));
+        assert_eq!(
+            Points::sum([Points(i64::MAX), Points(1)]),
+            Err(InsuranceError::Money(MoneyError::Overflow))
+        );
+        assert_eq!(Points::sum([Points(2), Points(3)]), Ok(Points(5)));
+    }
+
     proptest! {
+        /// daily × days ≤ the stay's payment < (daily + 1) × days, never negative.
+        #[test]
+        fn bed_day_daily_standard_brackets_the_stay(days in 1u32..400) {
+            let (paid, _) = bed_day_payment(&bed(), 0, days, Fen::ZERO).unwrap();
+            let d = bed_day_daily_standard(&bed(), days).unwrap();
+            prop_assert!(d.get() >= 0);
+            prop_assert!(d.get() * i64::from(days) <= paid.get());
+            prop_assert!((d.get() + 1) * i64::from(days) > paid.get());
+        }
+
+        /// The fallback mean equals the `i64` expression it replaces wherever that does not
+        /// overflow, and never panics for any mean or weight.
+        #[test]
+        fn group_mean_cost_matches_i64_and_never_panics(mean in any::<i64>(), rw in any::<u32>()) {
+            let p = DrgPointPolicy::example(Fen::new(mean));
+            let r = group_mean_cost(&p, Weight::from_ten_thousandths(rw), None);
+            match mean.checked_mul(i64::from(rw)) {
+                Some(x) => prop_assert_eq!(r, Ok(Fen::new(x / 10_000))),
+                None => {
+                    let exact = i128::from(mean) * i128::from(rw) / 10_000;
+                    prop_assert_eq!(r.ok(), i64::try_from(exact).ok().map(Fen::new));
+                }
+            }
+        }
+
         #[test]
         fn point_payments_sum_to_budget(budget in 0i64..10_000_000_000, cases in prop::collection::vec((0usize..5, 1i64..50_000_000, 0i64..1_000_000), 1..40), counted in any::<bool>()) {
             let cps: Vec<CasePoints> = cases.iter().map(|(i, p, s)| cp(&format!("H{i}"), *p, Fen::new(*s), CaseClass::Normal)).collect();

@@ -1,6 +1,6 @@
 //! Versioned benefit policy (医保待遇政策) of one pooling region (统筹区) and year.
 //!
-//! Every number that DOMAIN.md tags \[T\], \[R\] or \[?\] is a field here. National rules \[N\] appear
+//! Every number that docs/rules/benefits.md tags \[T\], \[R\] or \[?\] is a field here. National rules \[N\] appear
 //! only as validation bounds in [`Policy::validate`] (e.g. the out-of-area ratio reduction of at
 //! most 20 / 10 points, 医保发〔2022〕22号).
 
@@ -278,7 +278,7 @@ pub struct Policy {
     pub assistance: AssistanceBenefit,
     /// Item codes excluded from payment in this pool (rejected as `ItemNotCovered`).
     pub excluded_items: Vec<String>,
-    /// Waiting period after a late or interrupted enrolment (待遇等待期, DOMAIN §5.1); absent:
+    /// Waiting period after a late or interrupted enrolment (待遇等待期, docs/rules/benefits.md#schemes-and-enrolment); absent:
     /// benefits start on the enrolment date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_period: Option<WaitingPeriod>,
@@ -514,7 +514,7 @@ impl Policy {
     }
 
     /// An EXAMPLE policy for Changji prefecture (昌吉州, pool `652300`), 2026, with numbers taken
-    /// from the typical ranges of DOMAIN.md §5 — not the real Changji table. For tests and demos.
+    /// from the typical ranges of docs/rules/benefits.md — not the real Changji table. For tests and demos.
     #[must_use]
     pub fn example_changji_2026() -> Policy {
         let chronic_list = [
@@ -692,7 +692,7 @@ mod tests {
         assert_eq!(back, p);
     }
 
-    /// Source: DOMAIN.md §2.6 (≤ 10 / ≤ 20 points) and §5.5 (critical-illness ratio ≥ 60 %).
+    /// Source: docs/rules/referral.md#insurance-linkage (≤ 10 / ≤ 20 points) and docs/rules/benefits.md#critical-illness-and-assistance (critical-illness ratio ≥ 60 %).
     #[test]
     fn validate_reports_every_problem_with_path() {
         let mut p = Policy::example_changji_2026();

@@ -1,4 +1,4 @@
-//! One-stop settlement (一站式结算, DOMAIN §5.2) of one encounter into the NHSA settlement fields.
+//! One-stop settlement (一站式结算, docs/rules/benefits.md#adjudication-order) of one encounter into the NHSA settlement fields.
 //!
 //! Order: fully self-paid items → above price cap → class-B pre-self-pay → in-scope amount →
 //! deductible → pooled fund (ratio, ceiling) → co-insurance → critical illness → medical
@@ -39,7 +39,7 @@ impl MedType {
     }
 }
 
-/// Referral status of the encounter (转诊状态, DOMAIN §2.6).
+/// Referral status of the encounter (转诊状态, docs/rules/referral.md#insurance-linkage).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Referral {
@@ -827,7 +827,7 @@ mod tests {
         assert_eq!(Fen::sum([s.fund_pay_sumamt, s.acct_pay, s.psn_cash_pay]).unwrap(), s.medfee_sumamt);
     }
 
-    /// Source: DOMAIN.md §5.2 order, §5.4 resident county row (example policy: deductible 500,
+    /// Source: docs/rules/benefits.md#adjudication-order order, docs/rules/benefits.md#inpatient resident county row (example policy: deductible 500,
     /// ratio 75 %), class B pre-self-pay 10 %. Total 10 500 = C 1 000 + over cap 200 + pre 300 +
     /// in scope 9 000; (9 000 − 500) × 75 % = 6 375; co-insurance 2 125; cash 4 125.
     #[test]
@@ -852,7 +852,7 @@ mod tests {
         assert_eq!(s.accumulators.critical_illness_base, y(2_625));
         check_sums(&s);
         assert_eq!(s.trace.step("settlement.deductible").unwrap().result, y(500));
-        // The trace follows the adjudication order of DOMAIN.md §5.2.
+        // The trace follows the adjudication order of docs/rules/benefits.md#adjudication-order.
         let rules: Vec<&str> = s.trace.steps.iter().map(|x| x.rule.as_str()).collect();
         assert_eq!(
             rules,
@@ -887,7 +887,7 @@ mod tests {
         assert_eq!(back, s);
     }
 
-    /// Source: DOMAIN.md §2.6 and §5.4: upward referral pays the deductible difference
+    /// Source: docs/rules/referral.md#insurance-linkage and docs/rules/benefits.md#inpatient: upward referral pays the deductible difference
     /// (500 − 200 = 300); down-referral waives it; a second admission pays 50 % (250); out of
     /// county without referral the ratio drops by 20 points (60 % → 40 %), filed by 10 (→ 50 %).
     #[test]
@@ -917,7 +917,7 @@ mod tests {
         assert_eq!(run(&e, &Accumulators::default()).hifp_pay, y(5_100));
     }
 
-    /// Source: DOMAIN.md §5.4 annual ceiling: 179 000 already paid of 180 000 → fund pays 1 000,
+    /// Source: docs/rules/benefits.md#inpatient annual ceiling: 179 000 already paid of 180 000 → fund pays 1 000,
     /// the other 5 375 of the 6 375 falls into co-insurance.
     #[test]
     fn annual_ceiling() {
@@ -935,7 +935,7 @@ mod tests {
         check_sums(&s);
     }
 
-    /// Source: DOMAIN.md §5.5: critical illness above the threshold (example 15 000, 60 %); the
+    /// Source: docs/rules/benefits.md#critical-illness-and-assistance: critical illness above the threshold (example 15 000, 60 %); the
     /// special population has the threshold halved (7 500) and +5 points (65 %); medical
     /// assistance for subsistence-allowance persons 70 % of what remains.
     #[test]
@@ -971,7 +971,7 @@ mod tests {
         assert_eq!(run(&e, &acc).maf_pay, y(100));
     }
 
-    /// Source: DOMAIN.md §5.4 band crossing: base 114 000 + 2 625 → 101 625 above the 15 000
+    /// Source: docs/rules/benefits.md#inpatient band crossing: base 114 000 + 2 625 → 101 625 above the 15 000
     /// threshold; 100 000 band boundary: 1 000 × 60 % + 1 625 × 70 % = 600 + 1 137.50.
     #[test]
     fn critical_illness_band_crossing() {
@@ -994,7 +994,7 @@ mod tests {
         );
     }
 
-    /// Source: DOMAIN.md §5.3: village outpatient 80 × 65 % = 52, per-visit limit 50; annual
+    /// Source: docs/rules/benefits.md#outpatient-pooling: village outpatient 80 × 65 % = 52, per-visit limit 50; annual
     /// limit 500 with 480 used → 20.
     #[test]
     fn outpatient_pooling_limits() {
@@ -1029,7 +1029,7 @@ mod tests {
         assert_eq!(s.accumulators.deductible_outpatient, y(100));
     }
 
-    /// Source: DOMAIN.md §5.3 chronic outpatient: one annual deductible (example 200), ratio 70 %:
+    /// Source: docs/rules/benefits.md#outpatient-pooling chronic outpatient: one annual deductible (example 200), ratio 70 %:
     /// (1 000 − 200) × 70 % = 560; a disease not on the list is rejected.
     #[test]
     fn chronic_outpatient() {
@@ -1056,7 +1056,7 @@ mod tests {
         );
     }
 
-    /// Source: DOMAIN.md §5.2 employee: account first, then cash. (10 000 − 600) × 85 % = 7 990;
+    /// Source: docs/rules/benefits.md#adjudication-order employee: account first, then cash. (10 000 − 600) × 85 % = 7 990;
     /// personal 2 010: account 1 000, cash 1 010. No critical-illness layer for 310.
     #[test]
     fn employee_account_then_cash() {

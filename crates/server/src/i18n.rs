@@ -429,7 +429,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("res.referrals", "转诊记录", "Referrals"),
     ("res.note", "结果/说明", "Outcome"),
     ("ref.criterion", "上转指征", "Upward criterion"),
-    ("ref.criterion_hint", "上转必选（DOMAIN §2.3）", "required for upward referrals"),
+    ("ref.criterion_hint", "上转必选", "required for upward referrals"), // docs/rules/referral.md#criteria
     ("ref.urgency", "紧急程度", "Urgency"),
     ("ref.routine", "普通", "Routine"),
     ("ref.green_channel", "急诊绿色通道", "Emergency green channel"),

@@ -14,6 +14,7 @@ pub mod error;
 pub mod guard;
 pub mod i18n;
 pub mod pages;
+pub mod request_id;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -55,10 +56,21 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Largest import body.
 pub const IMPORT_BODY_LIMIT: usize = 256 * 1024 * 1024;
 
-/// The whole router for a state.
-pub fn router(state: AppState) -> Router {
+/// The API's routes with their OpenAPI document.
+fn api_with_document() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let (api_router, mut openapi) = api::router().split_for_parts();
     api::document::complete(&mut openapi);
+    (api_router, openapi)
+}
+
+/// The OpenAPI document served at `/api/openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api_with_document().1
+}
+
+/// The whole router for a state.
+pub fn router(state: AppState) -> Router {
+    let (api_router, openapi) = api_with_document();
     let openapi = Arc::new(openapi);
     Router::new()
         .route("/healthz", get(healthz))
@@ -73,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::layer))
+        .layer(axum::middleware::from_fn(request_id::layer))
         // Spans name the method and path only: query strings may carry ID numbers (never logged).
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(
             |req: &axum::http::Request<axum::body::Body>| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
@@ -81,7 +94,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.app.db.ping().await {
+    match state.app.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
@@ -179,12 +192,12 @@ fn spawn_background_jobs(app: &App) -> BackgroundJobs {
             }
         }
     });
-    let db = app.db.clone();
+    let app = app.clone();
     let sessions = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every.tick().await;
-            if let Err(e) = sanyi_store::users::purge_expired(&db, chrono::Utc::now()).await {
+            if let Err(e) = sanyi_app::auth::purge_expired_sessions(&app).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");
             }
         }

@@ -1,5 +1,5 @@
 //! Deterministic synthetic prefecture for the demo (演示地区), modelled on the Changji facts of
-//! DOMAIN.md §0.1: a city medical community with a lead hospital, a TCM hospital, 2 community
+//! docs/rules/institutions.md#reference-counties: a city medical community with a lead hospital, a TCM hospital, 2 community
 //! health centres, 6 township health centres and 35 village clinics, plus two more counties with
 //! their own communities; residents with a realistic age pyramid, valid resident ID numbers
 //! matching their county and birth date, households, insurance enrolment; staff and a user for

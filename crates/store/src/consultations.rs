@@ -47,6 +47,17 @@ pub struct ConsultationRow {
 const COLUMNS: &str = "division_code, id, resident_id, inviting_institution_id, invited_division_code, invited_institution_id, \
      specialty, urgency, mode, state, question, summary, engine, version, created_at, updated_at";
 
+impl crate::workflow::WorkflowRow for ConsultationRow {
+    const WORKFLOW: Workflow = Workflow::Consultation;
+    const COLUMNS: &'static str = COLUMNS;
+}
+
+impl crate::workflow::HasVersion for ConsultationRow {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
 /// Stores a new consultation with its first events and audit entry, atomically.
 ///
 /// # Errors
@@ -99,8 +110,7 @@ pub async fn update(
     if changed {
         Ok(())
     } else {
-        let current = get(db, &r.id).await?.map_or(0, |c| c.version);
-        Err(StoreError::VersionConflict { current })
+        Err(crate::workflow::version_conflict::<ConsultationRow>(db, &r.id).await)
     }
 }
 
@@ -109,28 +119,7 @@ pub async fn update(
 /// # Errors
 /// On a database error.
 pub async fn get(db: &Db, id: &str) -> Result<Option<ConsultationRow>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM consultations WHERE id = $1");
-    Ok(dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await)?)
-}
-
-/// Consultations requested (`Out`) or received (`In`) by an institution, newest change first (at most `limit`).
-///
-/// # Errors
-/// On a database error.
-pub async fn list(
-    db: &Db,
-    division: &str,
-    institution_id: &str,
-    side: Side,
-    state: Option<&str>,
-    limit: i64,
-) -> Result<Vec<ConsultationRow>, StoreError> {
-    let (county, who) = Workflow::Consultation.side_columns(side);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM consultations WHERE {county} = $1 AND {who} = $2 AND ($3 = '' OR state = $3) ORDER BY updated_at DESC LIMIT $4"
-    );
-    Ok(dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql))
-        .bind(division).bind(institution_id).bind(state.unwrap_or("")).bind(limit).fetch_all(pool).await)?)
+    crate::workflow::get(db, id).await
 }
 
 /// One page of the consultations requested or received by an institution, newest change first,
@@ -162,15 +151,6 @@ pub async fn page(
         Ok::<_, sqlx::Error>((total, items))
     })?;
     Ok(crate::Paged::new(items, total, page))
-}
-
-/// Consultations not in a final state (for the timers).
-///
-/// # Errors
-/// On a database error.
-pub async fn open(db: &Db) -> Result<Vec<ConsultationRow>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM consultations WHERE state NOT IN ('closed', 'rated', 'cancelled', 'rejected', 'expired')");
-    Ok(dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?)
 }
 
 /// A recorded video session of a consultation (for billing in 30-minute units).
@@ -280,14 +260,20 @@ pub async fn roster(db: &Db, division_code: &str, institution_id: &str, specialt
     )
 }
 
-/// Open consultations received by an institution (the experts' current queues are counted from them).
+/// The consultations received by an institution in one of `open_states` (the experts' current
+/// queues are counted from them).
 ///
 /// # Errors
 /// On a database error.
-pub async fn open_received(db: &Db, division_code: &str, institution_id: &str) -> Result<Vec<ConsultationRow>, StoreError> {
+pub async fn open_received(
+    db: &Db,
+    division_code: &str,
+    institution_id: &str,
+    open_states: &[&str],
+) -> Result<Vec<ConsultationRow>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM consultations WHERE invited_division_code = $1 AND invited_institution_id = $2 \
-         AND state NOT IN ('closed', 'rated', 'cancelled', 'rejected', 'expired')"
+        "SELECT {COLUMNS} FROM consultations WHERE invited_division_code = $1 AND invited_institution_id = $2 AND state IN ({})",
+        crate::workflow::state_list(open_states)
     );
     Ok(
         dispatch!(db, pool => sqlx::query_as::<_, ConsultationRow>(sqlx::AssertSqlSafe(sql)).bind(division_code).bind(institution_id).fetch_all(pool).await)?,

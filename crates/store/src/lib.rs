@@ -27,7 +27,7 @@ pub mod residents;
 pub mod users;
 pub mod workflow;
 
-pub use error::StoreError;
+pub use error::{ConstraintKind, StoreError};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -47,14 +47,15 @@ macro_rules! dispatch {
 }
 
 /// Runs one write statement `$body` with `$pool` bound to the concrete pool, queued behind the
-/// process's other SQLite writes like [`transaction!`] (a write outside the queue would meet a long
-/// transaction in SQLite's busy handler and fail after its timeout).
+/// other writes to the same SQLite database like [`transaction!`] (a write outside the queue would
+/// meet a long transaction in SQLite's busy handler and fail after its timeout).
 #[macro_export]
 macro_rules! write_one {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
             $crate::Db::Sqlite($pool) => {
-                let _writer = $crate::SQLITE_WRITER.lock().await;
+                let writer = $crate::sqlite_writer($pool);
+                let _queued = writer.lock().await;
                 $body
             }
             $crate::Db::Postgres($pool) => $body,
@@ -62,9 +63,17 @@ macro_rules! write_one {
     };
 }
 
-/// The process-wide queue of SQLite write transactions (see [`transaction!`]).
+/// The write queue of one SQLite database file (see [`transaction!`]): every pool the process opens
+/// on the same file shares it, pools on other files have their own.
 #[doc(hidden)]
-pub static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub fn sqlite_writer(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    static QUEUES: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let file = pool.connect_options().get_filename().to_path_buf();
+    let mut queues = QUEUES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    queues.entry(file).or_default().clone()
+}
 
 /// Runs `$body` inside one transaction `$tx` on either backend; commits when it returns `Ok`.
 #[macro_export]
@@ -72,9 +81,11 @@ macro_rules! transaction {
     ($db:expr, $tx:ident => $body:expr) => {
         match $db {
             $crate::Db::Sqlite(pool) => {
-                // SQLite has one writer: queue write transactions in the process (first come,
-                // first served) instead of letting them collide and back off in the busy handler.
-                let _writer = $crate::SQLITE_WRITER.lock().await;
+                // SQLite has one writer per database: queue write transactions to the same file
+                // (first come, first served) instead of letting them collide and back off in the
+                // busy handler; other databases the process opens have their own queue.
+                let writer = $crate::sqlite_writer(pool);
+                let _queued = writer.lock().await;
                 let mut $tx = pool.begin().await?;
                 let out = $body;
                 $tx.commit().await?;

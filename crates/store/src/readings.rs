@@ -74,8 +74,16 @@ const COLUMNS: &str = "division_code, id, resident_id, ordering_institution_id, 
      signed_at, turnaround_minutes, met_target, fee_fen, acquisition_share_fen, reading_share_fen, ordered_by, version, \
      created_at, updated_at";
 
-/// The states in which a reading waits for the centre (the worklist).
-pub const OPEN_STATES: [&str; 3] = ["acquired", "claimed", "preliminary"];
+impl crate::workflow::WorkflowRow for ReadingRow {
+    const WORKFLOW: Workflow = Workflow::Reading;
+    const COLUMNS: &'static str = COLUMNS;
+}
+
+impl crate::workflow::HasVersion for ReadingRow {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
 
 /// Inserts a reading row with the transaction `$tx`.
 macro_rules! insert_reading {
@@ -189,15 +197,10 @@ pub async fn update(db: &Db, t: &Transition, audit: &AuditEntry, result: Option<
         }
         changed
     });
-    if changed { Ok(()) } else { Err(conflict(db, &t.row.id).await) }
-}
-
-async fn conflict(db: &Db, id: &str) -> StoreError {
-    match get(db, id).await {
-        Ok(current) => StoreError::VersionConflict {
-            current: current.map_or(0, |c| c.version),
-        },
-        Err(e) => e,
+    if changed {
+        Ok(())
+    } else {
+        Err(crate::workflow::version_conflict::<ReadingRow>(db, &t.row.id).await)
     }
 }
 
@@ -206,8 +209,7 @@ async fn conflict(db: &Db, id: &str) -> StoreError {
 /// # Errors
 /// On a database error.
 pub async fn get(db: &Db, id: &str) -> Result<Option<ReadingRow>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM readings WHERE id = $1");
-    Ok(dispatch!(db, pool => sqlx::query_as::<_, ReadingRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await)?)
+    crate::workflow::get(db, id).await
 }
 
 /// A reading by its accession number in a county.
@@ -225,8 +227,8 @@ pub async fn by_accession(db: &Db, division: &str, accession: &str) -> Result<Op
 pub struct ListFilter {
     /// One state, or any.
     pub state: Option<String>,
-    /// Only the worklist states ([`OPEN_STATES`]).
-    pub open: bool,
+    /// Only these states (the worklist's, from `sanyi-care`); empty for any.
+    pub among_states: Vec<&'static str>,
     /// Only readings with an open critical value.
     pub critical_open: bool,
     /// One modality, or any.
@@ -255,8 +257,8 @@ pub async fn list(
         }
         Side::Out => "updated_at DESC",
     };
-    let open = if f.open {
-        format!(" AND state IN ('{}')", OPEN_STATES.join("', '"))
+    let open = if !f.among_states.is_empty() {
+        format!(" AND state IN ({})", crate::workflow::state_list(&f.among_states))
     } else {
         String::new()
     };

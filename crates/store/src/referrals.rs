@@ -53,6 +53,17 @@ pub struct ReferralRow {
 const COLUMNS: &str = "division_code, id, resident_id, sender_institution_id, receiver_division_code, receiver_institution_id, \
      direction, urgency, state, reason, summary, diagnoses, engine, consent, results, digest, version, created_at, updated_at";
 
+impl crate::workflow::WorkflowRow for ReferralRow {
+    const WORKFLOW: Workflow = Workflow::Referral;
+    const COLUMNS: &'static str = COLUMNS;
+}
+
+impl crate::workflow::HasVersion for ReferralRow {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
 /// Inserts one referral row with the transaction `$tx`.
 macro_rules! insert_row {
     ($tx:ident, $r:expr) => {{
@@ -178,8 +189,7 @@ pub async fn update(db: &Db, c: &Change<'_>) -> Result<(), StoreError> {
     if changed {
         Ok(())
     } else {
-        let current = get(db, &r.id).await?.map_or(0, |c| c.version);
-        Err(StoreError::VersionConflict { current })
+        Err(crate::workflow::version_conflict::<ReferralRow>(db, &r.id).await)
     }
 }
 
@@ -188,28 +198,7 @@ pub async fn update(db: &Db, c: &Change<'_>) -> Result<(), StoreError> {
 /// # Errors
 /// On a database error.
 pub async fn get(db: &Db, id: &str) -> Result<Option<ReferralRow>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM referrals WHERE id = $1");
-    Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await)?)
-}
-
-/// Referrals sent or received by an institution, newest change first (at most `limit`).
-///
-/// # Errors
-/// On a database error.
-pub async fn list(
-    db: &Db,
-    division: &str,
-    institution_id: &str,
-    side: Side,
-    state: Option<&str>,
-    limit: i64,
-) -> Result<Vec<ReferralRow>, StoreError> {
-    let (county, who) = Workflow::Referral.side_columns(side);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM referrals WHERE {county} = $1 AND {who} = $2 AND ($3 = '' OR state = $3) ORDER BY updated_at DESC LIMIT $4"
-    );
-    Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql))
-        .bind(division).bind(institution_id).bind(state.unwrap_or("")).bind(limit).fetch_all(pool).await)?)
+    crate::workflow::get(db, id).await
 }
 
 /// One line of a referral list: what a list shows, without the engine state, consent or results.
@@ -292,17 +281,6 @@ pub async fn page(
         Ok::<_, sqlx::Error>((total, items))
     })?;
     Ok(crate::Paged::new(items, total, page))
-}
-
-/// Referrals not in a final state (for the timers).
-///
-/// # Errors
-/// On a database error.
-pub async fn open(db: &Db) -> Result<Vec<ReferralRow>, StoreError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM referrals WHERE state NOT IN ('closed', 'cancelled', 'rejected', 'expired', 'no_show', 'feedback_sent')"
-    );
-    Ok(dispatch!(db, pool => sqlx::query_as::<_, ReferralRow>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?)
 }
 
 /// The indicator digest of one referral.

@@ -479,8 +479,9 @@ pub async fn merge(
         .ok_or(StoreError::NotFound)?;
     if survivor.division_code != merged.division_code || survivor.id == merged.id {
         return Err(StoreError::Constraint {
-            kind: "check",
+            kind: crate::ConstraintKind::Check,
             constraint: "merge_same_county_distinct".into(),
+            columns: Vec::new(),
         });
     }
     let m = Merge {

@@ -1,5 +1,6 @@
-//! What the workflow tables (referrals, consultations) share: their transition history and the
-//! per-institution views, parametrised by [`Workflow`].
+//! What the workflow tables (referrals, consultations, readings) share: their transition history,
+//! the per-institution views, reading by id and the timers' scan, parametrised by [`Workflow`] and
+//! [`WorkflowRow`].
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -155,4 +156,111 @@ pub async fn count_by_state(
     Ok(
         dispatch!(db, pool => sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).bind(division).bind(institution_id).fetch_all(pool).await)?,
     )
+}
+
+/// A row of a workflow table: what the shared queries of [`get`], [`list`] and [`not_final`]
+/// need to know about it.
+pub trait WorkflowRow:
+    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin + 'static
+{
+    /// Its workflow.
+    const WORKFLOW: Workflow;
+    /// The columns read into the row, in order.
+    const COLUMNS: &'static str;
+}
+
+/// A workflow row by id.
+///
+/// # Errors
+/// On a database error.
+pub async fn get<R: WorkflowRow>(db: &Db, id: &str) -> Result<Option<R>, StoreError> {
+    let sql = format!("SELECT {} FROM {} WHERE id = $1", R::COLUMNS, R::WORKFLOW.table());
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await)?)
+}
+
+/// The rows an institution started (`Out`) or received (`In`), newest change first (at most
+/// `limit`), optionally in one state.
+///
+/// # Errors
+/// On a database error.
+pub async fn list<R: WorkflowRow>(
+    db: &Db,
+    division: &str,
+    institution_id: &str,
+    side: Side,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<R>, StoreError> {
+    let (county, who) = R::WORKFLOW.side_columns(side);
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {county} = $1 AND {who} = $2 AND ($3 = '' OR state = $3) ORDER BY updated_at DESC LIMIT $4",
+        R::COLUMNS,
+        R::WORKFLOW.table()
+    );
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql))
+        .bind(division).bind(institution_id).bind(state.unwrap_or("")).bind(limit).fetch_all(pool).await)?)
+}
+
+/// The rows not in one of `final_states` (the workflow's final states, from `sanyi-care`), for
+/// the timers.
+///
+/// # Errors
+/// On a database error.
+pub async fn not_final<R: WorkflowRow>(db: &Db, final_states: &[&str]) -> Result<Vec<R>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE state NOT IN ({})",
+        R::COLUMNS,
+        R::WORKFLOW.table(),
+        state_list(final_states)
+    );
+    Ok(dispatch!(db, pool => sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?)
+}
+
+/// The error of an update that found the row at another version than expected.
+pub(crate) async fn version_conflict<R: WorkflowRow + HasVersion>(db: &Db, id: &str) -> StoreError {
+    match get::<R>(db, id).await {
+        Ok(row) => StoreError::VersionConflict {
+            current: row.map_or(0, |r| r.version()),
+        },
+        Err(e) => e,
+    }
+}
+
+/// A row with an optimistic version.
+pub(crate) trait HasVersion {
+    /// The stored version.
+    fn version(&self) -> i64;
+}
+
+/// State codes as an SQL list (`'a', 'b'`). The codes come from the state enums of `sanyi-care`,
+/// never from input; anything but lower-case letters and underscores is refused all the same.
+pub(crate) fn state_list(codes: &[&str]) -> String {
+    let quoted: Vec<String> = codes
+        .iter()
+        .map(|c| {
+            assert!(
+                !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "state code {c:?} is not snake case"
+            );
+            format!("'{c}'")
+        })
+        .collect();
+    if quoted.is_empty() { "''".to_owned() } else { quoted.join(", ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::state_list;
+
+    #[test]
+    fn state_lists_are_quoted_codes() {
+        assert_eq!(state_list(&["closed", "no_show"]), "'closed', 'no_show'");
+        assert_eq!(state_list(&[]), "''");
+    }
+
+    #[test]
+    #[should_panic(expected = "not snake case")]
+    fn anything_else_is_refused() {
+        let _ = state_list(&["x') OR 1=1 --"]);
+    }
 }

@@ -105,6 +105,7 @@ fn may_change(actor: &Actor, row: &ConsultationRow, c: &Consultation) -> Result<
 /// `Conflict` when the call can no longer be joined or the user is already invited or a party;
 /// `Validation` for an unknown or inactive user, a role without access to patient records, or
 /// more than [`MAX_GUESTS`] guests.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn invite(app: &App, actor: &Actor, id: &str, input: &GuestInput) -> Result<Vec<GuestView>, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
     let row = visible(app, actor, id).await?;
@@ -185,6 +186,7 @@ pub async fn invite(app: &App, actor: &Actor, id: &str, input: &GuestInput) -> R
 ///
 /// # Errors
 /// As [`invite`]; `NotFound` when the user is not a guest.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn remove(app: &App, actor: &Actor, id: &str, user_id: &str) -> Result<Vec<GuestView>, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
     let row = visible(app, actor, id).await?;

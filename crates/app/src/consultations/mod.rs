@@ -7,22 +7,27 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use sanyi_care::actor::{ConsultationId, ExpertId, Role as CareRole};
-use sanyi_care::consultation::{
-    AssignmentRequest, ConsultMode, ConsultUrgency, Consultation, ConsultationCommand, ConsultationError, NewConsultation, Specialty,
-};
-use sanyi_store::consultations::{self as repo, ConsultationRow};
+use sanyi_care::WorkflowState;
+pub use sanyi_care::actor::ExpertId;
+use sanyi_care::actor::{ConsultationId, Role as CareRole};
+use sanyi_care::consultation::{AssignmentRequest, ConsultMode, Consultation, ConsultationError, NewConsultation, Specialty};
+pub use sanyi_care::consultation::{ConsultUrgency, ConsultationCommand, ConsultationState};
+pub use sanyi_store::consultations::ConsultationRow;
+use sanyi_store::consultations::{self as repo};
 use sanyi_store::registry;
 use sanyi_store::residents as residents_repo;
 use sanyi_store::workflow::{self as workflow_repo, Workflow, WorkflowEvent};
 
 use crate::error::Errors;
 use crate::workflow::{self, Refusal, TimelineEntry, care_actor, code, event_row};
-use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
+use crate::{Actor, App, FieldError, Permission, Role, ServiceError, audit};
 
 mod demo;
+mod forms;
 pub mod guests;
+
 pub use demo::seed_demo;
+pub use forms::ConsultationAction;
 pub use guests::{GuestInput, GuestView};
 
 /// Input to request a consultation.
@@ -105,18 +110,6 @@ pub struct ConsultationView {
 }
 
 /// A specialty is a lowercase code such as `neurology`.
-fn check_specialty(errs: &mut Errors, specialty: &str) {
-    if specialty.trim().is_empty() || !specialty.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-        errs.push(FieldError::new(
-            "specialty",
-            "specialty.code",
-            "a lowercase code such as neurology",
-            "Bad specialty code",
-            "专科代码格式不正确",
-        ));
-    }
-}
-
 fn refusal(actor: &Actor, e: ConsultationError) -> ServiceError {
     let r = match e {
         ConsultationError::NotAllowed { .. } => Refusal::NotAllowed,
@@ -131,6 +124,7 @@ fn refusal(actor: &Actor, e: ConsultationError) -> ServiceError {
 /// # Errors
 /// `Forbidden`, `NotFound` (resident outside the area), `Validation` (unknown invited institution,
 /// empty question or specialty).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn request(app: &App, actor: &Actor, input: &ConsultationInput) -> Result<ConsultationView, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
     let who = care_actor(actor, CareRole::ConsultCentre)?;
@@ -148,7 +142,7 @@ pub async fn request(app: &App, actor: &Actor, input: &ConsultationInput) -> Res
     if input.question.trim().is_empty() {
         errs.push(FieldError::required("question"));
     }
-    check_specialty(&mut errs, &input.specialty);
+    let specialty = errs.field("specialty", Specialty::parse(&input.specialty));
     errs.finish()?;
     let invited = invited.ok_or(ServiceError::NotFound)?;
     let now = Utc::now();
@@ -160,7 +154,7 @@ pub async fn request(app: &App, actor: &Actor, input: &ConsultationInput) -> Res
         urgency: input.urgency.unwrap_or(ConsultUrgency::Routine),
         mode: input.mode.unwrap_or(ConsultMode::Sync),
         request: AssignmentRequest {
-            specialty: Specialty::new(input.specialty.trim()),
+            specialty: specialty.ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("specialty checked above")))?,
             named_expert: input.named_expert.clone().map(ExpertId::new),
         },
         mdt: input.mdt,
@@ -220,6 +214,7 @@ pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<Consul
 ///
 /// # Errors
 /// `NotFound` unless the actor's institution takes part or the actor is an assigned expert.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ConsultationView, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let row = visible(app, actor, id).await?;
@@ -242,10 +237,96 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ConsultationView,
     })
 }
 
+/// The institutions the actor may invite to a consultation: the county-tier institutions among
+/// those they may refer to (the lead hospital's consultation centre, the TCM hospital).
+///
+/// # Errors
+/// `Forbidden` without referral permission; a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn consultants(app: &App, actor: &Actor) -> Result<Vec<registry::Institution>, ServiceError> {
+    Ok(crate::referrals::receivers(app, actor)
+        .await?
+        .into_iter()
+        .filter(|i| i.tier == sanyi_domain::Tier::County.code())
+        .collect())
+}
+
+/// What the viewer of a consultation may do there, decided once for every page that shows it.
+#[derive(Clone, Debug, Default)]
+pub struct ViewerRights {
+    /// The viewer works at the inviting institution.
+    pub is_inviting: bool,
+    /// The viewer administers the invited institution (the consultation centre that triages).
+    pub is_centre: bool,
+    /// The viewer is an assigned expert.
+    pub is_expert: bool,
+    /// The viewer is an invited guest of the video call.
+    pub is_guest: bool,
+    /// The viewer may invite and withdraw guests (a party, while the video consultation is open).
+    pub can_invite: bool,
+    /// The experts the centre may assign: county specialists of the invited institution (empty
+    /// unless the viewer is the centre).
+    pub experts: Vec<ExpertChoice>,
+}
+
+/// An expert the consultation centre may assign.
+#[derive(Clone, Debug)]
+pub struct ExpertChoice {
+    /// User id.
+    pub id: String,
+    /// Display name.
+    pub display_name: String,
+}
+
+/// The viewer's rights on a consultation they may read (see [`get`]).
+///
+/// # Errors
+/// On a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn viewer_rights(app: &App, actor: &Actor, c: &ConsultationView) -> Result<ViewerRights, ServiceError> {
+    let own = actor.institution_id.as_deref();
+    let is_inviting = own == Some(c.inviting_institution_id.as_str());
+    let is_centre = own == Some(c.invited_institution_id.as_str()) && actor.role == Role::Administrator;
+    let is_expert = c
+        .detail
+        .get("experts")
+        .and_then(|e| e.as_array())
+        .is_some_and(|e| e.iter().any(|x| x.as_str() == Some(actor.user_id.as_str())));
+    let is_guest = c.guests.iter().any(|g| g.user_id == actor.user_id);
+    let open = ConsultationState::parse(&c.state).is_some_and(ConsultationState::is_open);
+    let can_invite = c.mode == "sync" && open && (is_inviting || is_centre || is_expert);
+    let experts = if is_centre {
+        sanyi_store::users::all(&app.db)
+            .await?
+            .into_iter()
+            .filter(|u| {
+                Role::parse(&u.role) == Some(Role::CountySpecialist)
+                    && u.active
+                    && u.institution_id.as_deref() == Some(c.invited_institution_id.as_str())
+            })
+            .map(|u| ExpertChoice {
+                id: u.id,
+                display_name: u.display_name,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(ViewerRights {
+        is_inviting,
+        is_centre,
+        is_expert,
+        is_guest,
+        can_invite,
+        experts,
+    })
+}
+
 /// The consultations the actor is invited to as a guest, newest change first.
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn as_guest(app: &App, actor: &Actor) -> Result<Vec<ConsultationView>, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let mut out = Vec::new();
@@ -260,6 +341,7 @@ pub async fn as_guest(app: &App, actor: &Actor) -> Result<Vec<ConsultationView>,
 /// # Errors
 /// `Forbidden` (wrong side, checked before the state), `Conflict` (state or concurrent change),
 /// `Validation` (incomplete command).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn apply(app: &App, actor: &Actor, id: &str, command: ConsultationCommand) -> Result<ConsultationView, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
     let who = care_actor(actor, CareRole::ConsultCentre)?;
@@ -292,6 +374,7 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, command: ConsultationComm
 ///
 /// # Errors
 /// `Forbidden` without an institution.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn counts(app: &App, actor: &Actor, inbox: bool) -> Result<Vec<(String, String, i64)>, ServiceError> {
     let institution = actor.institution_id.clone().ok_or(ServiceError::Forbidden {
         role: actor.role.code(),
@@ -308,6 +391,7 @@ pub async fn counts(app: &App, actor: &Actor, inbox: bool) -> Result<Vec<(String
 ///
 /// # Errors
 /// `Forbidden` without an institution; `Validation` for an unknown state.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn list(
     app: &App,
     actor: &Actor,
@@ -356,17 +440,21 @@ pub(crate) async fn rows_in_state(app: &App, actor: &Actor, inbox: bool, state: 
         permission: "consultation.institution",
     })?;
     let inst = registry::institution(&app.db, &institution).await?.ok_or(ServiceError::NotFound)?;
-    Ok(repo::list(&app.db, &inst.division_code, &inst.id, workflow::side(inbox), Some(state), i64::MAX).await?)
+    Ok(
+        workflow_repo::list::<ConsultationRow>(&app.db, &inst.division_code, &inst.id, workflow::side(inbox), Some(state), i64::MAX)
+            .await?,
+    )
 }
 
 /// Fires due timers (missed opinion deadline → expired). Returns how many changed.
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all)]
 pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<usize, ServiceError> {
     let policy = &app.policies.consultation;
     let mut changed = 0;
-    for row in repo::open(&app.db).await? {
+    for row in workflow_repo::not_final::<ConsultationRow>(&app.db, &ConsultationState::final_codes()).await? {
         let Ok(c) = serde_json::from_str::<Consultation>(&row.engine) else {
             continue;
         };
@@ -431,6 +519,7 @@ async fn view(app: &App, row: ConsultationRow, timeline: Vec<WorkflowEvent>) -> 
 /// # Errors
 /// `NotFound` for outsiders (indistinguishable from a missing consultation); `Conflict` when the
 /// consultation is not a synchronous one in a callable state.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn call_access(app: &App, actor: &Actor, id: &str) -> Result<ConsultationRow, ServiceError> {
     let row = repo::get(&app.db, id).await?.ok_or(ServiceError::NotFound)?;
     let c: Consultation = serde_json::from_str(&row.engine).map_err(|e| ServiceError::Internal(e.into()))?;
@@ -467,6 +556,7 @@ pub async fn call_access(app: &App, actor: &Actor, id: &str) -> Result<Consultat
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all)]
 pub async fn record_call(
     app: &App,
     row: &ConsultationRow,
@@ -528,7 +618,8 @@ async fn centre(app: &App, actor: &Actor) -> Result<registry::Institution, Servi
 /// Open consultations per assigned expert at a centre.
 async fn queues(app: &App, inst: &registry::Institution) -> Result<std::collections::HashMap<String, u32>, ServiceError> {
     let mut q = std::collections::HashMap::new();
-    for row in repo::open_received(&app.db, &inst.division_code, &inst.id).await? {
+    let open: Vec<&str> = ConsultationState::ALL.iter().filter(|s| s.is_open()).map(|s| s.code()).collect();
+    for row in repo::open_received(&app.db, &inst.division_code, &inst.id, &open).await? {
         if let Ok(c) = serde_json::from_str::<Consultation>(&row.engine) {
             for e in c.experts() {
                 *q.entry(e.as_str().to_owned()).or_insert(0) += 1;
@@ -542,6 +633,7 @@ async fn queues(app: &App, inst: &registry::Institution) -> Result<std::collecti
 ///
 /// # Errors
 /// `Forbidden` without write permission or institution.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn roster(app: &App, actor: &Actor) -> Result<Vec<RosterView>, ServiceError> {
     let inst = centre(app, actor).await?;
     let q = queues(app, &inst).await?;
@@ -562,12 +654,13 @@ pub async fn roster(app: &App, actor: &Actor) -> Result<Vec<RosterView>, Service
 ///
 /// # Errors
 /// `Validation` for a bad specialty or a user outside the centre's county.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn set_roster(app: &App, actor: &Actor, input: &RosterInput) -> Result<Vec<RosterView>, ServiceError> {
     // The centre's administrators keep its roster.
     actor.require(Permission::RegistryWrite)?;
     let inst = centre(app, actor).await?;
     let mut errs = Errors::default();
-    check_specialty(&mut errs, &input.specialty);
+    let specialty = errs.field("specialty", Specialty::parse(&input.specialty));
     let user = sanyi_store::users::by_id(&app.db, &input.user_id).await?;
     if user.as_ref().is_none_or(|u| u.division_code != inst.division_code) {
         errs.push(FieldError::new(
@@ -585,7 +678,7 @@ pub async fn set_roster(app: &App, actor: &Actor, input: &RosterInput) -> Result
             division_code: inst.division_code.clone(),
             institution_id: inst.id.clone(),
             user_id: input.user_id.clone(),
-            specialty: input.specialty.trim().to_owned(),
+            specialty: specialty.map(|s| s.as_str().to_owned()).unwrap_or_default(),
             title: code(&input.title),
             on_duty: input.on_duty,
             updated_at: Utc::now(),
@@ -595,12 +688,13 @@ pub async fn set_roster(app: &App, actor: &Actor, input: &RosterInput) -> Result
     roster(app, actor).await
 }
 
-/// Assigns the expert the rule chooses (DOMAIN §3.2): the named expert if on duty, otherwise the
+/// Assigns the expert the rule chooses (docs/rules/remote-services.md#consultation): the named expert if on duty, otherwise the
 /// on-duty expert of the specialty with title ≥ attending and the shortest queue.
 ///
 /// # Errors
 /// `Conflict`/`Forbidden` as for [`apply`]; `Validation` when nobody on the roster qualifies or the
 /// request is an MDT (which needs a chosen panel and chair).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn auto_assign(app: &App, actor: &Actor, id: &str) -> Result<ConsultationView, ServiceError> {
     let inst = centre(app, actor).await?;
     let row = visible(app, actor, id).await?;
@@ -681,6 +775,7 @@ pub struct RecordOpinion {
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all)]
 pub async fn opinions_of(app: &App, division: &str, resident_id: &str) -> Result<Vec<RecordOpinion>, ServiceError> {
     let mut out = Vec::new();
     for row in repo::of_resident(&app.db, division, resident_id).await? {

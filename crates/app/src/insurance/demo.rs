@@ -20,7 +20,7 @@ use sanyi_store::Db;
 use sanyi_store::insurance::{self as repo, ClaimRow};
 use sanyi_store::registry::Institution;
 
-use super::claims::{ChargeInput, med_type_code, price_charges};
+use super::claims::{ChargeInput, SettledClaim, claim_row, price_charges};
 use super::fund_year::FundYear;
 use crate::ServiceError;
 use crate::error::Errors;
@@ -386,7 +386,6 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
                 continue;
             };
             acc = s.accumulators;
-            let month_day = p.discharge.unwrap_or(p.date);
             if p.med_type == MedType::Inpatient {
                 summary.inpatient += 1;
                 summary.inpatient_outside += usize::from(p.place.is_none());
@@ -394,45 +393,31 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
                 summary.outpatient += 1;
             }
             summary.fund_paid += s.fund_pay_sumamt.get();
-            claims.push(ClaimRow {
-                division_code: r.division_code.clone(),
-                id: sanyi_store::new_id(),
-                claim_key: p.key,
-                resident_id: r.id.clone(),
-                pool_code: pool.clone(),
-                policy_id: Some(policy_id.clone()),
-                institution_division_code: p.place.as_ref().map(|i| i.division_code.clone()),
-                institution_id: p.place.as_ref().map(|i| i.id.clone()),
-                outside_name: p.outside,
-                in_county: p.place.as_ref().is_some_and(|i| i.division_code == r.division_code),
-                med_type: med_type_code(p.med_type).into(),
-                care_level: s.dedc_hosp_lv.code().into(),
-                service_date: p.date,
+            claims.push(claim_row(SettledClaim {
+                county: &r.division_code,
+                pool: &pool,
+                policy_id: &policy_id,
+                resident: &r.id,
+                institution: p.place.as_ref(),
+                outside_name: p.outside.as_deref(),
+                claim_key: &p.key,
+                med_type: p.med_type,
+                date: p.date,
                 discharge_date: p.discharge,
-                year: i64::from(month_day.year()),
-                month: i64::from(month_day.month()),
-                status: "settled".into(),
-                rejection: None,
-                medfee_sumamt: s.medfee_sumamt.get(),
-                hifp_pay: s.hifp_pay.get(),
-                hifmi_pay: s.hifmi_pay.get(),
-                maf_pay: s.maf_pay.get(),
-                acct_pay: s.acct_pay.get(),
-                psn_cash_pay: s.psn_cash_pay.get(),
-                fund_pay_sumamt: s.fund_pay_sumamt.get(),
-                drg_input: p.drg_input,
-                charges: serde_json::to_string(&p.charges).unwrap_or_default(),
+                charges: &p.charges,
+                settlement: &s,
                 // Outpatient demo claims keep their NHSA fields in columns only (the database stays
                 // small); inpatient claims keep the whole settlement with its trace.
-                settlement: (p.med_type == MedType::Inpatient).then(|| serde_json::to_string(&s).ok()).flatten(),
+                keep_settlement: p.med_type == MedType::Inpatient,
+                drg_input: p.drg_input,
                 settled_at: now,
-            });
+            })?);
         }
         accs.push((
             r.division_code.clone(),
             r.id.clone(),
             i64::from(year),
-            serde_json::to_string(&acc).unwrap_or_default(),
+            serde_json::to_string(&acc).map_err(|e| ServiceError::Internal(e.into()))?,
         ));
         // Short write transactions: the server answers (logins, pages) while the demo year is written.
         if claims.len() >= 10_000 {

@@ -22,6 +22,7 @@ use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all)]
 pub async fn screen(app: &App, pool: &str, year: i32) -> Result<BTreeMap<String, usize>, ServiceError> {
     let policy = match super::fund_year::load(app, pool, year).await {
         Ok(fy) => fy.fraud,
@@ -36,6 +37,7 @@ pub async fn screen(app: &App, pool: &str, year: i32) -> Result<BTreeMap<String,
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all)]
 pub async fn screen_cases(
     app: &App,
     pool: &str,
@@ -165,6 +167,7 @@ fn view(f: FlagRow) -> FlagView {
 ///
 /// # Errors
 /// `Forbidden` without read permission.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn list(
     app: &App,
     actor: &Actor,
@@ -191,6 +194,7 @@ pub struct ReviewInput {
 ///
 /// # Errors
 /// `Validation` without a note; `NotFound` outside scope; `Conflict` when already closed.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn review(app: &App, actor: &Actor, id: &str, input: &ReviewInput) -> Result<FlagView, ServiceError> {
     actor.require(Permission::InsuranceManage)?;
     if input.note.trim().is_empty() {

@@ -1,5 +1,5 @@
 //! The fund year of a pool (年度基金预算与支付政策): fund F, rigid carve-outs and every parameter of
-//! the county global budget (DOMAIN §6) and of the payment methods (DOMAIN §7) — one document per
+//! the county global budget (docs/rules/global-budget.md) and of the payment methods (docs/rules/payment-methods.md) — one document per
 //! pool and year, imported from TOML or JSON and validated by the engine.
 
 use std::collections::BTreeMap;
@@ -53,7 +53,7 @@ pub struct FundYear {
     /// Internal distribution of a retained surplus by tier (e.g. county 6, township 3, village 1).
     pub surplus_split: BTreeMap<String, u64>,
     /// Fraud and misuse screening thresholds of the year (readmission window, low-standard
-    /// admission, days without care records …); absent: the defaults of DOMAIN §12.
+    /// admission, days without care records …); absent: the defaults of docs/rules/fraud.md.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub fraud: FraudPolicy,
@@ -184,6 +184,7 @@ impl FundYear {
 /// # Errors
 /// `PoolLevelOnly` for a county-scoped officer; `Validation` naming every broken rule; nothing is
 /// stored then.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn import(app: &App, actor: &Actor, text: &str, toml: bool, year: Option<i32>) -> Result<FundYear, ServiceError> {
     actor.require_pool_level(Permission::InsuranceManage)?;
     let pool = actor_pool(actor, None)?;
@@ -219,6 +220,7 @@ pub async fn import(app: &App, actor: &Actor, text: &str, toml: bool, year: Opti
 ///
 /// # Errors
 /// `Validation` as for [`import`].
+#[tracing::instrument(skip_all)]
 pub async fn seed(app: &App, fy: &FundYear) -> Result<(), ServiceError> {
     let errs = fy.check(&fy.pool);
     if !errs.is_empty() {
@@ -240,6 +242,7 @@ pub async fn seed(app: &App, fy: &FundYear) -> Result<(), ServiceError> {
 ///
 /// # Errors
 /// `NotFound` when none is stored.
+#[tracing::instrument(skip_all)]
 pub async fn load(app: &App, pool: &str, year: i32) -> Result<FundYear, ServiceError> {
     let body = sanyi_store::insurance::fund_year(&app.db, pool, i64::from(year))
         .await?
@@ -252,6 +255,7 @@ pub async fn load(app: &App, pool: &str, year: i32) -> Result<FundYear, ServiceE
 ///
 /// # Errors
 /// `Forbidden`; `NotFound`.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn get(app: &App, actor: &Actor, year: i32) -> Result<FundYear, ServiceError> {
     actor.require(Permission::InsuranceRead)?;
     let pool = actor_pool(actor, None)?;

@@ -11,6 +11,8 @@ pub mod fund_year;
 pub mod policies;
 
 use sanyi_insurance::PolicyProblem;
+pub use sanyi_insurance::fraud::ReviewOutcome;
+pub use sanyi_insurance::settlement::MedType;
 
 use crate::{Actor, FieldError, ServiceError};
 

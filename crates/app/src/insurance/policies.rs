@@ -31,6 +31,17 @@ pub struct PolicyView {
     pub policy: serde_json::Value,
 }
 
+impl PolicyView {
+    /// The policy as the TOML document an officer edits and re-imports.
+    ///
+    /// # Errors
+    /// `Internal` when the stored document no longer reads as a policy.
+    pub fn toml(&self) -> Result<String, ServiceError> {
+        let policy: Policy = serde_json::from_value(self.policy.clone()).map_err(|e| ServiceError::Internal(e.into()))?;
+        toml::to_string_pretty(&policy).map_err(|e| ServiceError::Internal(e.into()))
+    }
+}
+
 fn view(r: PolicyRow) -> PolicyView {
     PolicyView {
         policy: serde_json::from_str(&r.body).unwrap_or_default(),
@@ -92,6 +103,7 @@ fn check(policy: &Policy, pool: &str, existing: &[PolicyRow]) -> Vec<FieldError>
 /// # Errors
 /// `Validation` naming every broken rule (parse error, ratio above 100 %, overlapping validity,
 /// duplicate label, other pool); nothing is stored then.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn import(app: &App, actor: &Actor, text: &str, toml: bool) -> Result<PolicyView, ServiceError> {
     actor.require_pool_level(Permission::InsuranceManage)?;
     let pool = actor_pool(actor, None)?;
@@ -136,6 +148,7 @@ pub async fn import(app: &App, actor: &Actor, text: &str, toml: bool) -> Result<
 ///
 /// # Errors
 /// `Forbidden` without read permission.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<PolicyView>, ServiceError> {
     actor.require(Permission::InsuranceRead)?;
     let pool = actor_pool(actor, None)?;
@@ -146,6 +159,7 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<PolicyView>, ServiceEr
 ///
 /// # Errors
 /// On a database error or a corrupt stored document.
+#[tracing::instrument(skip_all)]
 pub async fn in_force(app: &App, pool: &str, date: NaiveDate) -> Result<Option<(String, Policy)>, ServiceError> {
     let rows = repo::policies(&app.db, pool).await?;
     let Some(row) = rows
@@ -163,6 +177,7 @@ pub async fn in_force(app: &App, pool: &str, date: NaiveDate) -> Result<Option<(
 ///
 /// # Errors
 /// On a database error or a corrupt stored document.
+#[tracing::instrument(skip_all)]
 pub async fn versions(app: &App, pool: &str) -> Result<Vec<(String, Policy)>, ServiceError> {
     repo::policies(&app.db, pool)
         .await?
@@ -179,6 +194,7 @@ pub async fn versions(app: &App, pool: &str) -> Result<Vec<(String, Policy)>, Se
 ///
 /// # Errors
 /// `Validation` as for [`import`].
+#[tracing::instrument(skip_all)]
 pub async fn seed(app: &App, policy: &Policy) -> Result<String, ServiceError> {
     let existing = repo::policies(&app.db, &policy.pool).await?;
     let errs = check(policy, &policy.pool, &existing);

@@ -1,5 +1,5 @@
 //! The settlement run of a pool and year (医保基金结算): from the fund to the county packages and
-//! on to year-end, explaining every yuan (DOMAIN §6, §7).
+//! on to year-end, explaining every yuan (docs/rules/global-budget.md, docs/rules/payment-methods.md).
 //!
 //! 1. A = F − r·F − rigid (pool budget); B_c = A · w_c by enrollees and 65+ (largest remainder, so
 //!    Σ B_c = A exactly); each county's B_c split between its communities by enrollees.
@@ -12,6 +12,11 @@
 //!    overspend borne/shared; a retained surplus distributed to the tiers; capitation of outpatient
 //!    care by enrolled persons.
 //!
+//! Every money rule (splits, tallies, the time-proportional line, the year-end distribution, the
+//! point settlement) is a pure function of `sanyi_insurance` (`budget`, `payment`,
+//! `settlement_run`) with checked arithmetic; this module loads from the store, calls them and
+//! assembles the report.
+//!
 //! The report is deterministic: re-running on the same data yields the same report and digest.
 
 use std::collections::{BTreeMap, HashMap};
@@ -20,9 +25,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use sanyi_domain::Fen;
+use sanyi_domain::{Fen, MoneyError};
 use sanyi_insurance::budget::{self, CountyInput, EarlyWarning, YearEnd};
-use sanyi_insurance::payment::{self, CaseKind, CasePoints, DrgCase, InstitutionPayment, Points};
+use sanyi_insurance::payment::{self, CaseKind, DrgCase, InstitutionPayment, Points};
+use sanyi_insurance::settlement_run::{self, PricedCase, SpendingEntry};
 use sanyi_insurance::{InsuranceError, Trace};
 use sanyi_store::insurance as repo;
 use sanyi_store::registry;
@@ -204,6 +210,10 @@ fn engine(e: InsuranceError) -> ServiceError {
     )])
 }
 
+fn money(e: MoneyError) -> ServiceError {
+    engine(e.into())
+}
+
 /// Runs the settlement of `pool` for `year` through `month` (`None`: the whole year, with the
 /// year-end) and stores the report, replacing an earlier run of the same period. `progress` is
 /// told `(done, total, step)` as the run goes: budget, claims, DRG pricing, each county, fraud
@@ -211,6 +221,7 @@ fn engine(e: InsuranceError) -> ServiceError {
 ///
 /// # Errors
 /// `Validation` without a fund year or enrollees; a database error.
+#[tracing::instrument(skip_all)]
 pub async fn run(
     app: &App,
     pool: &str,
@@ -296,8 +307,6 @@ pub async fn run(
         .await?
         .into_iter()
         .collect();
-    let sum_n: i64 = inputs.iter().map(|c| i64::try_from(c.enrollees).unwrap_or(0)).sum();
-    let sum_e: i64 = inputs.iter().map(|c| i64::try_from(c.elderly).unwrap_or(0)).sum();
     let mut lines = Vec::new();
     for (done, (county, (code, b_c))) in (3u64..).zip(counties.iter().zip(allocation.parts.iter())) {
         progress(done, total, &format!("county {code}"));
@@ -310,61 +319,44 @@ pub async fn run(
             i64::try_from(input.enrollees).unwrap_or(0),
             i64::try_from(input.elderly).unwrap_or(0),
         );
-        // w_c = a·N_c/ΣN + b·E_c/ΣE, shown in basis points.
-        let a = i64::from(fy.budget.weight_enrollees.get());
-        let b = i64::from(fy.budget.weight_elderly.get());
-        let weight_bp = if sum_n == 0 {
-            0
-        } else {
-            a * n / sum_n + if sum_e == 0 { 0 } else { b * e / sum_e }
-        };
+        let weight_bp = settlement_run::weight_bp(&fy.budget, &input, &inputs).map_err(engine)?;
         let (mp, _) = budget::monthly_prepayment(&fy.budget, *b_c).map_err(engine)?;
-        let mut months = Vec::new();
-        let (mut inside, mut outside, mut cum, mut op_claims, mut ip_claims) = (0i64, 0i64, 0i64, 0i64, 0i64);
+        let entries: Vec<SpendingEntry> = spending
+            .iter()
+            .filter(|s| &s.division_code == code)
+            .filter_map(|s| {
+                Some(SpendingEntry {
+                    month: u32::try_from(s.month).ok()?,
+                    in_county: s.in_county,
+                    inpatient: s.med_type == "inpatient",
+                    fund: Fen::new(s.hifp),
+                    claims: s.claims,
+                })
+            })
+            .collect();
+        let tally = settlement_run::tally_spending(*b_c, through, &entries).map_err(engine)?;
         let county_drg = drg.get(code);
-        for m in 1..=through {
-            let rows = spending.iter().filter(|s| &s.division_code == code && s.month == i64::from(m));
-            let (mut i_m, mut o_m) = (0, 0);
-            for r in rows {
-                if r.in_county {
-                    i_m += r.hifp
-                } else {
-                    o_m += r.hifp
-                }
-                if r.med_type == "inpatient" {
-                    ip_claims += r.claims
-                } else {
-                    op_claims += r.claims
-                }
-            }
-            inside += i_m;
-            outside += o_m;
-            cum += i_m + o_m;
-            months.push(MonthLine {
-                month: m,
-                spent_inside: i_m,
-                spent_outside: o_m,
-                cumulative: cum,
-                time_proportional: b_c.get() * i64::from(m) / 12,
-                point_value_e4_fen: county_drg.and_then(|d| d.monthly.get(&m)).copied().unwrap_or(0),
-            });
-        }
-        let spent = inside + outside;
-        let warning = budget::early_warning(*b_c, Fen::new(spent), through).ok();
+        let months: Vec<MonthLine> = tally
+            .months
+            .iter()
+            .map(|m| MonthLine {
+                month: m.month,
+                spent_inside: m.inside.get(),
+                spent_outside: m.outside.get(),
+                cumulative: m.cumulative.get(),
+                time_proportional: m.time_proportional.get(),
+                point_value_e4_fen: county_drg.and_then(|d| d.monthly.get(&m.month)).copied().unwrap_or(0),
+            })
+            .collect();
+        let warning = budget::early_warning(*b_c, tally.spent, through).ok();
         let score = fy.scores.get(code).copied().unwrap_or(fy.budget.pass_mark);
         let (year_end, surplus_distribution) = if through == 12 {
-            let ye = budget::year_end(&fy.budget, *b_c, Fen::new(spent), score).map_err(engine)?;
-            let shares: Vec<(String, u64)> = fy.surplus_split.iter().map(|(k, v)| (k.clone(), *v)).collect();
-            let dist = if ye.retained.get() > 0 {
-                budget::split_by_shares(ye.retained, &shares)
-                    .map_err(engine)?
-                    .parts
-                    .into_iter()
-                    .map(|(k, f)| (k, f.get()))
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let ye = budget::year_end(&fy.budget, *b_c, tally.spent, score).map_err(engine)?;
+            let dist = settlement_run::surplus_to_tiers(&ye, &fy.surplus_split)
+                .map_err(engine)?
+                .into_iter()
+                .map(|(k, f)| (k, f.get()))
+                .collect();
             (Some(ye), dist)
         } else {
             (None, Vec::new())
@@ -387,7 +379,7 @@ pub async fn run(
                 (c.id.clone(), u64::try_from(n).unwrap_or(0))
             })
             .collect();
-        let prepaid = mp.get() * i64::from(through);
+        let prepaid = settlement_run::prepaid_through(mp, through).map_err(engine)?;
         // One community: its package is the county's. Several: spending is attributed by the
         // insured person's township (service area), read only for such counties.
         let by_township: HashMap<(String, bool), i64> = if county_communities.len() > 1 {
@@ -399,61 +391,51 @@ pub async fn run(
         } else {
             HashMap::new()
         };
-        let community_lines = if shares.iter().any(|s| s.1 > 0) {
-            let split = budget::split_by_shares(*b_c, &shares).map_err(engine)?;
-            let budgets: Vec<(String, u64)> = split
-                .parts
-                .iter()
-                .map(|(id, f)| (id.clone(), u64::try_from(f.get()).unwrap_or(0)))
-                .collect();
-            let prepaid_split = if budgets.iter().any(|b| b.1 > 0) {
-                budget::split_by_shares(Fen::new(prepaid), &budgets).map_err(engine)?.parts
+        let parts = settlement_run::split_communities(*b_c, prepaid, &shares).map_err(engine)?;
+        let mut community_lines = Vec::with_capacity(parts.len());
+        for (c, part) in county_communities.iter().zip(parts) {
+            let (ins, outs) = if county_communities.len() > 1 {
+                let ts = townships_of(&c.id);
+                let sum = |inside: bool| {
+                    Fen::sum(
+                        ts.iter()
+                            .map(|t| Fen::new(by_township.get(&(t.clone(), inside)).copied().unwrap_or(0))),
+                    )
+                };
+                (sum(true).map_err(money)?, sum(false).map_err(money)?)
             } else {
-                budgets.iter().map(|(id, _)| (id.clone(), Fen::ZERO)).collect()
+                (tally.inside, tally.outside)
             };
-            let mut out = Vec::new();
-            for (((c, (_, amount)), (_, n)), (_, pre)) in county_communities.iter().zip(split.parts).zip(&shares).zip(prepaid_split) {
-                let (ins, outs) = if county_communities.len() > 1 {
-                    let ts = townships_of(&c.id);
-                    let sum =
-                        |inside: bool| -> i64 { ts.iter().map(|t| by_township.get(&(t.clone(), inside)).copied().unwrap_or(0)).sum() };
-                    (sum(true), sum(false))
-                } else {
-                    (inside, outside)
-                };
-                let drg_points = county_drg.map_or(0, |d| {
-                    d.line
-                        .institutions
-                        .iter()
-                        .filter(|p| {
-                            institutions
-                                .iter()
-                                .any(|i| i.id == p.institution && i.community_id.as_deref() == Some(c.id.as_str()))
-                        })
-                        .map(|p| p.points.ten_thousandths())
-                        .sum()
-                });
-                let year_end = if through == 12 {
-                    Some(budget::year_end(&fy.budget, amount, Fen::new(ins + outs), score).map_err(engine)?)
-                } else {
-                    None
-                };
-                out.push(CommunityLine {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    enrollees: i64::try_from(*n).unwrap_or(0),
-                    budget: amount.get(),
-                    prepaid: pre.get(),
-                    spent_inside: ins,
-                    spent_outside: outs,
-                    drg_points,
-                    year_end,
-                });
-            }
-            out
-        } else {
-            Vec::new()
-        };
+            let drg_points = Points::sum(county_drg.into_iter().flat_map(|d| {
+                d.line
+                    .institutions
+                    .iter()
+                    .filter(|p| {
+                        institutions
+                            .iter()
+                            .any(|i| i.id == p.institution && i.community_id.as_deref() == Some(c.id.as_str()))
+                    })
+                    .map(|p| p.points)
+            }))
+            .map_err(engine)?;
+            let year_end = if through == 12 {
+                let spent = ins.checked_add(outs).map_err(money)?;
+                Some(budget::year_end(&fy.budget, part.budget, spent, score).map_err(engine)?)
+            } else {
+                None
+            };
+            community_lines.push(CommunityLine {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                enrollees: i64::try_from(part.enrollees).unwrap_or(0),
+                budget: part.budget.get(),
+                prepaid: part.prepaid.get(),
+                spent_inside: ins.get(),
+                spent_outside: outs.get(),
+                drg_points: drg_points.ten_thousandths(),
+                year_end,
+            });
+        }
         // Internal distribution to the members of the county's communities.
         let members_of: Vec<&registry::Institution> = institutions
             .iter()
@@ -464,32 +446,22 @@ pub async fn run(
             })
             .collect();
         let members = match &year_end {
-            Some(ye) if !members_of.is_empty() && (ye.retained.get() > 0 || ye.community_bears.get() > 0) => {
-                let tiers: Vec<(String, String)> = members_of
-                    .iter()
-                    .map(|i| (i.id.clone(), share_tier(&i.tier, &fy.surplus_split)))
-                    .collect();
-                let shares: Vec<(String, u64)> = fy.surplus_split.iter().map(|(k, v)| (k.clone(), *v)).collect();
-                let (amount, retained) = if ye.retained.get() > 0 {
-                    (ye.retained, true)
-                } else {
-                    (ye.community_bears, false)
-                };
-                let parts = budget::distribute_to_members(amount, &shares, &tiers).map_err(engine)?.parts;
-                members_of
-                    .iter()
-                    .zip(tiers)
-                    .zip(parts)
-                    .map(|((i, (_, tier)), (_, f))| MemberLine {
-                        id: i.id.clone(),
+            Some(ye) => {
+                let of: Vec<(String, String)> = members_of.iter().map(|i| (i.id.clone(), i.tier.clone())).collect();
+                settlement_run::member_shares(ye, &fy.surplus_split, &of)
+                    .map_err(engine)?
+                    .into_iter()
+                    .zip(&members_of)
+                    .map(|(s, i)| MemberLine {
+                        id: s.id,
                         name: i.name.clone(),
-                        tier,
-                        retained: if retained { f.get() } else { 0 },
-                        borne: if retained { 0 } else { f.get() },
+                        tier: s.tier,
+                        retained: s.retained.get(),
+                        borne: s.borne.get(),
                     })
                     .collect()
             }
-            _ => Vec::new(),
+            None => Vec::new(),
         };
         let capitation = payment::capitation(&fy.capitation, input.enrollees, through, score).ok();
         lines.push(CountyLine {
@@ -500,13 +472,13 @@ pub async fn run(
             weight_bp,
             budget: b_c.get(),
             monthly_prepayment: mp.get(),
-            prepaid,
-            spent_inside: inside,
-            spent_outside: outside,
-            spent,
-            outpatient_claims: op_claims,
-            inpatient_claims: ip_claims,
-            outflow_bp: if spent == 0 { 0 } else { outside * 10_000 / spent },
+            prepaid: prepaid.get(),
+            spent_inside: tally.inside.get(),
+            spent_outside: tally.outside.get(),
+            spent: tally.spent.get(),
+            outpatient_claims: tally.outpatient_claims,
+            inpatient_claims: tally.inpatient_claims,
+            outflow_bp: settlement_run::outflow_bp(tally.outside, tally.spent).map_err(engine)?,
             warning,
             months,
             drg: county_drg.map(|d| d.line.clone()).unwrap_or(DrgLine {
@@ -564,22 +536,8 @@ pub async fn run(
     Ok(report)
 }
 
-/// The tier share an institution takes part in: its own tier when the split names it, a
-/// community health centre with the township centres, anything above with the county hospitals.
-fn share_tier(tier: &str, split: &BTreeMap<String, u64>) -> String {
-    if split.contains_key(tier) {
-        return tier.to_owned();
-    }
-    match tier {
-        "community" | "township" => "township",
-        "village" => "village",
-        _ => "county",
-    }
-    .to_owned()
-}
-
-/// A priced case: county, month, fund paid, points, grouped.
-type Priced = (String, u32, i64, CasePoints, bool);
+/// A priced case: county, the case, grouped.
+type Priced = (String, PricedCase, bool);
 
 struct CountyDrg {
     line: DrgLine,
@@ -627,43 +585,39 @@ async fn drg_by_county(
             let main_dx = input.as_ref().and_then(|i| i.diagnoses.first().cloned()).unwrap_or_default();
             let month = u32::try_from(c.month).unwrap_or(0);
             // Reviewed cases (特病单议) take the agreed points; long stays of the bed-day list are
-            // paid per bed-day inside the point method (DOMAIN §7.4); the rest by their DRG group.
+            // paid per bed-day inside the point method (docs/rules/payment-methods.md#per-bed-day); the rest by their DRG group.
             let kind = if let Some(points) = reviewed.get(&c.id) {
                 CaseKind::SpecialReview {
                     points: Points::from_ten_thousandths(*points),
                 }
             } else if bed_day_dx.iter().any(|p| main_dx.starts_with(p.as_str())) {
                 let days = u32::try_from((c.discharge_date.unwrap_or(c.service_date) - c.service_date).num_days().max(1)).unwrap_or(1);
-                let (paid, _) = payment::bed_day_payment(&bed_day, 0, days, Fen::ZERO)?;
                 CaseKind::BedDay {
-                    daily_standard: Fen::new(paid.get() / i64::from(days)),
+                    daily_standard: payment::bed_day_daily_standard(&bed_day, days)?,
                     days,
                 }
             } else {
-                scheme
-                    .as_ref()
-                    .and_then(|s| {
-                        let r = s.group(&crate::drg::case_of(input.as_ref()?));
-                        let drg = r.drg?.to_owned();
-                        // The weights of the year, else those of the nearest year the pool published.
-                        let w = s.weight(&pool_code, year, &drg).or_else(|| {
-                            s.weights()
-                                .iter()
-                                .filter(|w| w.pool == pool_code && w.drg == drg)
-                                .min_by_key(|w| (w.year - year).abs())
-                        })?;
-                        let mean = Fen::new(
-                            w.avg_cost_fen
-                                .unwrap_or_else(|| policy.overall_mean_cost.get() * i64::from(w.weight.ten_thousandths()) / 10_000),
-                        );
-                        Some(CaseKind::Grouped {
-                            drg,
-                            weight: w.weight,
-                            group_mean_cost: mean,
-                            coefficient: coefficients.get(&tier).copied().unwrap_or(sanyi_domain::BasisPoints::new(10_000)),
-                        })
-                    })
-                    .unwrap_or(CaseKind::Ungroupable)
+                let found = scheme.as_ref().and_then(|s| {
+                    let r = s.group(&crate::drg::case_of(input.as_ref()?));
+                    let drg = r.drg?.to_owned();
+                    // The weights of the year, else those of the nearest year the pool published.
+                    let w = s.weight(&pool_code, year, &drg).or_else(|| {
+                        s.weights()
+                            .iter()
+                            .filter(|w| w.pool == pool_code && w.drg == drg)
+                            .min_by_key(|w| (w.year - year).abs())
+                    })?;
+                    Some((drg, w.weight, w.avg_cost_fen))
+                });
+                match found {
+                    Some((drg, weight, avg_cost)) => CaseKind::Grouped {
+                        drg,
+                        weight,
+                        group_mean_cost: payment::group_mean_cost(&policy, weight, avg_cost.map(Fen::new))?,
+                        coefficient: coefficients.get(&tier).copied().unwrap_or(sanyi_domain::BasisPoints::new(10_000)),
+                    },
+                    None => CaseKind::Ungroupable,
+                }
             };
             let grouped = matches!(kind, CaseKind::Grouped { .. });
             let case = DrgCase {
@@ -671,13 +625,15 @@ async fn drg_by_county(
                 institution: inst,
                 kind,
                 cost: Fen::new(c.medfee_sumamt),
-                patient_share: Fen::new(c.medfee_sumamt - c.hifp_pay),
+                patient_share: Fen::new(c.medfee_sumamt).checked_sub(Fen::new(c.hifp_pay))?,
             };
             out.push((
                 c.division_code.clone(),
-                month,
-                c.hifp_pay,
-                payment::case_points(&policy, &case)?,
+                PricedCase {
+                    month,
+                    fund: Fen::new(c.hifp_pay),
+                    points: payment::case_points(&policy, &case)?,
+                },
                 grouped,
             ));
         }
@@ -686,31 +642,23 @@ async fn drg_by_county(
     .await
     .map_err(|e| ServiceError::Internal(e.into()))?
     .map_err(engine)?;
-    let mut by_county: BTreeMap<String, Vec<(u32, i64, CasePoints, bool)>> = BTreeMap::new();
-    for (county, month, fund, points, grouped) in priced {
-        by_county.entry(county).or_default().push((month, fund, points, grouped));
+    let mut by_county: BTreeMap<String, Vec<(PricedCase, bool)>> = BTreeMap::new();
+    for (county, case, grouped) in priced {
+        by_county.entry(county).or_default().push((case, grouped));
     }
     let mut out = HashMap::new();
     for (county, cases) in by_county {
-        let fund: i64 = cases.iter().map(|c| c.1).sum();
-        let points: Vec<CasePoints> = cases.iter().map(|c| c.2.clone()).collect();
-        let settled = payment::settle_points(&fy.drg, Fen::new(fund), &points).map_err(engine)?;
-        let mut monthly = BTreeMap::new();
-        for m in 1..=through {
-            let of_month: Vec<CasePoints> = cases.iter().filter(|c| c.0 == m).map(|c| c.2.clone()).collect();
-            let budget: i64 = cases.iter().filter(|c| c.0 == m).map(|c| c.1).sum();
-            if of_month.iter().any(|c| c.points > Points::default()) {
-                let s = payment::interim_points(&fy.drg, Fen::new(budget), &of_month).map_err(engine)?;
-                monthly.insert(m, s.point_value_e4_fen);
-            }
-        }
+        let grouped = cases.iter().filter(|c| c.1).count();
+        let cases: Vec<PricedCase> = cases.into_iter().map(|c| c.0).collect();
+        let points = settlement_run::county_points(&fy.drg, through, &cases).map_err(engine)?;
+        let settled = points.settlement;
         out.insert(
             county,
             CountyDrg {
                 line: DrgLine {
                     cases: u32::try_from(cases.len()).unwrap_or(u32::MAX),
-                    grouped: u32::try_from(cases.iter().filter(|c| c.3).count()).unwrap_or(u32::MAX),
-                    special_reviews: u32::try_from(cases.iter().filter(|c| c.2.class == payment::CaseClass::SpecialReview).count())
+                    grouped: u32::try_from(grouped).unwrap_or(u32::MAX),
+                    special_reviews: u32::try_from(cases.iter().filter(|c| c.points.class == payment::CaseClass::SpecialReview).count())
                         .unwrap_or(u32::MAX),
                     special_case_over_cap: settled.special_case_over_cap,
                     total_points: settled.total_points.ten_thousandths(),
@@ -718,7 +666,7 @@ async fn drg_by_county(
                     point_value_e4_fen: settled.point_value_e4_fen,
                     institutions: settled.institutions,
                 },
-                monthly,
+                monthly: points.monthly,
             },
         );
     }
@@ -730,6 +678,7 @@ async fn drg_by_county(
 ///
 /// # Errors
 /// As [`run`]; `Forbidden` without the permission; `PoolLevelOnly` for a county-scoped officer.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn run_as(app: &App, actor: &Actor, year: i32, month: Option<u32>) -> Result<RunReport, ServiceError> {
     actor.require_pool_level(Permission::InsuranceManage)?;
     let pool = super::actor_pool(actor, None)?;
@@ -740,6 +689,7 @@ pub async fn run_as(app: &App, actor: &Actor, year: i32, month: Option<u32>) -> 
 ///
 /// # Errors
 /// `NotFound` when the period has not been run.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn report(app: &App, actor: &Actor, year: i32, month: Option<u32>) -> Result<RunReport, ServiceError> {
     actor.require(Permission::InsuranceRead)?;
     let pool = super::actor_pool(actor, None)?;

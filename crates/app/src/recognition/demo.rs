@@ -1,5 +1,5 @@
 //! The demo's mutual recognition (互认演示数据): the prefecture's list (昌吉州HR) with windows per
-//! DOMAIN §4.3 and illustrative prices, every institution a participant (a few failed their
+//! docs/rules/recognition.md#validity-windows and illustrative prices, every institution a participant (a few failed their
 //! quality control), a history of results that makes recent orders prompt recognition, and a year of
 //! past orders, recognised and repeated, so that the dashboard shows figures.
 

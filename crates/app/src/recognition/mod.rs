@@ -1,4 +1,4 @@
-//! Mutual recognition of test and examination results (检查检验结果互认, DOMAIN §4) as use cases.
+//! Mutual recognition of test and examination results (检查检验结果互认, docs/rules/recognition.md) as use cases.
 //!
 //! - The pool's catalogue of recognised items and the participating institutions, read by everyone
 //!   and edited by administrators ([`items`], [`put_items`], [`participants`], [`put_participants`]).
@@ -24,8 +24,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use sanyi_care::recognition::{
-    self as engine, Candidate, Decision, DecisionError, ItemClass, Outcome, Participant, PriorResult, RecognisedItem, RetestReason,
-    TierPrices,
+    self as engine, Candidate, DecisionError, ItemClass, Outcome, Participant, PriorResult, RecognisedItem, TierPrices,
 };
 use sanyi_domain::{Fen, Tier, mask_id_like};
 use sanyi_store::recognition::{self as repo, ItemRow, OrderRow, ParticipantRow, ResultRow, SavingRow};
@@ -37,6 +36,7 @@ use crate::indicators::RatioView;
 use crate::{Actor, App, FieldError, Permission, ServiceError, audit};
 
 pub use results::{RecordedResults, ResultInput, ResultSource, ResultView};
+pub use sanyi_care::recognition::{Decision, RetestReason};
 
 /// An item of the recognition catalogue as read and written through the API (互认项目).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -139,10 +139,30 @@ async fn actor_pool(app: &App, actor: &Actor) -> Result<String, ServiceError> {
 ///
 /// # Errors
 /// `NotFound` when the actor belongs to no pool.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn items(app: &App, actor: &Actor) -> Result<Catalogue, ServiceError> {
     let pool = actor_pool(app, actor).await?;
     let items = repo::items(&app.db, &pool).await?.iter().map(CatalogueItem::of).collect();
     Ok(Catalogue { pool, items })
+}
+
+/// The imaging exams of the actor's pool's catalogue (radiography and cross-sectional classes), as
+/// (code, name): what a reading can be ordered as. Empty when the actor belongs to no pool.
+///
+/// # Errors
+/// On a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn imaging_items(app: &App, actor: &Actor) -> Result<Vec<(String, String)>, ServiceError> {
+    match items(app, actor).await {
+        Ok(c) => Ok(c
+            .items
+            .into_iter()
+            .filter(|i| matches!(i.class.as_str(), "radiography" | "cross_sectional"))
+            .map(|i| (i.code, i.name))
+            .collect()),
+        Err(ServiceError::NotFound) => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Replaces or adds catalogue items of the actor's pool (administrators of the whole pool). Items
@@ -151,6 +171,7 @@ pub async fn items(app: &App, actor: &Actor) -> Result<Catalogue, ServiceError> 
 /// # Errors
 /// `Forbidden` without the permission or for an administrator of one county only; `Validation`
 /// naming `items[i].field`.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn put_items(app: &App, actor: &Actor, items: &[CatalogueItem]) -> Result<Catalogue, ServiceError> {
     actor.require_pool_level(Permission::RecognitionManage)?;
     let pool = actor_pool(app, actor).await?;
@@ -291,6 +312,7 @@ pub struct ParticipantView {
 ///
 /// # Errors
 /// `Forbidden` without read permission.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn participants(app: &App, actor: &Actor) -> Result<Vec<ParticipantView>, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let rows = repo::participants(&app.db, actor.scope.division_prefix()).await?;
@@ -313,20 +335,14 @@ pub async fn participants(app: &App, actor: &Actor) -> Result<Vec<ParticipantVie
             })
         })
         .collect::<Result<_, ServiceError>>()?;
+    // County first, then township, then village.
     out.sort_by(|a, b| {
-        tier_rank(&b.tier)
-            .cmp(&tier_rank(&a.tier))
+        Tier::parse(&b.tier)
+            .ok()
+            .cmp(&Tier::parse(&a.tier).ok())
             .then_with(|| a.institution_name.cmp(&b.institution_name))
     });
     Ok(out)
-}
-
-fn tier_rank(t: &str) -> u8 {
-    match t {
-        "county" => 2,
-        "township" => 1,
-        _ => 0,
-    }
 }
 
 /// Adds or replaces participants of the actor's area (administrators). Others stay as they are.
@@ -334,6 +350,7 @@ fn tier_rank(t: &str) -> u8 {
 /// # Errors
 /// `Forbidden` without the permission; `Validation` naming `participants[i].field` (an institution
 /// outside the area reads as unknown); nothing is written then.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn put_participants(app: &App, actor: &Actor, input: &[ParticipantView]) -> Result<Vec<ParticipantView>, ServiceError> {
     actor.require(Permission::RecognitionManage)?;
     let mut errs = Errors::default();
@@ -618,6 +635,7 @@ async fn candidate_views(app: &App, c: &Context) -> Result<Vec<CandidateView>, S
 /// # Errors
 /// `Forbidden` without order permission or institution; `NotFound` for a resident outside the
 /// area; `Validation` for an unknown item or a future day.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn check(app: &App, actor: &Actor, input: &CheckInput) -> Result<CheckView, ServiceError> {
     let c = context(app, actor, &input.resident_id, &input.item_code, input.on).await?;
     let candidates = candidate_views(app, &c).await?;
@@ -727,6 +745,7 @@ fn order_view(o: &OrderRow, item_name: &str, saving: Option<&SavingRow>) -> Orde
 /// # Errors
 /// `DecisionRequired` (with the candidates) when candidates exist and no decision was given;
 /// `Validation` for a result that is not a candidate or a missing note; as [`check`].
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn order(app: &App, actor: &Actor, input: &OrderInput) -> Result<OrderView, ServiceError> {
     let c = context(app, actor, &input.resident_id, &input.item_code, input.ordered_on).await?;
     let outcome = match engine::decide(input.decision.as_ref(), &c.candidates) {
@@ -849,6 +868,7 @@ pub struct ResidentResults {
 ///
 /// # Errors
 /// `Forbidden` without read permission; `NotFound` for a resident outside the area.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn resident_results(app: &App, actor: &Actor, resident_id: &str) -> Result<ResidentResults, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let r = residents_repo::get(&app.db, &actor.scope, resident_id)
@@ -933,7 +953,7 @@ pub struct InstitutionRow {
     pub savings_fen: i64,
 }
 
-/// Recognition indicators of an area and period (DOMAIN §4.4).
+/// Recognition indicators of an area and period (docs/rules/recognition.md#savings-and-rates).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct RecognitionIndicators {
     /// First day.
@@ -963,6 +983,7 @@ pub struct RecognitionIndicators {
 /// # Errors
 /// `Forbidden` without read permission; `NotFound` for an institution outside the area;
 /// `Validation` for a reversed or longer than five-year period.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn indicators(app: &App, actor: &Actor, q: &IndicatorQuery) -> Result<RecognitionIndicators, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let today = results::shanghai_day(Utc::now());

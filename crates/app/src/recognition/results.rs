@@ -500,6 +500,7 @@ async fn views_of(app: &App, rows: &[ResultRow]) -> Result<Vec<ResultView>, Serv
 ///
 /// # Errors
 /// `Forbidden` without the permission; `Validation` naming every failing field.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn push(app: &App, actor: &Actor, inputs: &[ResultInput], batch: bool) -> Result<RecordedResults, ServiceError> {
     actor.require(Permission::ResultWrite)?;
     if inputs.is_empty() {
@@ -561,6 +562,7 @@ pub async fn push(app: &App, actor: &Actor, inputs: &[ResultInput], batch: bool)
 ///
 /// # Errors
 /// `Validation` naming every failing field; a database error.
+#[tracing::instrument(skip_all)]
 pub async fn result_row(
     app: &App,
     producer_institution_id: &str,
@@ -578,6 +580,7 @@ pub async fn result_row(
 ///
 /// # Errors
 /// As [`result_row`].
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn record_result(
     app: &App,
     actor: &Actor,
@@ -605,6 +608,7 @@ const BATCH: usize = 10_000;
 /// # Errors
 /// `Forbidden` without the import permission; `Validation` when the header lacks a required column
 /// (nothing is written); a database error (batches committed before it stay).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn results_csv<R: std::io::Read>(
     app: &App,
     actor: &Actor,

@@ -1,4 +1,5 @@
 use chrono::Duration;
+use sanyi_care::WorkflowState;
 use sanyi_care::consultation::{
     AssignmentRequest, ConsultCommandKind as K, ConsultMode, ConsultUrgency, ConsultationState as S, ConsultationTimer, ExpertLoad,
     NewConsultation, Specialty, TRANSITIONS, Title, assign, is_allowed_transition,
@@ -75,7 +76,7 @@ fn ee(id: &str, spec: &str, title: Title, on_duty: bool, queue: u32) -> ExpertLo
     }
 }
 
-/// Source: DOMAIN.md §3.2 — named expert if on duty, else lowest queue with title ≥ 主治.
+/// Source: docs/rules/remote-services.md#consultation — named expert if on duty, else lowest queue with title ≥ 主治.
 #[test]
 fn assignment_rule() {
     let experts = [
@@ -319,7 +320,7 @@ fn reject_and_cancel() {
     );
 }
 
-/// Source: DOMAIN.md §3.2 — emergency respond ≤ 30 min, opinion ≤ 2 h; routine opinion 48 h;
+/// Source: docs/rules/remote-services.md#consultation — emergency respond ≤ 30 min, opinion ≤ 2 h; routine opinion 48 h;
 /// sync slot within 3 working days.
 #[test]
 fn deadlines_and_timers() {

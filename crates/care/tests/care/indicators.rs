@@ -64,7 +64,7 @@ fn ratio_rounding_is_exact_and_half_up() {
     assert_eq!(Ratio::new(1, 4).to_f64_for_display(), Some(0.25));
 }
 
-/// Source: DOMAIN.md §2.7 — 上转率 = upward referrals from primary ÷ primary O+E visits, per 1 000.
+/// Source: docs/rules/referral.md#indicators — 上转率 = upward referrals from primary ÷ primary O+E visits, per 1 000.
 /// 3 upward from primary (the county→provincial one and the draft do not count) ÷ 50 000 primary
 /// visits = 0.06 ‰ → 0 per 1 000 rounded; 600 bp·… checked as exact ratio.
 #[test]
@@ -88,7 +88,7 @@ fn upward_rate_per_thousand() {
     assert_eq!(upward_rate(&rs, &small).per_thousand(), Some(3));
 }
 
-/// Source: DOMAIN.md §2.7 — 下转率 = down-referrals from county hospitals ÷ their discharges.
+/// Source: docs/rules/referral.md#indicators — 下转率 = down-referrals from county hospitals ÷ their discharges.
 /// 2 discharged down + 1 direct downward from county = 3 ÷ 4 000 = 7.5 bp → 8 bp.
 #[test]
 fn downward_rate_over_county_discharges() {
@@ -151,7 +151,7 @@ fn no_show_rate_over_known_outcomes() {
     assert_eq!(r.basis_points(), Some(2_500));
 }
 
-/// Source: DOMAIN.md §2.5 — first follow-up within 7 days (high-risk: 2 weeks).
+/// Source: docs/rules/referral.md#timeliness — first follow-up within 7 days (high-risk: 2 weeks).
 /// On time: day 5, high-risk day 13; late: day 8; overdue without visit: counted; window still
 /// open: left out → 2 ÷ 4.
 #[test]
@@ -177,7 +177,7 @@ fn follow_up_completion_within_window() {
     assert_eq!(follow_up_completion(&rs, &policy, t(28, 0)), Ratio::new(2, 4));
 }
 
-/// Source: DOMAIN.md §2.7 — closure rate = `CLOSED`/`FEEDBACK_SENT` ÷ non-cancelled, by sender.
+/// Source: docs/rules/referral.md#indicators — closure rate = `CLOSED`/`FEEDBACK_SENT` ÷ non-cancelled, by sender.
 #[test]
 fn closure_rate_attributed_to_sender() {
     let rs = vec![
@@ -194,7 +194,7 @@ fn closure_rate_attributed_to_sender() {
     assert_eq!(m.len(), 2);
 }
 
-/// Source: DOMAIN.md §2.1/§2.7 — county visit (admission) rate, target ≈ 90 %; primary share ≥ 65 %.
+/// Source: docs/rules/referral.md#national-frame, docs/rules/referral.md#indicators — county visit (admission) rate, target ≈ 90 %; primary share ≥ 65 %.
 #[test]
 fn county_admission_rate_and_primary_share() {
     let adm = [

@@ -1,5 +1,6 @@
 use chrono::Duration;
 use proptest::prelude::*;
+use sanyi_care::WorkflowState;
 use sanyi_care::consultation::{
     AssignmentRequest, ConsultMode, ConsultUrgency, ExpertLoad, NewConsultation, Specialty, Title, assign,
     is_allowed_transition as consult_allowed,
@@ -155,7 +156,7 @@ proptest! {
             check_invariants(&r);
             let _ = r.due_timers(&policy, now);
             let _ = r.insurance_status();
-            if r.state().is_terminal() {
+            if r.state().is_final() {
                 prop_assert!(r.tick(&policy, now + Duration::days(365)).is_none());
             }
         }
@@ -276,7 +277,7 @@ proptest! {
         }
     }
 
-    /// Source: DOMAIN.md §3.2 — assignment picks the named on-duty expert, else an on-duty expert
+    /// Source: docs/rules/remote-services.md#consultation — assignment picks the named on-duty expert, else an on-duty expert
     /// of the specialty with title ≥ attending and the minimum queue; the result does not depend
     /// on input order.
     #[test]

@@ -1,4 +1,5 @@
 use chrono::Duration;
+use sanyi_care::WorkflowState;
 use sanyi_care::criteria::GreenChannelCentre;
 use sanyi_care::referral::{
     CommandKind, DownReferralPlan, EmergencyReferral, NewReferral, Party, Placement, ReferralCommand as C, ReferralTimer, TRANSITIONS,
@@ -113,7 +114,7 @@ fn invalid(r: &Referral, who: &ActorRef, cmd: C) {
     );
 }
 
-/// Source: DOMAIN.md §2.2 — the whole upward and down-referral path, each event recorded.
+/// Source: docs/rules/referral.md#states — the whole upward and down-referral path, each event recorded.
 #[test]
 fn happy_path_up_and_down() {
     let r = draft();
@@ -232,7 +233,7 @@ fn reject_needs_reason_and_spawns_alternative() {
     assert_eq!(spawned.receiver(), &alt);
     assert_eq!(spawned.sender(), r.sender());
     assert!(pending().spawn_alternative(ReferralId::new("R3"), t(0, 11)).is_none());
-    // With pre-review the spawned referral starts Submitted (DOMAIN: "spawn a new SUBMITTED").
+    // With pre-review the spawned referral starts Submitted (docs/rules/referral.md#states: the alternative becomes a new referral).
     let r = Referral::draft(new_referral(true), &sender(), t(0, 9)).unwrap();
     let r = r.apply(&sender(), C::Submit, t(0, 9)).unwrap().0;
     let r = r.apply(&sender_head(), C::PreReview, t(0, 9)).unwrap().0;
@@ -275,7 +276,7 @@ fn cancel_only_by_sender_with_reason_from_allowed_states() {
     invalid(&draft(), &sender(), cancel());
 }
 
-/// Source: DOMAIN.md §2.2 — "authority check precedes the state check": a wrong actor gets
+/// Source: docs/rules/referral.md#states — "authority check precedes the state check": a wrong actor gets
 /// `NotAllowed` in every state, so the error does not leak the state.
 #[test]
 fn wrong_actor_is_refused_before_the_state_in_every_state() {
@@ -376,7 +377,7 @@ fn down_referral_plan_is_validated() {
     ));
 }
 
-/// Source: DOMAIN.md §2.2 / §2.5 — green channel is created ACCEPTED with team and ETA;
+/// Source: docs/rules/referral.md#states , docs/rules/referral.md#timeliness — green channel is created ACCEPTED with team and ETA;
 /// paperwork within 24 h.
 #[test]
 fn emergency_green_channel() {
@@ -416,7 +417,7 @@ fn emergency_green_channel() {
     assert_eq!(r.insurance_status(), InsuranceReferralStatus::Emergency);
 }
 
-/// Source: DOMAIN.md §2.5 — receiver responds within 24 h (working days), escalation at SLA.
+/// Source: docs/rules/referral.md#timeliness — receiver responds within 24 h (working days), escalation at SLA.
 #[test]
 fn response_sla_escalates_then_expires_or_reassigns() {
     let policy = ReferralPolicy::default();
@@ -459,7 +460,7 @@ fn response_sla_skips_the_weekend() {
     assert!(r.tick(&policy, t(6, 23)).is_none());
 }
 
-/// Source: DOMAIN.md §2.5 — slip validity; `NO_SHOW` after validity.
+/// Source: docs/rules/referral.md#timeliness — slip validity; `NO_SHOW` after validity.
 #[test]
 fn acceptance_validity_gives_no_show() {
     let policy = ReferralPolicy::default();
@@ -471,7 +472,7 @@ fn acceptance_validity_gives_no_show() {
     invalid(&ns, &receiver(), C::Arrive);
 }
 
-/// Source: DOMAIN.md §2.5 — down-referral received within 3 working days; first follow-up
+/// Source: docs/rules/referral.md#timeliness — down-referral received within 3 working days; first follow-up
 /// within 7 days (high-risk chronic: 2 weeks); desk alert after 48 h without progress.
 #[test]
 fn alert_timers_do_not_change_state() {
@@ -518,7 +519,7 @@ fn alert_timers_do_not_change_state() {
     assert_eq!(rec.timers(&fast)[0].due_at, t(8, 9));
 }
 
-/// Source: DOMAIN.md §1.1 — upward to a higher tier or out of county; downward; lateral.
+/// Source: docs/rules/institutions.md#tiers — upward to a higher tier or out of county; downward; lateral.
 #[test]
 fn direction_from_tiers() {
     let th = Party::in_county("th", Tier::Township);
@@ -556,7 +557,7 @@ fn insurance_status_for_lateral_and_downward_referrals() {
     assert!(!InsuranceReferralStatus::None.is_referred());
 }
 
-/// Source: DOMAIN.md §2.2 — screen labels.
+/// Source: docs/rules/referral.md#states — screen labels.
 #[test]
 fn state_labels_follow_domain() {
     assert_eq!(S::Submitted.label_zh(), "申请");
@@ -570,7 +571,7 @@ fn state_labels_follow_domain() {
     assert_eq!(S::FollowUp.label_zh(), "随访");
     assert_eq!(S::ALL.len(), 16);
     for (from, to) in TRANSITIONS {
-        assert!(!from.is_terminal(), "{from:?} → {to:?}");
+        assert!(!from.is_final(), "{from:?} → {to:?}");
         assert!(is_allowed_transition(*from, *to));
     }
     assert!(!is_allowed_transition(S::Closed, S::Draft));

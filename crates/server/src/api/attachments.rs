@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use sanyi_app::attachments::Workflow;
 use sanyi_app::attachments::{self as service, AttachmentView};
-use sanyi_store::workflow::Workflow;
 
 use crate::AppState;
 use crate::auth::ApiActor;

@@ -7,8 +7,8 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use sanyi_app::audit::AuditEntry;
 use sanyi_app::audit::{self as service, AuditFilter};
-use sanyi_store::audit::AuditEntry;
 
 use super::{PageOf, PageParams};
 use crate::AppState;

@@ -155,7 +155,7 @@ async fn get_consultation(
 }
 
 /// Applies a command: `"triage"`, `{"return_for_info": {"reason": "…"}}`, `"provide_info"`,
-/// `{"assign": {"experts": ["<user id>"], "chair": null}}`, `"auto_assign"` (the roster rule of DOMAIN §3.2), `{"schedule": {"at": "…"}}`, `"start_session"`,
+/// `{"assign": {"experts": ["<user id>"], "chair": null}}`, `"auto_assign"` (the roster rule of docs/rules/remote-services.md#consultation), `{"schedule": {"at": "…"}}`, `"start_session"`,
 /// `{"submit_opinion": {"impression": "…", "advice": "…", "recommend_referral": false}}`,
 /// `{"chair_summary": {"summary": "…"}}`, `{"acknowledge": {"decision": "…"}}`, `"close"`,
 /// `{"rate": {"stars": 5}}`, `{"reject": {"reason": "…"}}`, `{"cancel": {"reason": "…"}}`. The consultation

@@ -12,8 +12,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use sanyi_app::imaging::{self as service, EcgView, IngestOutcome, RenderParams, StudyView};
+use sanyi_app::imaging::{InstanceRow, StudyQuery};
 use sanyi_app::{FieldError, ServiceError};
-use sanyi_store::readings::{InstanceRow, StudyQuery};
 
 use crate::AppState;
 use crate::auth::ApiActor;

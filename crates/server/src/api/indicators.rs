@@ -31,7 +31,7 @@ pub struct PeriodParams {
 }
 
 /// Referral and consultation indicators over a period of the caller's area or of one institution's
-/// subtree (DOMAIN.md §2.7).
+/// subtree (docs/rules/referral.md#indicators).
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "referrals", params(PeriodParams),
     responses((status = 200, body = IndicatorReport), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]

@@ -22,8 +22,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
+use sanyi_app::Page;
 use sanyi_app::{FieldError, ServiceError};
-use sanyi_store::Page;
 
 use crate::AppState;
 use crate::error::{Problem, ProblemField};
@@ -72,7 +72,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(drg::router())
         .merge(referrals::router())
         .merge(consultations::router())
-        .merge(attachments::router(sanyi_care::documents::AttachmentPolicy::default().max_bytes))
+        .merge(attachments::router(sanyi_app::attachments::AttachmentPolicy::default().max_bytes))
         .merge(indicators::router())
         .merge(insurance::router())
         .merge(readings::router())
@@ -197,8 +197,8 @@ pub struct PageOf<T: ToSchema> {
     pub limit: i64,
 }
 
-impl<T: ToSchema> From<sanyi_store::Paged<T>> for PageOf<T> {
-    fn from(p: sanyi_store::Paged<T>) -> Self {
+impl<T: ToSchema> From<sanyi_app::Paged<T>> for PageOf<T> {
+    fn from(p: sanyi_app::Paged<T>) -> Self {
         PageOf {
             items: p.items,
             total: p.total,

@@ -207,7 +207,7 @@ async fn create_order(
     Ok((StatusCode::CREATED, ApiJson(service::order(&state.app, &a, &input).await?)))
 }
 
-/// Recognition indicators of the caller's area (DOMAIN §4.4): recognitions, repeats, rate,
+/// Recognition indicators of the caller's area (docs/rules/recognition.md#savings-and-rates): recognitions, repeats, rate,
 /// savings, by month and by ordering institution; optionally one institution's subtree.
 #[utoipa::path(get, path = "/api/v1/recognition/indicators", tag = "recognition", params(IndicatorQuery),
     responses((status = 200, body = RecognitionIndicators), (status = 403, body = Problem, content_type = "application/problem+json"),

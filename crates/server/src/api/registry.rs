@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use sanyi_app::ServiceError;
 use sanyi_app::registry::{self as service, CountyTree, DepartmentInput, InstitutionInput, InstitutionUpdate, StaffInput};
-use sanyi_store::registry::{self as repo, Department, Institution, Staff};
+use sanyi_app::registry::{Department, Institution, Staff};
 
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -142,9 +142,8 @@ async fn list_departments(
     ApiActor(a): ApiActor,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<DepartmentView>>, ApiError> {
-    let i = visible(&state, &a, &id).await?;
     Ok(ApiJson(
-        repo::departments(&state.app.db, &i.division_code, &i.id)
+        service::departments(&state.app, &a, &id)
             .await?
             .into_iter()
             .map(Into::into)
@@ -193,12 +192,7 @@ async fn list_staff(
     ApiActor(a): ApiActor,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<StaffView>>, ApiError> {
-    let i = visible(&state, &a, &id).await?;
     Ok(ApiJson(
-        repo::staff_working_at(&state.app.db, &i.division_code, &i.id)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
+        service::staff(&state.app, &a, &id).await?.into_iter().map(Into::into).collect(),
     ))
 }

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use sanyi_app::attachments as service;
+use sanyi_app::attachments::AttachmentPolicy;
+use sanyi_app::attachments::Workflow;
 use sanyi_app::{FieldError, ServiceError};
-use sanyi_care::documents::AttachmentPolicy;
-use sanyi_store::workflow::Workflow;
 
 use super::{PageActor, page_error, same_origin};
 use crate::AppState;

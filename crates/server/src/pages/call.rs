@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
 
 use sanyi_app::consultations;
-use sanyi_store::consultations::ConsultationRow;
+use sanyi_app::consultations::ConsultationRow;
 
 use super::{Nav, PageActor, page_error};
 use crate::AppState;

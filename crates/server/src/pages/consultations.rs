@@ -9,15 +9,12 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{Duration, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
 use sanyi_app::ServiceError;
-use sanyi_app::consultations::{self as service, ConsultationInput, ConsultationView};
-use sanyi_care::actor::ExpertId;
-use sanyi_care::consultation::ConsultationCommand;
-use sanyi_store::registry::Institution;
-use sanyi_store::users::User;
+use sanyi_app::attachments::Workflow;
+use sanyi_app::consultations::{self as service, ConsultUrgency, ConsultationAction, ConsultationInput, ConsultationView, ExpertChoice};
+use sanyi_app::registry::Institution;
 
 use super::{Nav, PageActor, page_error, same_origin};
 use crate::AppState;
@@ -96,7 +93,7 @@ struct DetailPage {
     can_invite: bool,
     /// The viewer (the MDT chair writes the summary).
     user_id: String,
-    experts: Vec<User>,
+    experts: Vec<ExpertChoice>,
     attachments: Vec<sanyi_app::attachments::AttachmentView>,
     error: Option<String>,
 }
@@ -106,44 +103,27 @@ pub(super) async fn render(state: &AppState, p: PageActor, id: &str, error: Opti
         Ok(c) => c,
         Err(e) => return page_error(p.t, e),
     };
-    let own = p.actor.institution_id.clone().unwrap_or_default();
-    let is_inviting = c.inviting_institution_id == own;
-    let is_centre = c.invited_institution_id == own && p.actor.role == sanyi_app::Role::Administrator;
-    let is_expert = c
-        .detail
-        .get("experts")
-        .and_then(|e| e.as_array())
-        .is_some_and(|e| e.iter().any(|x| x.as_str() == Some(p.actor.user_id.as_str())));
-    let is_guest = c.guests.iter().any(|g| g.user_id == p.actor.user_id);
-    let open = serde_json::from_value::<sanyi_care::consultation::ConsultationState>(serde_json::Value::String(c.state.clone()))
-        .is_ok_and(sanyi_care::consultation::ConsultationState::is_open);
-    let can_invite = c.mode == "sync" && open && (is_inviting || is_centre || is_expert);
-    let experts = if is_centre {
-        sanyi_store::users::all(&state.app.db)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|u| u.role == "county_specialist" && u.institution_id.as_deref() == Some(c.invited_institution_id.as_str()))
-            .collect()
-    } else {
-        Vec::new()
+    let rights = match service::viewer_rights(&state.app, &p.actor, &c).await {
+        Ok(r) => r,
+        Err(e) => return page_error(p.t, e),
     };
-    let attachments = sanyi_app::attachments::list(&state.app, &p.actor, sanyi_store::workflow::Workflow::Consultation, id)
-        .await
-        .unwrap_or_default();
+    let attachments = match sanyi_app::attachments::list(&state.app, &p.actor, Workflow::Consultation, id).await {
+        Ok(a) => a,
+        Err(e) => return page_error(p.t, e),
+    };
     (
         status,
         DetailPage {
             nav: Some(Nav::of(&p.actor, &p.t)),
             t: p.t,
             c,
-            is_inviting,
-            is_centre,
-            is_expert,
-            is_guest,
-            can_invite,
+            is_inviting: rights.is_inviting,
+            is_centre: rights.is_centre,
+            is_expert: rights.is_expert,
+            is_guest: rights.is_guest,
+            can_invite: rights.can_invite,
             user_id: p.actor.user_id.clone(),
-            experts,
+            experts: rights.experts,
             attachments,
             error,
         },
@@ -155,82 +135,22 @@ async fn detail(State(state): State<AppState>, p: PageActor, Path(id): Path<Stri
     render(&state, p, &id, None, StatusCode::OK).await
 }
 
-#[derive(Deserialize, Default)]
-struct ActForm {
-    action: String,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    advice: String,
-    #[serde(default)]
-    expert: String,
-    #[serde(default)]
-    at: String,
-    #[serde(default)]
-    stars: String,
-    /// Further MDT experts (the first is `expert`).
-    #[serde(default)]
-    expert2: String,
-    #[serde(default)]
-    expert3: String,
-    /// MDT chair, one of the experts.
-    #[serde(default)]
-    chair: String,
-}
-
-fn command_of(f: &ActForm) -> Result<ConsultationCommand, String> {
-    Ok(match f.action.as_str() {
-        "triage" => ConsultationCommand::Triage,
-        "assign" => {
-            let mut experts: Vec<ExpertId> = Vec::new();
-            for e in [&f.expert, &f.expert2, &f.expert3].map(|e| e.trim()) {
-                if !e.is_empty() && !experts.iter().any(|x| x.as_str() == e) {
-                    experts.push(ExpertId::new(e));
-                }
-            }
-            let chair = f.chair.trim();
-            ConsultationCommand::Assign {
-                experts,
-                chair: (!chair.is_empty()).then(|| ExpertId::new(chair)),
-            }
-        }
-        "return_for_info" => ConsultationCommand::ReturnForInfo { reason: f.text.clone() },
-        "provide_info" => ConsultationCommand::ProvideInfo,
-        "chair_summary" => ConsultationCommand::ChairSummary { summary: f.text.clone() },
-        "schedule" => {
-            let at = NaiveDateTime::parse_from_str(f.at.trim(), "%Y-%m-%dT%H:%M")
-                .ok()
-                .and_then(|t| chrono::FixedOffset::east_opt(8 * 3600).and_then(|tz| tz.from_local_datetime(&t).single()))
-                .map_or(Utc::now() + Duration::hours(1), |t| t.with_timezone(&Utc));
-            ConsultationCommand::Schedule { at }
-        }
-        "start_session" => ConsultationCommand::StartSession,
-        "opinion" => ConsultationCommand::SubmitOpinion {
-            impression: f.text.clone(),
-            advice: f.advice.clone(),
-            recommend_referral: false,
-        },
-        "acknowledge" => ConsultationCommand::Acknowledge { decision: f.text.clone() },
-        "close" => ConsultationCommand::Close,
-        "rate" => ConsultationCommand::Rate {
-            stars: f.stars.trim().parse().unwrap_or(0),
-        },
-        "reject" => ConsultationCommand::Reject { reason: f.text.clone() },
-        "cancel" => ConsultationCommand::Cancel { reason: f.text.clone() },
-        other => return Err(format!("unknown action {other:?}")),
-    })
-}
-
-async fn act(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Path(id): Path<String>, Form(f): Form<ActForm>) -> Response {
+async fn act(
+    State(state): State<AppState>,
+    p: PageActor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<ConsultationAction>,
+) -> Response {
     if !same_origin(&headers) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    let outcome = if f.action == "auto_assign" {
+    let outcome = if f.is_auto_assign() {
         service::auto_assign(&state.app, &p.actor, &id).await
     } else {
-        match command_of(&f) {
+        match f.command() {
             Ok(c) => service::apply(&state.app, &p.actor, &id, c).await,
-            Err(e) => return render(&state, p, &id, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await,
+            Err(e) => Err(e),
         }
     };
     after_form(&state, p, &id, outcome).await
@@ -301,12 +221,10 @@ struct NewParams {
 }
 
 async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<NewParams>) -> Response {
-    let institutions = sanyi_app::referrals::receivers(&state.app, &p.actor)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| i.tier == "county")
-        .collect();
+    let institutions = match service::consultants(&state.app, &p.actor).await {
+        Ok(i) => i,
+        Err(e) => return page_error(p.t, e),
+    };
     NewPage {
         nav: Some(Nav::of(&p.actor, &p.t)),
         t: p.t,
@@ -341,9 +259,9 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
         specialty: f.specialty.clone(),
         named_expert: None,
         urgency: Some(if f.emergency.is_some() {
-            sanyi_care::consultation::ConsultUrgency::Emergency
+            ConsultUrgency::Emergency
         } else {
-            sanyi_care::consultation::ConsultUrgency::Routine
+            ConsultUrgency::Routine
         }),
         mode: None,
         mdt: false,
@@ -359,12 +277,10 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
                     .collect::<Vec<_>>()
                     .join("；"),
             );
-            let institutions = sanyi_app::referrals::receivers(&state.app, &p.actor)
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|i| i.tier == "county")
-                .collect();
+            let institutions = match service::consultants(&state.app, &p.actor).await {
+                Ok(i) => i,
+                Err(e) => return page_error(p.t, e),
+            };
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 NewPage {

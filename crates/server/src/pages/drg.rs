@@ -59,16 +59,21 @@ fn split_codes(s: &str) -> Vec<String> {
         .collect()
 }
 
-async fn scheme_in_force(state: &AppState, p: &PageActor) -> Option<SchemeView> {
+/// The pool's scheme in force today; none (the page says so) when no scheme is in force.
+async fn scheme_in_force(state: &AppState, p: &PageActor) -> Result<Option<SchemeView>, ServiceError> {
     let pool = service::pool_of(&p.actor);
-    service::in_force(&state.app, &pool, chrono::Utc::now().date_naive())
-        .await
-        .ok()
-        .map(|(row, _)| (&row).into())
+    match service::in_force(&state.app, &pool, chrono::Utc::now().date_naive()).await {
+        Ok((row, _)) => Ok(Some((&row).into())),
+        Err(ServiceError::Validation(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 async fn form(State(state): State<AppState>, p: PageActor) -> Response {
-    let scheme = scheme_in_force(&state, &p).await;
+    let scheme = match scheme_in_force(&state, &p).await {
+        Ok(s) => s,
+        Err(e) => return page_error(p.t, e),
+    };
     let example = CaseForm {
         sex: "1".into(),
         age_years: "45".into(),
@@ -98,9 +103,9 @@ async fn group(State(state): State<AppState>, p: PageActor, headers: HeaderMap, 
     let case = CaseInput {
         case_id: None,
         sex: Some(f.sex.clone()),
-        age_years: sanyi_drg::parse_decimal(&f.age_years),
-        age_days: sanyi_drg::parse_truncated(&f.age_days),
-        weight_g: sanyi_drg::parse_truncated(&f.weight_g),
+        age_years: service::parse_decimal(&f.age_years),
+        age_days: service::parse_truncated(&f.age_days),
+        weight_g: service::parse_truncated(&f.weight_g),
         diagnoses,
         procedures,
     };
@@ -111,7 +116,10 @@ async fn group(State(state): State<AppState>, p: PageActor, headers: HeaderMap, 
         cases: vec![case],
         case: None,
     };
-    let scheme = scheme_in_force(&state, &p).await;
+    let scheme = match scheme_in_force(&state, &p).await {
+        Ok(s) => s,
+        Err(e) => return page_error(p.t, e),
+    };
     match service::group(&state.app, &p.actor, req).await {
         Ok(mut r) => {
             let result = r.results.pop();

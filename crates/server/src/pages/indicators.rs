@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use sanyi_app::indicators::{self as service, IndicatorReport, RatioView};
 
-use sanyi_store::registry::Institution;
+use sanyi_app::registry::Institution;
 
 use super::{Nav, PageActor, page_error};
 use crate::AppState;
@@ -151,9 +151,10 @@ async fn page(State(state): State<AppState>, p: PageActor, Query(q): Query<PageP
     match service::compute(&state.app, &p.actor, from, to, institution).await {
         Ok(r) => {
             let (bars, ticks) = chart(&r);
-            let institutions = sanyi_store::registry::institutions(&state.app.db, p.actor.scope.division_prefix())
-                .await
-                .unwrap_or_default();
+            let institutions = match sanyi_app::registry::institutions(&state.app, &p.actor).await {
+                Ok(list) => list,
+                Err(e) => return page_error(p.t, e),
+            };
             IndicatorsPage {
                 nav: Some(Nav::of(&p.actor, &p.t)),
                 t: p.t,

@@ -18,8 +18,7 @@ use sanyi_app::insurance::claims::{self, ChargeInput, ClaimInput, ClaimView, Spe
 use sanyi_app::insurance::fraud::{self, FlagView, ReviewInput};
 use sanyi_app::insurance::policies::{self, PolicyView};
 use sanyi_app::insurance::run::{self, RunReport};
-use sanyi_insurance::fraud::ReviewOutcome;
-use sanyi_insurance::settlement::MedType;
+use sanyi_app::insurance::{MedType, ReviewOutcome};
 
 use super::charts::{self, Chart};
 use super::{Nav, PageActor, page_error, same_origin};
@@ -303,11 +302,10 @@ async fn policy(State(state): State<AppState>, p: PageActor) -> Response {
                 .filter(|v| v.effective_from <= today)
                 .max_by_key(|v| v.effective_from)
                 .cloned();
-            let text = current
-                .as_ref()
-                .and_then(|c| serde_json::from_value::<sanyi_insurance::Policy>(c.policy.clone()).ok())
-                .and_then(|p| toml::to_string_pretty(&p).ok())
-                .unwrap_or_default();
+            let text = match current.as_ref().map(PolicyView::toml).transpose() {
+                Ok(t) => t.unwrap_or_default(),
+                Err(e) => return page_error(p.t, e),
+            };
             PolicyPage {
                 nav: Some(Nav::of(&p.actor, &p.t)),
                 t: p.t,

@@ -370,9 +370,10 @@ async fn home(State(state): State<AppState>, p: PageActor) -> Response {
         Ok(t) => t,
         Err(e) => return page_error(p.t, e),
     };
-    let counts = sanyi_store::residents::count_by_county(&state.app.db, p.actor.scope.division_prefix())
-        .await
-        .unwrap_or_default();
+    let counts = match sanyi_app::residents::count_by_county(&state.app, &p.actor).await {
+        Ok(c) => c,
+        Err(e) => return page_error(p.t, e),
+    };
     let counties = tree
         .into_iter()
         .map(|c| {
@@ -402,9 +403,10 @@ async fn home(State(state): State<AppState>, p: PageActor) -> Response {
             }
         })
         .collect();
-    let notifications = sanyi_app::notifications::for_actor(&state.app, &p.actor, chrono::Utc::now())
-        .await
-        .unwrap_or_default();
+    let notifications = match sanyi_app::notifications::for_actor(&state.app, &p.actor, chrono::Utc::now()).await {
+        Ok(n) => n,
+        Err(e) => return page_error(p.t, e),
+    };
     HomePage {
         nav: Some(Nav::of(&p.actor, &p.t)),
         t: p.t,

@@ -14,10 +14,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use sanyi_app::ServiceError;
+use sanyi_app::imaging::InstanceRow;
 use sanyi_app::imaging::{self as imaging, EcgView, StudyView};
 use sanyi_app::readings::{self as service, ReadingCommandInput, ReadingList, ReadingListQuery, ReadingOrderInput, ReadingView};
-use sanyi_care::reading::{Modality, Report, TemplateField};
-use sanyi_store::readings::InstanceRow;
+use sanyi_app::readings::{Modality, Report, TemplateField};
 
 use super::{Nav, PageActor, page_error, same_origin};
 use crate::AppState;
@@ -350,28 +350,18 @@ struct NewPage {
     error: Option<String>,
 }
 
-/// The imaging exams of the actor's pool's recognition catalogue.
-async fn exam_items(state: &AppState, p: &PageActor) -> Vec<(String, String)> {
-    let Ok(Some(pool)) = sanyi_store::recognition::pool_of(&state.app.db, &p.actor.division_code).await else {
-        return Vec::new();
-    };
-    sanyi_store::recognition::items(&state.app.db, &pool)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| matches!(i.class.as_str(), "radiography" | "cross_sectional"))
-        .map(|i| (i.code, i.name))
-        .collect()
-}
-
 #[derive(Deserialize, Default)]
 struct NewParams {
     resident: Option<String>,
 }
 
 async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<NewParams>) -> Response {
+    let items = match sanyi_app::recognition::imaging_items(&state.app, &p.actor).await {
+        Ok(i) => i,
+        Err(e) => return page_error(p.t, e),
+    };
     NewPage {
-        items: exam_items(&state, &p).await,
+        items,
         reasons: sanyi_app::recognition::retest_reasons(),
         nav: Some(Nav::of(&p.actor, &p.t)),
         t: p.t,
@@ -419,18 +409,24 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
     match service::order(&state.app, &p.actor, &input).await {
         Ok(r) => Redirect::to(&format!("/readings/{}", r.id)).into_response(),
         Err(e) => match messages(&p.t, &e) {
-            Some(error) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                NewPage {
-                    items: exam_items(&state, &p).await,
-                    reasons: sanyi_app::recognition::retest_reasons(),
-                    nav: Some(Nav::of(&p.actor, &p.t)),
-                    t: p.t,
-                    resident_id: f.resident_id,
-                    error: Some(error),
-                },
-            )
-                .into_response(),
+            Some(error) => {
+                let items = match sanyi_app::recognition::imaging_items(&state.app, &p.actor).await {
+                    Ok(i) => i,
+                    Err(e) => return page_error(p.t, e),
+                };
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    NewPage {
+                        items,
+                        reasons: sanyi_app::recognition::retest_reasons(),
+                        nav: Some(Nav::of(&p.actor, &p.t)),
+                        t: p.t,
+                        resident_id: f.resident_id,
+                        error: Some(error),
+                    },
+                )
+                    .into_response()
+            }
             None => page_error(p.t, e),
         },
     }

@@ -17,7 +17,7 @@ use sanyi_app::recognition::{
     self as service, CandidateView, CatalogueItem, IndicatorQuery, OrderInput, ParticipantView, ReasonView, RecognitionIndicators,
     ResidentResults,
 };
-use sanyi_care::recognition::{Decision, RetestReason};
+use sanyi_app::recognition::{Decision, RetestReason};
 
 use super::charts::{self, Chart};
 use super::insurance::yuan;
@@ -292,8 +292,16 @@ async fn dashboard(State(state): State<AppState>, p: PageActor, Query(q): Query<
         Ok(r) => r,
         Err(e) => return page_error(p.t, e),
     };
-    let catalogue = service::items(&state.app, &p.actor).await.map(|c| c.items).unwrap_or_default();
-    let participants = service::participants(&state.app, &p.actor).await.unwrap_or_default();
+    let catalogue = match service::items(&state.app, &p.actor).await {
+        Ok(c) => c.items,
+        Err(ServiceError::NotFound) => Vec::new(),
+        Err(e) => return page_error(p.t, e),
+    };
+    let participants = match service::participants(&state.app, &p.actor).await {
+        Ok(list) => list,
+        Err(ServiceError::NotFound) => Vec::new(),
+        Err(e) => return page_error(p.t, e),
+    };
     let (monthly, savings, rates) = build_charts(&r, &p.t);
     DashboardPage {
         nav: Some(Nav::of(&p.actor, &p.t)),

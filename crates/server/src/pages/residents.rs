@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use sanyi_app::Page;
+use sanyi_app::audit::AuditEntry;
 use sanyi_app::audit::{self, AuditFilter};
 use sanyi_app::residents::{self as service, ResidentDetail, ResidentInput, ResidentSearch, ResidentSummary};
 use sanyi_app::{FieldError, ServiceError};
-use sanyi_store::Page;
-use sanyi_store::audit::AuditEntry;
 
 use super::{Nav, PageActor, page_error, same_origin};
 use crate::AppState;
@@ -138,29 +138,14 @@ struct ResidentForm {
     household_role: String,
 }
 
-async fn villages_for(state: &AppState, a: &sanyi_app::Actor) -> Vec<(String, String)> {
-    let prefix = a.scope.prefix();
-    let mut out = Vec::new();
-    let counties = sanyi_store::registry::counties(&state.app.db).await.unwrap_or_default();
-    for c in counties.iter().filter(|c| c.division_code.starts_with(a.scope.division_prefix())) {
-        let area_prefix = if prefix.len() > 6 { prefix } else { c.division_code.as_str() };
-        for v in sanyi_store::registry::areas(&state.app.db, &c.division_code, area_prefix)
-            .await
-            .unwrap_or_default()
-        {
-            if v.level == "village" {
-                out.push((v.code, format!("{} · {}", c.name, v.name)));
-            }
-        }
-    }
-    out
-}
-
 async fn new_form(State(state): State<AppState>, p: PageActor) -> Response {
     if let Err(e) = p.actor.require(sanyi_app::Permission::ResidentWrite) {
         return page_error(p.t, e);
     }
-    let villages = villages_for(&state, &p.actor).await;
+    let villages = match sanyi_app::registry::villages(&state.app, &p.actor).await {
+        Ok(v) => v,
+        Err(e) => return page_error(p.t, e),
+    };
     let form = ResidentForm {
         village_code: villages.first().map(|v| v.0.clone()).unwrap_or_default(),
         ..Default::default()
@@ -197,7 +182,10 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
         Ok(r) => Redirect::to(&format!("/residents/{}", r.id)).into_response(),
         Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => {
             let errors = field_messages(&p.t, &errs);
-            let villages = villages_for(&state, &p.actor).await;
+            let villages = match sanyi_app::registry::villages(&state.app, &p.actor).await {
+                Ok(v) => v,
+                Err(e) => return page_error(p.t, e),
+            };
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 NewPage {
@@ -243,11 +231,13 @@ struct RecordPage {
 }
 
 async fn record(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
-    match service::get(&state.app, &p.actor, &id).await {
-        Ok(r) => RecordPage {
-            readings: sanyi_app::readings::of_resident(&state.app, &p.actor, &id)
-                .await
-                .unwrap_or_default(),
+    let r = match service::get(&state.app, &p.actor, &id).await {
+        Ok(r) => r,
+        Err(e) => return page_error(p.t, e),
+    };
+    match sanyi_app::readings::of_resident(&state.app, &p.actor, &id).await {
+        Ok(readings) => RecordPage {
+            readings,
             nav: Some(Nav::of(&p.actor, &p.t)),
             t: p.t,
             r,

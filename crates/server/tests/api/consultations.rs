@@ -14,7 +14,7 @@ async fn resident_and_lead(app: &TestApp, doctor: &str) -> (String, String) {
     (resident, lead)
 }
 
-/// Source: DOMAIN.md §3.2: request → triage → assign → schedule → session → signed opinion →
+/// Source: docs/rules/remote-services.md#consultation: request → triage → assign → schedule → session → signed opinion →
 /// acknowledgement → close → rating, each step by the side entitled to it.
 #[tokio::test]
 async fn a_township_doctor_consults_a_county_expert() {
@@ -167,7 +167,7 @@ async fn the_demo_has_consultations_in_every_state() {
     assert_eq!(one["timeline"].as_array().unwrap().last().unwrap()["command"], "timer", "{one}");
 }
 
-/// Invited guests (DOMAIN §3.2 video): a party invites, the guest joins the call's socket and reads
+/// Invited guests (docs/rules/remote-services.md#consultation video): a party invites, the guest joins the call's socket and reads
 /// the consultation but cannot act on it; outsiders are refused before the WebSocket upgrade.
 #[tokio::test]
 async fn invited_guests_join_the_call_and_outsiders_are_refused() {
@@ -512,7 +512,7 @@ async fn indicators_narrow_to_an_institution_subtree_and_a_period() {
     assert!(r.text().await.unwrap().contains("YYYY-MM-DD"));
 }
 
-/// DOMAIN.md §3.2 assignment rule through the roster: the on-duty expert of the specialty with
+/// docs/rules/remote-services.md#consultation assignment rule through the roster: the on-duty expert of the specialty with
 /// title ≥ attending and the shortest queue; nobody qualifying is a clear 422 and no change.
 #[tokio::test]
 async fn the_centre_assigns_by_rule_from_its_roster() {
@@ -583,7 +583,7 @@ async fn the_centre_assigns_by_rule_from_its_roster() {
     assert_eq!(fields, vec!["specialty", "user_id"]);
 }
 
-/// Source: DOMAIN.md §3.2: the centre may return an incomplete request (RETURN_FOR_INFO); an MDT
+/// Source: docs/rules/remote-services.md#consultation: the centre may return an incomplete request (RETURN_FOR_INFO); an MDT
 /// request gets one opinion per expert plus the chair's summary; a missed deadline expires.
 #[tokio::test]
 async fn mdt_return_for_info_and_a_missed_deadline() {

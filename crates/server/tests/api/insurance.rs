@@ -143,7 +143,7 @@ async fn the_demo_year_settles_from_budget_to_year_end_and_money_is_conserved() 
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
-    // The fund year's worked example (DOMAIN §6.2): F 1 000 M, r 5 %, rigid 120 M → A = 830 M yuan.
+    // The fund year's worked example (docs/rules/global-budget.md#budget-construction): F 1 000 M, r 5 %, rigid 120 M → A = 830 M yuan.
     let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
     fy["fund"] = json!(100_000_000_000i64);
     fy["rigid"] = json!([{"name": "大病保险保费", "amount": 12_000_000_000i64}]);
@@ -435,7 +435,7 @@ async fn the_bureau_marks_a_case_for_special_review_and_the_run_pays_its_points(
     assert!(page.contains("claim-special-review") && page.contains("5000.5000"), "{page}");
 }
 
-/// Source: DOMAIN.md §6.2 worked example, end to end on the database: F = 1 000 M yuan, r = 5 %,
+/// Source: docs/rules/global-budget.md#budget-construction worked example, end to end on the database: F = 1 000 M yuan, r = 5 %,
 /// rigid 120 M → A = 830 M; county X holds 18 % of the enrollees and 22 % of the 65+, a = 0.7,
 /// b = 0.3 → w = 0.126 + 0.066 = 0.192 → B = 159.36 M yuan, to the fen.
 #[tokio::test]
@@ -574,7 +574,7 @@ async fn the_readmission_window_is_a_parameter_of_the_fund_year() {
     let (_, r) = app.post(&officer, &path, &json!(null)).await;
     let default = r["flags"]["split_admission"].as_u64().unwrap_or(0);
     let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
-    assert_eq!(fy["fraud"]["readmission_days"], 15, "the default window of DOMAIN §12");
+    assert_eq!(fy["fraud"]["readmission_days"], 15, "the default window of docs/rules/fraud.md");
     fy["fraud"]["readmission_days"] = json!(0);
     let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);

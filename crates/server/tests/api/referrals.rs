@@ -153,7 +153,7 @@ async fn bad_referrals_and_commands_are_refused_and_timers_escalate() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, vec!["receiver_institution_id", "reason", "diagnoses[0]", "consent"]);
-    // An upward referral names the criterion it meets (DOMAIN §2.3); nothing is stored without.
+    // An upward referral names the criterion it meets (docs/rules/referral.md#criteria); nothing is stored without.
     let before = app.get(&doctor, "/api/v1/referrals").await.1["total"].as_u64().unwrap();
     let (s, p) = app
         .post(
@@ -642,7 +642,7 @@ async fn down_referral_and_follow_up_close_the_loop() {
     assert_eq!(s, StatusCode::FORBIDDEN, "only the down-referral target receives: {r}");
     let (s, r) = app.post(&doctor, &path, &json!("receive_down")).await;
     assert_eq!(s, StatusCode::OK, "{r}");
-    // The first follow-up comes due a week after discharge (DOMAIN §2.5), not before.
+    // The first follow-up comes due a week after discharge (docs/rules/referral.md#timeliness), not before.
     let village = sanyi_app::auth::authenticate(&app.app, &doctor, sanyi_app::auth::TokenKind::Bearer, "test")
         .await
         .unwrap();

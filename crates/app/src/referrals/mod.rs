@@ -5,10 +5,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use sanyi_care::WorkflowState;
 use sanyi_care::actor::{ActorRef, Role as CareRole};
 use sanyi_care::criteria::{GreenChannelCentre, UpwardCriterion};
 use sanyi_care::documents::{Consent, RecentResult};
 use sanyi_care::indicators::ReferralSummary;
+use sanyi_care::referral::ReferralState;
 use sanyi_care::referral::{
     Direction, EmergencyReferral, NewReferral, Party, Placement, Referral, ReferralCommand, ReferralError, ReferralPolicy, Urgency,
 };
@@ -18,9 +20,12 @@ use sanyi_store::registry::{self, Institution};
 use sanyi_store::workflow::{self as workflow_repo, Workflow, WorkflowEvent};
 
 use crate::error::Errors;
+mod forms;
+
 pub use crate::workflow::TimelineEntry;
 use crate::workflow::{self, Names, Refusal, care_actor, code, event_row};
 use crate::{Actor, App, FieldError, Permission, Role, ServiceError, audit};
+pub use forms::{ReferralAction, ReferralForm, centres, criteria};
 
 /// Input to refer a resident.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -37,7 +42,7 @@ pub struct ReferralInput {
     /// Preliminary diagnoses, ICD-10 医保版.
     #[serde(default)]
     pub diagnoses: Vec<String>,
-    /// Upward criterion (DOMAIN §2.3), e.g. `uncertain_diagnosis`.
+    /// Upward criterion (docs/rules/referral.md#criteria), e.g. `uncertain_diagnosis`.
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub criterion: Option<UpwardCriterion>,
@@ -53,7 +58,7 @@ pub struct ReferralInput {
     #[serde(default = "yes")]
     pub submit: bool,
     /// `routine` (default) or `emergency`: the green channel (绿色通道), accepted at once with the
-    /// receiver's emergency team (DOMAIN §2.2); needs `centre`.
+    /// receiver's emergency team (docs/rules/referral.md#states); needs `centre`.
     #[serde(default = "routine")]
     #[schema(value_type = String)]
     pub urgency: Urgency,
@@ -124,10 +129,10 @@ pub struct ReferralView {
     /// The engine's full state (acceptance, plan, timestamps).
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
-    /// How the referral changes the insurance treatment of the next encounter (DOMAIN §2.6):
+    /// How the referral changes the insurance treatment of the next encounter (docs/rules/referral.md#insurance-linkage):
     /// `upward`, `downward`, `emergency` or `none` — read by the settlement engine.
     pub insurance_status: String,
-    /// Upward criterion met (DOMAIN §2.3).
+    /// Upward criterion met (docs/rules/referral.md#criteria).
     #[schema(value_type = Option<String>)]
     pub criterion: Option<UpwardCriterion>,
     /// Upward criterion in Chinese.
@@ -305,6 +310,7 @@ fn refusal(actor: &Actor, e: ReferralError) -> ServiceError {
 /// # Errors
 /// `Forbidden` without write permission or institution; `NotFound` for a resident outside the
 /// area; `Validation` for an unknown receiver, bad diagnoses or an empty reason.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<ReferralView, ServiceError> {
     actor.require(Permission::ReferralWrite)?;
     let who = care_actor(actor, CareRole::ReferralCentre)?;
@@ -376,7 +382,7 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
         Some(r) => Some((party(&sender, &sender.division_code)?, party(r, &sender.division_code)?)),
         None => None,
     };
-    // An upward referral names the criterion it meets (DOMAIN §2.3); the green channel's is acute
+    // An upward referral names the criterion it meets (docs/rules/referral.md#criteria); the green channel's is acute
     // critical illness.
     if let Some((from, to)) = &parties
         && Direction::between(from, to) == Direction::Upward
@@ -386,7 +392,7 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
         errs.push(FieldError::new(
             "criterion",
             "criterion.required",
-            "an upward criterion of DOMAIN §2.3 (e.g. uncertain_diagnosis)",
+            "an upward criterion of docs/rules/referral.md#criteria (e.g. uncertain_diagnosis)",
             "Name the upward referral criterion the patient meets",
             "上转须选择符合的上转指征",
         ));
@@ -400,7 +406,7 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
         r.receiver_institution_id == receiver.id
             && r.sender_institution_id == sender.id
             && serde_json::from_value::<sanyi_care::referral::ReferralState>(serde_json::Value::String(r.state.clone()))
-                .is_ok_and(|s| !s.is_terminal())
+                .is_ok_and(|s| !s.is_final())
     });
     if let Some(twin) = open_twin {
         return Err(open_exists(Some(&twin.id)));
@@ -494,6 +500,7 @@ pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<Referr
 ///
 /// # Errors
 /// `NotFound` unless the actor's institution sends or receives it.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ReferralView, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let row = visible(app, actor, id).await?;
@@ -516,12 +523,13 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ReferralView, Ser
 /// institution the command names is looked up in the registry. With `expected_version` (the
 /// version the actor read, `If-Match` in the API) the command applies only to that version, so of
 /// two people acting on what they both saw exactly one wins. A rejection naming an alternative
-/// receiver creates the referral to it in the same transaction (DOMAIN §2.2).
+/// receiver creates the referral to it in the same transaction (docs/rules/referral.md#states).
 ///
 /// # Errors
 /// `Forbidden` when the actor's side may not do it; `Conflict` when the state does not allow it;
 /// `VersionConflict` when someone changed the referral meanwhile; `Validation` for an incomplete
 /// command or an unknown institution.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn apply(
     app: &App,
     actor: &Actor,
@@ -679,6 +687,7 @@ impl ReferralBox {
 ///
 /// # Errors
 /// `Forbidden` without an institution; `Validation` for an unknown state.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn list(
     app: &App,
     actor: &Actor,
@@ -786,7 +795,7 @@ pub(crate) async fn rows_in_state(app: &App, actor: &Actor, which: ReferralBox, 
     Ok(match which {
         ReferralBox::Out | ReferralBox::In => {
             let side = workflow::side(which == ReferralBox::In);
-            repo::list(&app.db, &inst.division_code, &inst.id, side, Some(state), i64::MAX).await?
+            workflow_repo::list::<ReferralRow>(&app.db, &inst.division_code, &inst.id, side, Some(state), i64::MAX).await?
         }
         ReferralBox::Down => repo::list_down(&app.db, &inst.division_code, &inst.id, Some(state), i64::MAX).await?,
     })
@@ -804,6 +813,7 @@ async fn own_institution(app: &App, actor: &Actor) -> Result<Institution, Servic
 ///
 /// # Errors
 /// `Forbidden` without an institution.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn counts(app: &App, actor: &Actor, which: ReferralBox) -> Result<Vec<(String, String, i64)>, ServiceError> {
     let inst = own_institution(app, actor).await?;
     let rows = match which {
@@ -820,6 +830,7 @@ pub async fn counts(app: &App, actor: &Actor, which: ReferralBox) -> Result<Vec<
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn receivers(app: &App, actor: &Actor) -> Result<Vec<Institution>, ServiceError> {
     let own = actor.institution_id.clone().unwrap_or_default();
     let pool = actor
@@ -840,10 +851,11 @@ pub async fn receivers(app: &App, actor: &Actor) -> Result<Vec<Institution>, Ser
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all)]
 pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<usize, ServiceError> {
     let policy = &app.policies.referral;
     let mut changed = 0;
-    for row in repo::open(&app.db).await? {
+    for row in workflow_repo::not_final::<ReferralRow>(&app.db, &ReferralState::final_codes()).await? {
         let Ok(referral) = serde_json::from_str::<Referral>(&row.engine) else {
             continue;
         };
@@ -1147,7 +1159,7 @@ pub async fn seed_many(
                 referral = next;
             }
         }
-        if !referral.state().is_terminal() {
+        if !referral.state().is_final() {
             open.insert(r.id.clone());
         }
         let down = referral.down_plan().map(|_| DownTarget {
@@ -1222,6 +1234,7 @@ pub struct RecordReferral {
 ///
 /// # Errors
 /// On a database error.
+#[tracing::instrument(skip_all)]
 pub async fn outcomes_of(app: &App, resident_id: &str) -> Result<Vec<RecordReferral>, ServiceError> {
     let rows = repo::of_resident(&app.db, resident_id).await?;
     let names = names_of(app, &rows).await?;
