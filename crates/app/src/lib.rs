@@ -1,9 +1,13 @@
-//! Application services: the use cases of sanyi, shared by the HTTP server and the CLI.
+//! Application services: the use cases of sanyi, shared by the HTTP server and the CLI, and the
+//! only door to the store (`App`'s database is private to this crate).
 //!
 //! Each module is a thin layer over the store and the pure engines: it parses input into domain
 //! values (reporting every failing field), checks the actor's role and scope, writes through the
 //! store in one transaction together with the audit entry, and returns views that mask resident
-//! ID numbers and phone numbers wherever a list is shown.
+//! ID numbers and phone numbers wherever a list is shown. Every public service runs in a
+//! `tracing` span named after it (inside the HTTP request's span with its id). A workflow area is
+//! a folder: `mod.rs` (its types and shared helpers), `commands.rs` (writes), `queries.rs`
+//! (reads), `indicators.rs`, and `forms.rs` where pages post plain text fields.
 //!
 //! - [`roles`]: roles and permissions; [`actor`]: who is acting, from where, over which area.
 //! - [`auth`]: password hashing (Argon2), login, session cookies and bearer tokens, account
@@ -11,9 +15,17 @@
 //! - [`audit`]: the group-committing writer of read audits (a read is answered only once its
 //!   audit row is stored), the hash-chained log and its verification, the audit query.
 //! - [`registry`]: the institution tree; [`residents`]: the master patient index;
-//!   [`import`]: bulk CSV import of residents; [`demo`]: seeding the demo prefecture.
+//!   [`import`]: bulk CSV import of residents.
+//! - [`referrals`]: two-way referral (双向转诊); [`consultations`]: remote consultation (远程会诊)
+//!   with guests and video calls; [`attachments`] of both; [`indicators`]: their indicators;
+//!   [`notifications`]: what waits for the actor, derived from the workflows' states.
+//! - [`readings`]: remote reading of images and ECGs (远程影像/心电), with [`imaging`] (DICOM
+//!   and ECG ingest, rendering).
 //! - [`recognition`]: mutual recognition of results (检查检验结果互认): catalogue, participants,
 //!   the results index, the order-time check, orders with decisions, savings and indicators.
+//! - [`drg`]: DRG schemes per pool and grouping; [`insurance`]: policies, claims, the settlement
+//!   run, fraud review, the Excel export.
+//! - [`demo`]: seeding the demo prefecture, one module per area with one signature.
 
 pub mod actor;
 pub mod attachments;
@@ -23,12 +35,12 @@ pub mod consultations;
 pub mod demo;
 pub mod drg;
 mod error;
-pub mod imaging;
 pub mod import;
 pub mod indicators;
 pub mod insurance;
 pub mod notifications;
 pub mod readings;
+pub use readings::imaging;
 pub mod recognition;
 pub mod referrals;
 pub mod registry;

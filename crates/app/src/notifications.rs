@@ -205,6 +205,102 @@ pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
         "Consultations to hold",
         "/consultations?view=mine",
     );
-    out.extend(crate::readings::notifications(app, actor).await?);
+    out.extend(readings(app, actor).await?);
+    Ok(out)
+}
+
+/// What waits for the actor in remote reading: studies to read and reports to sign at the centre,
+/// critical values to acknowledge or resolve at the ordering site, orders still waiting for their
+/// images or ECG.
+///
+/// # Errors
+/// On a database error.
+async fn readings(app: &App, actor: &Actor) -> Result<Vec<Notification>, ServiceError> {
+    let Some(institution) = actor.institution_id.clone() else {
+        return Ok(Vec::new());
+    };
+    let Some(inst) = sanyi_store::registry::institution(&app.db, &institution).await? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    let mut push = |kind: &str, count: i64, zh: &str, en: &str, link: &str| {
+        if count > 0 {
+            out.push(Notification {
+                kind: kind.into(),
+                count: count as usize,
+                text_zh: format!("{zh}：{count}"),
+                text_en: format!("{en}: {count}"),
+                link: link.into(),
+            });
+        }
+    };
+    let count = |counts: &[(String, i64)], state: &str| counts.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+    if actor.role.can(crate::Permission::ReadingReport) {
+        let centre = sanyi_store::workflow::count_by_state(
+            &app.db,
+            sanyi_store::workflow::Workflow::Reading,
+            &inst.division_code,
+            &inst.id,
+            sanyi_store::workflow::Side::In,
+        )
+        .await?;
+        push(
+            "reading.to_read",
+            count(&centre, "acquired"),
+            "待阅片的检查",
+            "Studies waiting for a reader",
+            "/readings?box=in&state=acquired",
+        );
+        push(
+            "reading.to_sign",
+            count(&centre, "preliminary"),
+            "待审核签发的报告",
+            "Reports waiting for a signature",
+            "/readings?box=in&state=preliminary",
+        );
+        push(
+            "reading.to_deliver",
+            count(&centre, "final"),
+            "待发送的报告",
+            "Signed reports to deliver",
+            "/readings?box=in&state=final",
+        );
+    }
+    if actor.role.can(crate::Permission::ReadingOrder) {
+        let ordered = sanyi_store::workflow::count_by_state(
+            &app.db,
+            sanyi_store::workflow::Workflow::Reading,
+            &inst.division_code,
+            &inst.id,
+            sanyi_store::workflow::Side::Out,
+        )
+        .await?;
+        push(
+            "reading.to_acquire",
+            count(&ordered, "ordered"),
+            "待上传影像/心电图的申请",
+            "Orders waiting for their images or ECG",
+            "/readings?box=out&state=ordered",
+        );
+        let critical = sanyi_store::readings::list(
+            &app.db,
+            &inst.division_code,
+            &inst.id,
+            sanyi_store::workflow::Side::Out,
+            &sanyi_store::readings::ListFilter {
+                critical_open: true,
+                ..Default::default()
+            },
+            500,
+        )
+        .await?;
+        push(
+            "reading.critical",
+            critical.len() as i64,
+            "未处置的危急值",
+            "Open critical values",
+            "/readings/critical?box=out",
+        );
+    }
     Ok(out)
 }

@@ -199,13 +199,54 @@ impl Names {
     }
 }
 
+/// What a new referral or consultation starts from: the acting party, the field errors found so
+/// far and the parties (see [`parties`]).
+pub(crate) struct Opening {
+    /// The actor as the engine sees them.
+    pub who: ActorRef,
+    /// Field errors collected so far (an unknown counterpart).
+    pub errs: Errors,
+    /// The resident.
+    pub resident: sanyi_store::residents::Resident,
+    /// The actor's institution.
+    pub own: sanyi_store::registry::Institution,
+    /// The counterpart institution, when it is one of the pool's.
+    pub counterpart: Option<sanyi_store::registry::Institution>,
+}
+
+/// Checks that the actor may start a referral or consultation acting as `role` for their
+/// institution, and loads its parties.
+///
+/// # Errors
+/// `Forbidden` without write permission or institution; as [`parties`].
+pub(crate) async fn open(
+    app: &App,
+    actor: &Actor,
+    role: sanyi_care::actor::Role,
+    resident_id: &str,
+    counterpart_id: &str,
+    labels: (&str, &str, &str),
+) -> Result<Opening, ServiceError> {
+    actor.require(crate::Permission::ReferralWrite)?;
+    let who = care_actor(actor, role)?;
+    let mut errs = Errors::default();
+    let (resident, own, counterpart) = parties(app, actor, &who, resident_id, counterpart_id, labels, &mut errs).await?;
+    Ok(Opening {
+        who,
+        errs,
+        resident,
+        own,
+        counterpart,
+    })
+}
+
 /// Who a new referral or consultation involves: the resident (active, inside the actor's area), the
 /// actor's institution and the counterpart institution named by the input field `field`, which must
 /// belong to the same insurance pool — a field error in `errs` otherwise (`None` then).
 ///
 /// # Errors
 /// `NotFound` for a resident outside the area or a missing own institution; a database error.
-pub(crate) async fn parties(
+async fn parties(
     app: &App,
     actor: &Actor,
     who: &ActorRef,

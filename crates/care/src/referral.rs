@@ -932,17 +932,42 @@ impl Referral {
     /// assert!(matches!(r.apply(&doctor, cmd, now), Err(ReferralError::NotAllowed { .. })));
     /// ```
     pub fn apply(&self, actor: &ActorRef, command: ReferralCommand, now: DateTime<Utc>) -> Result<(Referral, Event), ReferralError> {
-        use ReferralState::*;
         let kind = command.kind();
         if !self.permitted(actor, &command) {
             return Err(ReferralError::NotAllowed { command: kind });
         }
+        let mut next = self.clone();
+        let (to, reason) = self.effect(&mut next, command, now)?;
+        next.state = to;
+        next.times.last_progress_at = Some(now);
+        let event = Event {
+            from: self.state,
+            to,
+            command: kind,
+            actor: Some(actor.user.clone()),
+            institution: Some(actor.institution.clone()),
+            at: now,
+            reason,
+        };
+        Ok((next, event))
+    }
+
+    /// The state a permitted command leads to from the current one, with its effects on `next`
+    /// (times, acceptance, plan, receiver) and the reason it records.
+    fn effect(
+        &self,
+        next: &mut Referral,
+        command: ReferralCommand,
+        now: DateTime<Utc>,
+    ) -> Result<(ReferralState, Option<String>), ReferralError> {
+        use ReferralState::*;
+        let kind = command.kind();
         let invalid = || ReferralError::InvalidTransition {
             from: self.state,
             command: kind,
         };
-        let mut next = self.clone();
-        let mut reason = None;
+        let mut recorded = None;
+        let reason = &mut recorded;
         let to = match (self.state, command) {
             (Draft, ReferralCommand::Submit) => {
                 next.times.submitted_at = Some(now);
@@ -972,13 +997,13 @@ impl Referral {
                 }
                 next.rejection_alternative = alternative;
                 next.times.closed_at = Some(now);
-                reason = Some(r);
+                *reason = Some(r);
                 Rejected
             }
             (Submitted | PendingReceiver | Accepted, ReferralCommand::Cancel { reason: r }) => {
                 require_reason(&r, kind)?;
                 next.times.closed_at = Some(now);
-                reason = Some(r);
+                *reason = Some(r);
                 Cancelled
             }
             (Escalated, ReferralCommand::Reassign { receiver }) => {
@@ -1004,18 +1029,7 @@ impl Referral {
                 InCare
             }
             (InCare, ReferralCommand::DischargeWithDownReferral { plan }) => {
-                if !plan.target.in_county || plan.target.tier >= self.receiver.tier {
-                    return Err(ReferralError::NotDownward);
-                }
-                if plan.visits_required == 0 {
-                    return Err(ReferralError::InvalidPlan { field: "visits_required" });
-                }
-                if plan.interval_days == 0 {
-                    return Err(ReferralError::InvalidPlan { field: "interval_days" });
-                }
-                if plan.items.is_empty() {
-                    return Err(ReferralError::InvalidPlan { field: "items" });
-                }
+                self.check_down_plan(&plan)?;
                 next.down_plan = Some(plan);
                 next.times.discharged_at = Some(now);
                 DownSubmitted
@@ -1024,7 +1038,7 @@ impl Referral {
                 require_reason(&feedback, kind)?;
                 next.times.discharged_at = Some(now);
                 next.times.closed_at = Some(now);
-                reason = Some(feedback);
+                *reason = Some(feedback);
                 FeedbackSent
             }
             (DownSubmitted, ReferralCommand::ReceiveDown) => {
@@ -1053,18 +1067,25 @@ impl Referral {
             (FeedbackSent, ReferralCommand::Close) => Closed,
             _ => return Err(invalid()),
         };
-        next.state = to;
-        next.times.last_progress_at = Some(now);
-        let event = Event {
-            from: self.state,
-            to,
-            command: kind,
-            actor: Some(actor.user.clone()),
-            institution: Some(actor.institution.clone()),
-            at: now,
-            reason,
-        };
-        Ok((next, event))
+        Ok((to, recorded))
+    }
+
+    /// A down-referral plan goes to an institution of the county below the receiver's tier, with
+    /// follow-up items, an interval and a number of visits (docs/rules/referral.md#what-travels).
+    fn check_down_plan(&self, plan: &DownReferralPlan) -> Result<(), ReferralError> {
+        if !plan.target.in_county || plan.target.tier >= self.receiver.tier {
+            return Err(ReferralError::NotDownward);
+        }
+        if plan.visits_required == 0 {
+            return Err(ReferralError::InvalidPlan { field: "visits_required" });
+        }
+        if plan.interval_days == 0 {
+            return Err(ReferralError::InvalidPlan { field: "interval_days" });
+        }
+        if plan.items.is_empty() {
+            return Err(ReferralError::InvalidPlan { field: "items" });
+        }
+        Ok(())
     }
 
     /// For a referral rejected with an alternative receiver, the new referral to that receiver

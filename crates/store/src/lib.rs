@@ -9,8 +9,18 @@
 //!
 //! Modules are repositories by area: [`registry`] (pool, counties, areas, communities,
 //! institutions, departments, staff), [`residents`] (master patient index, households, merges,
-//! enrolment), [`users`] (accounts and sessions), [`audit`] (the append-only audit log),
-//! [`recognition`] (mutual recognition of results: catalogue, participants, results, orders, savings).
+//! enrolment), [`users`] (accounts and sessions), [`audit`] (the append-only, hash-chained audit
+//! log), [`workflow`] (what referrals, consultations and readings share: events, get, lists, the
+//! timers' scan, per-state counts), [`referrals`], [`consultations`] (with guests, call sessions
+//! and the centre's roster), [`readings`] (with DICOM studies and instances, ECG records),
+//! [`attachments`] (of referrals and consultations), [`files`] (the content-addressed file store),
+//! [`recognition`] (mutual recognition of results: catalogue, participants, results, orders,
+//! savings), [`drg`] (schemes per pool and their tables), [`insurance`] (policies, fund years,
+//! claims with accumulators, settlement runs, fraud flags).
+//!
+//! SQLite has one writer per database: write transactions queue per database file
+//! ([`sqlite_writer`]). Constraint errors say which kind and which columns
+//! ([`ConstraintKind`]); the app maps them to field errors.
 
 pub mod attachments;
 pub mod audit;

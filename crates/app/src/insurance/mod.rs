@@ -4,7 +4,6 @@
 //! scope, stores and audits.
 
 pub mod claims;
-pub mod demo;
 pub mod export;
 pub mod fraud;
 pub mod fund_year;

@@ -75,11 +75,11 @@ pub async fn spawn_app() -> TestApp {
         let _ = tracing_subscriber_init();
     }
     let (db, dir) = fresh_db().await;
-    sanyi_app::demo::seed(&db, &demo_params(), None, &|_, _| {})
-        .await
-        .expect("seed demo");
     let files = tempfile::tempdir().expect("file store directory");
     let app = App::new(db.clone()).with_files(files.path());
+    sanyi_app::demo::seed(&app, &demo_params(), None, &|_, _| {})
+        .await
+        .expect("seed demo");
     let server = Application::build(
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -11,7 +11,7 @@ use sanyi_app::{Actor, App};
 use sanyi_imaging::dicom::{Sex, SyntheticDr, synthetic_dr};
 use sanyi_sim::DemoParams;
 
-use crate::bench_referrals::{LiveServer, stats};
+use super::{LiveServer, stats};
 
 /// What to run.
 pub struct Params {
@@ -44,8 +44,8 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
         residents: 5_000,
         ..DemoParams::default()
     };
-    sanyi_app::demo::seed_registry(&db, &params, None, &|_, _| {}).await?;
     let app = App::new(db.clone()).with_files(dir.join("files"));
+    sanyi_app::demo::seed_registry(&app, &params, None, &|_, _| {}).await?;
     let site = actor(&db, "township_doctor").await?;
     let people = sanyi_store::residents::search(
         &db,
@@ -168,7 +168,7 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
 
     // The centre's worklist with many open studies.
     let t = Instant::now();
-    let n = sanyi_app::readings::seed_open(&app, &site, p.open).await?;
+    let n = sanyi_app::demo::readings::seed_open(&app, &site, p.open).await?;
     println!("seeded {n} open readings in {:.1} s", t.elapsed().as_secs_f64());
     let reader = actor(&db, "reader").await?;
     let q = sanyi_app::readings::ReadingListQuery {

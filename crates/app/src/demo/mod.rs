@@ -1,14 +1,55 @@
-//! Seeding the demo prefecture into a database.
+//! Seeding the demo prefecture (演示数据): the registry, logins and residents here, then every area
+//! in its own module with one signature, `seed(&Demo) -> Result<Summary, ServiceError>`:
+//! [`referrals`], [`consultations`], [`recognition`], [`drg`], [`insurance`] and [`readings`].
 
-use chrono::Datelike;
+pub mod consultations;
+pub mod drg;
+pub mod insurance;
+pub mod readings;
+pub mod recognition;
+pub mod referrals;
+
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 use sanyi_sim::{DemoParams, DemoWorld};
 use sanyi_store::users::User;
-use sanyi_store::{Db, registry, residents, users};
+use sanyi_store::{registry, residents, users};
 
-use crate::{ServiceError, auth};
+use crate::{App, ServiceError, auth};
+
+/// What every area's seeding receives.
+pub struct Demo<'a> {
+    /// The services; their database is the one seeded.
+    pub app: &'a App,
+    /// The generated prefecture.
+    pub world: &'a DemoWorld,
+    /// Size, seed and "today" of the demo.
+    pub params: &'a DemoParams,
+    /// The clock of workflow timestamps.
+    pub now: DateTime<Utc>,
+    /// How many remote readings [`readings::seed`] orders.
+    pub readings: usize,
+    /// The DRG tables [`drg::seed`] registers (file name → text); none: the synthetic scheme.
+    pub drg_tables: Option<BTreeMap<String, String>>,
+}
+
+impl<'a> Demo<'a> {
+    /// The context of a demo seeded now.
+    pub fn new(app: &'a App, world: &'a DemoWorld, params: &'a DemoParams) -> Demo<'a> {
+        Demo {
+            app,
+            world,
+            params,
+            now: Utc::now(),
+            readings: DEMO_READINGS,
+            drg_tables: None,
+        }
+    }
+}
+
+/// Remote readings the demo seeds (each through every service, with its DICOM or ECG file).
+pub const DEMO_READINGS: usize = 40;
 
 /// Password of every demo login.
 pub const DEMO_PASSWORD: &str = "sanyi2026";
@@ -39,8 +80,8 @@ pub fn logins(world: &DemoWorld) -> Vec<(String, String, String, String)> {
 ///
 /// # Errors
 /// On a database error.
-pub async fn is_seeded(db: &Db) -> Result<bool, ServiceError> {
-    Ok(!registry::pools(db).await?.is_empty())
+pub async fn is_seeded(app: &App) -> Result<bool, ServiceError> {
+    Ok(!registry::pools(&app.db).await?.is_empty())
 }
 
 /// Writes a generated world into an empty, migrated database. `progress` receives
@@ -53,12 +94,12 @@ pub async fn is_seeded(db: &Db) -> Result<bool, ServiceError> {
 /// as `CHS-DRG`, version `demo`), or else the small synthetic scheme of `sanyi_drg::synthetic`,
 /// labelled illustrative on every page that shows it.
 pub async fn seed(
-    db: &Db,
+    app: &App,
     params: &DemoParams,
     drg_scheme: Option<BTreeMap<String, String>>,
     progress: &(dyn Fn(&str, usize) + Sync),
 ) -> Result<DemoSummary, ServiceError> {
-    seed_with(db, params, drg_scheme, progress, true).await
+    seed_with(app, params, drg_scheme, progress, true).await
 }
 
 /// [`seed`] without the insurance year, which [`seed_insurance_year`] adds later (`serve --demo`
@@ -67,12 +108,12 @@ pub async fn seed(
 /// # Errors
 /// As [`seed`].
 pub async fn seed_registry(
-    db: &Db,
+    app: &App,
     params: &DemoParams,
     drg_scheme: Option<BTreeMap<String, String>>,
     progress: &(dyn Fn(&str, usize) + Sync),
 ) -> Result<DemoSummary, ServiceError> {
-    seed_with(db, params, drg_scheme, progress, false).await
+    seed_with(app, params, drg_scheme, progress, false).await
 }
 
 /// Seeds last year's insured activity and this year's policy for the demo prefecture of `params`
@@ -80,29 +121,30 @@ pub async fn seed_registry(
 ///
 /// # Errors
 /// On a database error.
-pub async fn seed_insurance_year(db: &Db, params: &DemoParams) -> Result<crate::insurance::demo::YearSummary, ServiceError> {
+pub async fn seed_insurance_year(app: &App, params: &DemoParams) -> Result<insurance::YearSummary, ServiceError> {
     let w = sanyi_sim::generate(params);
-    insurance_year(db, &w, params).await
+    insurance::seed(&Demo::new(app, &w, params)).await
 }
 
-async fn insurance_year(db: &Db, w: &DemoWorld, params: &DemoParams) -> Result<crate::insurance::demo::YearSummary, ServiceError> {
-    let Some(pool) = &w.pool else {
-        return Ok(crate::insurance::demo::YearSummary::default());
-    };
-    let summary = crate::insurance::demo::seed_year(db, w, params.today.year() - 1, params.seed).await?;
-    // This year's policy, so that claims of today settle at the point of care.
-    crate::insurance::demo::seed_policy(db, &crate::insurance::demo::demo_policy(&pool.division_code, params.today.year())).await?;
-    Ok(summary)
+/// The demo's remote readings (after [`seed`] or [`seed_registry`], which they need): `serve
+/// --demo` seeds them in the background.
+///
+/// # Errors
+/// On a database or file-store error.
+pub async fn seed_readings(app: &App, params: &DemoParams) -> Result<readings::DemoReadings, ServiceError> {
+    let w = sanyi_sim::generate(params);
+    readings::seed(&Demo::new(app, &w, params)).await
 }
 
 async fn seed_with(
-    db: &Db,
+    app: &App,
     params: &DemoParams,
     drg_scheme: Option<BTreeMap<String, String>>,
     progress: &(dyn Fn(&str, usize) + Sync),
     with_insurance_year: bool,
 ) -> Result<DemoSummary, ServiceError> {
-    if is_seeded(db).await? {
+    let db = &app.db;
+    if is_seeded(app).await? {
         return Err(ServiceError::Validation(vec![crate::FieldError::new(
             "database",
             "demo.empty_database",
@@ -174,18 +216,20 @@ async fn seed_with(
         progress("residents", written);
     }
     residents::insert_enrolments(db, &w.enrolments).await?;
+    let demo = Demo {
+        drg_tables: drg_scheme,
+        ..Demo::new(app, &w, params)
+    };
     progress("referrals", written);
-    crate::referrals::seed_demo(db, &w, chrono::Utc::now()).await?;
-    crate::consultations::seed_demo(db, &w, chrono::Utc::now()).await?;
+    referrals::seed(&demo).await?;
+    consultations::seed(&demo).await?;
     progress("recognition", written);
-    crate::recognition::demo::seed(db, &w, params.today, params.seed).await?;
-    if let Some(pool) = &w.pool {
-        progress("drg scheme", written);
-        seed_drg_scheme(db, &pool.division_code, drg_scheme).await?;
-    }
+    recognition::seed(&demo).await?;
+    progress("drg scheme", written);
+    drg::seed(&demo).await?;
     if with_insurance_year {
         progress("insurance year", written);
-        insurance_year(db, &w, params).await?;
+        insurance::seed(&demo).await?;
     }
     Ok(DemoSummary {
         counties: w.counties.len(),
@@ -193,14 +237,4 @@ async fn seed_with(
         residents: w.residents.len(),
         logins: logins(&w),
     })
-}
-
-async fn seed_drg_scheme(db: &Db, pool: &str, files: Option<BTreeMap<String, String>>) -> Result<(), ServiceError> {
-    let (files, name, version) = match files {
-        Some(f) => (f, "CHS-DRG", "demo"),
-        None => (sanyi_drg::synthetic::demo_files(), "示意方案", "synthetic"),
-    };
-    let from = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
-    crate::drg::register(db, pool, name, version, from, files).await?;
-    Ok(())
 }

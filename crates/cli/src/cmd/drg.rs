@@ -18,8 +18,11 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use sanyi_app::{Actor, App};
 use sanyi_drg::tsv::{CaseColumns, TsvError, write_header};
 use sanyi_drg::{GroupResult, Scheme, SchemeError, Trace, synthetic};
+
+use super::common::{DbArgs, explain, init_logs, open, runtime};
 
 /// Writes a line to stderr, ignoring failures (a closed stderr must not panic).
 macro_rules! note {
@@ -85,7 +88,7 @@ enum SchemeCommand {
         #[arg(long)]
         valid_from: Option<chrono::NaiveDate>,
         #[command(flatten)]
-        db: crate::platform::DbArgs,
+        db: DbArgs,
     },
 }
 
@@ -137,7 +140,7 @@ pub fn run(args: DrgArgs) -> anyhow::Result<()> {
             pool,
             valid_from,
             db,
-        }) => crate::platform::drg_scheme_import(&dir, name, version, pool, valid_from, &db).map_err(Failure::Other),
+        }) => scheme_import(&dir, name, version, pool, valid_from, &db).map_err(Failure::Other),
     };
     match result {
         Ok(()) => Ok(()),
@@ -227,6 +230,43 @@ fn demo(dir: &Path, cases: usize, seed: u64, force: bool) -> Result<(), Failure>
         ));
     }
     stdout(&text)
+}
+
+/// `sanyi drg scheme import`.
+fn scheme_import(
+    dir: &std::path::Path,
+    name: String,
+    version: String,
+    pool: String,
+    valid_from: Option<chrono::NaiveDate>,
+    db: &DbArgs,
+) -> anyhow::Result<()> {
+    init_logs();
+    runtime()?.block_on(async move {
+        let database = open(&db.database).await?;
+        let app = App::new(database.clone());
+        let files = sanyi_app::drg::read_scheme_dir(dir).map_err(explain)?;
+        let what = sanyi_app::drg::SchemeImport {
+            pool,
+            name,
+            version,
+            valid_from: valid_from.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        };
+        let row = sanyi_app::drg::import(&app, &Actor::system(""), &what, files)
+            .await
+            .map_err(explain)?;
+        database.close().await;
+        println!(
+            "scheme {} {} registered for pool {} (id {}), in force from {}{}",
+            row.name,
+            row.version,
+            row.division_code,
+            row.id,
+            what.valid_from,
+            if row.illustrative { " — illustrative" } else { "" }
+        );
+        Ok(())
+    })
 }
 
 /// Bytes read per chunk.

@@ -2,7 +2,7 @@
 //! year holds consultations in every state of the engine — single and MDT, synchronous (video)
 //! and written, routine and emergency — so that the boards, queues and indicators show real numbers.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
 use sanyi_care::actor::{ActorRef, ConsultationId, ExpertId, InstitutionId, Role as CareRole};
 use sanyi_care::consultation::{
@@ -10,6 +10,7 @@ use sanyi_care::consultation::{
 };
 use sanyi_store::consultations::{self as repo, ConsultationRow};
 
+use super::Demo;
 use crate::ServiceError;
 use crate::workflow::{code, event_row};
 
@@ -53,7 +54,8 @@ fn branch(b: usize) -> (ConsultMode, ConsultUrgency, bool) {
 ///
 /// # Errors
 /// On a database error.
-pub async fn seed_demo(db: &sanyi_store::Db, world: &sanyi_sim::DemoWorld, now: DateTime<Utc>) -> Result<usize, ServiceError> {
+pub async fn seed(demo: &Demo<'_>) -> Result<usize, ServiceError> {
+    let (db, world, now) = (&demo.app.db, demo.world, demo.now);
     let Some(community) = world.communities.first() else { return Ok(0) };
     let Some(lead) = world
         .institutions

@@ -3,15 +3,15 @@
 //! application services), then concurrent transitions over HTTP against the real server, checked
 //! for lost updates.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
-use chrono::Utc;
 
 use sanyi_app::{Actor, App};
-use sanyi_server::{Application, Settings};
 use sanyi_sim::DemoParams;
 use sanyi_store::workflow::{Side, Workflow};
+
+use super::{LiveServer, stats};
 
 /// What to run.
 pub struct Params {
@@ -21,63 +21,6 @@ pub struct Params {
     pub count: usize,
     /// Concurrent transitions to fire (half accept, half reject, racing in pairs).
     pub concurrent: usize,
-}
-
-pub(crate) fn stats(mut d: Vec<Duration>) -> String {
-    d.sort();
-    let ms = |x: Duration| x.as_secs_f64() * 1e3;
-    let at = |q: f64| d[((d.len() as f64 - 1.0) * q).round() as usize];
-    format!(
-        "min {:.1} ms, median {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        ms(d[0]),
-        ms(at(0.5)),
-        ms(at(0.99)),
-        ms(d[d.len() - 1])
-    )
-}
-
-/// The real server on an ephemeral loopback port, for the HTTP parts of the benchmarks.
-pub(crate) struct LiveServer {
-    /// `http://127.0.0.1:PORT`.
-    pub base: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-    serving: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl LiveServer {
-    /// Starts the server over `app`.
-    pub(crate) async fn start(app: &App) -> anyhow::Result<LiveServer> {
-        let settings = Settings {
-            listen: "127.0.0.1:0".parse()?,
-            secure_cookies: false,
-            ice_servers: "[]".into(),
-        };
-        let server = Application::build(settings, app.clone()).await?;
-        let base = format!("http://127.0.0.1:{}", server.port());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = tokio::spawn(server.run_until(async {
-            let _ = stopped.await;
-        }));
-        Ok(LiveServer { base, stop, serving })
-    }
-
-    /// A bearer token of a demo user.
-    pub(crate) async fn token(&self, client: &reqwest::Client, username: &str) -> anyhow::Result<String> {
-        let login: serde_json::Value = client
-            .post(format!("{}/api/v1/auth/token", self.base))
-            .json(&serde_json::json!({"username": username, "password": sanyi_app::demo::DEMO_PASSWORD}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        Ok(login["access_token"].as_str().context("no token")?.to_owned())
-    }
-
-    /// Stops the server and waits for it (the audit log is flushed).
-    pub(crate) async fn stop(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(());
-        self.serving.await?
-    }
 }
 
 async fn actor(db: &sanyi_store::Db, username: &str) -> anyhow::Result<Actor> {
@@ -99,12 +42,13 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
         ..DemoParams::default()
     };
     let t = Instant::now();
-    sanyi_app::demo::seed(&db, &params, None, &|_, _| {}).await?;
-    let world = sanyi_sim::generate(&params);
-    let now = Utc::now();
-    let n = sanyi_app::referrals::seed_many(&db, &world, now, p.count, 365).await?;
-    println!("seeded {n} referrals over a year in {:.1} s ({url})", t.elapsed().as_secs_f64());
     let app = App::new(db.clone());
+    sanyi_app::demo::seed(&app, &params, None, &|_, _| {}).await?;
+    let world = sanyi_sim::generate(&params);
+    let demo = sanyi_app::demo::Demo::new(&app, &world, &params);
+    let now = demo.now;
+    let n = sanyi_app::demo::referrals::seed_many(&demo, p.count, 365).await?;
+    println!("seeded {n} referrals over a year in {:.1} s ({url})", t.elapsed().as_secs_f64());
 
     // Inbox: the specialist's lead hospital, first page (server time through the service).
     let specialist = actor(&db, "specialist").await?;

@@ -20,10 +20,11 @@ use sanyi_store::Db;
 use sanyi_store::insurance::{self as repo, ClaimRow};
 use sanyi_store::registry::Institution;
 
-use super::claims::{ChargeInput, SettledClaim, claim_row, price_charges};
-use super::fund_year::FundYear;
+use super::Demo;
 use crate::ServiceError;
 use crate::error::Errors;
+use crate::insurance::claims::{ChargeInput, SettledClaim, claim_row, price_charges};
+use crate::insurance::fund_year::FundYear;
 
 /// Diagnoses (and procedures) of demo admissions, all groupable with the illustrative scheme:
 /// `(diagnosis, procedure, surgery fee item, typical county cost weight)`.
@@ -364,10 +365,9 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
         for p in plan {
             let mut errs = Errors::default();
             let charges = price_charges(&catalogue, &p.charges, &mut errs);
-            let level = p
-                .place
-                .as_ref()
-                .map_or(CareLevel::OutOfCounty, |i| super::claims::care_level(i, &r.division_code));
+            let level = p.place.as_ref().map_or(CareLevel::OutOfCounty, |i| {
+                crate::insurance::claims::care_level(i, &r.division_code)
+            });
             let enc = Encounter {
                 claim_key: p.key.clone(),
                 scheme,
@@ -441,6 +441,21 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
         &crate::audit::system_entry(&pool, "update", "fund_year", &pool, "demo fund year"),
     )
     .await?;
+    Ok(summary)
+}
+
+/// Seeds last year's insured activity (claims, the fund year and its settlement inputs) and this
+/// year's policy, so that claims of today settle at the point of care.
+///
+/// # Errors
+/// On a database error.
+pub async fn seed(demo: &Demo<'_>) -> Result<YearSummary, ServiceError> {
+    let Some(pool) = &demo.world.pool else {
+        return Ok(YearSummary::default());
+    };
+    let year = demo.params.today.year();
+    let summary = seed_year(&demo.app.db, demo.world, year - 1, demo.params.seed).await?;
+    seed_policy(&demo.app.db, &demo_policy(&pool.division_code, year)).await?;
     Ok(summary)
 }
 

@@ -10,7 +10,7 @@ use chrono::Utc;
 use sanyi_app::App;
 use sanyi_sim::DemoParams;
 
-use crate::bench_referrals::stats;
+use super::stats;
 
 /// Runs the benchmark.
 ///
@@ -27,13 +27,13 @@ pub async fn run(count: usize, concurrency: usize, residents: usize) -> anyhow::
         ..DemoParams::default()
     };
     let t = Instant::now();
-    sanyi_app::demo::seed(&db, &params, None, &|_, _| {}).await?;
+    let app = App::new(db.clone());
+    sanyi_app::demo::seed(&app, &params, None, &|_, _| {}).await?;
     println!(
         "demo with {residents} residents and its insurance year seeded in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let app = App::new(db.clone());
-    let server = crate::bench_referrals::LiveServer::start(&app).await?;
+    let server = super::LiveServer::start(&app).await?;
     let base = server.base.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let token = server.token(&client, "township_doctor").await?;

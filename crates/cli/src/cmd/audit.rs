@@ -4,7 +4,7 @@ use clap::Subcommand;
 
 use sanyi_app::App;
 
-use crate::platform::{DbArgs, init_logs, open, runtime};
+use super::common::{DbArgs, explain, init_logs, open, runtime};
 
 /// `sanyi audit ...`.
 #[derive(Debug, Subcommand)]
@@ -28,7 +28,7 @@ pub fn run(c: AuditCommand) -> anyhow::Result<()> {
         match c {
             AuditCommand::Verify { db, json } => {
                 let app = App::new(open(&db.database).await?);
-                let report = sanyi_app::audit::verify_chain(&app).await.map_err(crate::platform::explain)?;
+                let report = sanyi_app::audit::verify_chain(&app).await.map_err(explain)?;
                 app.close().await;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&report)?);

@@ -9,12 +9,12 @@ use rand_chacha::ChaCha8Rng;
 
 use sanyi_care::recognition::{ItemClass, RetestReason};
 use sanyi_sim::DemoWorld;
-use sanyi_store::Db;
 use sanyi_store::recognition::{self as repo, ItemRow, OrderRow, ParticipantRow, ResultRow, SavingRow};
 use sanyi_store::registry::Institution;
 
+use super::Demo;
+use super::insurance::Places;
 use crate::ServiceError;
-use crate::insurance::demo::Places;
 
 /// The HR scope label of the demo prefecture's list.
 pub const DEMO_SCOPE: &str = "昌吉州HR";
@@ -253,7 +253,8 @@ fn result(r: &sanyi_store::residents::Resident, item: usize, producer: &Institut
 ///
 /// # Errors
 /// On a database error.
-pub async fn seed(db: &Db, w: &DemoWorld, today: NaiveDate, seed: u64) -> Result<DemoSummary, ServiceError> {
+pub async fn seed(demo: &Demo<'_>) -> Result<DemoSummary, ServiceError> {
+    let (db, w, today, seed) = (&demo.app.db, demo.world, demo.params.today, demo.params.seed);
     let Some(pool) = &w.pool else { return Ok(DemoSummary::default()) };
     let audit = crate::audit::system_entry(&pool.division_code, "update", "recognition_item", "-", "demo catalogue");
     repo::upsert_items(db, &demo_items(&pool.division_code), &audit).await?;

@@ -14,7 +14,7 @@ use sanyi_app::{Actor, App};
 use sanyi_sim::DemoParams;
 use sanyi_store::recognition::ResultRow;
 
-use crate::bench_referrals::stats;
+use super::stats;
 
 /// What to run.
 pub struct Params {
@@ -43,7 +43,8 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
         ..DemoParams::default()
     };
     let t = Instant::now();
-    sanyi_app::demo::seed_registry(&db, &params, None, &|_, _| {}).await?;
+    let app = App::new(db.clone());
+    sanyi_app::demo::seed_registry(&app, &params, None, &|_, _| {}).await?;
     let world = sanyi_sim::generate(&params);
     println!(
         "demo prefecture with {} residents seeded in {:.1} s ({url})",
@@ -53,7 +54,7 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
 
     // Results over the past year: random residents, items of the list, producers of the resident's county.
     let pool = world.pool.as_ref().context("demo without pool")?.division_code.clone();
-    let items = recognition::demo::demo_items(&pool);
+    let items = sanyi_app::demo::recognition::demo_items(&pool);
     let mut producers: std::collections::HashMap<&str, Vec<&sanyi_store::registry::Institution>> = Default::default();
     for i in world.institutions.iter().filter(|i| i.tier != "village") {
         producers.entry(i.division_code.as_str()).or_default().push(i);
@@ -107,7 +108,6 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
     }
 
     // The check, as the county specialist ordering for residents of the county.
-    let app = App::new(db.clone());
     let user = sanyi_store::users::by_username(&db, "specialist")
         .await?
         .context("demo user missing")?;
