@@ -61,8 +61,9 @@ fn named(id: &str) -> Option<Party> {
     })
 }
 
-/// A count of the form: empty is zero, anything but a whole number is an error.
-fn count(errors: &mut Errors, field: &str, text: &str) -> u32 {
+/// A count of the form: empty is zero, anything but a whole number is an error naming the field
+/// (`(field, English label, Chinese label)`).
+fn count(errors: &mut Errors, (field, en, zh): (&str, &str, &str), text: &str) -> u32 {
     let text = text.trim();
     if text.is_empty() {
         return 0;
@@ -72,8 +73,8 @@ fn count(errors: &mut Errors, field: &str, text: &str) -> u32 {
             field,
             "number",
             "a whole number",
-            &format!("{text:?} is not a whole number"),
-            "请填写整数",
+            &format!("{en}: {text:?} is not a whole number"),
+            &format!("{zh}须为整数"),
         ));
         0
     })
@@ -142,10 +143,14 @@ impl ReferralAction {
                         .filter(|s| !s.is_empty())
                         .map(str::to_owned)
                         .collect(),
-                    interval_days: count(&mut errors, "interval_days", &self.interval_days),
+                    interval_days: count(
+                        &mut errors,
+                        ("interval_days", "Days between follow-ups", "随访间隔天数"),
+                        &self.interval_days,
+                    ),
                     targets: Vec::new(),
                     family_doctor: UserId::new(self.family_doctor.trim()),
-                    visits_required: count(&mut errors, "visits", &self.visits),
+                    visits_required: count(&mut errors, ("visits", "Follow-up visits", "随访次数"), &self.visits),
                     high_risk: false,
                 };
                 ReferralCommand::DischargeWithDownReferral { plan }
@@ -225,7 +230,7 @@ pub struct ReferralForm {
 }
 
 /// An engine enum by its code; empty: none.
-fn of_code<T: serde::de::DeserializeOwned>(errors: &mut Errors, field: &str, s: &str) -> Option<T> {
+fn of_code<T: serde::de::DeserializeOwned>(errors: &mut Errors, (field, zh): (&str, &str), s: &str) -> Option<T> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -236,8 +241,8 @@ fn of_code<T: serde::de::DeserializeOwned>(errors: &mut Errors, field: &str, s: 
                 field,
                 "code",
                 "one of the listed codes",
-                &format!("Unknown code {s:?}"),
-                "请从列表中选择",
+                &format!("{field}: unknown code {s:?}"),
+                &format!("{zh}：请从列表中选择"),
             ))
         })
         .ok()
@@ -251,8 +256,8 @@ impl ReferralForm {
     /// result date.
     pub fn input(&self) -> Result<ReferralInput, ServiceError> {
         let mut errors = Errors::default();
-        let criterion: Option<UpwardCriterion> = of_code(&mut errors, "criterion", &self.criterion);
-        let centre: Option<GreenChannelCentre> = of_code(&mut errors, "centre", &self.centre);
+        let criterion: Option<UpwardCriterion> = of_code(&mut errors, ("criterion", "上转指征"), &self.criterion);
+        let centre: Option<GreenChannelCentre> = of_code(&mut errors, ("centre", "绿色通道中心"), &self.centre);
         let consent = self.consent(&mut errors);
         let results = self.results(&mut errors);
         errors.finish()?;
