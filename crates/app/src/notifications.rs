@@ -4,6 +4,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use sanyi_care::WorkflowState;
+use sanyi_care::consultation::ConsultationState;
+
 use crate::{Actor, App, Role, ServiceError, consultations, referrals};
 
 /// One kind of pending work.
@@ -182,8 +185,9 @@ pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
         );
     }
     // The expert's own sessions: the assigned experts live in the engine state.
+    let callable: Vec<&str> = ConsultationState::CALLABLE.iter().map(|s| s.code()).collect();
     let mut mine = 0;
-    for state in ["scheduled", "in_session"] {
+    for state in &callable {
         mine += consultations::rows_in_state(app, actor, true, state)
             .await?
             .iter()
@@ -193,7 +197,9 @@ pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
     }
     push(
         "consultation.call_invited",
-        sanyi_store::consultations::as_guest(&app.db, &actor.user_id, true).await?.len(),
+        sanyi_store::consultations::as_guest(&app.db, &actor.user_id, &callable)
+            .await?
+            .len(),
         "受邀参加的视频会诊",
         "Video consultations you are invited to",
         "/consultations?view=guest",

@@ -73,6 +73,14 @@ impl ConsultationState {
         ConsultationState::Expired,
     ];
 
+    /// The states in which the video call of a synchronous consultation can be joined.
+    pub const CALLABLE: [ConsultationState; 2] = [ConsultationState::Scheduled, ConsultationState::InSession];
+
+    /// Whether the video call of a synchronous consultation can be joined in this state.
+    pub fn is_callable(self) -> bool {
+        Self::CALLABLE.contains(&self)
+    }
+
     /// Whether the consultation is still open: its opinion is still to come and the deadline runs.
     pub fn is_open(self) -> bool {
         matches!(

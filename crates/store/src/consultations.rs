@@ -365,21 +365,21 @@ pub async fn is_guest(db: &Db, division: &str, consultation_id: &str, user_id: &
     Ok(n > 0)
 }
 
-/// The consultations a user is invited to as a guest (only those whose call can be joined, scheduled
-/// or in session, when `callable`), newest change first.
+/// The consultations a user is invited to as a guest (only those in one of `states`, the states
+/// whose call can be joined, when not empty), newest change first.
 ///
 /// # Errors
 /// On a database error.
-pub async fn as_guest(db: &Db, user_id: &str, callable: bool) -> Result<Vec<ConsultationRow>, StoreError> {
+pub async fn as_guest(db: &Db, user_id: &str, states: &[&str]) -> Result<Vec<ConsultationRow>, StoreError> {
     let columns = COLUMNS
         .split(", ")
         .map(|c| format!("c.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ");
-    let filter = if callable {
-        " AND c.state IN ('scheduled', 'in_session')"
+    let filter = if states.is_empty() {
+        String::new()
     } else {
-        ""
+        format!(" AND c.state IN ({})", crate::workflow::state_list(states))
     };
     let sql = format!(
         "SELECT {columns} FROM consultations c JOIN consultation_guests g ON g.division_code = c.division_code AND g.consultation_id = c.id \

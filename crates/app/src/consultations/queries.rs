@@ -122,7 +122,7 @@ pub async fn viewer_rights(app: &App, actor: &Actor, c: &ConsultationView) -> Re
 pub async fn as_guest(app: &App, actor: &Actor) -> Result<Vec<ConsultationView>, ServiceError> {
     actor.require(Permission::ResidentRead)?;
     let mut out = Vec::new();
-    for r in repo::as_guest(&app.db, &actor.user_id, false).await? {
+    for r in repo::as_guest(&app.db, &actor.user_id, &[]).await? {
         out.push(view(app, r, Vec::new()).await?);
     }
     Ok(out)
@@ -220,7 +220,7 @@ pub async fn call_access(app: &App, actor: &Actor, id: &str) -> Result<Consultat
     if !(inviting || expert || repo::is_guest(&app.db, &row.division_code, &row.id, &actor.user_id).await?) {
         return Err(ServiceError::NotFound);
     }
-    let callable = c.mode() == ConsultMode::Sync && matches!(row.state.as_str(), "scheduled" | "in_session");
+    let callable = c.mode() == ConsultMode::Sync && ConsultationState::parse(&row.state).is_some_and(ConsultationState::is_callable);
     if !callable {
         return Err(ServiceError::Conflict(vec![FieldError::new(
             "state",
