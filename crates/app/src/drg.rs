@@ -387,7 +387,7 @@ pub async fn group(app: &App, actor: &Actor, mut req: GroupRequest) -> Result<Gr
             "该统筹区不在您的范围内",
         )]));
     }
-    let day = req.date.unwrap_or_else(|| Utc::now().date_naive());
+    let day = req.date.unwrap_or_else(sanyi_domain::time::today);
     let (row, scheme) = in_force(app, &pool, day).await?;
     let explain = req.explain;
     let year = day.year();

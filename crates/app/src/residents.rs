@@ -347,7 +347,7 @@ fn village_errors(field: &str, actor: &Actor, village: &AreaCode, known: bool) -
 #[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn register(app: &App, actor: &Actor, input: &ResidentInput) -> Result<ResidentDetail, ServiceError> {
     actor.require(Permission::ResidentWrite)?;
-    let today = Utc::now().date_naive();
+    let today = sanyi_domain::time::today();
     let raw = RawResident {
         id_number: &input.id_number,
         name: &input.name,
@@ -447,7 +447,7 @@ fn age_on(birth: NaiveDate, day: NaiveDate) -> u32 {
 }
 
 async fn detail_of(app: &App, actor: &Actor, r: Resident, audit_read: bool) -> Result<ResidentDetail, ServiceError> {
-    let today = Utc::now().date_naive();
+    let today = sanyi_domain::time::today();
     let household = match &r.household_id {
         Some(h) => Some(
             repo::household_members(&app.db, &r.division_code, h)
@@ -571,7 +571,7 @@ pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch, page: Page) ->
         ));
     }
     errs.finish()?;
-    let today = Utc::now().date_naive();
+    let today = sanyi_domain::time::today();
     let q = ResidentQuery {
         id_number: id_number.clone(),
         name: non_empty(s.name.as_deref()).map(str::to_owned),
@@ -628,7 +628,7 @@ pub async fn search(app: &App, actor: &Actor, s: &ResidentSearch, page: Page) ->
 pub async fn update(app: &App, actor: &Actor, id: &str, u: &ResidentUpdate) -> Result<ResidentDetail, ServiceError> {
     actor.require(Permission::ResidentWrite)?;
     let current = repo::get(&app.db, &actor.scope, id).await?.ok_or(ServiceError::NotFound)?;
-    let today = Utc::now().date_naive();
+    let today = sanyi_domain::time::today();
     let raw = RawResident {
         id_number: &current.id_number,
         name: &u.name,
@@ -783,7 +783,7 @@ pub async fn enrol(app: &App, actor: &Actor, resident_id: &str, input: &Enrolmen
         .await?
         .filter(|r| r.status == "active")
         .ok_or(ServiceError::NotFound)?;
-    let today = Utc::now().date_naive();
+    let today = sanyi_domain::time::today();
     let mut errs = Errors::default();
     let kind = errs.field("insurance_type", sanyi_domain::InsuranceType::parse(&input.insurance_type));
     let status = errs.field(

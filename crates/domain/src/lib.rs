@@ -63,6 +63,7 @@ pub mod insurance;
 pub mod money;
 pub mod phone;
 pub mod resident_id;
+pub mod time;
 
 pub use codes::{Icd9Cm3, Icd10};
 pub use credit_code::CreditCode;

@@ -1,7 +1,7 @@
 //! The consultation page's action form as plain text fields, turned into an engine command here:
 //! every rule about it (required time, star count, the experts named) reports its field.
 
-use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use sanyi_care::actor::ExpertId;
@@ -77,8 +77,7 @@ impl ConsultationAction {
             "schedule" => {
                 let at = NaiveDateTime::parse_from_str(self.at.trim(), "%Y-%m-%dT%H:%M")
                     .ok()
-                    .and_then(|t| chrono::FixedOffset::east_opt(8 * 3600).and_then(|tz| tz.from_local_datetime(&t).single()))
-                    .map(|t| t.with_timezone(&Utc));
+                    .map(sanyi_domain::time::from_beijing);
                 match at {
                     Some(at) => ConsultationCommand::Schedule { at },
                     None => {

@@ -126,6 +126,20 @@ pub async fn seed_insurance_year(app: &App, params: &DemoParams) -> Result<insur
     insurance::seed(&Demo::new(app, &w, params)).await
 }
 
+/// Runs the settlement of the demo's insurance year (last year) for the pool, as an officer would
+/// press the button, so that the insurance pages show a settled year. Returns its report (none
+/// without a pool).
+///
+/// # Errors
+/// As the settlement run.
+pub async fn settle_insurance_year(app: &App, params: &DemoParams) -> Result<Option<crate::insurance::run::RunReport>, ServiceError> {
+    let Some(pool) = crate::registry::pools(app).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let year = chrono::Datelike::year(&params.today) - 1;
+    Ok(Some(crate::insurance::run::run(app, &pool, year, None, &|_, _, _| {}).await?))
+}
+
 /// The demo's remote readings (after [`seed`] or [`seed_registry`], which they need): `serve
 /// --demo` seeds them in the background.
 ///

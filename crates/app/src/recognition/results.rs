@@ -138,7 +138,7 @@ pub struct RecordedResults {
 const ABNORMAL: [&str; 4] = ["normal", "high", "low", "abnormal"];
 
 fn shanghai() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Offset::fix(&Utc))
+    sanyi_domain::time::beijing()
 }
 
 /// Parses a report time: RFC 3339, or a local (Asia/Shanghai) date with an optional time.

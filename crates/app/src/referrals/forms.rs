@@ -2,7 +2,7 @@
 //! rule about them (required slot, numbers, consent, the party a form names) lives in the app and
 //! reports the failing field instead of guessing.
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use sanyi_care::actor::{InstitutionId, UserId};
@@ -93,8 +93,7 @@ impl ReferralAction {
                 // The slot is a local (Asia/Shanghai) date-time from the form.
                 let at = NaiveDateTime::parse_from_str(self.slot.trim(), "%Y-%m-%dT%H:%M")
                     .ok()
-                    .and_then(|t| chrono::FixedOffset::east_opt(8 * 3600).and_then(|tz| tz.from_local_datetime(&t).single()))
-                    .map(|t| t.with_timezone(&Utc));
+                    .map(sanyi_domain::time::from_beijing);
                 let Some(at) = at else {
                     return Err(ServiceError::Validation(vec![FieldError::new(
                         "slot",
@@ -314,7 +313,7 @@ impl ReferralForm {
             given_by,
             signer_name: (!signer.is_empty()).then(|| signer.to_owned()),
             method,
-            date: Utc::now().date_naive(),
+            date: sanyi_domain::time::today(),
         })
     }
 
@@ -325,7 +324,7 @@ impl ReferralForm {
         }
         let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
         let date = match self.result_date.trim() {
-            "" => Utc::now().date_naive(),
+            "" => sanyi_domain::time::today(),
             text => NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_else(|_| {
                 errors.push(FieldError::new(
                     "result_date",
@@ -334,7 +333,7 @@ impl ReferralForm {
                     &format!("{text:?} is not a date"),
                     "请填写检查日期（年-月-日）",
                 ));
-                Utc::now().date_naive()
+                sanyi_domain::time::today()
             }),
         };
         vec![RecentResult {

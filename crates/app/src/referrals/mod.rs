@@ -11,7 +11,9 @@ use sanyi_care::criteria::{GreenChannelCentre, UpwardCriterion};
 use sanyi_care::documents::{Consent, RecentResult};
 use sanyi_care::indicators::ReferralSummary;
 use sanyi_care::referral::ReferralState;
-use sanyi_care::referral::{Direction, EmergencyReferral, NewReferral, Party, Referral, ReferralCommand, ReferralError, Urgency};
+use sanyi_care::referral::{
+    Direction, EmergencyReferral, NewReferral, Party, Placement, Referral, ReferralCommand, ReferralError, Urgency,
+};
 use sanyi_domain::{Icd10, Tier};
 use sanyi_store::referrals::{self as repo, Change, DownTarget, ReferralRow};
 use sanyi_store::registry::{self, Institution};
@@ -83,11 +85,26 @@ fn yes() -> bool {
     true
 }
 
+/// Where and when the receiver takes the patient (接诊安排), once the referral is accepted.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AppointmentView {
+    /// Department of an outpatient slot, ward of a bed, or the green channel's receiving team.
+    pub department: String,
+    /// Appointment time of a slot, or the expected arrival on the green channel (none for a bed).
+    pub at: Option<DateTime<Utc>>,
+    /// Bed number (none for a slot).
+    pub bed: Option<String>,
+    /// The slip's validity (转诊单有效期): arrival after it is a no-show.
+    pub valid_until: DateTime<Utc>,
+}
+
 /// A referral as shown to its sender and receiver.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ReferralView {
     /// Id.
     pub id: String,
+    /// The receiver's appointment or bed, once accepted.
+    pub appointment: Option<AppointmentView>,
     /// State code.
     pub state: String,
     /// State in Chinese (申请, 接收, 到诊, …).

@@ -260,7 +260,29 @@ pub(super) fn render(row: ReferralRow, timeline: Vec<WorkflowEvent>, names: &Nam
     let down_target = referral
         .as_ref()
         .map_or_else(|| row.sender_institution_id.clone(), |r| r.down_target().as_str().to_owned());
+    let appointment = referral.as_ref().and_then(Referral::acceptance).map(|a| match &a.placement {
+        Placement::Slot { department, at } => AppointmentView {
+            department: department.clone(),
+            at: Some(*at),
+            bed: None,
+            valid_until: a.valid_until,
+        },
+        Placement::Bed { ward, bed } => AppointmentView {
+            department: ward.clone(),
+            at: None,
+            bed: Some(bed.clone()),
+            valid_until: a.valid_until,
+        },
+        // Green channel: the receiving team and the expected arrival.
+        Placement::EmergencyTeam { team, eta } => AppointmentView {
+            department: team.clone(),
+            at: Some(*eta),
+            bed: None,
+            valid_until: a.valid_until,
+        },
+    });
     ReferralView {
+        appointment,
         criterion,
         criterion_zh: criterion.map(|c| c.label_zh().to_owned()).unwrap_or_default(),
         centre: referral.as_ref().and_then(Referral::centre),

@@ -69,6 +69,8 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
             .map_err(explain)?;
         pb.finish_and_clear();
         let readings = demo::seed_readings(&app, &params).await.map_err(explain)?;
+        // The demo year settled as an officer would, so that the insurance pages show it.
+        demo::settle_insurance_year(&app, &params).await.map_err(explain)?;
         app.audit.flush().await;
         db.close().await;
         println!(

@@ -115,6 +115,18 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
                     ),
                     Err(e) => eprintln!("the demo insurance year could not be seeded: {e}"),
                 }
+                // Settled as an officer would, so that the insurance pages show the year.
+                let t = Instant::now();
+                match demo::settle_insurance_year(&app, &params).await {
+                    Ok(Some(r)) => eprintln!(
+                        "settled the demo insurance year {} (report {}) in {:.1} s",
+                        r.year,
+                        &r.digest[..12.min(r.digest.len())],
+                        t.elapsed().as_secs_f64()
+                    ),
+                    Ok(None) => {}
+                    Err(e) => eprintln!("the demo insurance year could not be settled: {e}"),
+                }
             });
         }
         let server = Application::build(

@@ -137,7 +137,7 @@ pub(crate) fn period(
     from: Option<chrono::NaiveDate>,
     to: Option<chrono::NaiveDate>,
 ) -> Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>), sanyi_app::ServiceError> {
-    let today = chrono::Utc::now().date_naive();
+    let today = sanyi_domain::time::today();
     let to = to.unwrap_or(today);
     let from = from.unwrap_or(to - chrono::Duration::days(364));
     if from > to {

@@ -16,6 +16,7 @@ use sanyi_app::attachments::Workflow;
 use sanyi_app::consultations::{self as service, ConsultUrgency, ConsultationAction, ConsultationInput, ConsultationView, ExpertChoice};
 use sanyi_app::registry::Institution;
 
+use super::BeijingTime;
 use super::{Nav, PageActor, page_error, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;

@@ -62,7 +62,7 @@ fn split_codes(s: &str) -> Vec<String> {
 /// The pool's scheme in force today; none (the page says so) when no scheme is in force.
 async fn scheme_in_force(state: &AppState, p: &PageActor) -> Result<Option<SchemeView>, ServiceError> {
     let pool = service::pool_of(&p.actor);
-    match service::in_force(&state.app, &pool, chrono::Utc::now().date_naive()).await {
+    match service::in_force(&state.app, &pool, sanyi_domain::time::today()).await {
         Ok((row, _)) => Ok(Some((&row).into())),
         Err(ServiceError::Validation(_)) => Ok(None),
         Err(e) => Err(e),

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
 use sanyi_app::indicators::{self as service, IndicatorReport, RatioView};
@@ -74,10 +74,7 @@ struct PageParams {
 
 /// The start of a local (Asia/Shanghai) day.
 fn day_start(d: NaiveDate) -> DateTime<Utc> {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Offset::fix(&Utc));
-    tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-        .single()
-        .map_or_else(|| d.and_time(chrono::NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc))
+    sanyi_domain::time::from_beijing(d.and_time(chrono::NaiveTime::MIN))
 }
 
 /// A day field: empty → `None`; otherwise `YYYY-MM-DD` or the error text.

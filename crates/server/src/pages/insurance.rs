@@ -20,6 +20,7 @@ use sanyi_app::insurance::policies::{self, PolicyView};
 use sanyi_app::insurance::run::{self, RunReport};
 use sanyi_app::insurance::{MedType, ReviewOutcome};
 
+use super::BeijingTime;
 use super::charts::{self, Chart};
 use super::{Nav, PageActor, page_error, same_origin};
 use crate::AppState;
@@ -296,7 +297,7 @@ struct PolicyPage {
 async fn policy(State(state): State<AppState>, p: PageActor) -> Response {
     match policies::list(&state.app, &p.actor).await {
         Ok(versions) => {
-            let today = Utc::now().date_naive();
+            let today = sanyi_domain::time::today();
             let current = versions
                 .iter()
                 .filter(|v| v.effective_from <= today)
@@ -352,10 +353,10 @@ struct ClaimForm {
 async fn claim_form(p: PageActor, Query(q): Query<ClaimForm>) -> Response {
     let mut form = q;
     if form.date.is_empty() {
-        form.date = Utc::now().date_naive().to_string();
+        form.date = sanyi_domain::time::today().to_string();
     }
     if form.claim_key.is_empty() {
-        form.claim_key = format!("MZ{}", Utc::now().format("%Y%m%d%H%M%S"));
+        form.claim_key = format!("MZ{}", sanyi_domain::time::to_beijing(Utc::now()).format("%Y%m%d%H%M%S"));
     }
     if form.charges.is_empty() {
         form.charges = "110200001 1\nXC08CAA001 30".into();

@@ -138,6 +138,19 @@ struct ErrorPage {
     message: String,
 }
 
+/// Times on pages are shown in the pool's time zone, Beijing time (UTC+8, no daylight saving), and
+/// entered in it; they are stored in UTC.
+pub trait BeijingTime {
+    /// The instant in Beijing time.
+    fn bj(&self) -> chrono::DateTime<chrono::FixedOffset>;
+}
+
+impl BeijingTime for chrono::DateTime<chrono::Utc> {
+    fn bj(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        sanyi_domain::time::to_beijing(*self)
+    }
+}
+
 /// Renders a service error as a page.
 pub fn page_error(t: Tr, e: ServiceError) -> Response {
     let (status, key) = match &e {

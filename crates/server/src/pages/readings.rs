@@ -19,6 +19,7 @@ use sanyi_app::imaging::{self as imaging, EcgView, StudyView};
 use sanyi_app::readings::{self as service, ReadingCommandInput, ReadingList, ReadingListQuery, ReadingOrderInput, ReadingView};
 use sanyi_app::readings::{Modality, Report, TemplateField};
 
+use super::BeijingTime;
 use super::{Nav, PageActor, page_error, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;

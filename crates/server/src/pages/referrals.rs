@@ -15,6 +15,7 @@ use sanyi_app::attachments::{AttachmentView, Workflow};
 use sanyi_app::referrals::{self as service, ReferralAction, ReferralBox, ReferralForm, ReferralListItem, ReferralView, centres, criteria};
 use sanyi_app::registry::Institution;
 
+use super::BeijingTime;
 use super::{Nav, PageActor, page_error, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;

@@ -17,6 +17,7 @@ use sanyi_app::audit::{self, AuditFilter};
 use sanyi_app::residents::{self as service, ResidentDetail, ResidentInput, ResidentSearch, ResidentSummary};
 use sanyi_app::{FieldError, ServiceError};
 
+use super::BeijingTime;
 use super::{Nav, PageActor, page_error, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;

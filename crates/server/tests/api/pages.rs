@@ -246,9 +246,23 @@ async fn referral_pages_from_outbox_to_inbox() {
         detail.contains("id=\"ref-criterion\">诊断不明或疑难复杂"),
         "the receiver sees the criterion: {detail}"
     );
-    // The sender's page offers cancel, not accept.
+    // The sender's page offers cancel, not accept, and shows the appointment in Beijing time as
+    // entered (stored as 01:30 UTC), with the slip's validity.
     let mine = app.client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
     assert!(mine.contains("id=\"ref-cancel\"") && !mine.contains("id=\"ref-accept\""));
+    assert!(
+        mine.contains("id=\"ref-appointment\">心血管内科 · 2099-03-01 09:30"),
+        "the sender sees where and when: {mine}"
+    );
+    // An accept without a slot is refused with the field's message, and changes nothing.
+    let r = specialist
+        .post(app.url(&format!("{page}/act")))
+        .form(&[("action", "accept"), ("department", "心血管内科"), ("slot", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("请选择就诊时间"));
 }
 
 #[tokio::test]
