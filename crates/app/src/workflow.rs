@@ -71,15 +71,21 @@ pub(crate) fn event_row(division: &str, subject_id: &str, e: &impl Transition) -
     }
 }
 
-/// One transition as shown on a referral's or consultation's timeline.
+/// One transition as shown on a referral's, consultation's or reading's timeline.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct TimelineEntry {
     /// From state.
     pub from: String,
+    /// From state in Chinese.
+    pub from_zh: String,
     /// To state.
     pub to: String,
+    /// To state in Chinese.
+    pub to_zh: String,
     /// Command or timer.
     pub command: String,
+    /// The action in Chinese.
+    pub command_zh: String,
     /// Acting user (none for timers).
     pub actor_user_id: Option<String>,
     /// Institution acted for.
@@ -90,9 +96,19 @@ pub struct TimelineEntry {
     pub reason: Option<String>,
 }
 
-impl From<WorkflowEvent> for TimelineEntry {
-    fn from(e: WorkflowEvent) -> Self {
-        TimelineEntry {
+/// The timeline of a workflow whose states are `S`, naming states and actions in Chinese
+/// (`command_zh` labels an action code; an unknown code shows as itself).
+pub(crate) fn timeline<S: sanyi_care::WorkflowState>(
+    events: Vec<WorkflowEvent>,
+    command_zh: fn(&str) -> Option<&'static str>,
+) -> Vec<TimelineEntry> {
+    let state_zh = |c: &str| S::parse(c).map_or_else(|| c.to_owned(), |s| s.label_zh().to_owned());
+    events
+        .into_iter()
+        .map(|e| TimelineEntry {
+            from_zh: state_zh(&e.from_state),
+            to_zh: state_zh(&e.to_state),
+            command_zh: command_zh(&e.command).map_or_else(|| e.command.clone(), str::to_owned),
             from: e.from_state,
             to: e.to_state,
             command: e.command,
@@ -100,8 +116,15 @@ impl From<WorkflowEvent> for TimelineEntry {
             institution_id: e.institution_id,
             at: e.at,
             reason: e.reason,
-        }
-    }
+        })
+        .collect()
+}
+
+/// The Chinese label of an engine command kind by its code.
+pub(crate) fn kind_label<K: serde::de::DeserializeOwned>(code: &str, label: fn(K) -> &'static str) -> Option<&'static str> {
+    serde_json::from_value::<K>(serde_json::Value::String(code.to_owned()))
+        .ok()
+        .map(label)
 }
 
 /// The actor as the care engine sees it: their institution, and `centre` (the referral or

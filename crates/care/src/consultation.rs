@@ -484,6 +484,29 @@ pub enum ConsultCommandKind {
     Timer,
 }
 
+impl ConsultCommandKind {
+    /// Chinese label of the action, as timelines show it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ConsultCommandKind::Request => "申请会诊",
+            ConsultCommandKind::Triage => "分诊",
+            ConsultCommandKind::ReturnForInfo => "退回补充资料",
+            ConsultCommandKind::ProvideInfo => "补充资料",
+            ConsultCommandKind::Assign => "分配专家",
+            ConsultCommandKind::Schedule => "排期",
+            ConsultCommandKind::StartSession => "开始会诊",
+            ConsultCommandKind::SubmitOpinion => "出具意见",
+            ConsultCommandKind::ChairSummary => "主持人总结",
+            ConsultCommandKind::Acknowledge => "确认意见",
+            ConsultCommandKind::Close => "结束",
+            ConsultCommandKind::Rate => "评价",
+            ConsultCommandKind::Reject => "拒绝",
+            ConsultCommandKind::Cancel => "取消",
+            ConsultCommandKind::Timer => "系统超时处理",
+        }
+    }
+}
+
 impl ConsultationCommand {
     /// The command's kind.
     pub fn kind(&self) -> ConsultCommandKind {

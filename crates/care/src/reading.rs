@@ -101,6 +101,22 @@ impl WorkflowState for ReadingState {
     }
 }
 
+/// Chinese label of a reading action by its code (`order`, `acquire`, `claim`, …), as timelines show it.
+pub fn command_label_zh(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "order" => "申请",
+        "acquire" => "影像/心电图已接收",
+        "claim" => "领取阅片",
+        "preliminary" => "书写初步报告",
+        "sign" => "审核签发",
+        "deliver" => "发送报告",
+        "critical" => "报告危急值",
+        "acknowledge" => "确认危急值",
+        "resolve" => "处置危急值",
+        _ => return None,
+    })
+}
+
 /// Critical-value handling (危急值), alongside the reading's state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CriticalValue {

@@ -393,6 +393,30 @@ pub enum CommandKind {
     Timer,
 }
 
+impl CommandKind {
+    /// Chinese label of the action, as timelines show it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CommandKind::Submit => "提交",
+            CommandKind::PreReview => "预审通过",
+            CommandKind::Accept => "接收",
+            CommandKind::Reject => "拒绝",
+            CommandKind::Cancel => "作废",
+            CommandKind::Reassign => "改派",
+            CommandKind::Arrive => "到诊",
+            CommandKind::StartCare => "开始诊疗",
+            CommandKind::DischargeWithDownReferral => "出院下转",
+            CommandKind::DischargeHome => "出院回传",
+            CommandKind::ReceiveDown => "接收下转",
+            CommandKind::RecordFollowUp => "记录随访",
+            CommandKind::Close => "结案",
+            CommandKind::CompletePaperwork => "补全手续",
+            CommandKind::SubmitEmergency => "急诊绿色通道转诊",
+            CommandKind::Timer => "系统超时处理",
+        }
+    }
+}
+
 impl ReferralCommand {
     /// The command's kind.
     pub fn kind(&self) -> CommandKind {

@@ -154,7 +154,9 @@ async fn view(app: &App, row: ConsultationRow, timeline: Vec<WorkflowEvent>) -> 
         state_zh: state.map(|s| s.label_zh().to_owned()).unwrap_or_default(),
         resident_name: resident.map(|r| r.name).unwrap_or_default(),
         detail: serde_json::from_str(&row.engine).unwrap_or_default(),
-        timeline: timeline.into_iter().map(TimelineEntry::from).collect(),
+        timeline: workflow::timeline::<ConsultationState>(timeline, |c| {
+            workflow::kind_label(c, sanyi_care::consultation::ConsultCommandKind::label_zh)
+        }),
         id: row.id,
         state: row.state,
         resident_id: row.resident_id,

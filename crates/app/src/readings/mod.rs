@@ -328,7 +328,7 @@ pub(crate) fn render(row: ReadingRow, timeline: Vec<WorkflowEvent>, names: &Name
         critical: engine.as_ref().and_then(|e| e.critical.clone()),
         target_minutes: target.num_minutes(),
         overdue,
-        timeline: timeline.into_iter().map(TimelineEntry::from).collect(),
+        timeline: crate::workflow::timeline::<ReadingState>(timeline, sanyi_care::reading::command_label_zh),
         id: row.id,
         division_code: row.division_code,
         accession_number: row.accession_number,

@@ -302,7 +302,7 @@ pub(super) fn render(row: ReferralRow, timeline: Vec<WorkflowEvent>, names: &Nam
         diagnoses: serde_json::from_str(&row.diagnoses).unwrap_or_default(),
         consent: serde_json::from_str(&row.consent).unwrap_or_default(),
         results: serde_json::from_str(&row.results).unwrap_or_default(),
-        timeline: timeline.into_iter().map(TimelineEntry::from).collect(),
+        timeline: workflow::timeline::<ReferralState>(timeline, |c| workflow::kind_label(c, sanyi_care::referral::CommandKind::label_zh)),
         insurance_status: referral.as_ref().map(|r| code(&r.insurance_status())).unwrap_or_default(),
         detail: engine,
         id: row.id,

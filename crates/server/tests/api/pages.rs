@@ -241,7 +241,11 @@ async fn referral_pages_from_outbox_to_inbox() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let detail = specialist.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
     assert!(detail.contains("id=\"ref-arrive\""), "the next action is offered");
-    assert!(detail.contains("pending_receiver → accepted"), "{detail}");
+    assert!(
+        detail.contains("审核 → 接收 · 接收"),
+        "the timeline names states and actions in Chinese: {detail}"
+    );
+    assert!(!detail.contains("pending_receiver"), "no raw state code on the page: {detail}");
     assert!(
         detail.contains("id=\"ref-criterion\">诊断不明或疑难复杂"),
         "the receiver sees the criterion: {detail}"
