@@ -710,6 +710,10 @@ impl Consultation {
     pub fn clock_start(&self) -> DateTime<Utc> {
         self.clock_start
     }
+    /// When the session is scheduled, once it is.
+    pub fn scheduled_at(&self) -> Option<DateTime<Utc>> {
+        self.scheduled_at
+    }
     /// Assigned experts.
     pub fn experts(&self) -> &[ExpertId] {
         &self.experts

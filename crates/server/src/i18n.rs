@@ -227,6 +227,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("con.as_guest", "受邀参加", "Invited to"),
     ("con.triage", "分诊", "Triage"),
     ("con.expert", "会诊专家", "Expert"),
+    ("con.scheduled_at", "会诊时间", "Scheduled at"),
     ("con.assign", "指派", "Assign"),
     ("con.schedule", "预约", "Schedule"),
     ("con.start", "开始会诊", "Start session"),

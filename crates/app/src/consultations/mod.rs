@@ -110,6 +110,18 @@ pub struct ConsultationView {
     pub opinions: Vec<sanyi_care::consultation::Opinion>,
     /// Invited guests of the video call (single-consultation read only).
     pub guests: Vec<GuestView>,
+    /// When the session is scheduled, once it is.
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// Display names (with title) of the assigned experts, the chair and the opinions' authors,
+    /// by user id.
+    pub expert_names: std::collections::BTreeMap<String, String>,
+}
+
+impl ConsultationView {
+    /// The display name of an expert of this consultation (the id when unknown).
+    pub fn name_of<'a>(&'a self, user_id: &'a str) -> &'a str {
+        self.expert_names.get(user_id).map_or(user_id, String::as_str)
+    }
 }
 
 /// A specialty is a lowercase code such as `neurology`.
@@ -145,7 +157,20 @@ async fn view(app: &App, row: ConsultationRow, timeline: Vec<WorkflowEvent>) -> 
     let state: Option<sanyi_care::consultation::ConsultationState> =
         serde_json::from_value(serde_json::Value::String(row.state.clone())).ok();
     let engine = serde_json::from_str::<Consultation>(&row.engine).ok();
+    let mut expert_names = std::collections::BTreeMap::new();
+    if let Some(c) = &engine {
+        let ids = c.experts().iter().chain(c.chair()).chain(c.opinions().iter().map(|o| &o.expert));
+        for id in ids {
+            if !expert_names.contains_key(id.as_str())
+                && let Some(u) = sanyi_store::users::by_id(&app.db, id.as_str()).await?
+            {
+                expert_names.insert(u.id, u.display_name);
+            }
+        }
+    }
     Ok(ConsultationView {
+        scheduled_at: engine.as_ref().and_then(Consultation::scheduled_at),
+        expert_names,
         mdt: engine.as_ref().is_some_and(Consultation::is_mdt),
         chair: engine.as_ref().and_then(|c| c.chair().map(|x| x.as_str().to_owned())),
         chair_summary: engine.as_ref().and_then(|c| c.chair_summary().map(str::to_owned)),

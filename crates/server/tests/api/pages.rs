@@ -384,4 +384,14 @@ async fn consultation_pages_from_request_to_acknowledgement() {
     );
     let html = doctor.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("考虑急性脑梗死") && html.contains("id=\"con-close\""), "{html}");
+    // The session time in Beijing time as entered, the expert by name, no user id in the opinion.
+    assert!(html.contains("id=\"con-scheduled\">2099-05-01 10:00"), "{html}");
+    let opinions = html.split("id=\"con-opinions\"").nth(1).unwrap_or_default();
+    let opinions = opinions.split("</ul>").next().unwrap_or_default();
+    assert!(opinions.contains("神经内科主任 陈明"), "the opinion names its expert: {opinions}");
+    let uuid_like = |w: &str| w.len() == 36 && w.matches('-').count() == 4;
+    assert!(
+        !opinions.split(|c: char| c.is_whitespace() || c == '<' || c == '>').any(uuid_like),
+        "no user id in the opinions: {opinions}"
+    );
 }
