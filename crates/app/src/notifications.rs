@@ -86,6 +86,14 @@ pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
         "Down-referrals to receive",
         "/referrals?box=down&state=down_submitted",
     );
+    // The sender learns that its patient has an appointment (the page shows where and when).
+    push(
+        "referral.accepted",
+        outbox(&["accepted"]),
+        "已被接收、待患者就诊的转诊",
+        "Your referrals accepted: patients to send",
+        "/referrals?box=out&state=accepted",
+    );
     push(
         "referral.rejected",
         outbox(&["rejected"]),
