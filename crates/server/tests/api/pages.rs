@@ -27,6 +27,40 @@ async fn pages_require_login_and_show_the_community() {
     assert!(home.contains("Medical communities and institutions"));
 }
 
+/// Every main page has its own `<title>` (tabs, bookmarks and screen readers tell them apart).
+#[tokio::test]
+async fn every_main_page_has_its_own_title() {
+    let app = spawn_app().await;
+    let r = app
+        .submit("/login", &[("username", "admin"), ("password", PASSWORD), ("next", "/")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mut seen = std::collections::HashMap::new();
+    for path in [
+        "/",
+        "/residents",
+        "/residents/new",
+        "/indicators",
+        "/drg",
+        "/recognition",
+        "/audit",
+        "/insurance",
+        "/insurance/policy",
+    ] {
+        let html = app.client.get(app.url(path)).send().await.unwrap().text().await.unwrap();
+        let title = html
+            .split("<title>")
+            .nth(1)
+            .and_then(|t| t.split("</title>").next())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(title.contains("三医"), "{path}: {title}");
+        if let Some(other) = seen.insert(title.clone(), path) {
+            panic!("{path} and {other} share the title {title:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_registration_form_shows_inline_errors_and_lists_are_masked() {
     let app = spawn_app().await;
