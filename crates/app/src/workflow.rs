@@ -237,6 +237,26 @@ pub(crate) struct Opening {
     pub counterpart: Option<sanyi_store::registry::Institution>,
 }
 
+/// The audit entry of a new referral or consultation `id` of `resident`, sent `to` an
+/// institution: `action` (`refer`, `consult`) on a `kind` (`referral`, `consultation`).
+pub(crate) fn opened_audit(
+    actor: &Actor,
+    resident: &sanyi_store::residents::Resident,
+    (action, kind): (&str, &str),
+    id: &str,
+    to: &str,
+) -> sanyi_store::audit::AuditEntry {
+    crate::audit::entry(
+        actor,
+        &resident.division_code,
+        action,
+        kind,
+        id,
+        Some(&resident.id),
+        &format!("to {to}"),
+    )
+}
+
 /// Checks that the actor may start a referral or consultation acting as `role` for their
 /// institution, and loads its parties.
 ///

@@ -64,15 +64,7 @@ pub async fn request(app: &App, actor: &Actor, input: &ConsultationInput) -> Res
         created_at: now,
         updated_at: now,
     };
-    let a = audit::entry(
-        actor,
-        &resident.division_code,
-        "consult",
-        "consultation",
-        &id,
-        Some(&resident.id),
-        &format!("to {}", invited.id),
-    );
+    let a = workflow::opened_audit(actor, &resident, ("consult", "consultation"), &id, &invited.id);
     repo::insert(&app.db, &row, &[], &a).await?;
     view(app, row, Vec::new()).await
 }

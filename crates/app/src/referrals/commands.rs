@@ -321,15 +321,7 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
         created_at: now,
         updated_at: now,
     };
-    let a = audit::entry(
-        actor,
-        &resident.division_code,
-        "refer",
-        "referral",
-        &id,
-        Some(&resident.id),
-        &format!("to {}", receiver.id),
-    );
+    let a = workflow::opened_audit(actor, &resident, ("refer", "referral"), &id, &receiver.id);
     repo::insert(&app.db, &row, &events, None, &a).await.map_err(store_error)?;
     view(app, row, Vec::new()).await
 }
