@@ -237,6 +237,20 @@ pub(crate) struct Opening {
     pub counterpart: Option<sanyi_store::registry::Institution>,
 }
 
+/// The audit entry of a transition `e` of a `kind` of workflow (`referral`, `consultation`,
+/// `reading`) about `resident_id`: an update naming the states it went between.
+pub(crate) fn transition_audit(actor: &Actor, kind: &str, e: &WorkflowEvent, resident_id: &str) -> sanyi_store::audit::AuditEntry {
+    crate::audit::entry(
+        actor,
+        &e.division_code,
+        "update",
+        kind,
+        &e.subject_id,
+        Some(resident_id),
+        &format!("{} -> {}", e.from_state, e.to_state),
+    )
+}
+
 /// The audit entry of a new referral or consultation `id` of `resident`, sent `to` an
 /// institution: `action` (`refer`, `consult`) on a `kind` (`referral`, `consultation`).
 pub(crate) fn opened_audit(

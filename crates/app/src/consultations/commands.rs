@@ -89,15 +89,7 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, command: ConsultationComm
         ..row.clone()
     };
     let e = event_row(&row.division_code, &row.id, &event);
-    let a = audit::entry(
-        actor,
-        &row.division_code,
-        "update",
-        "consultation",
-        &row.id,
-        Some(&row.resident_id),
-        &format!("{} -> {}", e.from_state, e.to_state),
-    );
+    let a = workflow::transition_audit(actor, "consultation", &e, &row.resident_id);
     repo::update(&app.db, &updated, row.version, &e, Some(&a)).await?;
     get(app, actor, id).await
 }

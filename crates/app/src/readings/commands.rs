@@ -280,15 +280,7 @@ pub async fn apply(app: &App, actor: &Actor, id: &str, input: &ReadingCommandInp
         (ReadingState::Delivered, Some(report)) if !row.item_code.is_empty() => delivered_result(app, &row, report, now).await?,
         _ => None,
     };
-    let a = audit::entry(
-        actor,
-        &row.division_code,
-        "update",
-        "reading",
-        &row.id,
-        Some(&row.resident_id),
-        &format!("{} -> {}", t.event.from_state, t.event.to_state),
-    );
+    let a = crate::workflow::transition_audit(actor, "reading", &t.event, &row.resident_id);
     repo::update(&app.db, &t, &a, result.as_ref()).await?;
     get(app, actor, id).await
 }

@@ -379,15 +379,7 @@ pub async fn apply(
         ..row.clone()
     };
     let e = event_row(&row.division_code, &row.id, &event);
-    let a = audit::entry(
-        actor,
-        &row.division_code,
-        "update",
-        "referral",
-        &row.id,
-        Some(&row.resident_id),
-        &format!("{} -> {}", e.from_state, e.to_state),
-    );
+    let a = workflow::transition_audit(actor, "referral", &e, &row.resident_id);
     // Rejected with an alternative: the new referral to the alternative receiver (退回并建议改转).
     let spawned = match next.spawn_alternative(sanyi_care::actor::ReferralId::new(sanyi_store::new_id()), now) {
         Some(alt) => Some(alternative_row(app, &row, &alt, &who, now).await?),
