@@ -113,7 +113,7 @@ pub struct ConsultationView {
     /// When the session is scheduled, once it is.
     pub scheduled_at: Option<DateTime<Utc>>,
     /// Display names (with title) of the assigned experts, the chair and the opinions' authors,
-    /// by user id.
+    /// by user id (single-consultation read only).
     pub expert_names: std::collections::BTreeMap<String, String>,
 }
 
@@ -152,25 +152,31 @@ pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<Consul
     }
 }
 
+/// The display names of the experts a consultation names (assigned, chair, opinion authors), by
+/// user id: read for the single-consultation view only, not per row of a list.
+async fn expert_names(app: &App, row: &ConsultationRow) -> Result<std::collections::BTreeMap<String, String>, ServiceError> {
+    let mut names = std::collections::BTreeMap::new();
+    if let Ok(c) = serde_json::from_str::<Consultation>(&row.engine) {
+        let ids = c.experts().iter().chain(c.chair()).chain(c.opinions().iter().map(|o| &o.expert));
+        for id in ids {
+            if !names.contains_key(id.as_str())
+                && let Some(u) = sanyi_store::users::by_id(&app.db, id.as_str()).await?
+            {
+                names.insert(u.id, u.display_name);
+            }
+        }
+    }
+    Ok(names)
+}
+
 async fn view(app: &App, row: ConsultationRow, timeline: Vec<WorkflowEvent>) -> Result<ConsultationView, ServiceError> {
     let resident = residents_repo::get(&app.db, &sanyi_store::residents::ResidentScope::all(), &row.resident_id).await?;
     let state: Option<sanyi_care::consultation::ConsultationState> =
         serde_json::from_value(serde_json::Value::String(row.state.clone())).ok();
     let engine = serde_json::from_str::<Consultation>(&row.engine).ok();
-    let mut expert_names = std::collections::BTreeMap::new();
-    if let Some(c) = &engine {
-        let ids = c.experts().iter().chain(c.chair()).chain(c.opinions().iter().map(|o| &o.expert));
-        for id in ids {
-            if !expert_names.contains_key(id.as_str())
-                && let Some(u) = sanyi_store::users::by_id(&app.db, id.as_str()).await?
-            {
-                expert_names.insert(u.id, u.display_name);
-            }
-        }
-    }
     Ok(ConsultationView {
         scheduled_at: engine.as_ref().and_then(Consultation::scheduled_at),
-        expert_names,
+        expert_names: std::collections::BTreeMap::new(),
         mdt: engine.as_ref().is_some_and(Consultation::is_mdt),
         chair: engine.as_ref().and_then(|c| c.chair().map(|x| x.as_str().to_owned())),
         chair_summary: engine.as_ref().and_then(|c| c.chair_summary().map(str::to_owned)),

@@ -23,8 +23,10 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ConsultationView,
         ))
         .await?;
     let guests = guests::of(app, &row).await?;
+    let expert_names = expert_names(app, &row).await?;
     Ok(ConsultationView {
         guests,
+        expert_names,
         ..view(app, row, timeline).await?
     })
 }

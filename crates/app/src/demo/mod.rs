@@ -145,9 +145,8 @@ pub async fn settle_insurance_year(app: &App, params: &DemoParams) -> Result<Opt
 ///
 /// # Errors
 /// On a database or file-store error.
-pub async fn seed_readings(app: &App, params: &DemoParams) -> Result<readings::DemoReadings, ServiceError> {
-    let w = sanyi_sim::generate(params);
-    readings::seed(&Demo::new(app, &w, params)).await
+pub async fn seed_readings(app: &App) -> Result<readings::DemoReadings, ServiceError> {
+    readings::seed_count(app, DEMO_READINGS).await
 }
 
 async fn seed_with(

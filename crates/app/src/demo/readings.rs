@@ -53,7 +53,15 @@ fn command(command: &str) -> crate::readings::ReadingCommandInput {
 /// On a database or file-store error.
 #[tracing::instrument(skip_all)]
 pub async fn seed(demo: &Demo<'_>) -> Result<DemoReadings, ServiceError> {
-    let (app, count) = (demo.app, demo.readings);
+    seed_count(demo.app, demo.readings).await
+}
+
+/// [`seed`] with `count` readings; it needs only the seeded registry and logins, not the
+/// generated world.
+///
+/// # Errors
+/// As [`seed`].
+pub(crate) async fn seed_count(app: &App, count: usize) -> Result<DemoReadings, ServiceError> {
     let (Some(site), Some(reader), Some(reviewer)) = (
         demo_actor(app, "township_doctor").await?,
         demo_actor(app, "reader").await?,

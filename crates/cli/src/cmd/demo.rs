@@ -68,7 +68,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
             .await
             .map_err(explain)?;
         pb.finish_and_clear();
-        let readings = demo::seed_readings(&app, &params).await.map_err(explain)?;
+        let readings = demo::seed_readings(&app).await.map_err(explain)?;
         // The demo year settled as an officer would, so that the insurance pages show it.
         demo::settle_insurance_year(&app, &params).await.map_err(explain)?;
         app.audit.flush().await;

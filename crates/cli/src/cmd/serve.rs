@@ -94,7 +94,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             let app = app.clone();
             tokio::spawn(async move {
                 let t = Instant::now();
-                match demo::seed_readings(&app, &params).await {
+                match demo::seed_readings(&app).await {
                     Ok(r) => eprintln!(
                         "seeded the demo readings: {} readings, {} DICOM images, {} ECGs in {:.1} s",
                         r.readings,
