@@ -111,6 +111,8 @@ pub struct ReferralView {
     pub state_zh: String,
     /// `upward`, `downward`, `lateral`.
     pub direction: String,
+    /// Direction in Chinese (上转, 下转, 平转).
+    pub direction_zh: String,
     /// `routine` or `emergency`.
     pub urgency: String,
     /// Resident record id.

@@ -118,6 +118,8 @@ pub struct ReferralListItem {
     pub state_zh: String,
     /// `upward`, `downward`, `lateral`.
     pub direction: String,
+    /// Direction in Chinese (上转, 下转, 平转).
+    pub direction_zh: String,
     /// `routine` or `emergency`.
     pub urgency: String,
     /// Resident record id.
@@ -157,6 +159,7 @@ pub(super) fn summarize(row: repo::ReferralLine, names: &Names) -> ReferralListI
         receiver_name: name(&row.receiver_institution_id),
         id: row.id,
         state: row.state,
+        direction_zh: workflow::kind_label(&row.direction, Direction::label_zh).map_or_else(|| row.direction.clone(), str::to_owned),
         direction: row.direction,
         urgency: row.urgency,
         resident_id: row.resident_id,
@@ -307,6 +310,7 @@ pub(super) fn render(row: ReferralRow, timeline: Vec<WorkflowEvent>, names: &Nam
         detail: engine,
         id: row.id,
         state: row.state,
+        direction_zh: workflow::kind_label(&row.direction, Direction::label_zh).map_or_else(|| row.direction.clone(), str::to_owned),
         direction: row.direction,
         urgency: row.urgency,
         resident_id: row.resident_id,

@@ -292,6 +292,7 @@ async fn referral_pages_from_outbox_to_inbox() {
         mine.contains("id=\"ref-appointment\">心血管内科 · 2099-03-01 09:30"),
         "the sender sees where and when: {mine}"
     );
+    assert!(mine.contains("（上转）"), "the direction in Chinese: {mine}");
     let home = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("已被接收、待患者就诊的转诊"), "the sender is told: {home}");
     // An accept without a slot is refused with the field's message, and changes nothing.
