@@ -195,6 +195,23 @@ pub async fn query(app: &App, actor: &Actor, f: AuditFilter, page: Page) -> Resu
     Ok(store_audit::query(&app.db, &q, page).await?)
 }
 
+/// The display names of the users of some audit entries, by user id (the audit page shows people
+/// by name; the log keeps the username as it was).
+///
+/// # Errors
+/// On a database error.
+pub async fn user_names(app: &App, entries: &[AuditEntry]) -> Result<std::collections::BTreeMap<String, String>, ServiceError> {
+    let mut names = std::collections::BTreeMap::new();
+    for e in entries {
+        if !names.contains_key(&e.user_id)
+            && let Some(u) = sanyi_store::users::by_id(&app.db, &e.user_id).await?
+        {
+            names.insert(u.id, u.display_name);
+        }
+    }
+    Ok(names)
+}
+
 /// Recomputes the audit log's hash chains (the operator's `sanyi audit verify`): waits for queued
 /// reads, then reports every county's rows and any break.
 ///

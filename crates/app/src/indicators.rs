@@ -109,6 +109,8 @@ pub struct IndicatorReport {
     pub by_month: Vec<MonthCounts>,
     /// What cannot be computed yet, and why.
     pub notes: Vec<String>,
+    /// The same notes in Chinese.
+    pub notes_zh: Vec<String>,
 }
 
 fn dur(d: Option<ind::DurationStats>) -> Option<DurationView> {
@@ -278,6 +280,16 @@ pub async fn compute(
                     "For an institution's subtree, the primary-care share and the upward rate count the visits at its institutions; the county admission rate is the area's."
                         .to_owned(),
                 );
+            }
+            notes
+        },
+        notes_zh: {
+            let mut notes = vec![
+                "按人次计算的比率使用本辖区参保人已结算的医保结算单；按出院人次计算的下转率需要县级医院的出院记录，三医平台尚未导入。"
+                    .to_owned(),
+            ];
+            if institution.is_some() {
+                notes.push("选择机构（含下属）时，基层就诊率和上转率只统计这些机构的就诊人次；县域内住院率仍按整个辖区计算。".to_owned());
             }
             notes
         },

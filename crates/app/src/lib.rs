@@ -25,6 +25,8 @@
 //!   the results index, the order-time check, orders with decisions, savings and indicators.
 //! - [`drg`]: DRG schemes per pool and grouping; [`insurance`]: policies, claims, the settlement
 //!   run, fraud review, the Excel export.
+//! - [`workbench`]: the modules each role may open and the work waiting for it (工作台);
+//!   [`labels`]: the one registry naming every code in Chinese and English.
 //! - [`demo`]: seeding the demo prefecture, one module per area with one signature.
 
 pub mod actor;
@@ -38,6 +40,7 @@ mod error;
 pub mod import;
 pub mod indicators;
 pub mod insurance;
+pub mod labels;
 pub mod notifications;
 pub mod readings;
 pub use readings::imaging;
@@ -47,6 +50,7 @@ pub mod registry;
 pub mod residents;
 pub mod roles;
 pub mod throttle;
+pub mod workbench;
 mod workflow;
 
 pub use actor::Actor;

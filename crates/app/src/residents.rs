@@ -462,8 +462,8 @@ async fn detail_of(app: &App, actor: &Actor, r: Resident, audit_read: bool) -> R
     let enrolments = repo::enrolments_of(&app.db, &r.division_code, &r.id).await?;
     let merges = repo::merges_of(&app.db, &r.division_code, &r.id).await?;
     let village_name = registry::area(&app.db, &r.village_code).await?.map(|a| a.name);
-    let consultation_opinions = crate::consultations::opinions_of(app, &r.division_code, &r.id).await?;
-    let referral_outcomes = crate::referrals::outcomes_of(app, &r.id).await?;
+    let consultation_opinions = crate::consultations::opinions_of(app, actor, &r.division_code, &r.id).await?;
+    let referral_outcomes = crate::referrals::outcomes_of(app, actor, &r.id).await?;
     if audit_read {
         app.audit
             .record(audit::entry(

@@ -52,6 +52,16 @@ impl Tr {
         }
     }
 
+    /// The name of a code from the label registry (`sanyi_app::labels`), in this language.
+    pub fn label<'a>(&self, kind: &str, code: &'a str) -> &'a str {
+        sanyi_app::labels::name(kind, code, self.lang == Lang::En)
+    }
+
+    /// A technical text with the registry's codes named in this language.
+    pub fn humanize(&self, text: &str) -> String {
+        sanyi_app::labels::humanize(text, self.lang == Lang::En)
+    }
+
     /// Picks between a Chinese and an English text.
     pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         match self.lang {
@@ -174,6 +184,55 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Someone else changed this record; reload and try again",
     ),
     ("error.bad_request", "请求无法处理", "The request cannot be processed"),
+    ("error.title.not_found", "找不到该页面或记录", "Not found"),
+    ("error.title.forbidden", "无权访问", "Not allowed"),
+    ("error.title.conflict", "记录已变化", "The record changed"),
+    ("error.title.bad_request", "提交的内容有误", "Something in the request is wrong"),
+    ("error.title.too_many", "请稍后再试", "Try again later"),
+    ("error.title.failed", "暂时无法完成", "This could not be done"),
+    (
+        "error.hint.not_found",
+        "记录可能已被合并、撤销，或不在您的辖区内。请从工作台或列表重新查找。",
+        "The record may have been merged or withdrawn, or lies outside your area. Find it again from your workbench or a list.",
+    ),
+    (
+        "error.hint.forbidden",
+        "您的角色或辖区不能打开此页面。请回到工作台，或请管理员调整您的权限。",
+        "Your role or area does not open this page. Go back to your workbench, or ask an administrator to change your rights.",
+    ),
+    (
+        "error.hint.conflict",
+        "请返回上一页刷新，查看最新状态后再操作。",
+        "Go back, reload the page to see its latest state, then try again.",
+    ),
+    (
+        "error.hint.bad_request",
+        "请返回上一页，按提示修改后重新提交。",
+        "Go back, correct what the message names and submit again.",
+    ),
+    (
+        "error.hint.retry",
+        "请稍后重试；如果问题持续，请联系系统管理员。",
+        "Try again shortly; if it persists, contact the system administrator.",
+    ),
+    ("nav.menu", "菜单", "Menu"),
+    ("nav.workbench", "返回工作台", "Back to the workbench"),
+    ("wb.title", "工作台", "Workbench"),
+    ("wb.todo", "待办", "Waiting for you"),
+    ("wb.none", "目前没有待办事项。", "Nothing is waiting for you."),
+    ("wb.actions", "常用操作", "Start"),
+    ("wb.modules", "全部功能", "All modules"),
+    ("wb.insurance", "医保经办", "Insurance desk"),
+    ("wb.open_flags", "待审核的疑点", "Fraud flags to review"),
+    ("wb.more_info", "待补充材料的疑点", "Flags waiting for information"),
+    ("wb.settled", "年度清算已完成", "Year settled"),
+    ("wb.not_settled", "年度清算尚未完成", "Year not settled yet"),
+    (
+        "wb.procurement",
+        "药品集中带量采购模块上线后，合同、约定采购量和回款期限会显示在这里。",
+        "The contracts, agreed volumes and payment deadlines of volume-based procurement will show here once that module is in place.",
+    ),
+    ("inst.title", "医共体机构", "Medical communities and institutions"),
     ("nav.drg", "DRG 分组", "DRG grouping"),
     ("nav.referrals", "双向转诊", "Referrals"),
     ("nav.consultations", "远程会诊", "Consultations"),

@@ -19,6 +19,20 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 struct Driver(Child);
 
+impl Driver {
+    /// Starts chromedriver on `port`; it stops when the value is dropped.
+    fn start(port: u16) -> Driver {
+        Driver(
+            Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver"),
+        )
+    }
+}
+
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -103,14 +117,7 @@ async fn register_a_resident_in_the_browser() {
     }
     let app = spawn_app().await;
     let port = free_port();
-    let _driver = Driver(
-        Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
+    let _driver = Driver::start(port);
     let profile = tempfile::tempdir().unwrap();
     let c = session(port, profile.path()).await;
     let result = async {
@@ -152,7 +159,7 @@ async fn register_a_resident_in_the_browser() {
         assert!(!table.contains(&id));
         shot(&c, "residents").await?;
         // The community's institution tree.
-        c.goto(&app.url("/")).await?;
+        c.goto(&app.url("/institutions")).await?;
         let home = c.find(Locator::Css("main")).await?.text().await?;
         assert!(home.contains("昌吉市人民医院") && home.contains("村卫生室"), "{home}");
         shot(&c, "home").await?;
@@ -217,14 +224,7 @@ async fn a_consultation_video_call_connects_two_browsers_and_a_guest() {
         assert!(s.is_success(), "{r}");
     }
     let port = free_port();
-    let _driver = Driver(
-        Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
+    let _driver = Driver::start(port);
     let (pa, pb, pc) = (
         tempfile::tempdir().unwrap(),
         tempfile::tempdir().unwrap(),
@@ -340,14 +340,7 @@ async fn the_bureau_settles_the_year_and_a_clerk_settles_a_claim_in_the_browser(
         .unwrap()
         .to_owned();
     let port = free_port();
-    let _driver = Driver(
-        Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
+    let _driver = Driver::start(port);
     let year = chrono::Datelike::year(&helpers::demo_params().today) - 1;
     let profile = tempfile::tempdir().unwrap();
     let c = session(port, profile.path()).await;
@@ -378,9 +371,15 @@ async fn the_bureau_settles_the_year_and_a_clerk_settles_a_claim_in_the_browser(
         c.wait().for_element(Locator::Id("claim-submit")).await?.click().await?;
         wait_until(&c, |u| u.path().starts_with("/claims/") && u.path() != "/claims/new").await?;
         let fields = c.wait().for_element(Locator::Id("claim-fields")).await?.text().await?;
-        assert!(fields.contains("hifp_pay") && fields.contains("psn_cash_pay"), "{fields}");
+        // The slip names the fund lines in Chinese and prints the patient.
+        assert!(
+            fields.contains("基本医疗保险统筹基金支出") && fields.contains("个人现金支出"),
+            "{fields}"
+        );
+        assert!(!fields.contains("hifp_pay"), "{fields}");
+        assert!(!c.find(Locator::Id("claim-patient")).await?.text().await?.is_empty());
         assert!(!c.find(Locator::Id("claim-trace")).await?.text().await?.is_empty());
-        assert_eq!(c.find(Locator::Id("claim-status")).await?.text().await?, "settled");
+        assert_eq!(c.find(Locator::Id("claim-status")).await?.text().await?, "已结算");
         shot(&c, "claim").await?;
         c.find(Locator::Id("claim-reverse")).await?.click().await?;
         // The page reloads on the same address: wait for the new status.
@@ -390,15 +389,91 @@ async fn the_bureau_settles_the_year_and_a_clerk_settles_a_claim_in_the_browser(
             if let Ok(e) = c.find(Locator::Id("claim-status")).await {
                 status = e.text().await.unwrap_or_default();
             }
-            if status == "reversed" {
+            if status == "已冲销" {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert_eq!(status, "reversed");
+        assert_eq!(status, "已冲销");
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
     c.close().await.ok();
     result.expect("clerk steps");
+}
+
+/// Each role lands on its workbench and walks its main pages on a 390 px phone and a desktop
+/// screen: no page is wider than the screen (no horizontal scrolling), the menu opens from its
+/// button on the phone, and a screenshot of every page is kept when `SANYI_SCREENSHOTS` names a
+/// directory.
+#[tokio::test]
+async fn every_role_works_on_a_phone_and_a_desktop_without_horizontal_scrolling() {
+    if !browser_available() {
+        return;
+    }
+    let app = spawn_app().await;
+    sanyi_app::demo::seed_readings(&app.app).await.expect("seed readings");
+    sanyi_app::demo::settle_insurance_year(&app.app, &helpers::demo_params())
+        .await
+        .expect("settle the demo year");
+    let port = free_port();
+    let _driver = Driver::start(port);
+    let walks: [(&str, &[&str]); 7] = [
+        (
+            "village_doctor",
+            &[
+                "/",
+                "/residents",
+                "/residents/new",
+                "/referrals",
+                "/referrals/new",
+                "/consultations",
+                "/readings",
+                "/claims/new",
+            ],
+        ),
+        ("township_doctor", &["/", "/referrals", "/consultations/new", "/readings"]),
+        ("specialist", &["/", "/referrals?box=in", "/consultations?view=mine", "/readings"]),
+        ("reader", &["/", "/readings"]),
+        ("nurse", &["/", "/residents", "/readings"]),
+        ("insurance", &["/", "/insurance", "/insurance/flags", "/insurance/policy", "/drg"]),
+        ("admin", &["/", "/institutions", "/audit", "/indicators", "/recognition"]),
+    ];
+    let mut problems = Vec::new();
+    for (user, pages) in walks {
+        let profile = tempfile::tempdir().unwrap();
+        let c = session(port, profile.path()).await;
+        let result = async {
+            login(&c, &app, user).await?;
+            c.find(Locator::Id("wb-todo")).await?;
+            for (width, label) in [(390u32, "phone"), (1280, "desktop")] {
+                c.set_window_size(width, 860).await?;
+                for path in pages {
+                    c.goto(&app.url(path)).await?;
+                    c.wait().for_element(Locator::Css("main")).await?;
+                    let widths = c
+                        .execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![])
+                        .await?;
+                    let (scroll, inner) = (widths[0].as_i64().unwrap_or(0), widths[1].as_i64().unwrap_or(0));
+                    if scroll > inner {
+                        problems.push(format!("{user} {label}: {path} is {scroll} px wide on a {inner} px screen"));
+                    }
+                    let name = format!("{user}-{label}{}", path.replace(['/', '?', '=', '&'], "_"));
+                    shot(&c, &name).await?;
+                }
+            }
+            // On the phone the navigation is behind the menu button, which opens it.
+            c.set_window_size(390, 860).await?;
+            c.goto(&app.url("/")).await?;
+            let nav = c.find(Locator::Id("main-nav")).await?;
+            assert!(!nav.is_displayed().await?, "{user}: the phone menu starts closed");
+            c.find(Locator::Id("menu-toggle")).await?.click().await?;
+            assert!(nav.is_displayed().await?, "{user}: the menu button opens the navigation");
+            Ok::<_, fantoccini::error::CmdError>(())
+        }
+        .await;
+        c.close().await.ok();
+        result.unwrap_or_else(|e| panic!("{user}: {e}"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

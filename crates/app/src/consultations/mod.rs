@@ -76,6 +76,8 @@ pub struct ConsultationView {
     pub resident_id: String,
     /// Resident name.
     pub resident_name: String,
+    /// Resident ID number, masked.
+    pub resident_id_number_masked: String,
     /// Inviting institution.
     pub inviting_institution_id: String,
     /// Invited institution.
@@ -136,6 +138,16 @@ fn refusal(actor: &Actor, e: ConsultationError) -> ServiceError {
 
 pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ConsultationRow, ServiceError> {
     let row = repo::get(&app.db, id).await?.ok_or(ServiceError::NotFound)?;
+    if may_see(actor, &row) || repo::is_guest(&app.db, &row.division_code, &row.id, &actor.user_id).await? {
+        Ok(row)
+    } else {
+        Err(ServiceError::NotFound)
+    }
+}
+
+/// Whether the actor's institution is a party to the consultation or the actor is one of its
+/// experts (guests are checked against the store in [`visible`]).
+pub(crate) fn may_see(actor: &Actor, row: &ConsultationRow) -> bool {
     let own = actor
         .institution_id
         .as_deref()
@@ -145,11 +157,7 @@ pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<Consul
         .and_then(|v| v.get("experts").cloned())
         .and_then(|e| e.as_array().cloned())
         .is_some_and(|e| e.iter().any(|x| x.as_str() == Some(actor.user_id.as_str())));
-    if own || expert || repo::is_guest(&app.db, &row.division_code, &row.id, &actor.user_id).await? {
-        Ok(row)
-    } else {
-        Err(ServiceError::NotFound)
-    }
+    own || expert
 }
 
 /// The display names of the experts a consultation names (assigned, chair, opinion authors), by
@@ -183,6 +191,10 @@ async fn view(app: &App, row: ConsultationRow, timeline: Vec<WorkflowEvent>) -> 
         opinions: engine.as_ref().map(|c| c.opinions().to_vec()).unwrap_or_default(),
         guests: Vec::new(),
         state_zh: state.map(|s| s.label_zh().to_owned()).unwrap_or_default(),
+        resident_id_number_masked: resident
+            .as_ref()
+            .map(|r| sanyi_domain::mask_id_like(&r.id_number))
+            .unwrap_or_default(),
         resident_name: resident.map(|r| r.name).unwrap_or_default(),
         detail: serde_json::from_str(&row.engine).unwrap_or_default(),
         timeline: workflow::timeline::<ConsultationState>(timeline, |c| {
@@ -257,4 +269,6 @@ pub struct RecordOpinion {
     pub signed_at: DateTime<Utc>,
     /// The MDT chair's summary, when there is one.
     pub chair_summary: Option<String>,
+    /// Whether the viewer may open the consultation itself.
+    pub openable: bool,
 }

@@ -273,7 +273,7 @@ pub async fn roster(app: &App, actor: &Actor) -> Result<Vec<RosterView>, Service
 /// # Errors
 /// On a database error.
 #[tracing::instrument(skip_all)]
-pub async fn opinions_of(app: &App, division: &str, resident_id: &str) -> Result<Vec<RecordOpinion>, ServiceError> {
+pub async fn opinions_of(app: &App, actor: &Actor, division: &str, resident_id: &str) -> Result<Vec<RecordOpinion>, ServiceError> {
     let mut out = Vec::new();
     for row in repo::of_resident(&app.db, division, resident_id).await? {
         let Ok(c) = serde_json::from_str::<Consultation>(&row.engine) else {
@@ -282,6 +282,7 @@ pub async fn opinions_of(app: &App, division: &str, resident_id: &str) -> Result
         if c.opinions().is_empty() {
             continue;
         }
+        let openable = super::may_see(actor, &row);
         let institution_name = sanyi_store::registry::names(&app.db, std::slice::from_ref(&row.invited_institution_id))
             .await?
             .remove(&row.invited_institution_id)
@@ -303,6 +304,7 @@ pub async fn opinions_of(app: &App, division: &str, resident_id: &str) -> Result
                 recommend_referral: o.recommend_referral,
                 signed_at: o.signed_at,
                 chair_summary: c.chair_summary().map(str::to_owned),
+                openable,
             });
         }
     }

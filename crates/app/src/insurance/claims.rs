@@ -624,6 +624,43 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ClaimView, Servic
     Ok(v)
 }
 
+/// A claim as its printed settlement slip shows it (结算单): with the insured person's name and
+/// masked ID number and the institution's name.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimSlip {
+    /// The claim.
+    pub claim: ClaimView,
+    /// Insured person's name.
+    pub resident_name: String,
+    /// Insured person's ID number, masked.
+    pub id_number_masked: String,
+    /// Where the care was given.
+    pub institution_name: String,
+}
+
+/// The claim with the names its slip prints; the read is audited as [`get`].
+///
+/// # Errors
+/// As [`get`].
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn slip(app: &App, actor: &Actor, id: &str) -> Result<ClaimSlip, ServiceError> {
+    let claim = get(app, actor, id).await?;
+    let resident = sanyi_store::residents::get(&app.db, &sanyi_store::residents::ResidentScope::all(), &claim.resident_id).await?;
+    let institution_name = match &claim.institution_id {
+        Some(i) => sanyi_store::registry::names(&app.db, std::slice::from_ref(i))
+            .await?
+            .remove(i)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(ClaimSlip {
+        resident_name: resident.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+        id_number_masked: resident.map(|r| sanyi_domain::mask_id_like(&r.id_number)).unwrap_or_default(),
+        institution_name,
+        claim,
+    })
+}
+
 fn review_view(r: repo::SpecialReviewRow) -> SpecialReviewView {
     SpecialReviewView {
         points: sanyi_insurance::Points::from_ten_thousandths(r.points).to_string(),

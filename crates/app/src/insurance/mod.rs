@@ -8,6 +8,7 @@ pub mod export;
 pub mod fraud;
 pub mod fund_year;
 pub mod policies;
+pub mod policy_sheet;
 
 use sanyi_insurance::PolicyProblem;
 pub use sanyi_insurance::fraud::ReviewOutcome;

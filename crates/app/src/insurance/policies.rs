@@ -32,13 +32,20 @@ pub struct PolicyView {
 }
 
 impl PolicyView {
+    /// The policy document as the engine reads it.
+    ///
+    /// # Errors
+    /// `Internal` when the stored document does not read as a policy.
+    pub fn policy(&self) -> Result<sanyi_insurance::policy::Policy, ServiceError> {
+        serde_json::from_value(self.policy.clone()).map_err(|e| ServiceError::Internal(e.into()))
+    }
+
     /// The policy as the TOML document an officer edits and re-imports.
     ///
     /// # Errors
     /// `Internal` when the stored document no longer reads as a policy.
     pub fn toml(&self) -> Result<String, ServiceError> {
-        let policy: Policy = serde_json::from_value(self.policy.clone()).map_err(|e| ServiceError::Internal(e.into()))?;
-        toml::to_string_pretty(&policy).map_err(|e| ServiceError::Internal(e.into()))
+        toml::to_string_pretty(&self.policy()?).map_err(|e| ServiceError::Internal(e.into()))
     }
 }
 

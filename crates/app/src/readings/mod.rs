@@ -279,6 +279,26 @@ pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<Readin
     }
 }
 
+/// Whether the actor may sign a reading's preliminary report: a reader of the reading centre who,
+/// for images, did not write it (a second doctor signs) and, for an ECG, did (the engine's rule,
+/// so the page does not offer a button the engine refuses).
+pub fn may_sign(actor: &Actor, v: &ReadingView) -> bool {
+    let at_centre = actor.institution_id.as_deref() == Some(v.reading_institution_id.as_str());
+    let own = v.reader.as_deref() == Some(actor.user_id.as_str());
+    let needs_review = serde_json::from_value::<sanyi_care::reading::Modality>(serde_json::Value::String(v.modality.clone()))
+        .is_ok_and(|m| m.needs_review());
+    v.state == "preliminary" && at_centre && actor.role.can(Permission::ReadingReport) && needs_review != own
+}
+
+/// Whether the actor may open a reading shown in a view (its own sites, or its administrator).
+pub fn openable(actor: &Actor, v: &ReadingView) -> bool {
+    let own = actor
+        .institution_id
+        .as_deref()
+        .is_some_and(|i| i == v.ordering_institution_id || i == v.reading_institution_id);
+    own || actor.role == Role::Administrator && v.division_code.starts_with(actor.scope.division_prefix())
+}
+
 pub(crate) fn may_see(actor: &Actor, row: &ReadingRow) -> bool {
     let own = actor
         .institution_id

@@ -176,6 +176,15 @@ pub struct ReferralView {
 /// down-referral plan's target (administrators: in their area).
 pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<ReferralRow, ServiceError> {
     let row = repo::get(&app.db, id).await?.ok_or(ServiceError::NotFound)?;
+    if may_see(actor, &row) {
+        Ok(row)
+    } else {
+        Err(ServiceError::NotFound)
+    }
+}
+
+/// Whether the actor may open a referral (see [`visible`]).
+pub(crate) fn may_see(actor: &Actor, row: &ReferralRow) -> bool {
     let own = actor.institution_id.as_deref().is_some_and(|i| {
         i == row.sender_institution_id
             || i == row.receiver_institution_id
@@ -184,5 +193,5 @@ pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<Referr
     let admin = actor.role == Role::Administrator
         && (row.division_code.starts_with(actor.scope.division_prefix())
             || row.receiver_division_code.starts_with(actor.scope.division_prefix()));
-    if own || admin { Ok(row) } else { Err(ServiceError::NotFound) }
+    own || admin
 }

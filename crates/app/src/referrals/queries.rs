@@ -342,6 +342,8 @@ pub struct RecordReferral {
     pub note: Option<String>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Whether the viewer may open the referral itself (a party to it, or its administrator).
+    pub openable: bool,
 }
 
 /// The referrals of a resident with their outcome, newest change first, for the resident's record
@@ -350,12 +352,13 @@ pub struct RecordReferral {
 /// # Errors
 /// On a database error.
 #[tracing::instrument(skip_all)]
-pub async fn outcomes_of(app: &App, resident_id: &str) -> Result<Vec<RecordReferral>, ServiceError> {
+pub async fn outcomes_of(app: &App, actor: &Actor, resident_id: &str) -> Result<Vec<RecordReferral>, ServiceError> {
     let rows = repo::of_resident(&app.db, resident_id).await?;
     let names = names_of(app, &rows).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let events = workflow_repo::events(&app.db, Workflow::Referral, &row.division_code, &row.id).await?;
+        let openable = super::may_see(actor, &row);
         let view = render(row, Vec::new(), &names);
         out.push(RecordReferral {
             note: events.into_iter().rev().find_map(|e| e.reason).filter(|r| !r.is_empty()),
@@ -366,6 +369,7 @@ pub async fn outcomes_of(app: &App, resident_id: &str) -> Result<Vec<RecordRefer
             sender_name: view.sender_name,
             receiver_name: view.receiver_name,
             updated_at: view.updated_at,
+            openable,
         });
     }
     Ok(out)

@@ -12,7 +12,7 @@ use sanyi_app::attachments::AttachmentPolicy;
 use sanyi_app::attachments::Workflow;
 use sanyi_app::{FieldError, ServiceError};
 
-use super::{PageActor, page_error, same_origin};
+use super::{PageActor, same_origin};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -72,10 +72,10 @@ async fn upload(state: &AppState, p: PageActor, headers: &HeaderMap, kind: Workf
             match kind {
                 Workflow::Referral => super::referrals::render_detail(state, p, id, Some(error), StatusCode::UNPROCESSABLE_ENTITY).await,
                 Workflow::Consultation => super::consultations::render(state, p, id, Some(error), StatusCode::UNPROCESSABLE_ENTITY).await,
-                Workflow::Reading => page_error(p.t, ServiceError::NotFound),
+                Workflow::Reading => p.error(ServiceError::NotFound),
             }
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -102,7 +102,7 @@ async fn upload_consultation(
 async fn open(state: &AppState, p: PageActor, kind: Workflow, id: &str, attachment: &str) -> Response {
     match service::open(&state.app, &p.actor, kind, id, attachment).await {
         Ok((meta, content)) => crate::api::attachments::file_response(&meta, content),
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 

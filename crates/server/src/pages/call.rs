@@ -22,7 +22,7 @@ use tokio::sync::broadcast;
 use sanyi_app::consultations;
 use sanyi_app::consultations::ConsultationRow;
 
-use super::{Nav, PageActor, page_error};
+use super::{Nav, PageActor};
 use crate::AppState;
 use crate::i18n::Tr;
 
@@ -136,7 +136,7 @@ async fn call_page(
             nonce: nonce.map(|n| n.0.0).unwrap_or_default(),
         }
         .into_response(),
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -144,7 +144,7 @@ async fn call_ws(State(state): State<AppState>, p: PageActor, Path(id): Path<Str
     // Admission is decided before the upgrade: outsiders never reach the room.
     let row = match consultations::call_access(&state.app, &p.actor, &id).await {
         Ok(row) => row,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let (username, display) = (p.actor.username.clone(), p.actor.display_name.clone());
     ws.on_upgrade(move |socket| relay(state, row, username, display, socket))

@@ -17,7 +17,7 @@ use sanyi_app::consultations::{self as service, ConsultUrgency, ConsultationActi
 use sanyi_app::registry::Institution;
 
 use super::BeijingTime;
-use super::{Nav, PageActor, page_error, same_origin};
+use super::{Nav, PageActor, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;
 
@@ -75,7 +75,7 @@ async fn lists(State(state): State<AppState>, p: PageActor, Query(q): Query<List
             items,
         }
         .into_response(),
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -85,6 +85,7 @@ struct DetailPage {
     t: Tr,
     nav: Option<Nav>,
     c: ConsultationView,
+    print: super::PrintHead,
     is_inviting: bool,
     is_centre: bool,
     is_expert: bool,
@@ -102,20 +103,25 @@ struct DetailPage {
 pub(super) async fn render(state: &AppState, p: PageActor, id: &str, error: Option<String>, status: StatusCode) -> Response {
     let c = match service::get(&state.app, &p.actor, id).await {
         Ok(c) => c,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let rights = match service::viewer_rights(&state.app, &p.actor, &c).await {
         Ok(r) => r,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let attachments = match sanyi_app::attachments::list(&state.app, &p.actor, Workflow::Consultation, id).await {
         Ok(a) => a,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     (
         status,
         DetailPage {
             nav: Some(Nav::of(&p.actor, &p.t)),
+            print: super::PrintHead::new(
+                p.t.pick("远程会诊意见书", "Consultation opinion"),
+                &format!("/consultations/{}", c.id),
+                &c.id,
+            ),
             t: p.t,
             c,
             is_inviting: rights.is_inviting,
@@ -174,7 +180,7 @@ async fn after_form<T>(state: &AppState, p: PageActor, id: &str, outcome: Result
                 .join("；");
             render(state, p, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -224,7 +230,7 @@ struct NewParams {
 async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<NewParams>) -> Response {
     let institutions = match service::consultants(&state.app, &p.actor).await {
         Ok(i) => i,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     NewPage {
         nav: Some(Nav::of(&p.actor, &p.t)),
@@ -280,7 +286,7 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
             );
             let institutions = match service::consultants(&state.app, &p.actor).await {
                 Ok(i) => i,
-                Err(e) => return page_error(p.t, e),
+                Err(e) => return p.error(e),
             };
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -294,6 +300,6 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
             )
                 .into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }

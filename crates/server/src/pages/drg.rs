@@ -12,7 +12,7 @@ use serde::Deserialize;
 use sanyi_app::ServiceError;
 use sanyi_app::drg::{self as service, CaseInput, CaseResult, GroupRequest, SchemeView};
 
-use super::{Nav, PageActor, page_error, same_origin};
+use super::{Nav, PageActor, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;
 
@@ -72,7 +72,7 @@ async fn scheme_in_force(state: &AppState, p: &PageActor) -> Result<Option<Schem
 async fn form(State(state): State<AppState>, p: PageActor) -> Response {
     let scheme = match scheme_in_force(&state, &p).await {
         Ok(s) => s,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let example = CaseForm {
         sex: "1".into(),
@@ -118,7 +118,7 @@ async fn group(State(state): State<AppState>, p: PageActor, headers: HeaderMap, 
     };
     let scheme = match scheme_in_force(&state, &p).await {
         Ok(s) => s,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     match service::group(&state.app, &p.actor, req).await {
         Ok(mut r) => {
@@ -153,6 +153,6 @@ async fn group(State(state): State<AppState>, p: PageActor, headers: HeaderMap, 
             )
                 .into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }

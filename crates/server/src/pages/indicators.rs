@@ -13,7 +13,7 @@ use sanyi_app::indicators::{self as service, IndicatorReport, RatioView};
 
 use sanyi_app::registry::Institution;
 
-use super::{Nav, PageActor, page_error};
+use super::{Nav, PageActor};
 use crate::AppState;
 use crate::i18n::Tr;
 
@@ -139,7 +139,7 @@ async fn page(State(state): State<AppState>, p: PageActor, Query(q): Query<PageP
         }
         (Err(e), _) | (_, Err(e)) => {
             let err = sanyi_app::ServiceError::Validation(vec![sanyi_app::FieldError::new("from", "date", "YYYY-MM-DD", &e, &e)]);
-            return page_error(p.t, err);
+            return p.error(err);
         }
     };
     let institution = Some(q.institution_id.trim()).filter(|s| !s.is_empty());
@@ -150,7 +150,7 @@ async fn page(State(state): State<AppState>, p: PageActor, Query(q): Query<PageP
             let (bars, ticks) = chart(&r);
             let institutions = match sanyi_app::registry::institutions(&state.app, &p.actor).await {
                 Ok(list) => list,
-                Err(e) => return page_error(p.t, e),
+                Err(e) => return p.error(e),
             };
             IndicatorsPage {
                 nav: Some(Nav::of(&p.actor, &p.t)),
@@ -164,6 +164,6 @@ async fn page(State(state): State<AppState>, p: PageActor, Query(q): Query<PageP
             }
             .into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }

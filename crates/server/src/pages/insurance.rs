@@ -22,7 +22,7 @@ use sanyi_app::insurance::{MedType, ReviewOutcome};
 
 use super::BeijingTime;
 use super::charts::{self, Chart};
-use super::{Nav, PageActor, page_error, same_origin};
+use super::{Nav, PageActor, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;
 
@@ -57,6 +57,12 @@ pub fn yuan(fen: impl std::borrow::Borrow<i64>) -> String {
     format!("{sign}{grouped}.{cents}")
 }
 
+/// A weight in basis points as a percentage (`6035` → `60.35%`).
+pub fn percent_bp(bp: impl std::borrow::Borrow<i64>) -> String {
+    let bp = *bp.borrow();
+    format!("{}.{:02}%", bp / 100, (bp % 100).abs())
+}
+
 /// A point value (ten-thousandths of a fen per point) in yuan per point, two decimals.
 pub fn per_point(e4_fen: impl std::borrow::Borrow<i64>) -> String {
     let e4 = *e4_fen.borrow();
@@ -73,6 +79,7 @@ struct YearParams {
     month: Option<u32>,
     status: Option<String>,
     offset: Option<i64>,
+    saved: Option<String>,
 }
 
 /// Flags per page.
@@ -156,7 +163,7 @@ async fn render_overview(state: &AppState, p: PageActor, year: i32, error: Optio
     let report = match run::report(&state.app, &p.actor, year, None).await {
         Ok(r) => Some(r),
         Err(ServiceError::NotFound) => None,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let (budget_chart, burn_chart, point_chart) = match &report {
         Some(r) => {
@@ -201,7 +208,7 @@ async fn run_now(State(state): State<AppState>, p: PageActor, headers: HeaderMap
                 .join("；");
             render_overview(&state, p, f.year, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -212,7 +219,7 @@ async fn xlsx(State(state): State<AppState>, p: PageActor, Query(q): Query<YearP
         .and_then(|r| crate::api::insurance::xlsx_response(&r))
     {
         Ok(r) => r,
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -225,10 +232,10 @@ struct FlagsPage {
     status: String,
     flags: Vec<FlagView>,
     can_review: bool,
-    /// Flags over all pages.
-    total: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: super::Pager,
+    pager_offset: i64,
+    /// The flag just reviewed (a notice says so).
+    saved: bool,
 }
 
 async fn flags(State(state): State<AppState>, p: PageActor, Query(q): Query<YearParams>) -> Response {
@@ -239,20 +246,21 @@ async fn flags(State(state): State<AppState>, p: PageActor, Query(q): Query<Year
     match fraud::list(&state.app, &p.actor, year, Some(&status), page).await {
         Ok(list) => {
             let link = |o: i64| format!("/insurance/flags?year={year}&status={status}&offset={o}");
+            let pager = super::Pager::new(list.total, offset, FLAG_PAGE, link);
             FlagsPage {
                 nav: Some(Nav::of(&p.actor, &p.t)),
                 can_review: p.actor.role.can(sanyi_app::Permission::InsuranceManage),
                 t: p.t,
                 year,
-                prev: (offset > 0).then(|| link((offset - FLAG_PAGE).max(0))),
-                next: (offset + FLAG_PAGE < list.total).then(|| link(offset + FLAG_PAGE)),
+                pager,
+                pager_offset: offset,
+                saved: q.saved.is_some(),
                 status,
-                total: list.total,
                 flags: list.items,
             }
             .into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -261,6 +269,10 @@ struct ReviewForm {
     outcome: String,
     note: String,
     year: i32,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    offset: i64,
 }
 
 async fn review(
@@ -276,11 +288,27 @@ async fn review(
     let outcome = match f.outcome.as_str() {
         "confirmed" => ReviewOutcome::Confirmed,
         "dismissed" => ReviewOutcome::Dismissed,
-        _ => ReviewOutcome::NeedsMoreInfo,
+        "needs_more_info" => ReviewOutcome::NeedsMoreInfo,
+        _ => {
+            return p.error(ServiceError::Validation(vec![sanyi_app::FieldError::new(
+                "outcome",
+                "required",
+                "confirmed, dismissed or needs_more_info",
+                "Choose the outcome of the review",
+                "请选择审核结论",
+            )]));
+        }
     };
     match fraud::review(&state.app, &p.actor, &id, &ReviewInput { outcome, note: f.note }).await {
-        Ok(_) => Redirect::to(&format!("/insurance/flags?year={}", f.year)).into_response(),
-        Err(e) => page_error(p.t, e),
+        // Back to the same page of the same list, at the list, with a notice.
+        Ok(_) => Redirect::to(&format!(
+            "/insurance/flags?year={}&status={}&offset={}&saved=1#flag-list",
+            f.year,
+            super::url_encode(&f.status),
+            f.offset.max(0)
+        ))
+        .into_response(),
+        Err(e) => p.error(e),
     }
 }
 
@@ -291,7 +319,7 @@ struct PolicyPage {
     nav: Option<Nav>,
     versions: Vec<PolicyView>,
     current: Option<PolicyView>,
-    text: String,
+    sheet: Vec<sanyi_app::insurance::policy_sheet::Section>,
 }
 
 async fn policy(State(state): State<AppState>, p: PageActor) -> Response {
@@ -303,20 +331,20 @@ async fn policy(State(state): State<AppState>, p: PageActor) -> Response {
                 .filter(|v| v.effective_from <= today)
                 .max_by_key(|v| v.effective_from)
                 .cloned();
-            let text = match current.as_ref().map(PolicyView::toml).transpose() {
-                Ok(t) => t.unwrap_or_default(),
-                Err(e) => return page_error(p.t, e),
+            let sheet = match current.as_ref().map(PolicyView::policy).transpose() {
+                Ok(policy) => policy.map(|p| sanyi_app::insurance::policy_sheet::sheet(&p)).unwrap_or_default(),
+                Err(e) => return p.error(e),
             };
             PolicyPage {
                 nav: Some(Nav::of(&p.actor, &p.t)),
                 t: p.t,
                 versions,
                 current,
-                text,
+                sheet,
             }
             .into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -450,7 +478,7 @@ async fn claim_submit(State(state): State<AppState>, p: PageActor, headers: Head
             },
         )
             .into_response(),
-        Err(Err(e)) => page_error(p.t, e),
+        Err(Err(e)) => p.error(e),
     }
 }
 
@@ -462,6 +490,9 @@ struct ClaimPage {
     can_review: bool,
     review_error: Option<String>,
     c: ClaimView,
+    slip: claims::ClaimSlip,
+    /// QR code of the claim's page.
+    qr: String,
     fields: Vec<(&'static str, i64)>,
     trace: Vec<(String, String, String)>,
 }
@@ -476,8 +507,9 @@ async fn render_claim(state: &AppState, p: PageActor, id: &str, review_error: Op
     } else {
         StatusCode::OK
     };
-    match claims::get(&state.app, &p.actor, id).await {
-        Ok(c) => {
+    match claims::slip(&state.app, &p.actor, id).await {
+        Ok(slip) => {
+            let c = slip.claim.clone();
             let s = &c.settlement;
             let fields = [
                 "medfee_sumamt",
@@ -521,13 +553,15 @@ async fn render_claim(state: &AppState, p: PageActor, id: &str, review_error: Op
                 can_review: p.actor.role.can(sanyi_app::Permission::InsuranceManage) && c.med_type == "inpatient" && c.status == "settled",
                 review_error,
                 t: p.t,
+                qr: super::qr_svg(&format!("/claims/{}", c.id)),
                 c,
+                slip,
                 fields,
                 trace,
             };
             (status, page).into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -537,7 +571,7 @@ async fn claim_reverse(State(state): State<AppState>, p: PageActor, headers: Hea
     }
     match claims::reverse(&state.app, &p.actor, &id).await {
         Ok(_) => Redirect::to(&format!("/claims/{id}")).into_response(),
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -571,6 +605,6 @@ async fn claim_special_review(
                 .join("；");
             render_claim(&state, p, &id, Some(msg)).await
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }

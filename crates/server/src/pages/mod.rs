@@ -28,7 +28,7 @@ use serde::Deserialize;
 
 use sanyi_app::auth::{self, TokenKind};
 use sanyi_app::registry::{self, InstitutionNode};
-use sanyi_app::{Actor, Permission, ServiceError};
+use sanyi_app::{Actor, ServiceError};
 
 use crate::AppState;
 use crate::auth::{ClientIp, SESSION_COOKIE, actor_of, session_cookie};
@@ -38,6 +38,8 @@ use crate::i18n::{Lang, Tr};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
+        .route("/institutions", get(institutions))
+        .route("/ui.js", get(ui_js))
         .route("/login", get(login_form).post(login))
         .route("/logout", axum::routing::post(logout))
         .route("/lang/{lang}", get(set_lang))
@@ -102,18 +104,22 @@ fn url_encode(s: &str) -> String {
         .collect()
 }
 
-/// Navigation bar data for the base template.
+/// One link of the navigation bar.
+pub struct NavLink {
+    /// Target page.
+    pub href: &'static str,
+    /// Label in the interface language.
+    pub label: &'static str,
+}
+
+/// Navigation bar data for the base template: only the modules the user may open.
 pub struct Nav {
     /// Display name.
     pub user: String,
     /// Role label.
     pub role: String,
-    /// Show the audit link.
-    pub audit: bool,
-    /// Show the register link.
-    pub register: bool,
-    /// Show the insurance link.
-    pub insurance: bool,
+    /// The modules the user may open.
+    pub links: Vec<NavLink>,
 }
 
 impl Nav {
@@ -122,10 +128,28 @@ impl Nav {
         Nav {
             user: a.display_name.clone(),
             role: t.pick(a.role.label_zh(), a.role.label_en()).to_owned(),
-            audit: a.role.can(Permission::AuditRead),
-            register: a.role.can(Permission::ResidentWrite),
-            insurance: a.role.can(Permission::InsuranceRead) || a.role.can(Permission::ClaimSettle),
+            links: sanyi_app::workbench::modules(a)
+                .into_iter()
+                .filter(|m| *m != sanyi_app::workbench::Module::Register)
+                .map(|m| NavLink {
+                    href: m.href(),
+                    label: t.pick(m.label_zh(), m.label_en()),
+                })
+                .collect(),
         }
+    }
+}
+
+impl PageActor {
+    /// Renders a service error as a page that keeps the navigation.
+    pub fn error(self, e: ServiceError) -> Response {
+        let nav = Nav::of(&self.actor, &self.t);
+        error_page(self.t, Some(nav), e)
+    }
+
+    /// The navigation bar of this user.
+    pub fn nav(&self) -> Option<Nav> {
+        Some(Nav::of(&self.actor, &self.t))
     }
 }
 
@@ -136,6 +160,8 @@ struct ErrorPage {
     nav: Option<Nav>,
     title: String,
     message: String,
+    /// What the user can do next.
+    hint: &'static str,
 }
 
 /// Times on pages are shown in the pool's time zone, Beijing time (UTC+8, no daylight saving), and
@@ -151,8 +177,13 @@ impl BeijingTime for chrono::DateTime<chrono::Utc> {
     }
 }
 
-/// Renders a service error as a page.
+/// Renders a service error as a page (for anonymous pages; a logged-in user's page uses
+/// [`PageActor::error`], which keeps the navigation).
 pub fn page_error(t: Tr, e: ServiceError) -> Response {
+    error_page(t, None, e)
+}
+
+fn error_page(t: Tr, nav: Option<Nav>, e: ServiceError) -> Response {
     let (status, key) = match &e {
         ServiceError::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
         ServiceError::Forbidden { .. } => (StatusCode::FORBIDDEN, "error.forbidden"),
@@ -169,6 +200,21 @@ pub fn page_error(t: Tr, e: ServiceError) -> Response {
         ServiceError::VersionConflict { .. } => (StatusCode::CONFLICT, "error.stale"),
         _ => (StatusCode::BAD_REQUEST, "error.bad_request"),
     };
+    let hint = match status {
+        StatusCode::NOT_FOUND => t.t("error.hint.not_found"),
+        StatusCode::FORBIDDEN => t.t("error.hint.forbidden"),
+        StatusCode::CONFLICT => t.t("error.hint.conflict"),
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => t.t("error.hint.bad_request"),
+        _ => t.t("error.hint.retry"),
+    };
+    let title = t.t(match status {
+        StatusCode::NOT_FOUND => "error.title.not_found",
+        StatusCode::FORBIDDEN => "error.title.forbidden",
+        StatusCode::CONFLICT => "error.title.conflict",
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "error.title.bad_request",
+        StatusCode::TOO_MANY_REQUESTS => "error.title.too_many",
+        _ => "error.title.failed",
+    });
     let message = match &e {
         ServiceError::Validation(errs) | ServiceError::Conflict(errs) => errs
             .iter()
@@ -181,9 +227,10 @@ pub fn page_error(t: Tr, e: ServiceError) -> Response {
         status,
         ErrorPage {
             t,
-            nav: None,
-            title: status.to_string(),
+            nav,
+            title: title.to_owned(),
             message,
+            hint,
         },
     )
         .into_response()
@@ -374,18 +421,54 @@ pub struct CountyBlock {
 struct HomePage {
     t: Tr,
     nav: Option<Nav>,
-    notifications: Vec<sanyi_app::notifications::Notification>,
+    user: String,
+    role: &'static str,
+    today: String,
+    wb: sanyi_app::workbench::Workbench,
+    /// The procurement module is not built yet: say what will show here.
+    procurement: bool,
+}
+
+/// The workbench (工作台): the user's due work, quick actions and desk.
+async fn home(State(state): State<AppState>, p: PageActor) -> Response {
+    let wb = match sanyi_app::workbench::workbench(&state.app, &p.actor, chrono::Utc::now()).await {
+        Ok(w) => w,
+        Err(e) => return p.error(e),
+    };
+    let today = sanyi_domain::time::today();
+    HomePage {
+        nav: p.nav(),
+        user: p.actor.display_name.clone(),
+        role: p.t.pick(p.actor.role.label_zh(), p.actor.role.label_en()),
+        today: if p.t.is_en() {
+            today.format("%-d %B %Y").to_string()
+        } else {
+            today.format("%Y年%-m月%-d日").to_string()
+        },
+        procurement: p.actor.role == sanyi_app::Role::ProcurementOfficer,
+        t: p.t,
+        wb,
+    }
+    .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "institutions.html")]
+struct InstitutionsPage {
+    t: Tr,
+    nav: Option<Nav>,
     counties: Vec<CountyBlock>,
 }
 
-async fn home(State(state): State<AppState>, p: PageActor) -> Response {
+/// The institution tree of the communities in the user's area (机构).
+async fn institutions(State(state): State<AppState>, p: PageActor) -> Response {
     let tree = match registry::tree(&state.app, &p.actor).await {
         Ok(t) => t,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let counts = match sanyi_app::residents::count_by_county(&state.app, &p.actor).await {
         Ok(c) => c,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let counties = tree
         .into_iter()
@@ -416,15 +499,139 @@ async fn home(State(state): State<AppState>, p: PageActor) -> Response {
             }
         })
         .collect();
-    let notifications = match sanyi_app::notifications::for_actor(&state.app, &p.actor, chrono::Utc::now()).await {
-        Ok(n) => n,
-        Err(e) => return page_error(p.t, e),
-    };
-    HomePage {
-        nav: Some(Nav::of(&p.actor, &p.t)),
+    InstitutionsPage {
+        nav: p.nav(),
         t: p.t,
-        notifications,
         counties,
     }
     .into_response()
+}
+
+/// One entry of a numbered pager.
+pub struct PagerLink {
+    /// Page number, from 1 (0 marks a gap "…").
+    pub number: i64,
+    /// Link, none for the current page and gaps.
+    pub href: Option<String>,
+}
+
+/// Numbered paging with the total (共 N 条 · 1 2 3 … 9).
+pub struct Pager {
+    /// Rows over all pages.
+    pub total: i64,
+    /// Previous page.
+    pub prev: Option<String>,
+    /// Next page.
+    pub next: Option<String>,
+    /// Numbered links around the current page, the first and the last.
+    pub links: Vec<PagerLink>,
+}
+
+impl Pager {
+    /// A pager over `total` rows of `limit` each at `offset`; `link(offset)` makes a page's URL.
+    pub fn new(total: i64, offset: i64, limit: i64, link: impl Fn(i64) -> String) -> Pager {
+        let limit = limit.max(1);
+        let pages = (total + limit - 1) / limit;
+        let current = offset / limit + 1;
+        let mut links = Vec::new();
+        let mut last_shown = 0;
+        for n in 1..=pages {
+            if n == 1 || n == pages || (n - current).abs() <= 2 {
+                if n > last_shown + 1 {
+                    links.push(PagerLink { number: 0, href: None });
+                }
+                links.push(PagerLink {
+                    number: n,
+                    href: (n != current).then(|| link((n - 1) * limit)),
+                });
+                last_shown = n;
+            }
+        }
+        Pager {
+            total,
+            prev: (offset > 0).then(|| link((offset - limit).max(0))),
+            next: (offset + limit < total).then(|| link(offset + limit)),
+            links,
+        }
+    }
+}
+
+/// The audit actions the audit page filters by.
+pub fn audit_actions() -> Vec<&'static sanyi_app::labels::Label> {
+    sanyi_app::labels::all().filter(|l| l.kind == "audit_action").collect()
+}
+
+/// A QR code (SVG) of a page's address on this server, printed on slips so the record can be
+/// found again by scanning; empty when the text cannot be encoded.
+pub fn qr_svg(path: &str) -> String {
+    qrcode::QrCode::new(path.as_bytes())
+        .map(|c| {
+            c.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(96, 96)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
+/// The short record number printed on slips (the first block of the record's id), which the
+/// search boxes accept.
+pub fn record_no(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+/// Now in Beijing time, as a print view stamps it.
+pub fn printed_at() -> String {
+    chrono::Utc::now().bj().format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The pages' one script (menu toggle, current link, table cells named for phones, print
+/// buttons), served from the binary so the content security policy needs no inline script.
+async fn ui_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/ui.js"),
+    )
+        .into_response()
+}
+
+/// The heading a print view carries (institution, title, record number and a QR code that finds
+/// the record again).
+pub struct PrintHead {
+    /// What the paper is, e.g. 双向转诊单.
+    pub title: String,
+    /// Record number.
+    pub number: String,
+    /// QR code of the record's page (SVG).
+    pub qr: String,
+}
+
+impl PrintHead {
+    /// The heading of the record at `path` with id `id`.
+    pub fn new(title: impl Into<String>, path: &str, id: &str) -> PrintHead {
+        PrintHead {
+            title: title.into(),
+            number: record_no(id).to_owned(),
+            qr: qr_svg(path),
+        }
+    }
+}
+
+#[cfg(test)]
+mod pager_tests {
+    use super::Pager;
+
+    #[test]
+    fn numbered_pages_with_gaps() {
+        let p = Pager::new(341, 100, 50, |o| format!("?offset={o}"));
+        let numbers: Vec<i64> = p.links.iter().map(|l| l.number).collect();
+        assert_eq!(numbers, vec![1, 2, 3, 4, 5, 0, 7]);
+        assert!(p.links[2].href.is_none(), "page 3 is the current one");
+        assert_eq!(p.prev.as_deref(), Some("?offset=50"));
+        assert_eq!(p.next.as_deref(), Some("?offset=150"));
+        assert!(Pager::new(0, 0, 50, |o| o.to_string()).links.is_empty());
+    }
 }

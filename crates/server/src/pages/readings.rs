@@ -20,7 +20,7 @@ use sanyi_app::readings::{self as service, ReadingCommandInput, ReadingList, Rea
 use sanyi_app::readings::{Modality, Report, TemplateField};
 
 use super::BeijingTime;
-use super::{Nav, PageActor, page_error, same_origin};
+use super::{Nav, PageActor, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;
 
@@ -97,7 +97,7 @@ async fn render_list(state: &AppState, p: PageActor, q: ListParams, critical: bo
             open: q.open.as_deref() == Some("1"),
         }
         .into_response(),
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -155,6 +155,9 @@ struct DetailPage {
     t: Tr,
     nav: Option<Nav>,
     r: ReadingView,
+    print: super::PrintHead,
+    /// The viewer may sign the preliminary report.
+    may_sign: bool,
     at_centre: bool,
     at_ordering: bool,
     can_report: bool,
@@ -179,7 +182,7 @@ struct ViewQuery {
 async fn render_detail(state: &AppState, p: PageActor, id: &str, v: ViewParams, error: Option<String>, status: StatusCode) -> Response {
     let (r, media) = match service::detail(&state.app, &p.actor, id).await {
         Ok(d) => d,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let own = p.actor.institution_id.clone().unwrap_or_default();
     let num = |s: &Option<String>| {
@@ -224,7 +227,13 @@ async fn render_detail(state: &AppState, p: PageActor, id: &str, v: ViewParams, 
         status,
         DetailPage {
             nav: Some(Nav::of(&p.actor, &p.t)),
+            print: super::PrintHead::new(
+                format!("{} · {}", r.reading_name, p.t.pick("影像/心电诊断报告", "Imaging / ECG report")),
+                &format!("/readings/{}", r.id),
+                &r.id,
+            ),
             can_report: p.actor.role.can(sanyi_app::Permission::ReadingReport),
+            may_sign: sanyi_app::readings::may_sign(&p.actor, &r),
             at_centre: r.reading_institution_id == own,
             at_ordering: r.ordering_institution_id == own,
             t: p.t,
@@ -296,7 +305,7 @@ async fn act(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Pa
         Ok(_) => Redirect::to(&format!("/readings/{id}")).into_response(),
         Err(e) => match messages(&p.t, &e) {
             Some(msg) => render_detail(&state, p, &id, ViewParams::default(), Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await,
-            None => page_error(p.t, e),
+            None => p.error(e),
         },
     }
 }
@@ -307,7 +316,7 @@ async fn upload(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
     }
     let reading = match service::get(&state.app, &p.actor, &id).await {
         Ok(r) => r,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let mut files = Vec::new();
     while let Ok(Some(field)) = form.next_field().await {
@@ -331,7 +340,7 @@ async fn upload(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
         if let Err(e) = result {
             return match messages(&p.t, &e) {
                 Some(msg) => render_detail(&state, p, &id, ViewParams::default(), Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await,
-                None => page_error(p.t, e),
+                None => p.error(e),
             };
         }
     }
@@ -359,7 +368,7 @@ struct NewParams {
 async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<NewParams>) -> Response {
     let items = match sanyi_app::recognition::imaging_items(&state.app, &p.actor).await {
         Ok(i) => i,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     NewPage {
         items,
@@ -413,7 +422,7 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
             Some(error) => {
                 let items = match sanyi_app::recognition::imaging_items(&state.app, &p.actor).await {
                     Ok(i) => i,
-                    Err(e) => return page_error(p.t, e),
+                    Err(e) => return p.error(e),
                 };
                 (
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -428,7 +437,7 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
                 )
                     .into_response()
             }
-            None => page_error(p.t, e),
+            None => p.error(e),
         },
     }
 }

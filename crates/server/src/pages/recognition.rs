@@ -21,7 +21,7 @@ use sanyi_app::recognition::{Decision, RetestReason};
 
 use super::charts::{self, Chart};
 use super::insurance::yuan;
-use super::{Nav, PageActor, page_error, same_origin};
+use super::{Nav, PageActor, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;
 
@@ -44,6 +44,7 @@ struct ResultsPage {
     nav: Option<Nav>,
     r: ResidentResults,
     done: Option<String>,
+    may_order: bool,
 }
 
 /// The text of an abnormal flag (↑ high, ↓ low, * abnormal).
@@ -66,6 +67,7 @@ async fn results_page(State(state): State<AppState>, p: PageActor, Path(id): Pat
         Ok(r) => {
             let done = q.done.filter(|d| ["recognised", "repeated", "ordered"].contains(&d.as_str()));
             ResultsPage {
+                may_order: sanyi_app::workbench::record_actions(&p.actor).order_tests,
                 nav: Some(Nav::of(&p.actor, &p.t)),
                 t: p.t,
                 r,
@@ -73,7 +75,7 @@ async fn results_page(State(state): State<AppState>, p: PageActor, Path(id): Pat
             }
             .into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -120,11 +122,11 @@ async fn render_order(
 ) -> Response {
     let resident = match sanyi_app::residents::get(&state.app, &p.actor, id).await {
         Ok(r) => r,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let items = match service::items(&state.app, &p.actor).await {
         Ok(c) => c.items,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let item_name = items
         .iter()
@@ -152,7 +154,7 @@ async fn render_order(
 
 async fn order_form(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
     if let Err(e) = p.actor.require(sanyi_app::Permission::OrderWrite) {
-        return page_error(p.t, e);
+        return p.error(e);
     }
     render_order(&state, p, &id, OrderForm::default(), Vec::new(), None, StatusCode::OK).await
 }
@@ -218,7 +220,7 @@ async fn order_submit(
             let msg = messages(&p.t, &errs);
             render_order(&state, p, &id, f, Vec::new(), Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -290,17 +292,17 @@ fn build_charts(r: &RecognitionIndicators, t: &Tr) -> (Chart, Chart, Chart) {
 async fn dashboard(State(state): State<AppState>, p: PageActor, Query(q): Query<IndicatorQuery>) -> Response {
     let r = match service::indicators(&state.app, &p.actor, &q).await {
         Ok(r) => r,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let catalogue = match service::items(&state.app, &p.actor).await {
         Ok(c) => c.items,
         Err(ServiceError::NotFound) => Vec::new(),
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let participants = match service::participants(&state.app, &p.actor).await {
         Ok(list) => list,
         Err(ServiceError::NotFound) => Vec::new(),
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let (monthly, savings, rates) = build_charts(&r, &p.t);
     DashboardPage {

@@ -16,7 +16,7 @@ use sanyi_app::referrals::{self as service, ReferralAction, ReferralBox, Referra
 use sanyi_app::registry::Institution;
 
 use super::BeijingTime;
-use super::{Nav, PageActor, page_error, same_origin};
+use super::{Nav, PageActor, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;
 
@@ -59,12 +59,12 @@ struct BoxPage {
 async fn boxes(State(state): State<AppState>, p: PageActor, Query(q): Query<BoxParams>) -> Response {
     let which = match ReferralBox::parse(q.side.as_deref()) {
         Ok(b) => b,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let filter = q.state.filter(|s| !s.is_empty());
     let counts = match service::counts(&state.app, &p.actor, which).await {
         Ok(c) => c,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let offset = q.offset.unwrap_or(0).max(0);
     let page = sanyi_app::Page { offset, limit: LIST_PAGE };
@@ -85,7 +85,7 @@ async fn boxes(State(state): State<AppState>, p: PageActor, Query(q): Query<BoxP
             }
             .into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -95,6 +95,7 @@ struct DetailPage {
     t: Tr,
     nav: Option<Nav>,
     r: ReferralView,
+    print: super::PrintHead,
     is_sender: bool,
     is_receiver: bool,
     /// The viewer's institution takes the patient back (down-referral target).
@@ -116,16 +117,21 @@ pub(super) async fn render_detail(state: &AppState, p: PageActor, id: &str, erro
             let is_centre = p.actor.role == sanyi_app::Role::Administrator && (is_sender || is_receiver);
             let attachments = match sanyi_app::attachments::list(&state.app, &p.actor, Workflow::Referral, id).await {
                 Ok(a) => a,
-                Err(e) => return page_error(p.t, e),
+                Err(e) => return p.error(e),
             };
             let institutions = match service::receivers(&state.app, &p.actor).await {
                 Ok(i) => i,
-                Err(e) => return page_error(p.t, e),
+                Err(e) => return p.error(e),
             };
             (
                 status,
                 DetailPage {
                     nav: Some(Nav::of(&p.actor, &p.t)),
+                    print: super::PrintHead::new(
+                        format!("{} · {}", r.sender_name, p.t.pick("双向转诊单", "Referral slip")),
+                        &format!("/referrals/{}", r.id),
+                        &r.id,
+                    ),
                     t: p.t,
                     r,
                     is_sender,
@@ -139,7 +145,7 @@ pub(super) async fn render_detail(state: &AppState, p: PageActor, id: &str, erro
             )
                 .into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -179,7 +185,7 @@ async fn act(
             );
             render_detail(&state, p, &id, Some(msg.to_owned()), StatusCode::CONFLICT).await
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -205,7 +211,7 @@ struct NewParams {
 async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<NewParams>) -> Response {
     let receivers = match service::receivers(&state.app, &p.actor).await {
         Ok(r) => r,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     NewPage {
         nav: Some(Nav::of(&p.actor, &p.t)),
@@ -238,7 +244,7 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
             );
             let receivers = match service::receivers(&state.app, &p.actor).await {
                 Ok(r) => r,
-                Err(e) => return page_error(p.t, e),
+                Err(e) => return p.error(e),
             };
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -254,6 +260,6 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
             )
                 .into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }

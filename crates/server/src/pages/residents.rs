@@ -18,7 +18,7 @@ use sanyi_app::residents::{self as service, ResidentDetail, ResidentInput, Resid
 use sanyi_app::{FieldError, ServiceError};
 
 use super::BeijingTime;
-use super::{Nav, PageActor, page_error, same_origin};
+use super::{Nav, PageActor, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;
 
@@ -101,7 +101,7 @@ async fn search(State(state): State<AppState>, p: PageActor, Query(q): Query<Sea
             );
             (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -141,11 +141,11 @@ struct ResidentForm {
 
 async fn new_form(State(state): State<AppState>, p: PageActor) -> Response {
     if let Err(e) = p.actor.require(sanyi_app::Permission::ResidentWrite) {
-        return page_error(p.t, e);
+        return p.error(e);
     }
     let villages = match sanyi_app::registry::villages(&state.app, &p.actor).await {
         Ok(v) => v,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     let form = ResidentForm {
         village_code: villages.first().map(|v| v.0.clone()).unwrap_or_default(),
@@ -185,7 +185,7 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
             let errors = field_messages(&p.t, &errs);
             let villages = match sanyi_app::registry::villages(&state.app, &p.actor).await {
                 Ok(v) => v,
-                Err(e) => return page_error(p.t, e),
+                Err(e) => return p.error(e),
             };
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -199,7 +199,7 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
             )
                 .into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -228,23 +228,31 @@ struct RecordPage {
     t: Tr,
     nav: Option<Nav>,
     r: ResidentDetail,
-    readings: Vec<sanyi_app::readings::ReadingView>,
+    readings: Vec<(sanyi_app::readings::ReadingView, bool)>,
+    may: sanyi_app::workbench::RecordActions,
 }
 
 async fn record(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
     let r = match service::get(&state.app, &p.actor, &id).await {
         Ok(r) => r,
-        Err(e) => return page_error(p.t, e),
+        Err(e) => return p.error(e),
     };
     match sanyi_app::readings::of_resident(&state.app, &p.actor, &id).await {
         Ok(readings) => RecordPage {
-            readings,
+            readings: readings
+                .into_iter()
+                .map(|v| {
+                    let open = sanyi_app::readings::openable(&p.actor, &v);
+                    (v, open)
+                })
+                .collect(),
+            may: sanyi_app::workbench::record_actions(&p.actor),
             nav: Some(Nav::of(&p.actor, &p.t)),
             t: p.t,
             r,
         }
         .into_response(),
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }
 
@@ -265,8 +273,8 @@ struct AuditPage {
     resident_id: String,
     action: String,
     items: Vec<AuditEntry>,
-    total: i64,
-    next: Option<String>,
+    names: std::collections::BTreeMap<String, String>,
+    pager: super::Pager,
 }
 
 async fn audit_page(State(state): State<AppState>, p: PageActor, Query(q): Query<AuditParams>) -> Response {
@@ -277,15 +285,18 @@ async fn audit_page(State(state): State<AppState>, p: PageActor, Query(q): Query
         action: q.action.as_deref().and_then(opt),
         ..Default::default()
     };
-    match audit::query(&state.app, &p.actor, f, Page { offset, limit: 100 }).await {
-        Ok(r) => {
-            let next = (offset + 100 < r.total).then(|| {
+    let found = match audit::query(&state.app, &p.actor, f, Page { offset, limit: 100 }).await {
+        Ok(r) => audit::user_names(&state.app, &r.items).await.map(|names| (r, names)),
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok((r, names)) => {
+            let pager = super::Pager::new(r.total, offset, 100, |o| {
                 format!(
-                    "/audit?username={}&resident_id={}&action={}&offset={}",
+                    "/audit?username={}&resident_id={}&action={}&offset={o}",
                     super::url_encode(q.username.as_deref().unwrap_or("")),
                     super::url_encode(q.resident_id.as_deref().unwrap_or("")),
                     super::url_encode(q.action.as_deref().unwrap_or("")),
-                    offset + 100
                 )
             });
             AuditPage {
@@ -295,11 +306,11 @@ async fn audit_page(State(state): State<AppState>, p: PageActor, Query(q): Query
                 resident_id: q.resident_id.unwrap_or_default(),
                 action: q.action.unwrap_or_default(),
                 items: r.items,
-                total: r.total,
-                next,
+                names,
+                pager,
             }
             .into_response()
         }
-        Err(e) => page_error(p.t, e),
+        Err(e) => p.error(e),
     }
 }

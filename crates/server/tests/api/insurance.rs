@@ -189,9 +189,13 @@ async fn the_demo_year_settles_from_budget_to_year_end_and_money_is_conserved() 
         .text()
         .await
         .unwrap();
+    // The policy in force reads as a sheet: named parameters, yuan and percent, no TOML keys.
+    assert!(policy.contains("id=\"policy-sheet\""), "{policy}");
+    assert!(policy.contains("乙类先行自付比例") && policy.contains("10.00%"), "{policy}");
+    assert!(policy.contains("起付标准") && policy.contains(" 元"), "{policy}");
     assert!(
-        policy.contains("effective_from") && policy.contains("policy-text"),
-        "the policy in force is shown as TOML"
+        !policy.contains("effective_from") && !policy.contains("class_b_preselfpay"),
+        "{policy}"
     );
 }
 

@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod consultations;
+mod crawl;
 mod drg;
 mod helpers;
 mod import;

@@ -19,12 +19,15 @@ async fn pages_require_login_and_show_the_community() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    // The administrator lands on the workbench; the institution tree is one link away.
     let home = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    assert!(home.contains("昌吉市人民医院") && home.contains("牵头医院") && home.contains("村卫生室"));
+    assert!(home.contains("id=\"wb-todo\"") && home.contains("href=\"/institutions\""), "{home}");
+    let tree = app.client.get(app.url("/institutions")).send().await.unwrap().text().await.unwrap();
+    assert!(tree.contains("昌吉市人民医院") && tree.contains("牵头医院") && tree.contains("村卫生室"));
     // English on request.
     app.client.get(app.url("/lang/en")).send().await.unwrap();
-    let home = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    assert!(home.contains("Medical communities and institutions"));
+    let tree = app.client.get(app.url("/institutions")).send().await.unwrap().text().await.unwrap();
+    assert!(tree.contains("Medical communities and institutions"));
 }
 
 /// Every main page has its own `<title>` (tabs, bookmarks and screen readers tell them apart).
@@ -38,6 +41,7 @@ async fn every_main_page_has_its_own_title() {
     let mut seen = std::collections::HashMap::new();
     for path in [
         "/",
+        "/institutions",
         "/residents",
         "/residents/new",
         "/indicators",

@@ -1,0 +1,473 @@
+//! The label registry (代码名称表): one place that names every code a person may meet, in Chinese
+//! and English — workflow states and actions, timers, kinds, specialties, tiers, schemes, flags,
+//! audit actions. Pages and exports name codes through it; the page crawl test fails when a page
+//! shows a code that has a label here.
+//!
+//! The names come from the engines where they keep them (`label_zh` of the states, roles, tiers,
+//! modalities, flag kinds…); the rest are listed here.
+
+use std::sync::LazyLock;
+
+use sanyi_care::WorkflowState;
+use sanyi_care::consultation::{ConsultCommandKind, ConsultationState};
+use sanyi_care::reading::ReadingState;
+use sanyi_care::referral::{CommandKind, Direction, ReferralState};
+use sanyi_domain::{EnrolmentStatus, InstitutionKind, InsuranceType, Tier};
+use sanyi_insurance::fraud::FlagKind;
+
+use crate::Role;
+
+/// One code with its names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Label {
+    /// What the code names, e.g. `referral_state`.
+    pub kind: &'static str,
+    /// The code as stored and spoken by the API.
+    pub code: &'static str,
+    /// Chinese name.
+    pub zh: &'static str,
+    /// English name.
+    pub en: &'static str,
+}
+
+impl Label {
+    /// Whether the code, met as a word on a Chinese page, is a raw code a person should not have
+    /// to read (lower-case words of four letters or more; numbers and short codes such as
+    /// `310` or `dr` may be shown beside their names).
+    pub fn shows_raw(&self) -> bool {
+        self.code.len() >= 4 && self.code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+    }
+}
+
+/// An English name made from a code (`pending_receiver` → `pending receiver`), for the engines'
+/// codes that are named in Chinese only.
+fn english(code: &str) -> &'static str {
+    Box::leak(code.replace('_', " ").into_boxed_str())
+}
+
+fn serde_code<T: serde::Serialize>(v: T) -> &'static str {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => Box::leak(s.into_boxed_str()),
+        _ => "",
+    }
+}
+
+fn states<S: WorkflowState + serde::Serialize + 'static>(kind: &'static str, out: &mut Vec<Label>) {
+    for s in S::ALL {
+        let code = s.code();
+        out.push(Label {
+            kind,
+            code,
+            zh: s.label_zh(),
+            en: english(code),
+        });
+    }
+}
+
+/// Specialties offered by the pickers (专科), as clinical departments are named in Chinese
+/// hospitals. Codes are the consultation engine's specialty codes.
+pub const SPECIALTIES: [(&str, &str, &str); 32] = [
+    ("general_practice", "全科医学科", "General practice"),
+    ("internal_medicine", "内科", "Internal medicine"),
+    ("cardiology", "心血管内科", "Cardiology"),
+    ("neurology", "神经内科", "Neurology"),
+    ("respiratory", "呼吸内科", "Respiratory medicine"),
+    ("gastroenterology", "消化内科", "Gastroenterology"),
+    ("endocrinology", "内分泌科", "Endocrinology"),
+    ("nephrology", "肾内科", "Nephrology"),
+    ("haematology", "血液内科", "Haematology"),
+    ("geriatrics", "老年医学科", "Geriatrics"),
+    ("infectious_diseases", "感染性疾病科", "Infectious diseases"),
+    ("oncology", "肿瘤科", "Oncology"),
+    ("general_surgery", "普通外科", "General surgery"),
+    ("orthopaedics", "骨科", "Orthopaedics"),
+    ("neurosurgery", "神经外科", "Neurosurgery"),
+    ("thoracic_surgery", "胸外科", "Thoracic surgery"),
+    ("cardiac_surgery", "心脏大血管外科", "Cardiac surgery"),
+    ("urology", "泌尿外科", "Urology"),
+    ("obstetrics_gynaecology", "妇产科", "Obstetrics and gynaecology"),
+    ("paediatrics", "儿科", "Paediatrics"),
+    ("emergency_medicine", "急诊医学科", "Emergency medicine"),
+    ("critical_care", "重症医学科", "Critical care"),
+    ("ophthalmology", "眼科", "Ophthalmology"),
+    ("otolaryngology", "耳鼻咽喉科", "Otolaryngology"),
+    ("stomatology", "口腔科", "Stomatology"),
+    ("dermatology", "皮肤科", "Dermatology"),
+    ("psychiatry", "精神科", "Psychiatry"),
+    ("rehabilitation", "康复医学科", "Rehabilitation medicine"),
+    ("tcm_internal", "中医内科", "TCM internal medicine"),
+    ("radiology", "医学影像科", "Radiology"),
+    ("electrocardiography", "心电诊断科", "Electrocardiography"),
+    ("pathology", "病理科", "Pathology"),
+];
+
+/// Codes named here rather than by an engine: (kind, code, Chinese, English).
+const LISTED: &[(&str, &str, &str, &str)] = &[
+    ("referral_timer", "response_sla", "接收时限到期", "response deadline passed"),
+    (
+        "referral_timer",
+        "acceptance_validity",
+        "预约有效期到期",
+        "appointment validity ended",
+    ),
+    ("referral_timer", "escalation_timeout", "改派时限到期", "escalation deadline passed"),
+    (
+        "referral_timer",
+        "down_receipt_overdue",
+        "下转接收逾期",
+        "down-referral receipt overdue",
+    ),
+    ("referral_timer", "follow_up_due", "随访到期", "follow-up due"),
+    (
+        "referral_timer",
+        "emergency_paperwork",
+        "急诊补办手续逾期",
+        "emergency paperwork overdue",
+    ),
+    ("referral_timer", "desk_overdue", "转诊中心处理逾期", "referral desk overdue"),
+    (
+        "consultation_timer",
+        "response_due",
+        "急会诊响应时限到期",
+        "emergency response deadline passed",
+    ),
+    ("consultation_timer", "slot_due", "视频会诊时间待确认", "video slot not agreed yet"),
+    ("consultation_timer", "opinion_due", "会诊意见时限到期", "opinion deadline passed"),
+    ("referral_urgency", "routine", "普通", "routine"),
+    ("referral_urgency", "emergency", "急诊绿色通道", "green-channel emergency"),
+    ("consult_urgency", "routine", "普通会诊", "routine"),
+    ("consult_urgency", "emergency", "急会诊", "emergency"),
+    ("consult_mode", "sync", "视频会诊", "video session"),
+    ("consult_mode", "async", "书面会诊", "written opinion"),
+    ("title", "resident", "住院医师", "resident"),
+    ("title", "attending", "主治医师", "attending"),
+    ("title", "associate_chief", "副主任医师", "associate chief"),
+    ("title", "chief", "主任医师", "chief"),
+    ("reading_command", "order", "申请", "order"),
+    ("reading_command", "acquire", "影像/心电图已接收", "images received"),
+    ("reading_command", "claim", "领取阅片", "claim"),
+    ("reading_command", "preliminary", "书写初步报告", "preliminary report"),
+    ("reading_command", "sign", "审核签发", "sign"),
+    ("reading_command", "deliver", "发送报告", "deliver"),
+    ("reading_command", "critical", "报告危急值", "critical value"),
+    ("reading_command", "acknowledge", "确认危急值", "acknowledge"),
+    ("reading_command", "resolve", "处置危急值", "resolve"),
+    ("care_level", "village", "村卫生室", "village clinic"),
+    ("care_level", "township", "乡镇卫生院", "township centre"),
+    ("care_level", "county", "县级医院", "county hospital"),
+    ("care_level", "out_of_county", "县外", "outside the county"),
+    ("result_source", "csv", "批量导入", "CSV import"),
+    ("result_source", "api", "系统对接", "interface"),
+    ("result_source", "reading", "远程阅片报告", "remote reading report"),
+    ("nhsa_field", "medfee_sumamt", "医疗费用总额", "Total medical expenses"),
+    ("nhsa_field", "fulamt_ownpay_amt", "全自费金额", "Fully self-paid"),
+    ("nhsa_field", "overlmt_selfpay", "超限价自费金额", "Self-paid above price limits"),
+    ("nhsa_field", "preselfpay_amt", "先行自付金额", "Pre-self-payment"),
+    ("nhsa_field", "inscp_amt", "符合政策范围金额", "Amount within the policy scope"),
+    ("nhsa_field", "act_pay_dedc", "实际支付起付线", "Deductible paid"),
+    ("nhsa_field", "hifp_pay", "基本医疗保险统筹基金支出", "Basic insurance pooled fund"),
+    ("nhsa_field", "pool_prop_selfpay", "政策范围内个人自付", "Co-insurance within scope"),
+    ("nhsa_field", "hifmi_pay", "居民大病保险资金支出", "Critical illness insurance"),
+    ("nhsa_field", "maf_pay", "医疗救助基金支出", "Medical assistance fund"),
+    ("nhsa_field", "acct_pay", "个人账户支出", "Personal account"),
+    ("nhsa_field", "psn_cash_pay", "个人现金支出", "Paid in cash by the patient"),
+    ("nhsa_field", "fund_pay_sumamt", "基金支付总额", "Total paid by the funds"),
+    ("resident_status", "active", "在册", "registered"),
+    ("resident_status", "merged", "已合并", "merged"),
+    ("sex", "male", "男", "male"),
+    ("sex", "female", "女", "female"),
+    ("flag_status", "open", "待审核", "open"),
+    ("flag_status", "confirmed", "已确认违规", "confirmed"),
+    ("flag_status", "dismissed", "已排除", "dismissed"),
+    ("flag_status", "needs_more_info", "待补充材料", "needs more information"),
+    ("claim_status", "settled", "已结算", "settled"),
+    ("claim_status", "reversed", "已冲销", "reversed"),
+    ("med_type", "outpatient", "普通门诊", "outpatient"),
+    ("med_type", "chronic", "门诊慢特病", "chronic-disease outpatient"),
+    ("med_type", "inpatient", "普通住院", "inpatient"),
+    ("person_category", "ordinary", "普通参保人", "ordinary"),
+    ("person_category", "extreme_poverty", "特困人员", "extreme poverty"),
+    ("person_category", "subsistence", "低保对象", "subsistence allowance"),
+    ("person_category", "low_income", "低收入人口", "low income"),
+    ("person_category", "at_risk", "防返贫监测对象", "at risk of poverty"),
+    ("audit_action", "login", "登录", "log in"),
+    ("audit_action", "search", "查询", "search"),
+    ("audit_action", "read", "查看", "read"),
+    ("audit_action", "create", "新建", "create"),
+    ("audit_action", "update", "修改", "update"),
+    ("audit_action", "import", "导入", "import"),
+    ("audit_action", "merge", "合并", "merge"),
+    ("audit_action", "refer", "转诊", "refer"),
+    ("audit_action", "consult", "会诊", "consult"),
+    ("audit_action", "order", "申请", "order"),
+    ("audit_action", "ingest", "接收影像/心电", "ingest"),
+    ("audit_action", "call", "视频会诊", "video call"),
+    ("audit_action", "unlock", "解除锁定", "unlock"),
+    ("audit_action", "settle", "结算", "settle"),
+    ("audit_action", "reverse", "冲销", "reverse"),
+    ("audit_action", "review", "审核", "review"),
+    ("audit_entity", "user", "用户账号", "user account"),
+    ("audit_entity", "resident", "居民档案", "resident record"),
+    ("audit_entity", "result", "检查检验结果", "results"),
+    ("audit_entity", "referral", "转诊", "referral"),
+    ("audit_entity", "consultation", "会诊", "consultation"),
+    ("audit_entity", "reading", "阅片", "reading"),
+    ("audit_entity", "imaging_study", "影像检查", "imaging study"),
+    ("audit_entity", "imaging_instance", "影像图像", "image"),
+    ("audit_entity", "ecg", "心电图", "ECG"),
+    ("audit_entity", "test_order", "检查检验申请", "test order"),
+    ("audit_entity", "recognition_item", "互认项目", "recognition item"),
+    ("audit_entity", "recognition_participant", "互认机构", "recognition participant"),
+    ("audit_entity", "insurance_policy", "医保待遇政策", "insurance policy"),
+    ("audit_entity", "fund_year", "基金年度预算", "fund year"),
+    ("audit_entity", "claim", "医保结算单", "claim"),
+    ("audit_entity", "fraud_flag", "疑点", "fraud flag"),
+    ("audit_entity", "institution", "机构", "institution"),
+    ("audit_entity", "enrolment", "参保登记", "enrolment"),
+    ("audit_entity", "settlement_run", "年度清算", "settlement run"),
+    ("audit_entity", "attachment", "附件", "attachment"),
+];
+
+static ALL: LazyLock<Vec<Label>> = LazyLock::new(|| {
+    let mut out = Vec::new();
+    states::<ReferralState>("referral_state", &mut out);
+    states::<ConsultationState>("consultation_state", &mut out);
+    states::<ReadingState>("reading_state", &mut out);
+    use CommandKind as C;
+    for k in [
+        C::Submit,
+        C::PreReview,
+        C::Accept,
+        C::Reject,
+        C::Cancel,
+        C::Reassign,
+        C::Arrive,
+        C::StartCare,
+        C::DischargeWithDownReferral,
+        C::DischargeHome,
+        C::ReceiveDown,
+        C::RecordFollowUp,
+        C::Close,
+        C::CompletePaperwork,
+        C::SubmitEmergency,
+        C::Timer,
+    ] {
+        let code = serde_code(k);
+        out.push(Label {
+            kind: "referral_command",
+            code,
+            zh: k.label_zh(),
+            en: english(code),
+        });
+    }
+    use ConsultCommandKind as K;
+    for k in [
+        K::Request,
+        K::Triage,
+        K::ReturnForInfo,
+        K::ProvideInfo,
+        K::Assign,
+        K::Schedule,
+        K::StartSession,
+        K::SubmitOpinion,
+        K::ChairSummary,
+        K::Acknowledge,
+        K::Close,
+        K::Rate,
+        K::Reject,
+        K::Cancel,
+        K::Timer,
+    ] {
+        let code = serde_code(k);
+        out.push(Label {
+            kind: "consultation_command",
+            code,
+            zh: k.label_zh(),
+            en: english(code),
+        });
+    }
+    for d in [Direction::Upward, Direction::Downward, Direction::Lateral] {
+        let code = serde_code(d);
+        out.push(Label {
+            kind: "direction",
+            code,
+            zh: d.label_zh(),
+            en: english(code),
+        });
+    }
+    use sanyi_care::reading::Modality as M;
+    for m in [M::Dr, M::Ct, M::Mr, M::Ecg] {
+        let code = serde_code(m);
+        out.push(Label {
+            kind: "modality",
+            code,
+            zh: m.label_zh(),
+            en: Box::leak(code.to_uppercase().into_boxed_str()),
+        });
+    }
+    for r in Role::ALL {
+        out.push(Label {
+            kind: "role",
+            code: r.code(),
+            zh: r.label_zh(),
+            en: r.label_en(),
+        });
+    }
+    for t in Tier::all() {
+        out.push(Label {
+            kind: "tier",
+            code: t.code(),
+            zh: t.label_zh(),
+            en: t.label_en(),
+        });
+    }
+    for k in InstitutionKind::all() {
+        out.push(Label {
+            kind: "institution_kind",
+            code: k.code(),
+            zh: k.label_zh(),
+            en: k.label_en(),
+        });
+    }
+    for i in InsuranceType::all() {
+        out.push(Label {
+            kind: "insurance_type",
+            code: i.code(),
+            zh: i.label_zh(),
+            en: i.label_en(),
+        });
+    }
+    for s in EnrolmentStatus::all() {
+        out.push(Label {
+            kind: "enrolment_status",
+            code: s.code(),
+            zh: s.label_zh(),
+            en: s.label_en(),
+        });
+    }
+    for k in [
+        FlagKind::BedHanging,
+        FlagKind::SplitAdmission,
+        FlagKind::LowStandardAdmission,
+        FlagKind::DuplicateCharge,
+    ] {
+        out.push(Label {
+            kind: "flag_kind",
+            code: k.code(),
+            zh: k.label_zh(),
+            en: english(k.code()),
+        });
+    }
+    for (code, zh, en) in SPECIALTIES {
+        out.push(Label {
+            kind: "specialty",
+            code,
+            zh,
+            en,
+        });
+    }
+    for (kind, code, zh, en) in LISTED {
+        out.push(Label { kind, code, zh, en });
+    }
+    out
+});
+
+/// Every label.
+pub fn all() -> impl Iterator<Item = &'static Label> {
+    ALL.iter()
+}
+
+/// The label of `code` as a `kind`.
+pub fn of(kind: &str, code: &str) -> Option<&'static Label> {
+    ALL.iter().find(|l| l.kind == kind && l.code == code)
+}
+
+/// The name of `code` as a `kind` in Chinese or English; the code itself when unnamed (free
+/// codes such as a specialty the pool added).
+pub fn name<'a>(kind: &str, code: &'a str, english: bool) -> &'a str {
+    match of(kind, code) {
+        Some(l) if english => l.en,
+        Some(l) => l.zh,
+        None => code,
+    }
+}
+
+/// A technical text (an audit detail) with each code the registry names replaced by its name,
+/// and arrows written as arrows: `acquired -> claimed` → `已接收 → 已领取`.
+pub fn humanize(text: &str, english: bool) -> String {
+    let text = shorten_ids(text);
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if !word.is_empty() {
+            match ALL.iter().find(|l| l.code == word.as_str() && l.shows_raw()) {
+                Some(l) => out.push_str(if english { l.en } else { l.zh }),
+                None => out.push_str(word),
+            }
+            word.clear();
+        }
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out.replace("->", "→")
+}
+
+/// Record ids (UUIDs) in a text shortened to their first eight characters, as record numbers.
+fn shorten_ids(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        let is_uuid = i + 36 <= b.len()
+            && b[i..i + 36].iter().enumerate().all(|(j, c)| match j {
+                8 | 13 | 18 | 23 => *c == b'-',
+                _ => c.is_ascii_hexdigit(),
+            });
+        if is_uuid {
+            out.push_str(&text[i..i + 8]);
+            i += 36;
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_named_once_per_kind_in_both_languages() {
+        let mut seen = std::collections::HashSet::new();
+        for l in all() {
+            assert!(!l.code.is_empty() && !l.zh.is_empty() && !l.en.is_empty(), "{l:?}");
+            assert!(seen.insert((l.kind, l.code)), "{} {} named twice", l.kind, l.code);
+        }
+        assert_eq!(
+            name("referral_state", "pending_receiver", false),
+            ReferralState::PendingReceiver.label_zh()
+        );
+        assert_eq!(name("specialty", "neurology", false), "神经内科");
+        assert_eq!(name("specialty", "sports_medicine", false), "sports_medicine");
+    }
+
+    #[test]
+    fn details_read_in_words() {
+        assert_eq!(
+            humanize("acquired -> claimed", false),
+            format!("{} → {}", ReadingState::Acquired.label_zh(), ReadingState::Claimed.label_zh())
+        );
+        assert_eq!(humanize("name= area= results=12", false), "name= area= results=12");
+        assert_eq!(humanize("dr at 47dd6c81-238b-5458-97c3-76f3e48fe56e", false), "dr at 47dd6c81");
+    }
+}

@@ -1,0 +1,300 @@
+//! The workbench (工作台): the modules a user may open and the work waiting for them, per role.
+//!
+//! Navigation is derived from the same checks the services make (the role's permissions and
+//! whether the user works at an institution), so a page never offers a link that answers 403.
+
+use serde::Serialize;
+
+use crate::insurance::{fraud, run};
+use crate::notifications::{self, Notification};
+use crate::{Actor, App, Page, Permission, Role, ServiceError};
+
+/// A module of the platform as a navigation entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Module {
+    /// The workbench itself (工作台).
+    Workbench,
+    /// Resident search (居民).
+    Residents,
+    /// Resident registration (居民登记).
+    Register,
+    /// Two-way referral (双向转诊).
+    Referrals,
+    /// Remote consultation (远程会诊).
+    Consultations,
+    /// Remote reading of images and ECGs (远程阅片).
+    Readings,
+    /// Mutual recognition of results (检查检验互认).
+    Recognition,
+    /// One-stop settlement at the point of care (一站式结算).
+    Claim,
+    /// DRG grouping (DRG 分组).
+    Drg,
+    /// The insurance bureau's pages (医保).
+    Insurance,
+    /// Indicators of the medical community (指标).
+    Indicators,
+    /// The institution tree of the communities (机构).
+    Institutions,
+    /// The audit log (审计日志).
+    Audit,
+}
+
+impl Module {
+    /// Every module in navigation order.
+    pub const ALL: [Module; 13] = [
+        Module::Workbench,
+        Module::Residents,
+        Module::Register,
+        Module::Referrals,
+        Module::Consultations,
+        Module::Readings,
+        Module::Recognition,
+        Module::Claim,
+        Module::Drg,
+        Module::Insurance,
+        Module::Indicators,
+        Module::Institutions,
+        Module::Audit,
+    ];
+
+    /// The page that opens the module.
+    pub fn href(self) -> &'static str {
+        match self {
+            Module::Workbench => "/",
+            Module::Residents => "/residents",
+            Module::Register => "/residents/new",
+            Module::Referrals => "/referrals",
+            Module::Consultations => "/consultations",
+            Module::Readings => "/readings",
+            Module::Recognition => "/recognition",
+            Module::Claim => "/claims/new",
+            Module::Drg => "/drg",
+            Module::Insurance => "/insurance",
+            Module::Indicators => "/indicators",
+            Module::Institutions => "/institutions",
+            Module::Audit => "/audit",
+        }
+    }
+
+    /// Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Module::Workbench => "工作台",
+            Module::Residents => "居民",
+            Module::Register => "居民登记",
+            Module::Referrals => "双向转诊",
+            Module::Consultations => "远程会诊",
+            Module::Readings => "远程阅片",
+            Module::Recognition => "检查检验互认",
+            Module::Claim => "一站式结算",
+            Module::Drg => "DRG 分组",
+            Module::Insurance => "医保",
+            Module::Indicators => "指标",
+            Module::Institutions => "机构",
+            Module::Audit => "审计日志",
+        }
+    }
+
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Module::Workbench => "Workbench",
+            Module::Residents => "Residents",
+            Module::Register => "Register",
+            Module::Referrals => "Referrals",
+            Module::Consultations => "Consultations",
+            Module::Readings => "Readings",
+            Module::Recognition => "Recognition",
+            Module::Claim => "Settle a claim",
+            Module::Drg => "DRG",
+            Module::Insurance => "Insurance",
+            Module::Indicators => "Indicators",
+            Module::Institutions => "Institutions",
+            Module::Audit => "Audit log",
+        }
+    }
+
+    /// Whether `actor` may open the module: the same conditions the services check.
+    pub fn open_to(self, actor: &Actor) -> bool {
+        let role = actor.role;
+        let at_institution = actor.institution_id.is_some();
+        match self {
+            Module::Workbench | Module::Institutions => true,
+            Module::Residents | Module::Recognition | Module::Indicators => role.can(Permission::ResidentRead),
+            Module::Register => role.can(Permission::ResidentWrite),
+            // The workflow lists are the boxes of the user's own institution.
+            Module::Referrals | Module::Consultations | Module::Readings => role.can(Permission::ResidentRead) && at_institution,
+            Module::Claim => role.can(Permission::ClaimSettle),
+            Module::Drg => role.can(Permission::DrgGroup),
+            Module::Insurance => role.can(Permission::InsuranceRead),
+            Module::Audit => role.can(Permission::AuditRead),
+        }
+    }
+}
+
+/// The modules `actor` may open, in navigation order.
+pub fn modules(actor: &Actor) -> Vec<Module> {
+    Module::ALL.into_iter().filter(|m| m.open_to(actor)).collect()
+}
+
+/// A quick action of the workbench: a form that starts new work.
+#[derive(Clone, Debug, Serialize)]
+pub struct Action {
+    /// The form.
+    pub href: &'static str,
+    /// Chinese label.
+    pub label_zh: &'static str,
+    /// English label.
+    pub label_en: &'static str,
+}
+
+/// What a user may start from a resident's record: the forms' own permission checks.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct RecordActions {
+    /// Refer the resident (发起转诊).
+    pub refer: bool,
+    /// Request a remote consultation.
+    pub consult: bool,
+    /// Order tests and examinations with the recognition check.
+    pub order_tests: bool,
+    /// Order a remote reading.
+    pub order_reading: bool,
+}
+
+/// The actions a resident's record offers to `actor`.
+pub fn record_actions(actor: &Actor) -> RecordActions {
+    let role = actor.role;
+    let at_institution = actor.institution_id.is_some();
+    // Administrators oversee the workflows; they do not send patients themselves.
+    let clinical = at_institution && role != Role::Administrator;
+    RecordActions {
+        refer: clinical && role.can(Permission::ReferralWrite),
+        consult: clinical && role.can(Permission::ReferralWrite),
+        order_tests: clinical && role.can(Permission::OrderWrite),
+        order_reading: clinical && role.can(Permission::ReadingOrder),
+    }
+}
+
+/// The quick actions of `actor`, from the permissions the forms need.
+pub fn actions(actor: &Actor) -> Vec<Action> {
+    let role = actor.role;
+    let record = record_actions(actor);
+    let mut out = Vec::new();
+    let mut add = |ok: bool, href, label_zh, label_en| {
+        if ok {
+            out.push(Action { href, label_zh, label_en });
+        }
+    };
+    add(
+        role.can(Permission::ResidentWrite),
+        "/residents/new",
+        "登记居民",
+        "Register a resident",
+    );
+    add(record.refer, "/referrals/new", "发起转诊", "Refer a patient");
+    add(record.consult, "/consultations/new", "申请远程会诊", "Request a consultation");
+    add(record.order_reading, "/readings/new", "申请远程阅片", "Order a remote reading");
+    add(role.can(Permission::ClaimSettle), "/claims/new", "一站式结算", "Settle a claim");
+    add(role.can(Permission::DrgGroup), "/drg", "DRG 分组", "Group a case");
+    add(
+        role.can(Permission::InsuranceRead),
+        "/insurance/flags",
+        "审核疑点",
+        "Review fraud flags",
+    );
+    add(role.can(Permission::AuditRead), "/audit", "查询审计日志", "Search the audit log");
+    out
+}
+
+/// The insurance officer's desk: the year's open fraud flags and whether it is settled.
+#[derive(Clone, Debug, Serialize)]
+pub struct InsuranceDesk {
+    /// The fund year (last calendar year).
+    pub year: i32,
+    /// Fraud flags not yet reviewed.
+    pub open_flags: i64,
+    /// Flags that wait for more information.
+    pub needs_more_info: i64,
+    /// Whether the year's settlement run has a report.
+    pub settled: bool,
+}
+
+/// What the workbench shows to one user.
+#[derive(Clone, Debug, Serialize)]
+pub struct Workbench {
+    /// The user's institution, by name.
+    pub institution: Option<String>,
+    /// Work waiting for the user (counts with the list that holds them).
+    pub todo: Vec<Notification>,
+    /// Forms that start new work.
+    pub actions: Vec<Action>,
+    /// The insurance desk (insurance roles).
+    pub insurance: Option<InsuranceDesk>,
+}
+
+/// The workbench of `actor` at `now`.
+///
+/// # Errors
+/// On a database error.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn workbench(app: &App, actor: &Actor, now: chrono::DateTime<chrono::Utc>) -> Result<Workbench, ServiceError> {
+    let institution = match &actor.institution_id {
+        Some(id) => sanyi_store::registry::institution(&app.db, id).await?.map(|i| i.name),
+        None => None,
+    };
+    let todo = notifications::for_actor(app, actor, now).await?;
+    let insurance = if actor.role.can(Permission::InsuranceRead) {
+        let year = chrono::Datelike::year(&sanyi_domain::time::today()) - 1;
+        let count = |status: &'static str| async move {
+            fraud::list(app, actor, year, Some(status), Page { offset: 0, limit: 1 })
+                .await
+                .map(|p| p.total)
+        };
+        let settled = match run::report(app, actor, year, None).await {
+            Ok(_) => true,
+            Err(ServiceError::NotFound) => false,
+            Err(e) => return Err(e),
+        };
+        Some(InsuranceDesk {
+            year,
+            open_flags: count("open").await?,
+            needs_more_info: count("needs_more_info").await?,
+            settled,
+        })
+    } else {
+        None
+    };
+    Ok(Workbench {
+        institution,
+        todo,
+        actions: actions(actor),
+        insurance,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, institution: bool) -> Actor {
+        let mut a = Actor::system("6523");
+        a.role = role;
+        a.institution_id = institution.then(|| "i".to_owned());
+        a
+    }
+
+    #[test]
+    fn navigation_follows_the_services_checks() {
+        let admin = modules(&actor(Role::Administrator, false));
+        assert!(admin.contains(&Module::Audit) && !admin.contains(&Module::Referrals));
+        let village = modules(&actor(Role::VillageDoctor, true));
+        assert!(village.contains(&Module::Referrals) && village.contains(&Module::Claim));
+        assert!(!village.contains(&Module::Insurance) && !village.contains(&Module::Audit));
+        let procurement = modules(&actor(Role::ProcurementOfficer, false));
+        assert_eq!(procurement, vec![Module::Workbench, Module::Institutions]);
+        let insurance = modules(&actor(Role::InsuranceOfficer, false));
+        assert!(insurance.contains(&Module::Insurance) && !insurance.contains(&Module::Readings));
+    }
+}
