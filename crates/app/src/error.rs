@@ -43,12 +43,15 @@ impl FieldError {
 
     /// "required" error.
     pub fn required(field: &str) -> FieldError {
+        // People read the field's name, not its code (`reason` → 转诊原因).
+        let last = field.rsplit('.').next().unwrap_or(field);
+        let (zh, en) = crate::labels::of("field", last).map_or((field, field), |l| (l.zh, l.en));
         FieldError::new(
             field,
             "required",
             "a non-empty value",
-            &format!("{field} is required"),
-            &format!("{field} 不能为空"),
+            &format!("{en} is required"),
+            &format!("请填写{zh}"),
         )
     }
 }

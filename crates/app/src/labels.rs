@@ -172,6 +172,32 @@ const LISTED: &[(&str, &str, &str, &str)] = &[
     ("nhsa_field", "acct_pay", "个人账户支出", "Personal account"),
     ("nhsa_field", "psn_cash_pay", "个人现金支出", "Paid in cash by the patient"),
     ("nhsa_field", "fund_pay_sumamt", "基金支付总额", "Total paid by the funds"),
+    ("field", "reason", "原因", "The reason"),
+    ("field", "name", "姓名", "The name"),
+    ("field", "id_number", "身份证号", "The ID number"),
+    ("field", "village_code", "所在村", "The village"),
+    ("field", "value", "结果值", "The value"),
+    ("field", "results", "结果", "The results"),
+    ("field", "area", "地区", "The area"),
+    ("field", "report", "报告", "The report"),
+    ("field", "question", "会诊目的", "The consultation question"),
+    ("field", "participants", "参与机构", "The participating institutions"),
+    ("field", "note", "说明", "The note"),
+    ("field", "items", "项目", "The items"),
+    ("field", "item_code", "项目编码", "The item code"),
+    ("field", "institution_id", "机构", "The institution"),
+    ("field", "clinical_question", "临床问题", "The clinical question"),
+    ("field", "profession", "执业类别", "The profession"),
+    ("field", "title", "职称", "The title"),
+    ("field", "scope", "互认范围", "The scope"),
+    ("field", "finding", "危急值所见", "The critical finding"),
+    ("field", "action", "处置措施", "The action taken"),
+    ("field", "legal_person", "法定代表人", "The legal person"),
+    ("field", "licence_holder", "执业许可证持有人", "The licence holder"),
+    ("field", "contract_holder", "医保协议签订方", "The insurance contract holder"),
+    ("study_match", "matched", "已自动匹配居民", "matched to the resident"),
+    ("study_match", "manual", "按申请单匹配", "matched through the order"),
+    ("study_match", "unmatched", "未匹配", "not matched"),
     ("resident_status", "active", "在册", "registered"),
     ("resident_status", "merged", "已合并", "merged"),
     ("sex", "male", "男", "male"),
@@ -467,7 +493,7 @@ mod tests {
             humanize("acquired -> claimed", false),
             format!("{} → {}", ReadingState::Acquired.label_zh(), ReadingState::Claimed.label_zh())
         );
-        assert_eq!(humanize("name= area= results=12", false), "name= area= results=12");
+        assert_eq!(humanize("name= area= results=12", false), "姓名= 地区= 结果=12");
         assert_eq!(humanize("dr at 47dd6c81-238b-5458-97c3-76f3e48fe56e", false), "dr at 47dd6c81");
     }
 }

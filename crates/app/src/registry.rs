@@ -648,3 +648,52 @@ pub async fn subtree(app: &App, area: &str, root: &str) -> Result<std::collectio
         }
     }
 }
+
+/// Institutions of one county and tier, as a picker groups them (`<optgroup>`).
+#[derive(Clone, Debug, Serialize)]
+pub struct InstitutionGroup {
+    /// "昌吉市 · 县级".
+    pub label_zh: String,
+    /// "Changji · County".
+    pub label_en: String,
+    /// (id, name), by name.
+    pub options: Vec<(String, String)>,
+}
+
+/// Groups institutions by county and tier (county hospitals first) for a picker.
+///
+/// # Errors
+/// Store errors.
+pub async fn grouped(app: &App, institutions: Vec<Institution>) -> Result<Vec<InstitutionGroup>, ServiceError> {
+    let counties = repo::counties(&app.db).await?;
+    let county_name = |code: &str| {
+        counties
+            .iter()
+            .find(|c| c.division_code == code)
+            .map_or_else(|| code.to_owned(), |c| c.name.clone())
+    };
+    let tier_rank = |t: &str| match t {
+        "county" => 0,
+        "township" => 1,
+        _ => 2,
+    };
+    let mut groups: std::collections::BTreeMap<(String, u8, String), Vec<(String, String)>> = std::collections::BTreeMap::new();
+    for i in institutions {
+        groups
+            .entry((i.division_code.clone(), tier_rank(&i.tier), i.tier.clone()))
+            .or_default()
+            .push((i.id, i.name));
+    }
+    Ok(groups
+        .into_iter()
+        .map(|((county, _, tier), mut options)| {
+            options.sort_by(|a, b| a.1.cmp(&b.1));
+            let name = county_name(&county);
+            InstitutionGroup {
+                label_zh: format!("{name} · {}", crate::labels::name("tier", &tier, false)),
+                label_en: format!("{name} · {}", crate::labels::name("tier", &tier, true)),
+                options,
+            }
+        })
+        .collect())
+}

@@ -61,6 +61,7 @@ pub mod division;
 pub mod institution;
 pub mod insurance;
 pub mod money;
+pub mod name_search;
 pub mod phone;
 pub mod resident_id;
 pub mod time;

@@ -19,3 +19,17 @@
     });
   });
 })();
+// A filter box narrows a long picker (data-filter names the select): options whose text does not
+// contain the typed text are hidden, groups left empty with them.
+document.querySelectorAll('input[data-filter]').forEach(function (box) {
+  var select = document.getElementById(box.getAttribute('data-filter'));
+  if (!select) return;
+  box.addEventListener('input', function () {
+    var q = box.value.trim();
+    select.querySelectorAll('optgroup').forEach(function (g) {
+      var shown = 0;
+      g.querySelectorAll('option').forEach(function (o) { var hit = !q || o.textContent.indexOf(q) >= 0; o.hidden = !hit; if (hit) shown++; });
+      g.hidden = shown === 0;
+    });
+  });
+});

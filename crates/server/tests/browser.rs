@@ -94,6 +94,44 @@ async fn session(port: u16, profile: &std::path::Path) -> fantoccini::Client {
     panic!("cannot connect to chromedriver on port {port}");
 }
 
+/// axe-core from the npm registry (`npm ci --prefix crates/server/tests/a11y`), or `None` with a
+/// visible message (a failure in CI).
+fn axe_source() -> Option<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/a11y/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(path) {
+        Ok(s) => Some(s),
+        Err(_) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "axe-core is required in CI (npm ci --prefix crates/server/tests/a11y)"
+            );
+            eprintln!("SKIPPED: accessibility check needs {path} (npm ci --prefix crates/server/tests/a11y)");
+            None
+        }
+    }
+}
+
+/// The serious and critical WCAG 2 A/AA violations axe-core finds on the current page.
+async fn axe_violations(c: &fantoccini::Client, axe: &str) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    c.execute(axe, vec![]).await?;
+    let found = c
+        .execute_async(
+            "var done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})
+               .then(function (r) {
+                 done(r.violations.filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
+                   .map(function (v) { return v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(' | '); }));
+               })
+               .catch(function (e) { done(['axe failed: ' + e]); });",
+            vec![],
+        )
+        .await?;
+    Ok(found
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default())
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -403,9 +441,10 @@ async fn the_bureau_settles_the_year_and_a_clerk_settles_a_claim_in_the_browser(
 }
 
 /// Each role lands on its workbench and walks its main pages on a 390 px phone and a desktop
-/// screen: no page is wider than the screen (no horizontal scrolling), the menu opens from its
-/// button on the phone, and a screenshot of every page is kept when `SANYI_SCREENSHOTS` names a
-/// directory.
+/// screen: no page is wider than the screen (no horizontal scrolling), axe-core finds no serious
+/// or critical WCAG 2.1 A/AA violation (labels, contrast, names, structure), the menu opens from
+/// its button on the phone, and a screenshot of every page is kept when `SANYI_SCREENSHOTS` names
+/// a directory.
 #[tokio::test]
 async fn every_role_works_on_a_phone_and_a_desktop_without_horizontal_scrolling() {
     if !browser_available() {
@@ -418,6 +457,26 @@ async fn every_role_works_on_a_phone_and_a_desktop_without_horizontal_scrolling(
         .expect("settle the demo year");
     let port = free_port();
     let _driver = Driver::start(port);
+    // One record of each kind the specialist and the reader open (their detail pages).
+    let first_id = |v: serde_json::Value| v["items"][0]["id"].as_str().unwrap_or_default().to_owned();
+    let specialist = app.token("specialist").await;
+    let referral = first_id(app.get(&specialist, "/api/v1/referrals?box=in").await.1);
+    let consultation = first_id(app.get(&specialist, "/api/v1/consultations?box=in").await.1);
+    let reader = app.token("reader").await;
+    let reading = first_id(app.get(&reader, "/api/v1/readings?box=in").await.1);
+    let resident = first_id(app.residents(&specialist, "limit=1").await);
+    let specialist_pages = [
+        "/".to_owned(),
+        "/referrals?box=in".to_owned(),
+        "/consultations?view=mine".to_owned(),
+        "/readings".to_owned(),
+        format!("/referrals/{referral}"),
+        format!("/consultations/{consultation}"),
+        format!("/residents/{resident}"),
+    ];
+    let reader_pages = ["/".to_owned(), "/readings".to_owned(), format!("/readings/{reading}")];
+    let specialist_pages: Vec<&str> = specialist_pages.iter().map(String::as_str).collect();
+    let reader_pages: Vec<&str> = reader_pages.iter().map(String::as_str).collect();
     let walks: [(&str, &[&str]); 7] = [
         (
             "village_doctor",
@@ -433,12 +492,13 @@ async fn every_role_works_on_a_phone_and_a_desktop_without_horizontal_scrolling(
             ],
         ),
         ("township_doctor", &["/", "/referrals", "/consultations/new", "/readings"]),
-        ("specialist", &["/", "/referrals?box=in", "/consultations?view=mine", "/readings"]),
-        ("reader", &["/", "/readings"]),
+        ("specialist", &specialist_pages),
+        ("reader", &reader_pages),
         ("nurse", &["/", "/residents", "/readings"]),
         ("insurance", &["/", "/insurance", "/insurance/flags", "/insurance/policy", "/drg"]),
         ("admin", &["/", "/institutions", "/audit", "/indicators", "/recognition"]),
     ];
+    let axe = axe_source();
     let mut problems = Vec::new();
     for (user, pages) in walks {
         let profile = tempfile::tempdir().unwrap();
@@ -448,7 +508,7 @@ async fn every_role_works_on_a_phone_and_a_desktop_without_horizontal_scrolling(
             c.find(Locator::Id("wb-todo")).await?;
             for (width, label) in [(390u32, "phone"), (1280, "desktop")] {
                 c.set_window_size(width, 860).await?;
-                for path in pages {
+                for path in pages.iter() {
                     c.goto(&app.url(path)).await?;
                     c.wait().for_element(Locator::Css("main")).await?;
                     let widths = c
@@ -460,6 +520,11 @@ async fn every_role_works_on_a_phone_and_a_desktop_without_horizontal_scrolling(
                     }
                     let name = format!("{user}-{label}{}", path.replace(['/', '?', '=', '&'], "_"));
                     shot(&c, &name).await?;
+                    if let Some(axe) = axe.as_deref() {
+                        for v in axe_violations(&c, axe).await? {
+                            problems.push(format!("{user} {label}: {path}: {v}"));
+                        }
+                    }
                 }
             }
             // On the phone the navigation is behind the menu button, which opens it.

@@ -526,21 +526,39 @@ pub async fn add_flags(db: &Db, flags: &[FlagRow]) -> Result<u64, StoreError> {
     Ok(n)
 }
 
+/// The filters and order of a flag list.
+#[derive(Clone, Debug, Default)]
+pub struct FlagQuery {
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Largest amount first.
+    pub by_amount: bool,
+}
+
 /// One page of the flags of an area and year, optionally of one status, newest first.
 ///
 /// # Errors
 /// On a database error.
-pub async fn flags(db: &Db, prefix: &str, year: i64, status: Option<&str>, page: crate::Page) -> Result<crate::Paged<FlagRow>, StoreError> {
+pub async fn flags(db: &Db, prefix: &str, year: i64, q: &FlagQuery, page: crate::Page) -> Result<crate::Paged<FlagRow>, StoreError> {
     let (lo, hi) = crate::registry::prefix_range(prefix);
-    const WHERE: &str = "WHERE division_code >= $1 AND division_code < $2 AND year = $3 AND ($4 = '' OR status = $4)";
+    const WHERE: &str =
+        "WHERE division_code >= $1 AND division_code < $2 AND year = $3 AND ($4 = '' OR status = $4) AND ($5 = '' OR kind = $5)";
+    let order = if q.by_amount {
+        "amount DESC, kind, id"
+    } else {
+        "kind, amount DESC, id"
+    };
     let count = format!("SELECT COUNT(*) FROM fraud_flags {WHERE}");
-    let sql = format!("SELECT {FLAG_COLUMNS} FROM fraud_flags {WHERE} ORDER BY kind, amount DESC, id LIMIT $5 OFFSET $6");
-    let status = status.unwrap_or("");
+    let sql = format!("SELECT {FLAG_COLUMNS} FROM fraud_flags {WHERE} ORDER BY {order} LIMIT $6 OFFSET $7");
+    let status = q.status.as_deref().unwrap_or("");
+    let kind = q.kind.as_deref().unwrap_or("");
     let (total, items) = dispatch!(db, p => {
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(&lo).bind(&hi).bind(year).bind(status)
-            .fetch_one(p).await?;
+            .bind(kind).fetch_one(p).await?;
         let items = sqlx::query_as::<_, FlagRow>(sqlx::AssertSqlSafe(sql)).bind(&lo).bind(&hi).bind(year)
-            .bind(status).bind(page.limit).bind(page.offset).fetch_all(p).await?;
+            .bind(status).bind(kind).bind(page.limit).bind(page.offset).fetch_all(p).await?;
         Ok::<_, sqlx::Error>((total, items))
     })?;
     Ok(crate::Paged::new(items, total, page))
@@ -683,4 +701,82 @@ pub async fn spending_by_township(db: &Db, county: &str, year: i64, through_mont
                WHERE c.division_code = $1 AND c.year = $2 AND c.month <= $3 AND c.status = 'settled' \
                GROUP BY substr(r.village_code, 1, 9), c.in_county ORDER BY 1, 2";
     Ok(dispatch!(db, p => sqlx::query_as::<_, (String, bool, i64)>(sql).bind(county).bind(year).bind(through_month).fetch_all(p).await)?)
+}
+
+/// One line of a claims list: what the list shows, without the settlement document.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ClaimLine {
+    /// Insured person's county.
+    pub division_code: String,
+    /// Id.
+    pub id: String,
+    /// Claim key.
+    pub claim_key: String,
+    /// Resident.
+    pub resident_id: String,
+    /// Institution (none outside the pool).
+    pub institution_id: Option<String>,
+    /// Outside institution's name.
+    pub outside_name: Option<String>,
+    /// `outpatient`, `chronic`, `inpatient`.
+    pub med_type: String,
+    /// Date of care.
+    pub service_date: NaiveDate,
+    /// `settled` or `reversed`.
+    pub status: String,
+    /// Total expenses (fen).
+    pub medfee_sumamt: i64,
+    /// Paid by the funds (fen).
+    pub fund_pay_sumamt: i64,
+    /// Paid by the patient in cash (fen).
+    pub psn_cash_pay: i64,
+}
+
+/// Which claims a list shows.
+#[derive(Clone, Debug, Default)]
+pub struct ClaimFilter {
+    /// Insured persons' county prefix (the reader's area).
+    pub prefix: String,
+    /// Only the claims of this institution (a clerk's own).
+    pub institution_id: Option<String>,
+    /// Only this year.
+    pub year: Option<i64>,
+    /// Only this kind of care.
+    pub med_type: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Largest total first instead of newest first.
+    pub by_amount: bool,
+}
+
+/// Claims matching a filter, newest (or largest) first, with the number of all matching.
+///
+/// # Errors
+/// On a database error.
+pub async fn claim_lines(db: &Db, f: &ClaimFilter, page: crate::Page) -> Result<crate::Paged<ClaimLine>, StoreError> {
+    let (lo, hi) = crate::registry::prefix_range(&f.prefix);
+    let where_ = "WHERE division_code >= $1 AND division_code < $2 AND ($3 = '' OR institution_id = $3) \
+                  AND ($4 = 0 OR year = $4) AND ($5 = '' OR med_type = $5) AND ($6 = '' OR status = $6)";
+    let order = if f.by_amount {
+        "medfee_sumamt DESC, service_date DESC, id"
+    } else {
+        "service_date DESC, settled_at DESC, id"
+    };
+    let count = format!("SELECT COUNT(*) FROM claims {where_}");
+    let sql = format!(
+        "SELECT division_code, id, claim_key, resident_id, institution_id, outside_name, med_type, service_date, status, \
+         medfee_sumamt, fund_pay_sumamt, psn_cash_pay FROM claims {where_} ORDER BY {order} LIMIT $7 OFFSET $8"
+    );
+    let institution = f.institution_id.clone().unwrap_or_default();
+    let year = f.year.unwrap_or(0);
+    let med_type = f.med_type.clone().unwrap_or_default();
+    let status = f.status.clone().unwrap_or_default();
+    let (total, items) = dispatch!(db, p => {
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(&lo).bind(&hi).bind(&institution).bind(year)
+            .bind(&med_type).bind(&status).fetch_one(p).await?;
+        let items = sqlx::query_as::<_, ClaimLine>(sqlx::AssertSqlSafe(sql)).bind(&lo).bind(&hi).bind(&institution).bind(year)
+            .bind(&med_type).bind(&status).bind(page.limit).bind(page.offset).fetch_all(p).await?;
+        Ok::<_, sqlx::Error>((total, items))
+    })?;
+    Ok(crate::Paged::new(items, total, page))
 }

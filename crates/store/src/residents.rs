@@ -120,21 +120,21 @@ impl ResidentScope {
 const COLUMNS: &str = "division_code, id, id_number, name, sex, birth_date, phone, village_code, address, household_id, \
      household_role, status, merged_into_id, version, created_at, updated_at";
 const INSERT_COLUMNS: &str = "(division_code, id, id_number, name, sex, birth_date, phone, village_code, address, \
-     household_id, household_role, status, merged_into_id, version, created_at, updated_at)";
-const N_COLUMNS: usize = 16;
+     household_id, household_role, status, merged_into_id, version, created_at, updated_at, name_initials)";
+const N_COLUMNS: usize = 17;
 /// Residents per bulk statement.
 const BULK_ROWS: usize = 5_000;
 const BULK_INSERT_SQLITE: &str = "INSERT INTO residents (division_code, id, id_number, name, sex, birth_date, phone, village_code, \
-     address, household_id, household_role, status, merged_into_id, version, created_at, updated_at) \
+     address, household_id, household_role, status, merged_into_id, version, created_at, updated_at, name_initials) \
      SELECT value ->> 'division_code', value ->> 'id', value ->> 'id_number', value ->> 'name', value ->> 'sex', \
      value ->> 'birth_date', value ->> 'phone', value ->> 'village_code', value ->> 'address', value ->> 'household_id', \
      value ->> 'household_role', value ->> 'status', value ->> 'merged_into_id', value ->> 'version', value ->> 'created_at', \
-     value ->> 'updated_at' FROM json_each($1) WHERE true ON CONFLICT (division_code, id_number) DO NOTHING";
+     value ->> 'updated_at', value ->> 'name_initials' FROM json_each($1) WHERE true ON CONFLICT (division_code, id_number) DO NOTHING";
 const BULK_INSERT_POSTGRES: &str = "INSERT INTO residents (division_code, id, id_number, name, sex, birth_date, phone, village_code, \
-     address, household_id, household_role, status, merged_into_id, version, created_at, updated_at) \
+     address, household_id, household_role, status, merged_into_id, version, created_at, updated_at, name_initials) \
      SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(division_code text, id text, id_number text, name text, sex text, \
      birth_date date, phone text, village_code text, address text, household_id text, household_role text, status text, \
-     merged_into_id text, version bigint, created_at timestamptz, updated_at timestamptz) \
+     merged_into_id text, version bigint, created_at timestamptz, updated_at timestamptz, name_initials text) \
      ON CONFLICT (division_code, id_number) DO NOTHING";
 /// The counties whose code lies in [$1, $2): lets both backends look residents up by the keys that
 /// lead with `division_code`, one county at a time.
@@ -159,6 +159,7 @@ macro_rules! bind_resident {
             .bind($r.version)
             .bind($r.created_at)
             .bind($r.updated_at)
+            .bind(sanyi_domain::name_search::initials(&$r.name))
     };
 }
 
@@ -257,7 +258,19 @@ pub async fn insert_batch(
             Backend::Postgres => BULK_INSERT_POSTGRES,
         };
         for chunk in residents.chunks(BULK_ROWS) {
-            let json = serde_json::to_string(chunk).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+            // Each row with its name's pinyin initials (not a field of `Resident`).
+            let rows = chunk
+                .iter()
+                .map(|r| {
+                    let mut v = serde_json::to_value(r)?;
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("name_initials".into(), sanyi_domain::name_search::initials(&r.name).into());
+                    }
+                    Ok(v)
+                })
+                .collect::<Result<Vec<_>, serde_json::Error>>()
+                .map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+            let json = serde_json::to_string(&rows).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
             inserted += sqlx::query(sql).bind(json).execute(&mut *tx).await?.rows_affected();
         }
         if let Some(a) = audit {
@@ -298,7 +311,7 @@ pub async fn by_id_number(db: &Db, scope: &ResidentScope, id_number: &str) -> Re
 pub struct ResidentQuery {
     /// Exact ID number.
     pub id_number: Option<String>,
-    /// Name prefix.
+    /// Any part of the name, or its pinyin initials when only letters are given (`wxl`).
     pub name: Option<String>,
     /// Village (or township) code prefix.
     pub area: Option<String>,
@@ -343,9 +356,16 @@ pub async fn search(db: &Db, scope: &ResidentScope, q: &ResidentQuery, page: Pag
         let a = next(&mut args, id_number.clone());
         conds.push(format!("id_number = {a}"));
     }
-    if let Some(name) = q.name.as_ref().filter(|n| !n.is_empty()) {
-        let (a, b) = (next(&mut args, name.clone()), next(&mut args, format!("{name}\u{10FFFF}")));
-        conds.push(format!("name >= {a} AND name < {b}"));
+    if let Some(name) = q.name.as_ref().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        // `%` and `_` in the text match themselves (ESCAPE '\').
+        let escaped = name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        if sanyi_domain::name_search::is_initials_query(name) {
+            let a = next(&mut args, format!("%{}%", escaped.to_ascii_lowercase()));
+            conds.push(format!("name_initials LIKE {a} ESCAPE '\\'"));
+        } else {
+            let a = next(&mut args, format!("%{escaped}%"));
+            conds.push(format!("name LIKE {a} ESCAPE '\\'"));
+        }
     }
     if !q.include_merged {
         conds.push("status = 'active'".to_owned());
@@ -418,10 +438,11 @@ pub async fn update(
     let updated = transaction!(db, tx => {
         let n = sqlx::query(
             "UPDATE residents SET name = $1, phone = $2, village_code = $3, address = $4, household_id = $5, \
-             household_role = $6, version = version + 1, updated_at = $7 \
+             household_role = $6, version = version + 1, updated_at = $7, name_initials = $11 \
              WHERE division_code = $8 AND id = $9 AND version = $10")
             .bind(&c.name).bind(&c.phone).bind(&c.village_code).bind(&c.address).bind(&c.household_id)
             .bind(&c.household_role).bind(Utc::now()).bind(&current.division_code).bind(id).bind(expected_version)
+            .bind(sanyi_domain::name_search::initials(&c.name))
             .execute(&mut *tx).await?.rows_affected();
         if n == 1 {
             audit_insert_in_tx!(tx, audit);
@@ -624,4 +645,34 @@ pub async fn names(db: &Db, ids: &[String]) -> Result<std::collections::HashMap<
         q.fetch_all(pool).await
     })?;
     Ok(rows.into_iter().map(|(id, name, number)| (id, (name, number))).collect())
+}
+
+/// Writes the pinyin initials of residents registered before the `name_initials` column existed
+/// (run after the migrations; a no-op once every row has them).
+///
+/// # Errors
+/// On a database error.
+pub async fn fill_name_initials(db: &Db) -> Result<u64, StoreError> {
+    let mut filled = 0;
+    loop {
+        let rows: Vec<(String, String, String)> = dispatch!(db, pool => sqlx::query_as(
+            "SELECT division_code, id, name FROM residents WHERE name_initials = '' AND name <> '' LIMIT 5000")
+            .fetch_all(pool).await)?;
+        let pending: Vec<(String, String, String)> = rows
+            .into_iter()
+            .map(|(d, id, name)| (d, id, sanyi_domain::name_search::initials(&name)))
+            .collect();
+        if pending.is_empty() {
+            return Ok(filled);
+        }
+        transaction!(db, tx => {
+            for (d, id, initials) in &pending {
+                // A name without a letter or a Chinese character keeps a marker so it is not read again.
+                let value = if initials.is_empty() { "-" } else { initials.as_str() };
+                sqlx::query("UPDATE residents SET name_initials = $1 WHERE division_code = $2 AND id = $3")
+                    .bind(value).bind(d).bind(id).execute(&mut *tx).await?;
+            }
+        });
+        filled += pending.len() as u64;
+    }
 }

@@ -19,7 +19,7 @@ use sanyi_store::registry::{self, Institution};
 use sanyi_store::residents as residents_repo;
 
 use crate::error::Errors;
-use crate::{Actor, App, FieldError, Permission, Role, ServiceError, audit};
+use crate::{Actor, App, FieldError, Page, Paged, Permission, Role, ServiceError, audit};
 
 /// One charged item (费用明细).
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
@@ -803,4 +803,129 @@ pub async fn reverse(app: &App, actor: &Actor, id: &str) -> Result<ClaimView, Se
     let mut out = view(c);
     out.status = "reversed".into();
     Ok(out)
+}
+
+/// Which claims a list shows (the page's filters).
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct ClaimListQuery {
+    /// Only this year.
+    #[serde(default)]
+    pub year: Option<i64>,
+    /// Only this kind of care (`outpatient`, `chronic`, `inpatient`).
+    #[serde(default)]
+    pub med_type: Option<String>,
+    /// Only `settled` or `reversed` claims.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `amount`: largest first; otherwise newest first.
+    #[serde(default)]
+    pub sort: Option<String>,
+}
+
+/// One row of a claims list (结算单列表).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ClaimListItem {
+    /// Id.
+    pub id: String,
+    /// Claim key.
+    pub claim_key: String,
+    /// Insured person's name.
+    pub resident_name: String,
+    /// Insured person's ID number, masked.
+    pub id_number_masked: String,
+    /// Where the care was given.
+    pub institution_name: String,
+    /// `outpatient`, `chronic`, `inpatient`.
+    pub med_type: String,
+    /// Date of care.
+    pub service_date: NaiveDate,
+    /// `settled` or `reversed`.
+    pub status: String,
+    /// Total expenses (fen).
+    pub medfee_sumamt: i64,
+    /// Paid by the funds (fen).
+    pub fund_pay_sumamt: i64,
+    /// Paid by the patient in cash (fen).
+    pub psn_cash_pay: i64,
+}
+
+/// The claims the actor may see, filtered and paged: the bureau's officers and administrators see
+/// the claims of the insured in their area, a clerk at the point of care those of their own
+/// institution. Names and masked ID numbers only (the list is not a read of anyone's record).
+///
+/// # Errors
+/// `Forbidden` without the permission or an institution; `Validation` for an unknown filter value.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn list(app: &App, actor: &Actor, q: &ClaimListQuery, page: Page) -> Result<Paged<ClaimListItem>, ServiceError> {
+    actor.require(Permission::ClaimSettle)?;
+    let mut errs = Errors::default();
+    let known = |field: &str, v: &Option<String>, allowed: &[&str], zh: &str| -> Option<FieldError> {
+        v.as_deref()
+            .filter(|s| !s.is_empty() && !allowed.contains(s))
+            .map(|s| FieldError::new(field, "enum", &allowed.join(", "), &format!("Unknown {field} {s:?}"), zh))
+    };
+    if let Some(e) = known("med_type", &q.med_type, &["outpatient", "chronic", "inpatient"], "未知的医疗类别") {
+        errs.push(e);
+    }
+    if let Some(e) = known("status", &q.status, &["settled", "reversed"], "未知的结算状态") {
+        errs.push(e);
+    }
+    errs.finish()?;
+    let bureau = actor.role.can(Permission::InsuranceRead);
+    if !bureau && actor.institution_id.is_none() {
+        return Err(ServiceError::Forbidden {
+            role: actor.role.code(),
+            permission: "claim.institution",
+        });
+    }
+    let filter = repo::ClaimFilter {
+        prefix: if bureau {
+            actor.scope.division_prefix().to_owned()
+        } else {
+            String::new()
+        },
+        institution_id: if bureau { None } else { actor.institution_id.clone() },
+        year: q.year,
+        med_type: q.med_type.clone().filter(|s| !s.is_empty()),
+        status: q.status.clone().filter(|s| !s.is_empty()),
+        by_amount: q.sort.as_deref() == Some("amount"),
+    };
+    let lines = repo::claim_lines(&app.db, &filter, page).await?;
+    let names = crate::workflow::Names::load(
+        app,
+        lines.items.iter().filter_map(|l| l.institution_id.clone()).collect(),
+        lines.items.iter().map(|l| l.resident_id.clone()).collect(),
+    )
+    .await?;
+    let items = lines
+        .items
+        .into_iter()
+        .map(|l| {
+            let (resident_name, id_number) = names.residents.get(&l.resident_id).cloned().unwrap_or_default();
+            ClaimListItem {
+                institution_name: l
+                    .institution_id
+                    .as_ref()
+                    .and_then(|i| names.institutions.get(i).cloned())
+                    .or(l.outside_name)
+                    .unwrap_or_default(),
+                id_number_masked: sanyi_domain::mask_id_like(&id_number),
+                resident_name,
+                id: l.id,
+                claim_key: l.claim_key,
+                med_type: l.med_type,
+                service_date: l.service_date,
+                status: l.status,
+                medfee_sumamt: l.medfee_sumamt,
+                fund_pay_sumamt: l.fund_pay_sumamt,
+                psn_cash_pay: l.psn_cash_pay,
+            }
+        })
+        .collect();
+    Ok(Paged {
+        items,
+        total: lines.total,
+        offset: lines.offset,
+        limit: lines.limit,
+    })
 }

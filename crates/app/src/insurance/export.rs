@@ -20,7 +20,7 @@ fn header(ws: &mut Worksheet, cols: &[&str], bold: &Format) -> Result<(), XlsxEr
     Ok(())
 }
 
-fn build(r: &RunReport) -> Result<Vec<u8>, XlsxError> {
+fn build(r: &RunReport, names: &std::collections::BTreeMap<String, String>) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
@@ -137,7 +137,8 @@ fn build(r: &RunReport) -> Result<Vec<u8>, XlsxError> {
     for c in &r.counties {
         for i in &c.drg.institutions {
             ws.write_string(row, 0, &c.name)?;
-            ws.write_string(row, 1, &i.institution)?;
+            // People read institutions by name (the report keeps the id).
+            ws.write_string(row, 1, names.get(&i.institution).unwrap_or(&i.institution))?;
             ws.write_number(row, 2, f64::from(i.cases))?;
             ws.write_number(row, 3, i.points.ten_thousandths() as f64 / 10_000.0)?;
             for (col, v) in [(4, i.gross), (5, i.patient_shares), (6, i.net)] {
@@ -203,7 +204,7 @@ fn build(r: &RunReport) -> Result<Vec<u8>, XlsxError> {
         for m in &c.members {
             ws.write_string(row, 0, &c.name)?;
             ws.write_string(row, 1, &m.name)?;
-            ws.write_string(row, 2, &m.tier)?;
+            ws.write_string(row, 2, crate::labels::name("tier", &m.tier, false))?;
             ws.write_number_with_format(row, 3, yuan(m.retained), &money)?;
             ws.write_number_with_format(row, 4, yuan(m.borne), &money)?;
             ws.write_number(row, 5, m.retained as f64)?;
@@ -215,10 +216,17 @@ fn build(r: &RunReport) -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
-/// The report as an `.xlsx` workbook.
+/// The report as an `.xlsx` workbook, institutions by name.
 ///
 /// # Errors
-/// `Internal` when the workbook cannot be written.
-pub fn xlsx(r: &RunReport) -> Result<Vec<u8>, ServiceError> {
-    build(r).map_err(|e| ServiceError::Internal(anyhow::anyhow!("xlsx: {e}")))
+/// `Internal` when the workbook cannot be written; a database error reading the names.
+pub async fn xlsx(app: &crate::App, r: &RunReport) -> Result<Vec<u8>, ServiceError> {
+    let ids: Vec<String> = r
+        .counties
+        .iter()
+        .flat_map(|c| c.drg.institutions.iter().map(|i| i.institution.clone()))
+        .collect();
+    let names = sanyi_store::registry::names(&app.db, &ids).await?;
+    let names: std::collections::BTreeMap<String, String> = names.into_iter().collect();
+    build(r, &names).map_err(|e| ServiceError::Internal(anyhow::anyhow!("xlsx: {e}")))
 }

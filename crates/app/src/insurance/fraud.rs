@@ -175,9 +175,55 @@ pub async fn list(
     status: Option<&str>,
     page: sanyi_store::Page,
 ) -> Result<sanyi_store::Paged<FlagView>, ServiceError> {
+    let filter = FlagFilter {
+        status: status.map(str::to_owned),
+        ..FlagFilter::default()
+    };
+    list_filtered(app, actor, year, &filter, page).await
+}
+
+/// The review list's filters: status, kind of flag, and the order.
+#[derive(Clone, Debug, Default)]
+pub struct FlagFilter {
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only this kind (`bed_hanging`, …).
+    pub kind: Option<String>,
+    /// Largest amount first (otherwise by kind, then amount).
+    pub by_amount: bool,
+}
+
+/// As [`list`], with the kind filter and the order of the review page.
+///
+/// # Errors
+/// `Forbidden` without read permission; `Validation` for an unknown kind.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn list_filtered(
+    app: &App,
+    actor: &Actor,
+    year: i32,
+    f: &FlagFilter,
+    page: sanyi_store::Page,
+) -> Result<sanyi_store::Paged<FlagView>, ServiceError> {
     actor.require(Permission::InsuranceRead)?;
+    if let Some(k) = f.kind.as_deref().filter(|k| !k.is_empty())
+        && crate::labels::of("flag_kind", k).is_none()
+    {
+        return Err(ServiceError::Validation(vec![crate::FieldError::new(
+            "kind",
+            "enum",
+            "bed_hanging, split_admission, low_standard_admission or duplicate_charge",
+            &format!("Unknown kind of flag {k:?}"),
+            "未知的疑点类型",
+        )]));
+    }
     let prefix = actor.scope.division_prefix().to_owned();
-    Ok(repo::flags(&app.db, &prefix, i64::from(year), status, page).await?.map(view))
+    let q = repo::FlagQuery {
+        status: f.status.clone().filter(|s| !s.is_empty()),
+        kind: f.kind.clone().filter(|s| !s.is_empty()),
+        by_amount: f.by_amount,
+    };
+    Ok(repo::flags(&app.db, &prefix, i64::from(year), &q, page).await?.map(view))
 }
 
 /// A review decision.

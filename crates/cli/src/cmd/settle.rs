@@ -141,7 +141,8 @@ pub fn run(a: SettleArgs) -> anyhow::Result<()> {
         pb.finish_and_clear();
         let secs = started.elapsed().as_secs_f64();
         if let Some(path) = &a.xlsx {
-            std::fs::write(path, export::xlsx(&report).map_err(explain)?).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, export::xlsx(&app, &report).await.map_err(explain)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
         match a.format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),

@@ -211,12 +211,12 @@ async fn settlement_xlsx(
     ApiQuery(m): ApiQuery<MonthParam>,
 ) -> Result<Response, ApiError> {
     let r = run::report(&state.app, &a, year, m.month).await?;
-    Ok(xlsx_response(&r)?)
+    Ok(xlsx_response(&state.app, &r).await?)
 }
 
 /// A report as an `.xlsx` download.
-pub(crate) fn xlsx_response(r: &RunReport) -> Result<Response, ServiceError> {
-    let bytes = sanyi_app::insurance::export::xlsx(r)?;
+pub(crate) async fn xlsx_response(app: &sanyi_app::App, r: &RunReport) -> Result<Response, ServiceError> {
+    let bytes = sanyi_app::insurance::export::xlsx(app, r).await?;
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(

@@ -61,6 +61,17 @@ const TOP: i64 = 14;
 /// Bars of one group: `(value, colour, hover text)`.
 pub type BarGroup = (String, Vec<(i64, &'static str, String)>);
 
+impl Chart {
+    /// The chart in words, for screen readers (`aria-label`): every bar's value, every line's
+    /// name, and the scale.
+    pub fn summary(&self) -> String {
+        let mut parts: Vec<&str> = self.rects.iter().map(|r| r.title.as_str()).collect();
+        parts.extend(self.lines.iter().map(|l| l.name.as_str()));
+        parts.push(&self.max_label);
+        parts.join("；")
+    }
+}
+
 /// Grouped bars: one group per label, one bar per `(value, colour, title)`.
 pub fn grouped_bars(groups: &[BarGroup], scale_text: &dyn Fn(i64) -> String) -> Chart {
     let max = groups.iter().flat_map(|g| g.1.iter().map(|b| b.0)).max().unwrap_or(0).max(1);

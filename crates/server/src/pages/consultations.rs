@@ -14,9 +14,9 @@ use serde::Deserialize;
 use sanyi_app::ServiceError;
 use sanyi_app::attachments::Workflow;
 use sanyi_app::consultations::{self as service, ConsultUrgency, ConsultationAction, ConsultationInput, ConsultationView, ExpertChoice};
-use sanyi_app::registry::Institution;
 
 use super::BeijingTime;
+use super::FieldMessages as _;
 use super::{Nav, PageActor, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;
@@ -34,10 +34,14 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, Default)]
 struct ListParams {
     view: Option<String>,
+    state: Option<String>,
+    offset: Option<i64>,
 }
 
-/// The newest consultations a list page shows.
+/// The newest consultations a queue shows (an expert's own, a guest's: short lists).
 const LIST_PAGE: sanyi_app::Page = sanyi_app::Page { offset: 0, limit: 200 };
+/// Consultations per page of the request and centre lists.
+const BOARD_PAGE: i64 = 50;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "consultations.html")]
@@ -45,13 +49,37 @@ struct ListPage {
     t: Tr,
     nav: Option<Nav>,
     view: String,
+    /// The state the list is narrowed to.
+    state: String,
     items: Vec<ConsultationView>,
+    /// Numbered pages (the request and centre lists).
+    pager: Option<super::Pager>,
 }
 
 async fn lists(State(state): State<AppState>, p: PageActor, Query(q): Query<ListParams>) -> Response {
     let view = q.view.unwrap_or_else(|| "out".into());
+    let filter = q.state.filter(|s| !s.is_empty());
+    let offset = q.offset.unwrap_or(0).max(0);
+    if view == "in" || view == "out" {
+        let page = sanyi_app::Page { offset, limit: BOARD_PAGE };
+        return match service::list(&state.app, &p.actor, view == "in", filter.as_deref(), page).await {
+            Ok(list) => {
+                let code = filter.clone().unwrap_or_default();
+                let link = |o: i64| format!("/consultations?view={view}&state={code}&offset={o}");
+                ListPage {
+                    pager: Some(super::Pager::new(list.total, offset, BOARD_PAGE, link)),
+                    nav: p.nav(),
+                    t: p.t,
+                    state: code.clone(),
+                    view,
+                    items: list.items,
+                }
+                .into_response()
+            }
+            Err(e) => p.error(e),
+        };
+    }
     let result = match view.as_str() {
-        "in" => service::list(&state.app, &p.actor, true, None, LIST_PAGE).await.map(|l| l.items),
         "guest" => service::as_guest(&state.app, &p.actor).await,
         // The expert's queue: consultations of the institution that list the viewer as expert.
         "mine" => service::list(&state.app, &p.actor, true, None, LIST_PAGE).await.map(|all| {
@@ -65,14 +93,16 @@ async fn lists(State(state): State<AppState>, p: PageActor, Query(q): Query<List
                 })
                 .collect()
         }),
-        _ => service::list(&state.app, &p.actor, false, None, LIST_PAGE).await.map(|l| l.items),
+        _ => service::as_guest(&state.app, &p.actor).await,
     };
     match result {
         Ok(items) => ListPage {
             nav: Some(Nav::of(&p.actor, &p.t)),
             t: p.t,
             view,
+            state: String::new(),
             items,
+            pager: None,
         }
         .into_response(),
         Err(e) => p.error(e),
@@ -217,9 +247,19 @@ async fn remove_guest(
 struct NewPage {
     t: Tr,
     nav: Option<Nav>,
-    resident_id: String,
-    institutions: Vec<Institution>,
-    error: Option<String>,
+    /// What was typed (kept when the form comes back with errors).
+    form: NewForm,
+    errors: std::collections::HashMap<String, String>,
+    /// Institutions that can be invited, grouped by county and tier.
+    institutions: Vec<sanyi_app::registry::InstitutionGroup>,
+    /// The resident, by name and masked ID number.
+    resident: String,
+}
+
+impl super::FieldMessages for NewPage {
+    fn messages(&self) -> &std::collections::HashMap<String, String> {
+        &self.errors
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -228,23 +268,45 @@ struct NewParams {
 }
 
 async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<NewParams>) -> Response {
+    let form = NewForm {
+        resident_id: q.resident.unwrap_or_default(),
+        ..NewForm::default()
+    };
+    render_new(&state, p, form, Vec::new()).await
+}
+
+async fn render_new(state: &AppState, p: PageActor, form: NewForm, errs: Vec<sanyi_app::FieldError>) -> Response {
     let institutions = match service::consultants(&state.app, &p.actor).await {
         Ok(i) => i,
         Err(e) => return p.error(e),
     };
-    NewPage {
-        nav: Some(Nav::of(&p.actor, &p.t)),
-        t: p.t,
-        resident_id: q.resident.unwrap_or_default(),
-        institutions,
-        error: None,
-    }
-    .into_response()
+    let institutions = match sanyi_app::registry::grouped(&state.app, institutions).await {
+        Ok(g) => g,
+        Err(e) => return p.error(e),
+    };
+    let super::FormState { resident, status, errors } = match super::FormState::of(state, &p, &form.resident_id, &errs).await {
+        Ok(f) => f,
+        Err(e) => return p.error(e),
+    };
+    (
+        status,
+        NewPage {
+            nav: p.nav(),
+            t: p.t,
+            form,
+            errors,
+            institutions,
+            resident,
+        },
+    )
+        .into_response()
 }
 
 #[derive(Deserialize, Default)]
 struct NewForm {
+    #[serde(default)]
     resident_id: String,
+    #[serde(default)]
     invited_institution_id: String,
     #[serde(default)]
     specialty: String,
@@ -277,29 +339,7 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
     };
     match service::request(&state.app, &p.actor, &input).await {
         Ok(c) => Redirect::to(&format!("/consultations/{}", c.id)).into_response(),
-        Err(ServiceError::Validation(errs)) => {
-            let error = Some(
-                errs.iter()
-                    .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            );
-            let institutions = match service::consultants(&state.app, &p.actor).await {
-                Ok(i) => i,
-                Err(e) => return p.error(e),
-            };
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                NewPage {
-                    nav: Some(Nav::of(&p.actor, &p.t)),
-                    t: p.t,
-                    resident_id: f.resident_id,
-                    institutions,
-                    error,
-                },
-            )
-                .into_response()
-        }
+        Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => render_new(&state, p, f, errs).await,
         Err(e) => p.error(e),
     }
 }

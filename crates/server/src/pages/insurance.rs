@@ -21,6 +21,7 @@ use sanyi_app::insurance::run::{self, RunReport};
 use sanyi_app::insurance::{MedType, ReviewOutcome};
 
 use super::BeijingTime;
+use super::FieldMessages as _;
 use super::charts::{self, Chart};
 use super::{Nav, PageActor, same_origin};
 use crate::AppState;
@@ -35,7 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/insurance/flags/{id}/review", post(review))
         .route("/insurance/policy", get(policy))
         .route("/claims/new", get(claim_form))
-        .route("/claims", post(claim_submit))
+        .route("/claims", get(claims_list).post(claim_submit))
         .route("/claims/{id}", get(claim_page))
         .route("/claims/{id}/reverse", post(claim_reverse))
         .route("/claims/{id}/special-review", post(claim_special_review))
@@ -80,6 +81,8 @@ struct YearParams {
     status: Option<String>,
     offset: Option<i64>,
     saved: Option<String>,
+    kind: Option<String>,
+    sort: Option<String>,
 }
 
 /// Flags per page.
@@ -101,6 +104,8 @@ struct OverviewPage {
     burn_chart: Option<Chart>,
     point_chart: Option<Chart>,
     error: Option<String>,
+    /// The print heading of the year's report.
+    print: Option<super::PrintHead>,
 }
 
 fn build_charts(r: &RunReport, t: &Tr) -> (Chart, Chart, Chart) {
@@ -175,6 +180,21 @@ async fn render_overview(state: &AppState, p: PageActor, year: i32, error: Optio
     (
         status,
         OverviewPage {
+            print: report.as_ref().map(|r| {
+                super::PrintHead::new(
+                    format!(
+                        "{} {year}{}",
+                        p.t.pick("医保基金", "Insurance fund"),
+                        if r.year_end {
+                            p.t.pick("年度清算报告", " year-end settlement report")
+                        } else {
+                            p.t.pick("年度预结算报告", " interim settlement report")
+                        }
+                    ),
+                    &format!("/insurance?year={year}"),
+                    &r.digest,
+                )
+            }),
             nav: Some(Nav::of(&p.actor, &p.t)),
             can_run: p.actor.role.can(sanyi_app::Permission::InsuranceManage),
             t: p.t,
@@ -214,10 +234,11 @@ async fn run_now(State(state): State<AppState>, p: PageActor, headers: HeaderMap
 
 async fn xlsx(State(state): State<AppState>, p: PageActor, Query(q): Query<YearParams>) -> Response {
     let year = q.year.unwrap_or_else(default_year);
-    match run::report(&state.app, &p.actor, year, q.month)
-        .await
-        .and_then(|r| crate::api::insurance::xlsx_response(&r))
-    {
+    let response = match run::report(&state.app, &p.actor, year, q.month).await {
+        Ok(r) => crate::api::insurance::xlsx_response(&state.app, &r).await,
+        Err(e) => Err(e),
+    };
+    match response {
         Ok(r) => r,
         Err(e) => p.error(e),
     }
@@ -234,6 +255,8 @@ struct FlagsPage {
     can_review: bool,
     pager: super::Pager,
     pager_offset: i64,
+    kind: String,
+    sort: String,
     /// The flag just reviewed (a notice says so).
     saved: bool,
 }
@@ -243,9 +266,22 @@ async fn flags(State(state): State<AppState>, p: PageActor, Query(q): Query<Year
     let status = q.status.filter(|s| !s.is_empty()).unwrap_or_else(|| "open".into());
     let offset = q.offset.unwrap_or(0).max(0);
     let page = sanyi_app::Page { offset, limit: FLAG_PAGE };
-    match fraud::list(&state.app, &p.actor, year, Some(&status), page).await {
+    let kind = q.kind.clone().unwrap_or_default();
+    let sort = q.sort.clone().unwrap_or_default();
+    let filter = fraud::FlagFilter {
+        status: Some(status.clone()),
+        kind: Some(kind.clone()),
+        by_amount: sort == "amount",
+    };
+    match fraud::list_filtered(&state.app, &p.actor, year, &filter, page).await {
         Ok(list) => {
-            let link = |o: i64| format!("/insurance/flags?year={year}&status={status}&offset={o}");
+            let link = |o: i64| {
+                format!(
+                    "/insurance/flags?year={year}&status={status}&kind={}&sort={}&offset={o}",
+                    super::url_encode(&kind),
+                    super::url_encode(&sort)
+                )
+            };
             let pager = super::Pager::new(list.total, offset, FLAG_PAGE, link);
             FlagsPage {
                 nav: Some(Nav::of(&p.actor, &p.t)),
@@ -254,6 +290,8 @@ async fn flags(State(state): State<AppState>, p: PageActor, Query(q): Query<Year
                 year,
                 pager,
                 pager_offset: offset,
+                kind: kind.clone(),
+                sort: sort.clone(),
                 saved: q.saved.is_some(),
                 status,
                 flags: list.items,
@@ -273,6 +311,10 @@ struct ReviewForm {
     status: String,
     #[serde(default)]
     offset: i64,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    sort: String,
 }
 
 async fn review(
@@ -302,9 +344,11 @@ async fn review(
     match fraud::review(&state.app, &p.actor, &id, &ReviewInput { outcome, note: f.note }).await {
         // Back to the same page of the same list, at the list, with a notice.
         Ok(_) => Redirect::to(&format!(
-            "/insurance/flags?year={}&status={}&offset={}&saved=1#flag-list",
+            "/insurance/flags?year={}&status={}&kind={}&sort={}&offset={}&saved=1#flag-list",
             f.year,
             super::url_encode(&f.status),
+            super::url_encode(&f.kind),
+            super::url_encode(&f.sort),
             f.offset.max(0)
         ))
         .into_response(),
@@ -348,13 +392,100 @@ async fn policy(State(state): State<AppState>, p: PageActor) -> Response {
     }
 }
 
+/// Claims per list page.
+const CLAIM_PAGE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+struct ClaimListParams {
+    year: Option<String>,
+    med_type: Option<String>,
+    status: Option<String>,
+    sort: Option<String>,
+    offset: Option<i64>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "claims.html")]
+struct ClaimsPage {
+    t: Tr,
+    nav: Option<Nav>,
+    year: String,
+    med_type: String,
+    status: String,
+    sort: String,
+    items: Vec<claims::ClaimListItem>,
+    pager: super::Pager,
+}
+
+/// The claims list (结算单): the clerk's institution's or the bureau's area's, with filters,
+/// sorting and numbered pages.
+async fn claims_list(State(state): State<AppState>, p: PageActor, Query(q): Query<ClaimListParams>) -> Response {
+    let year = q.year.clone().unwrap_or_default();
+    let parsed_year = match year.trim() {
+        "" => None,
+        y => match y.parse::<i64>() {
+            Ok(y) => Some(y),
+            Err(_) => {
+                return p.error(ServiceError::Validation(vec![sanyi_app::FieldError::new(
+                    "year",
+                    "integer",
+                    "a year such as 2025",
+                    "The year is a number such as 2025",
+                    "年度须为数字，例如 2025",
+                )]));
+            }
+        },
+    };
+    let query = claims::ClaimListQuery {
+        year: parsed_year,
+        med_type: q.med_type.clone(),
+        status: q.status.clone(),
+        sort: q.sort.clone(),
+    };
+    let offset = q.offset.unwrap_or(0).max(0);
+    match claims::list(&state.app, &p.actor, &query, sanyi_app::Page { offset, limit: CLAIM_PAGE }).await {
+        Ok(list) => {
+            let enc = |s: &Option<String>| super::url_encode(s.as_deref().unwrap_or(""));
+            let link = |o: i64| {
+                format!(
+                    "/claims?year={}&med_type={}&status={}&sort={}&offset={o}",
+                    enc(&q.year),
+                    enc(&q.med_type),
+                    enc(&q.status),
+                    enc(&q.sort)
+                )
+            };
+            ClaimsPage {
+                pager: super::Pager::new(list.total, offset, CLAIM_PAGE, link),
+                nav: p.nav(),
+                t: p.t,
+                year,
+                med_type: q.med_type.unwrap_or_default(),
+                status: q.status.unwrap_or_default(),
+                sort: q.sort.unwrap_or_default(),
+                items: list.items,
+            }
+            .into_response()
+        }
+        Err(e) => p.error(e),
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "claim_new.html")]
 struct ClaimFormPage {
     t: Tr,
     nav: Option<Nav>,
     form: ClaimForm,
-    error: Option<String>,
+    errors: std::collections::HashMap<String, String>,
+    /// The insured person chosen, by name and masked ID number.
+    resident: String,
+}
+
+impl super::FieldMessages for ClaimFormPage {
+    fn messages(&self) -> &std::collections::HashMap<String, String> {
+        &self.errors
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -363,6 +494,9 @@ struct ClaimForm {
     claim_key: String,
     #[serde(default)]
     resident_id: String,
+    /// The insured person's ID number, when no record was picked.
+    #[serde(default)]
+    id_number: String,
     #[serde(default)]
     med_type: String,
     #[serde(default)]
@@ -378,7 +512,7 @@ struct ClaimForm {
     charges: String,
 }
 
-async fn claim_form(p: PageActor, Query(q): Query<ClaimForm>) -> Response {
+async fn claim_form(State(state): State<AppState>, p: PageActor, Query(q): Query<ClaimForm>) -> Response {
     let mut form = q;
     if form.date.is_empty() {
         form.date = sanyi_domain::time::today().to_string();
@@ -389,21 +523,61 @@ async fn claim_form(p: PageActor, Query(q): Query<ClaimForm>) -> Response {
     if form.charges.is_empty() {
         form.charges = "110200001 1\nXC08CAA001 30".into();
     }
-    ClaimFormPage {
-        nav: Some(Nav::of(&p.actor, &p.t)),
-        t: p.t,
-        form,
-        error: None,
-    }
-    .into_response()
+    render_claim_form(&state, p, form, Vec::new()).await
 }
 
-fn parse_claim(f: &ClaimForm) -> Result<ClaimInput, String> {
-    let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d").map_err(|_| "date: YYYY-MM-DD".to_owned())?;
+async fn render_claim_form(state: &AppState, p: PageActor, form: ClaimForm, errs: Vec<sanyi_app::FieldError>) -> Response {
+    // A record that cannot be shown is reported under its field rather than failing the form.
+    let shown = match super::FormState::of(state, &p, &form.resident_id, &errs).await {
+        Err(ServiceError::NotFound) => {
+            let mut errs = errs;
+            errs.push(field_error(
+                "resident_id",
+                "No such insured person in your area",
+                "本辖区没有这位参保人",
+            ));
+            super::FormState::of(state, &p, "", &errs).await
+        }
+        other => other,
+    };
+    let super::FormState { resident, status, errors } = match shown {
+        Ok(f) => f,
+        Err(e) => return p.error(e),
+    };
+    (
+        status,
+        ClaimFormPage {
+            nav: p.nav(),
+            t: p.t,
+            form,
+            errors,
+            resident,
+        },
+    )
+        .into_response()
+}
+
+fn field_error(field: &str, en: &str, zh: &str) -> sanyi_app::FieldError {
+    sanyi_app::FieldError::new(field, "format", en, en, zh)
+}
+
+fn parse_claim(f: &ClaimForm) -> Result<ClaimInput, Vec<sanyi_app::FieldError>> {
+    let mut errs = Vec::new();
+    let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d")
+        .map_err(|_| errs.push(field_error("date", "The date of care is a date (YYYY-MM-DD)", "请填写就诊日期")))
+        .ok();
     let discharge_date = if f.discharge_date.trim().is_empty() {
         None
     } else {
-        Some(NaiveDate::parse_from_str(f.discharge_date.trim(), "%Y-%m-%d").map_err(|_| "discharge_date: YYYY-MM-DD".to_owned())?)
+        NaiveDate::parse_from_str(f.discharge_date.trim(), "%Y-%m-%d")
+            .map_err(|_| {
+                errs.push(field_error(
+                    "discharge_date",
+                    "The discharge date is a date (YYYY-MM-DD)",
+                    "出院日期格式不正确",
+                ))
+            })
+            .ok()
     };
     let med_type = match f.med_type.as_str() {
         "14" => MedType::Chronic,
@@ -413,21 +587,36 @@ fn parse_claim(f: &ClaimForm) -> Result<ClaimInput, String> {
     let mut charges = Vec::new();
     for (i, line) in f.charges.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
         let parts: Vec<&str> = line.split_whitespace().collect();
-        let quantity = parts
-            .get(1)
-            .map_or(Ok(1), |q| q.parse::<i64>())
-            .map_err(|_| format!("charges line {}: quantity", i + 1))?;
-        let unit_price = parts
-            .get(2)
-            .map(|p| p.parse::<i64>())
-            .transpose()
-            .map_err(|_| format!("charges line {}: unit price (fen)", i + 1))?;
+        let n = i + 1;
+        let quantity = parts.get(1).map_or(Some(1), |q| q.parse::<i64>().ok()).unwrap_or_else(|| {
+            errs.push(field_error(
+                "charges",
+                &format!("Line {n}: the quantity is a whole number"),
+                &format!("第 {n} 行：数量须为整数"),
+            ));
+            1
+        });
+        let unit_price = match parts.get(2).map(|p| p.parse::<i64>()) {
+            Some(Ok(p)) => Some(p),
+            Some(Err(_)) => {
+                errs.push(field_error(
+                    "charges",
+                    &format!("Line {n}: the unit price is a whole number of fen"),
+                    &format!("第 {n} 行：单价须为整数（分）"),
+                ));
+                None
+            }
+            None => None,
+        };
         charges.push(ChargeInput {
             code: parts.first().copied().unwrap_or_default().to_owned(),
             quantity,
             unit_price,
         });
     }
+    let Some(date) = date.filter(|_| errs.is_empty()) else {
+        return Err(errs);
+    };
     Ok(ClaimInput {
         claim_key: f.claim_key.trim().to_owned(),
         resident_id: f.resident_id.trim().to_owned(),
@@ -451,34 +640,63 @@ fn parse_claim(f: &ClaimForm) -> Result<ClaimInput, String> {
     })
 }
 
-async fn claim_submit(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Form(f): Form<ClaimForm>) -> Response {
+/// The insured person's record from the ID number typed on the form (in the clerk's area).
+async fn resident_by_id_number(state: &AppState, p: &PageActor, f: &mut ClaimForm) -> Result<(), Vec<sanyi_app::FieldError>> {
+    if !f.resident_id.trim().is_empty() {
+        return Ok(());
+    }
+    let id_number = f.id_number.trim();
+    if id_number.is_empty() {
+        return Err(vec![field_error(
+            "id_number",
+            "Give the insured person's ID number or choose the record",
+            "请填写参保人身份证号，或查找并选择居民",
+        )]);
+    }
+    let search = sanyi_app::residents::ResidentSearch {
+        id_number: Some(id_number.to_owned()),
+        ..Default::default()
+    };
+    match sanyi_app::residents::search(&state.app, &p.actor, &search, sanyi_app::Page { offset: 0, limit: 2 }).await {
+        Ok(found) if found.items.len() == 1 => {
+            f.resident_id = found.items[0].id.clone();
+            Ok(())
+        }
+        Ok(_) => Err(vec![field_error(
+            "id_number",
+            "No insured person with this ID number in your area",
+            "本辖区没有这个身份证号的参保人",
+        )]),
+        Err(ServiceError::Validation(errs)) => Err(errs
+            .into_iter()
+            .map(|mut e| {
+                e.field = "id_number".into();
+                e
+            })
+            .collect()),
+        Err(_) => Err(vec![field_error(
+            "id_number",
+            "The ID number cannot be looked up now",
+            "暂时无法查询该身份证号",
+        )]),
+    }
+}
+
+async fn claim_submit(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Form(mut f): Form<ClaimForm>) -> Response {
     if !same_origin(&headers) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    let result = match parse_claim(&f) {
-        Ok(input) => claims::settle(&state.app, &p.actor, &input).await.map_err(|e| match e {
-            ServiceError::Validation(errs) | ServiceError::Conflict(errs) => Ok(errs
-                .iter()
-                .map(|e| format!("{}: {}", e.field, p.t.pick(&e.message_zh, &e.message)))
-                .collect::<Vec<_>>()
-                .join("；")),
-            other => Err(other),
-        }),
-        Err(msg) => Err(Ok(msg)),
+    if let Err(errs) = resident_by_id_number(&state, &p, &mut f).await {
+        return render_claim_form(&state, p, f, errs).await;
+    }
+    let input = match parse_claim(&f) {
+        Ok(input) => input,
+        Err(errs) => return render_claim_form(&state, p, f, errs).await,
     };
-    match result {
+    match claims::settle(&state.app, &p.actor, &input).await {
         Ok(c) => Redirect::to(&format!("/claims/{}", c.id)).into_response(),
-        Err(Ok(error)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ClaimFormPage {
-                nav: Some(Nav::of(&p.actor, &p.t)),
-                t: p.t,
-                form: f,
-                error: Some(error),
-            },
-        )
-            .into_response(),
-        Err(Err(e)) => p.error(e),
+        Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => render_claim_form(&state, p, f, errs).await,
+        Err(e) => p.error(e),
     }
 }
 

@@ -556,9 +556,81 @@ impl Pager {
     }
 }
 
+/// Field errors as the forms show them under each field: field → message in the page's language
+/// (several messages for one field joined). A field the form does not show (`resident_id`) is
+/// also listed under `_form`.
+pub fn field_messages(t: &Tr, errs: &[sanyi_app::FieldError]) -> std::collections::HashMap<String, String> {
+    let mut out: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for e in errs {
+        let msg = t.pick(&e.message_zh, &e.message).to_owned();
+        // `charges[2].code` is shown under the `charges` field as well.
+        let root = e.field.split(['[', '.']).next().unwrap_or(&e.field).to_owned();
+        let mut keys = vec![e.field.clone(), "_form".to_owned()];
+        if root != e.field {
+            keys.push(root);
+        }
+        for key in keys {
+            out.entry(key)
+                .and_modify(|m| {
+                    m.push('；');
+                    m.push_str(&msg);
+                })
+                .or_insert_with(|| msg.clone());
+        }
+    }
+    out
+}
+
+/// What a form page shows besides its fields, when first shown and when it comes back with
+/// errors: the patient chosen (by name and masked ID number), the status, and the messages under
+/// each field.
+pub struct FormState {
+    /// The resident chosen for the form, by name and masked ID number (empty: none yet).
+    pub resident: String,
+    /// 200, or 422 when the form comes back with errors.
+    pub status: StatusCode,
+    /// Field → message in the page's language.
+    pub errors: std::collections::HashMap<String, String>,
+}
+
+impl FormState {
+    /// The form state of a page for `resident_id` with the errors of the last submission.
+    ///
+    /// # Errors
+    /// When the resident cannot be read (outside the area: `NotFound`).
+    pub async fn of(state: &AppState, p: &PageActor, resident_id: &str, errs: &[sanyi_app::FieldError]) -> Result<FormState, ServiceError> {
+        let resident = residents::picked(state, p, resident_id).await?;
+        Ok(FormState {
+            resident,
+            status: if errs.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
+            errors: field_messages(&p.t, errs),
+        })
+    }
+}
+
+/// A form page's messages under its fields.
+pub trait FieldMessages {
+    /// Field → message.
+    fn messages(&self) -> &std::collections::HashMap<String, String>;
+
+    /// The message under a field (empty when it has none).
+    fn err(&self, field: &str) -> &str {
+        self.messages().get(field).map_or("", String::as_str)
+    }
+}
+
 /// The audit actions the audit page filters by.
 pub fn audit_actions() -> Vec<&'static sanyi_app::labels::Label> {
-    sanyi_app::labels::all().filter(|l| l.kind == "audit_action").collect()
+    labels_of("audit_action")
+}
+
+/// The labels of one kind, as a filter's options.
+pub fn labels_of(kind: &str) -> Vec<&'static sanyi_app::labels::Label> {
+    sanyi_app::labels::all().filter(|l| l.kind == kind).collect()
 }
 
 /// A QR code (SVG) of a page's address on this server, printed on slips so the record can be

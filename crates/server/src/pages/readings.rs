@@ -20,6 +20,7 @@ use sanyi_app::readings::{self as service, ReadingCommandInput, ReadingList, Rea
 use sanyi_app::readings::{Modality, Report, TemplateField};
 
 use super::BeijingTime;
+use super::FieldMessages as _;
 use super::{Nav, PageActor, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;
@@ -352,12 +353,21 @@ async fn upload(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
 struct NewPage {
     t: Tr,
     nav: Option<Nav>,
-    resident_id: String,
+    /// What was typed (kept when the form comes back with errors).
+    form: NewForm,
+    errors: std::collections::HashMap<String, String>,
+    /// The resident, by name and masked ID number.
+    resident: String,
     /// Exams of the recognition catalogue a reading can be ordered as: (code, name).
     items: Vec<(String, String)>,
     /// Allowed re-test reasons.
     reasons: Vec<sanyi_app::recognition::ReasonView>,
-    error: Option<String>,
+}
+
+impl super::FieldMessages for NewPage {
+    fn messages(&self) -> &std::collections::HashMap<String, String> {
+        &self.errors
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -366,24 +376,43 @@ struct NewParams {
 }
 
 async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<NewParams>) -> Response {
+    let form = NewForm {
+        resident_id: q.resident.unwrap_or_default(),
+        body_part: "胸部".into(),
+        ..NewForm::default()
+    };
+    render_new(&state, p, form, Vec::new()).await
+}
+
+async fn render_new(state: &AppState, p: PageActor, form: NewForm, errs: Vec<sanyi_app::FieldError>) -> Response {
     let items = match sanyi_app::recognition::imaging_items(&state.app, &p.actor).await {
         Ok(i) => i,
         Err(e) => return p.error(e),
     };
-    NewPage {
-        items,
-        reasons: sanyi_app::recognition::retest_reasons(),
-        nav: Some(Nav::of(&p.actor, &p.t)),
-        t: p.t,
-        resident_id: q.resident.unwrap_or_default(),
-        error: None,
-    }
-    .into_response()
+    let super::FormState { resident, status, errors } = match super::FormState::of(state, &p, &form.resident_id, &errs).await {
+        Ok(f) => f,
+        Err(e) => return p.error(e),
+    };
+    (
+        status,
+        NewPage {
+            items,
+            reasons: sanyi_app::recognition::retest_reasons(),
+            nav: p.nav(),
+            t: p.t,
+            form,
+            errors,
+            resident,
+        },
+    )
+        .into_response()
 }
 
 #[derive(Deserialize, Default)]
 struct NewForm {
+    #[serde(default)]
     resident_id: String,
+    #[serde(default)]
     modality: String,
     #[serde(default)]
     urgency: String,
@@ -418,26 +447,9 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
     };
     match service::order(&state.app, &p.actor, &input).await {
         Ok(r) => Redirect::to(&format!("/readings/{}", r.id)).into_response(),
-        Err(e) => match messages(&p.t, &e) {
-            Some(error) => {
-                let items = match sanyi_app::recognition::imaging_items(&state.app, &p.actor).await {
-                    Ok(i) => i,
-                    Err(e) => return p.error(e),
-                };
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    NewPage {
-                        items,
-                        reasons: sanyi_app::recognition::retest_reasons(),
-                        nav: Some(Nav::of(&p.actor, &p.t)),
-                        t: p.t,
-                        resident_id: f.resident_id,
-                        error: Some(error),
-                    },
-                )
-                    .into_response()
-            }
-            None => p.error(e),
-        },
+        Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs) | ServiceError::DecisionRequired { errors: errs, .. }) => {
+            render_new(&state, p, f, errs).await
+        }
+        Err(e) => p.error(e),
     }
 }

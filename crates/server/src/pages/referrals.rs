@@ -16,6 +16,7 @@ use sanyi_app::referrals::{self as service, ReferralAction, ReferralBox, Referra
 use sanyi_app::registry::Institution;
 
 use super::BeijingTime;
+use super::FieldMessages as _;
 use super::{Nav, PageActor, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;
@@ -49,11 +50,8 @@ struct BoxPage {
     state: String,
     counts: Vec<(String, String, i64)>,
     items: Vec<ReferralListItem>,
-    /// Rows over all pages.
-    total: i64,
-    /// Links to the previous and next pages.
-    prev: Option<String>,
-    next: Option<String>,
+    /// Numbered pages with the total.
+    pager: super::Pager,
 }
 
 async fn boxes(State(state): State<AppState>, p: PageActor, Query(q): Query<BoxParams>) -> Response {
@@ -76,11 +74,9 @@ async fn boxes(State(state): State<AppState>, p: PageActor, Query(q): Query<BoxP
                 nav: Some(Nav::of(&p.actor, &p.t)),
                 t: p.t,
                 side: which.code(),
-                prev: (offset > 0).then(|| link((offset - LIST_PAGE).max(0))),
-                next: (offset + LIST_PAGE < list.total).then(|| link(offset + LIST_PAGE)),
+                pager: super::Pager::new(list.total, offset, LIST_PAGE, link),
                 state: state_code,
                 counts,
-                total: list.total,
                 items: list.items,
             }
             .into_response()
@@ -194,13 +190,24 @@ async fn act(
 struct NewPage {
     t: Tr,
     nav: Option<Nav>,
-    resident_id: String,
-    receivers: Vec<Institution>,
+    /// What was typed (kept when the form comes back with errors).
+    form: ReferralForm,
+    /// Field → message in the user's words.
+    errors: std::collections::HashMap<String, String>,
+    /// Receiving institutions grouped by county and tier.
+    receivers: Vec<sanyi_app::registry::InstitutionGroup>,
     /// Upward criteria (docs/rules/referral.md#criteria): (code, Chinese label).
     criteria: Vec<(String, &'static str)>,
     /// Green-channel centres: (code, Chinese label).
     centres: Vec<(String, &'static str)>,
-    error: Option<String>,
+    /// The resident, by name and masked ID number.
+    resident: String,
+}
+
+impl super::FieldMessages for NewPage {
+    fn messages(&self) -> &std::collections::HashMap<String, String> {
+        &self.errors
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -209,20 +216,40 @@ struct NewParams {
 }
 
 async fn new_form(State(state): State<AppState>, p: PageActor, Query(q): Query<NewParams>) -> Response {
+    let form = ReferralForm {
+        resident_id: q.resident.unwrap_or_default(),
+        ..ReferralForm::default()
+    };
+    render_new(&state, p, form, Vec::new()).await
+}
+
+async fn render_new(state: &AppState, p: PageActor, form: ReferralForm, errs: Vec<sanyi_app::FieldError>) -> Response {
     let receivers = match service::receivers(&state.app, &p.actor).await {
         Ok(r) => r,
         Err(e) => return p.error(e),
     };
-    NewPage {
-        nav: Some(Nav::of(&p.actor, &p.t)),
-        t: p.t,
-        resident_id: q.resident.unwrap_or_default(),
-        receivers,
-        criteria: criteria(),
-        centres: centres(),
-        error: None,
-    }
-    .into_response()
+    let receivers = match sanyi_app::registry::grouped(&state.app, receivers).await {
+        Ok(g) => g,
+        Err(e) => return p.error(e),
+    };
+    let super::FormState { resident, status, errors } = match super::FormState::of(state, &p, &form.resident_id, &errs).await {
+        Ok(f) => f,
+        Err(e) => return p.error(e),
+    };
+    (
+        status,
+        NewPage {
+            nav: p.nav(),
+            t: p.t,
+            form,
+            errors,
+            receivers,
+            criteria: criteria(),
+            centres: centres(),
+            resident,
+        },
+    )
+        .into_response()
 }
 
 async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap, Form(f): Form<ReferralForm>) -> Response {
@@ -235,31 +262,7 @@ async fn create(State(state): State<AppState>, p: PageActor, headers: HeaderMap,
     };
     match created {
         Ok(r) => Redirect::to(&format!("/referrals/{}", r.id)).into_response(),
-        Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => {
-            let error = Some(
-                errs.iter()
-                    .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            );
-            let receivers = match service::receivers(&state.app, &p.actor).await {
-                Ok(r) => r,
-                Err(e) => return p.error(e),
-            };
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                NewPage {
-                    nav: Some(Nav::of(&p.actor, &p.t)),
-                    t: p.t,
-                    resident_id: f.resident_id,
-                    receivers,
-                    criteria: criteria(),
-                    centres: centres(),
-                    error,
-                },
-            )
-                .into_response()
-        }
+        Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => render_new(&state, p, f, errs).await,
         Err(e) => p.error(e),
     }
 }

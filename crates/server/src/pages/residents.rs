@@ -18,6 +18,7 @@ use sanyi_app::residents::{self as service, ResidentDetail, ResidentInput, Resid
 use sanyi_app::{FieldError, ServiceError};
 
 use super::BeijingTime;
+use super::FieldMessages as _;
 use super::{Nav, PageActor, same_origin};
 use crate::AppState;
 use crate::i18n::Tr;
@@ -38,7 +39,17 @@ struct SearchParams {
     name: Option<String>,
     area: Option<String>,
     offset: Option<i64>,
+    /// The form a resident is being chosen for (`/referrals/new`, …): rows link back to it.
+    pick: Option<String>,
 }
+
+/// The forms that choose a resident through the search page, with the parameter each takes.
+const PICK_TARGETS: [(&str, &str); 4] = [
+    ("/referrals/new", "resident"),
+    ("/consultations/new", "resident"),
+    ("/readings/new", "resident"),
+    ("/claims/new", "resident_id"),
+];
 
 #[derive(Template, WebTemplate)]
 #[template(path = "residents.html")]
@@ -48,20 +59,29 @@ struct SearchPage {
     id_number: String,
     name: String,
     area: String,
+    /// The villages of the user's area: (code, "county · village"), the area picker.
+    villages: Vec<(String, String)>,
     items: Vec<ResidentSummary>,
-    total: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: super::Pager,
     error: Option<String>,
+    /// The form being filled, and its parameter.
+    pick: Option<(&'static str, &'static str)>,
+}
+
+impl SearchPage {
+    fn village_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.villages.iter().find(|(c, _)| c == code).map_or(code, |(_, n)| n.as_str())
+    }
 }
 
 fn query_string(p: &SearchParams, offset: i64) -> String {
     let enc = |s: &Option<String>| super::url_encode(s.as_deref().unwrap_or(""));
     format!(
-        "/residents?id_number={}&name={}&area={}&offset={offset}",
+        "/residents?id_number={}&name={}&area={}&pick={}&offset={offset}",
         enc(&p.id_number),
         enc(&p.name),
-        enc(&p.area)
+        enc(&p.area),
+        enc(&p.pick)
     )
 }
 
@@ -72,24 +92,30 @@ async fn search(State(state): State<AppState>, p: PageActor, Query(q): Query<Sea
         name: q.name.clone(),
         area: q.area.clone(),
     };
+    let villages = match sanyi_app::registry::villages(&state.app, &p.actor).await {
+        Ok(v) => v,
+        Err(e) => return p.error(e),
+    };
+    let pick = q
+        .pick
+        .as_deref()
+        .and_then(|t| PICK_TARGETS.into_iter().find(|(path, _)| *path == t));
     let mut page = SearchPage {
         nav: Some(Nav::of(&p.actor, &p.t)),
         t: p.t,
         id_number: q.id_number.clone().unwrap_or_default(),
         name: q.name.clone().unwrap_or_default(),
         area: q.area.clone().unwrap_or_default(),
+        villages,
         items: vec![],
-        total: 0,
-        prev: None,
-        next: None,
+        pager: super::Pager::new(0, 0, PAGE_SIZE, |_| String::new()),
         error: None,
+        pick,
     };
     match service::search(&state.app, &p.actor, &s, Page { offset, limit: PAGE_SIZE }).await {
         Ok(r) => {
-            page.total = r.total;
+            page.pager = super::Pager::new(r.total, offset, PAGE_SIZE, |o| query_string(&q, o));
             page.items = r.items;
-            page.prev = (offset > 0).then(|| query_string(&q, (offset - PAGE_SIZE).max(0)));
-            page.next = (offset + PAGE_SIZE < r.total).then(|| query_string(&q, offset + PAGE_SIZE));
             page.into_response()
         }
         Err(ServiceError::Validation(errs)) => {
@@ -105,6 +131,16 @@ async fn search(State(state): State<AppState>, p: PageActor, Query(q): Query<Sea
     }
 }
 
+/// The resident a form is for, by name and masked ID number (empty when none is chosen yet); the
+/// read is audited as a read of the record.
+pub async fn picked(state: &AppState, p: &PageActor, id: &str) -> Result<String, ServiceError> {
+    if id.trim().is_empty() {
+        return Ok(String::new());
+    }
+    let r = service::get(&state.app, &p.actor, id).await?;
+    Ok(format!("{} {}", r.name, sanyi_domain::mask_id_like(&r.id_number)))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "resident_new.html")]
 struct NewPage {
@@ -115,9 +151,9 @@ struct NewPage {
     villages: Vec<(String, String)>,
 }
 
-impl NewPage {
-    fn err(&self, field: &str) -> &str {
-        self.errors.get(field).map_or("", String::as_str)
+impl super::FieldMessages for NewPage {
+    fn messages(&self) -> &std::collections::HashMap<String, String> {
+        &self.errors
     }
 }
 

@@ -214,3 +214,13 @@ fn helpers_find_what_they_look_for() {
     );
     assert!(raw_codes("状态 pending_receiver").iter().any(|c| c.starts_with("pending_receiver")));
 }
+
+/// Percent-encodes a query value (names are Chinese).
+pub fn crawl_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

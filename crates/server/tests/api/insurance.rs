@@ -518,7 +518,7 @@ async fn an_interrupted_run_re_runs_to_the_same_digest_without_duplicate_flags()
         &app.db,
         "65",
         i64::from(year),
-        None,
+        &sanyi_store::insurance::FlagQuery::default(),
         sanyi_store::Page { offset: 0, limit: 100_000 },
     )
     .await
@@ -537,7 +537,7 @@ async fn an_interrupted_run_re_runs_to_the_same_digest_without_duplicate_flags()
         &app.db,
         "65",
         i64::from(year),
-        None,
+        &sanyi_store::insurance::FlagQuery::default(),
         sanyi_store::Page { offset: 0, limit: 100_000 },
     )
     .await

@@ -436,3 +436,192 @@ async fn consultation_pages_from_request_to_acknowledgement() {
         "no user id in the opinions: {opinions}"
     );
 }
+
+/// A form that comes back with an error keeps what was typed and marks the field in the user's
+/// words; the receiver picker groups institutions by county and tier.
+#[tokio::test]
+async fn a_rejected_referral_form_keeps_every_value_and_names_the_field_in_words() {
+    let app = spawn_app().await;
+    app.submit("/login", &[("username", "village_doctor"), ("password", PASSWORD)])
+        .await;
+    let doctor = app.token("village_doctor").await;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, tree) = app.get(&doctor, "/api/v1/institutions/tree").await;
+    let lead = tree[0]["communities"][0]["members"][0]["id"].as_str().unwrap().to_owned();
+    let form = app.html(&app.client, &format!("/referrals/new?resident={resident}")).await;
+    assert!(form.contains("<optgroup label=\"昌吉市 · 县级\">"), "receivers grouped: {form}");
+    assert!(form.contains("id=\"picked-resident\""), "the resident is named on the form");
+    let r = app
+        .submit(
+            "/referrals",
+            &[
+                ("resident_id", resident.as_str()),
+                ("receiver_institution_id", lead.as_str()),
+                ("criterion", "uncertain_diagnosis"),
+                ("reason", ""),
+                ("summary", "反复胸闷三天"),
+                ("diagnoses", "I20.900"),
+                ("consent_by", "patient"),
+                ("consent_method", "signed_form"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("value=\"反复胸闷三天\"") && text.contains("value=\"I20.900\""),
+        "{text}"
+    );
+    assert!(text.contains(&format!("value=\"{lead}\" selected")), "the receiver stays chosen");
+    assert!(
+        text.contains("value=\"uncertain_diagnosis\" selected"),
+        "the criterion stays chosen"
+    );
+    let reason = text.split("id=\"error-reason\">").nth(1).unwrap_or_default();
+    assert!(reason.starts_with("请填写原因"), "the field is named in words: {reason}");
+    assert!(!text.contains("reason 不能为空"));
+    // Without a resident the form offers the search, whose rows choose the resident for it.
+    let form = app.html(&app.client, "/referrals/new").await;
+    assert!(form.contains("href=\"/residents?pick=/referrals/new\""), "{form}");
+    let list = app.html(&app.client, "/residents?pick=/referrals/new").await;
+    assert!(list.contains("href=\"/referrals/new?resident="), "{list}");
+}
+
+/// Residents are found by any part of the name and by pinyin initials, the area by name.
+#[tokio::test]
+async fn residents_are_found_by_part_of_the_name_and_by_pinyin_initials() {
+    let app = spawn_app().await;
+    let doctor = app.token("village_doctor").await;
+    let first = app.residents(&doctor, "limit=1").await["items"][0].clone();
+    let name = first["name"].as_str().unwrap().to_owned();
+    let tail: String = name.chars().skip(1).collect();
+    let initials = sanyi_domain::name_search::initials(&name);
+    let by_tail = app.residents(&doctor, &format!("name={}", crate::crawl::crawl_encode(&tail))).await;
+    assert!(
+        by_tail["items"].as_array().unwrap().iter().any(|r| r["id"] == first["id"]),
+        "{tail} finds {name}"
+    );
+    let by_initials = app.residents(&doctor, &format!("name={}", initials.to_uppercase())).await;
+    assert!(
+        by_initials["items"].as_array().unwrap().iter().any(|r| r["id"] == first["id"]),
+        "{initials} finds {name}"
+    );
+    // A name typed with a wildcard matches only itself.
+    assert_eq!(app.residents(&doctor, "name=%25").await["total"], 0);
+    // The page offers the villages by name.
+    app.submit("/login", &[("username", "village_doctor"), ("password", PASSWORD)])
+        .await;
+    let page = app.html(&app.client, "/residents").await;
+    assert!(page.contains("<select id=\"q-area\"") && page.contains("村"), "{page}");
+}
+
+/// The clerk settles a claim by typing the insured person's ID number; a wrong number is named.
+#[tokio::test]
+async fn a_claim_is_entered_with_the_id_number() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, detail) = app.get(&doctor, &format!("/api/v1/residents/{resident}")).await;
+    let id_number = detail["id_number"].as_str().unwrap().to_owned();
+    app.submit("/login", &[("username", "township_doctor"), ("password", PASSWORD)])
+        .await;
+    let today = crate::helpers::demo_params().today.to_string();
+    let fields = |id: &str| {
+        vec![
+            ("claim_key".to_owned(), format!("MZ-T-{}", id.len())),
+            ("id_number".to_owned(), id.to_owned()),
+            ("med_type".to_owned(), "11".to_owned()),
+            ("date".to_owned(), today.clone()),
+            ("charges".to_owned(), "110200001 1".to_owned()),
+        ]
+    };
+    let wrong = format!("{}0", &id_number[..17]);
+    let wrong = if wrong == id_number {
+        format!("{}1", &id_number[..17])
+    } else {
+        wrong
+    };
+    let r = app.client.post(app.url("/claims")).form(&fields(&wrong)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("id=\"error-id_number\">") && text.contains(&format!("value=\"{wrong}\"")),
+        "{text}"
+    );
+    let r = app.client.post(app.url("/claims")).form(&fields(&id_number)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+}
+
+/// The claims list filters by kind of care and status, sorts by amount, pages with numbers and
+/// links each row to its slip; a clerk sees the claims of their own institution only. The fraud
+/// flags filter by kind.
+#[tokio::test]
+async fn claims_and_flags_lists_filter_sort_and_page() {
+    let app = spawn_app().await;
+    let year = crate::helpers::demo_params().today.format("%Y").to_string().parse::<i32>().unwrap() - 1;
+    let officer = app.browser("insurance").await;
+    let all = app.html(&officer, &format!("/claims?year={year}")).await;
+    assert!(
+        all.contains("id=\"claims-list\"") && all.contains("aria-current=\"page\">1<"),
+        "{all}"
+    );
+    let table = |html: &str| {
+        html.split("id=\"claims-list\"")
+            .nth(1)
+            .unwrap_or_default()
+            .split("</table>")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let inpatient = table(&app.html(&officer, &format!("/claims?year={year}&med_type=inpatient")).await);
+    assert!(inpatient.contains("普通住院") && !inpatient.contains("普通门诊"), "{inpatient}");
+    assert!(inpatient.contains("href=\"/claims/"), "rows link to their slips");
+    // Largest first: the first row's total is not smaller than the second's.
+    let by_amount = table(&app.html(&officer, &format!("/claims?year={year}&sort=amount")).await);
+    let totals: Vec<f64> = by_amount
+        .split("<tr>")
+        .skip(2)
+        .filter_map(|row| {
+            row.split("<td>")
+                .nth(4)
+                .and_then(|c| c.split('<').next())
+                .map(|v| v.replace(',', "").parse().unwrap_or(0.0))
+        })
+        .take(2)
+        .collect();
+    assert!(totals.len() == 2 && totals[0] >= totals[1], "{totals:?}");
+    let bad = officer.get(app.url("/claims?med_type=dental")).send().await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The clerk's list holds their institution's claims only.
+    let clerk = app.browser("township_doctor").await;
+    let own = table(&app.html(&clerk, &format!("/claims?year={year}")).await);
+    let doctor = app.token("township_doctor").await;
+    let me = app.me(&doctor).await;
+    let inst_id = me["institution_id"].as_str().unwrap().to_owned();
+    let (_, inst) = app.get(&doctor, &format!("/api/v1/institutions/{inst_id}")).await;
+    let name = inst["name"].as_str().unwrap().to_owned();
+    let rows: Vec<&str> = own.split("<tr>").skip(2).collect();
+    assert!(!rows.is_empty(), "the demo's township centre has settled claims");
+    for row in rows {
+        assert!(row.contains(name.as_str()), "{name}: {row}");
+    }
+    // Fraud flags of one kind.
+    let flags = app
+        .html(&officer, &format!("/insurance/flags?year={year}&status=open&kind=split_admission"))
+        .await;
+    let rows = flags
+        .split("id=\"flag-list\"")
+        .nth(1)
+        .unwrap_or_default()
+        .split("</table>")
+        .next()
+        .unwrap_or_default();
+    assert!(!rows.contains("挂床住院") && !rows.contains("重复收费"), "{rows}");
+}

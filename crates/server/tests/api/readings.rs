@@ -130,7 +130,21 @@ async fn a_township_dr_study_is_read_at_the_county_and_the_report_reaches_the_to
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     let (s, v) = command(&app, &p.reader, &id, report).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    // Imaging needs a second doctor's signature.
+    // Imaging needs a second doctor's signature: the page offers the button to the second
+    // reader only, and the engine refuses the author.
+    let page_of = |user: &'static str| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let browser = app.browser(user).await;
+            app.html(&browser, &format!("/readings/{id}")).await
+        }
+    };
+    assert!(
+        !page_of("reader").await.contains("id=\"act-sign\""),
+        "no sign button on one's own report"
+    );
+    assert!(page_of("reviewer").await.contains("id=\"act-sign\""), "the second reader signs");
     let (s, _) = command(&app, &p.reader, &id, json!({"command": "sign"})).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let stale = v["version"].as_i64().unwrap() - 1;
