@@ -244,7 +244,7 @@ pub async fn workbench(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
         Some(id) => sanyi_store::registry::institution(&app.db, id).await?.map(|i| i.name),
         None => None,
     };
-    let todo = notifications::for_actor(app, actor, now).await?;
+    let mut todo = notifications::for_actor(app, actor, now).await?;
     let insurance = if actor.role.can(Permission::InsuranceRead) {
         let year = chrono::Datelike::year(&sanyi_domain::time::today()) - 1;
         let count = |status: &'static str| async move {
@@ -266,6 +266,43 @@ pub async fn workbench(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
     } else {
         None
     };
+    // The bureau's due work joins the list: flags to review, a year to settle.
+    if let Some(d) = &insurance {
+        let mut push = |kind: &str, count: i64, zh: &str, en: &str, link: String| {
+            if count > 0 {
+                todo.push(Notification {
+                    kind: kind.into(),
+                    count: usize::try_from(count).unwrap_or(0),
+                    text_zh: format!("{zh}：{count}"),
+                    text_en: format!("{en}: {count}"),
+                    link,
+                });
+            }
+        };
+        push(
+            "insurance.flags_open",
+            d.open_flags,
+            "待审核的疑点",
+            "Fraud flags to review",
+            format!("/insurance/flags?year={}&status=open", d.year),
+        );
+        push(
+            "insurance.flags_more_info",
+            d.needs_more_info,
+            "待补充材料的疑点",
+            "Flags waiting for information",
+            format!("/insurance/flags?year={}&status=needs_more_info", d.year),
+        );
+        if !d.settled && actor.role.can(Permission::InsuranceManage) {
+            push(
+                "insurance.year_to_settle",
+                1,
+                &format!("{}年度基金尚待清算", d.year),
+                &format!("The {} fund year waits for its settlement run", d.year),
+                format!("/insurance?year={}", d.year),
+            );
+        }
+    }
     Ok(Workbench {
         institution,
         todo,

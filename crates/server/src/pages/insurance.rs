@@ -713,13 +713,20 @@ struct ClaimPage {
     qr: String,
     fields: Vec<(&'static str, i64)>,
     trace: Vec<(String, String, String)>,
+    /// Printed on an 80 mm receipt printer instead of A4.
+    paper80: bool,
 }
 
-async fn claim_page(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
-    render_claim(&state, p, &id, None).await
+#[derive(Deserialize, Default)]
+struct PaperParam {
+    paper: Option<String>,
 }
 
-async fn render_claim(state: &AppState, p: PageActor, id: &str, review_error: Option<String>) -> Response {
+async fn claim_page(State(state): State<AppState>, p: PageActor, Path(id): Path<String>, Query(q): Query<PaperParam>) -> Response {
+    render_claim(&state, p, &id, None, q.paper.as_deref() == Some("80")).await
+}
+
+async fn render_claim(state: &AppState, p: PageActor, id: &str, review_error: Option<String>, paper80: bool) -> Response {
     let status = if review_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -772,6 +779,7 @@ async fn render_claim(state: &AppState, p: PageActor, id: &str, review_error: Op
                 review_error,
                 t: p.t,
                 qr: super::qr_svg(&format!("/claims/{}", c.id)),
+                paper80,
                 c,
                 slip,
                 fields,
@@ -821,7 +829,7 @@ async fn claim_special_review(
                 .map(|e| format!("{}: {}", e.field, p.t.pick(&e.message_zh, &e.message)))
                 .collect::<Vec<_>>()
                 .join("；");
-            render_claim(&state, p, &id, Some(msg)).await
+            render_claim(&state, p, &id, Some(msg), false).await
         }
         Err(e) => p.error(e),
     }

@@ -583,6 +583,18 @@ async fn claims_and_flags_lists_filter_sort_and_page() {
     let inpatient = table(&app.html(&officer, &format!("/claims?year={year}&med_type=inpatient")).await);
     assert!(inpatient.contains("普通住院") && !inpatient.contains("普通门诊"), "{inpatient}");
     assert!(inpatient.contains("href=\"/claims/"), "rows link to their slips");
+    // A slip prints on A4 or on an 80 mm receipt, with the patient and a QR code.
+    let slip_path = inpatient.split("href=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let slip = app.html(&officer, &slip_path).await;
+    assert!(
+        slip.contains("id=\"claim-patient\"") && slip.contains("<svg") && slip.contains("id=\"print-80\""),
+        "{slip}"
+    );
+    let receipt = app.html(&officer, &format!("{slip_path}?paper=80")).await;
+    assert!(receipt.contains("size: 80mm"), "{receipt}");
+    // The officer's workbench lists the flags to review as due work.
+    let home = app.html(&officer, "/").await;
+    assert!(home.contains("待审核的疑点："), "{home}");
     // Largest first: the first row's total is not smaller than the second's.
     let by_amount = table(&app.html(&officer, &format!("/claims?year={year}&sort=amount")).await);
     let totals: Vec<f64> = by_amount
