@@ -140,6 +140,53 @@ const BULK_INSERT_POSTGRES: &str = "INSERT INTO residents (division_code, id, id
 /// lead with `division_code`, one county at a time.
 const COUNTIES_IN_RANGE: &str = "SELECT division_code FROM counties WHERE division_code >= $1 AND division_code < $2";
 
+/// A resident as the bulk insert sends it: its columns and its name's pinyin initials (plain
+/// fields: `#[serde(flatten)]` goes through a map and made a million-row import 20 s slower).
+#[derive(Serialize)]
+struct BulkRow<'a> {
+    division_code: &'a str,
+    id: &'a str,
+    id_number: &'a str,
+    name: &'a str,
+    sex: &'a str,
+    birth_date: NaiveDate,
+    phone: Option<&'a str>,
+    village_code: &'a str,
+    address: &'a str,
+    household_id: Option<&'a str>,
+    household_role: Option<&'a str>,
+    status: &'a str,
+    merged_into_id: Option<&'a str>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    name_initials: String,
+}
+
+impl<'a> BulkRow<'a> {
+    fn of(r: &'a Resident) -> BulkRow<'a> {
+        BulkRow {
+            division_code: &r.division_code,
+            id: &r.id,
+            id_number: &r.id_number,
+            name: &r.name,
+            sex: &r.sex,
+            birth_date: r.birth_date,
+            phone: r.phone.as_deref(),
+            village_code: &r.village_code,
+            address: &r.address,
+            household_id: r.household_id.as_deref(),
+            household_role: r.household_role.as_deref(),
+            status: &r.status,
+            merged_into_id: r.merged_into_id.as_deref(),
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            name_initials: sanyi_domain::name_search::initials(&r.name),
+        }
+    }
+}
+
 /// Binds the columns of a resident, in `COLUMNS` order, to a query (either backend).
 macro_rules! bind_resident {
     ($q:expr, $r:expr) => {
@@ -259,17 +306,7 @@ pub async fn insert_batch(
         };
         for chunk in residents.chunks(BULK_ROWS) {
             // Each row with its name's pinyin initials (not a field of `Resident`).
-            let rows = chunk
-                .iter()
-                .map(|r| {
-                    let mut v = serde_json::to_value(r)?;
-                    if let Some(o) = v.as_object_mut() {
-                        o.insert("name_initials".into(), sanyi_domain::name_search::initials(&r.name).into());
-                    }
-                    Ok(v)
-                })
-                .collect::<Result<Vec<_>, serde_json::Error>>()
-                .map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+            let rows: Vec<BulkRow<'_>> = chunk.iter().map(BulkRow::of).collect();
             let json = serde_json::to_string(&rows).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
             inserted += sqlx::query(sql).bind(json).execute(&mut *tx).await?.rows_affected();
         }
@@ -356,13 +393,25 @@ pub async fn search(db: &Db, scope: &ResidentScope, q: &ResidentQuery, page: Pag
         let a = next(&mut args, id_number.clone());
         conds.push(format!("id_number = {a}"));
     }
+    // Over a whole county, SQLite reads a name search best from the (division_code, name) index
+    // (the LIKE is tested on the index, only matches are fetched: 0.4 s instead of 1.6 s over a
+    // million residents) and an initials search by scanning the table; inside a village the
+    // village index is better. PostgreSQL plans for itself.
+    let mut table = "residents";
     if let Some(name) = q.name.as_ref().map(|n| n.trim()).filter(|n| !n.is_empty()) {
         // `%` and `_` in the text match themselves (ESCAPE '\').
         let escaped = name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let whole_county = area.len() <= 6 && q.id_number.is_none() && db.backend() == Backend::Sqlite;
         if sanyi_domain::name_search::is_initials_query(name) {
+            if whole_county {
+                table = "residents NOT INDEXED";
+            }
             let a = next(&mut args, format!("%{}%", escaped.to_ascii_lowercase()));
             conds.push(format!("name_initials LIKE {a} ESCAPE '\\'"));
         } else {
+            if whole_county {
+                table = "residents INDEXED BY residents_name";
+            }
             let a = next(&mut args, format!("%{escaped}%"));
             conds.push(format!("name LIKE {a} ESCAPE '\\'"));
         }
@@ -371,9 +420,9 @@ pub async fn search(db: &Db, scope: &ResidentScope, q: &ResidentQuery, page: Pag
         conds.push("status = 'active'".to_owned());
     }
     let where_ = conds.join(" AND ");
-    let count_sql = format!("SELECT COUNT(*) FROM residents WHERE {where_}");
+    let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {where_}");
     let rows_sql = format!(
-        "SELECT {COLUMNS} FROM residents WHERE {where_} ORDER BY village_code, name, id LIMIT ${} OFFSET ${}",
+        "SELECT {COLUMNS} FROM {table} WHERE {where_} ORDER BY village_code, name, id LIMIT ${} OFFSET ${}",
         args.len() + 1,
         args.len() + 2
     );
