@@ -245,7 +245,7 @@ pub async fn residents_csv<R: std::io::Read>(
             }
         }
     }
-    let today = Utc::now().date_naive();
+    let today = sanyi_domain::time::today();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut residents: Vec<Resident> = Vec::with_capacity(BATCH);
     let mut households: BTreeMap<String, Household> = BTreeMap::new();

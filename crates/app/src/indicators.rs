@@ -220,7 +220,12 @@ pub async fn compute(
             .consultations += 1;
     }
     // Visit-based rates from the settled claims of the area's insured (docs/rules/referral.md#indicators).
-    let visits = sanyi_store::insurance::visit_counts(&app.db, &area, from.date_naive(), to.date_naive() + chrono::Days::new(1)).await?;
+    // Claims carry the Beijing date of care: the window [from, to) as Beijing days, the last one
+    // being the day of the window's last instant (the UTC date of a Beijing midnight is the day
+    // before, which counted one day too many at the start).
+    let day = |t: DateTime<Utc>| sanyi_domain::time::to_beijing(t).date_naive();
+    let last = day(to - chrono::Duration::nanoseconds(1));
+    let visits = sanyi_store::insurance::visit_counts(&app.db, &area, day(from), last + chrono::Days::new(1)).await?;
     // In a subtree, the visits at its institutions (the county admission rate stays the area's:
     // it is about where the area's insured are admitted, wherever that is).
     let at_subtree = |v: &sanyi_store::insurance::VisitCount| v.institution_id.as_deref().is_some_and(&within);

@@ -188,7 +188,9 @@ pub async fn create(app: &App, actor: &Actor, input: &ReferralInput) -> Result<R
         }
     }
     let now = Utc::now();
-    let today = now.date_naive();
+    // The consent's date is the pool's day (Beijing time), as the form writes it: between 00:00
+    // and 08:00 in Beijing the UTC date is still yesterday.
+    let today = sanyi_domain::time::today();
     match &input.consent {
         Some(c) => {
             if let Err(e) = c.check(today) {

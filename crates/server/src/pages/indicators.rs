@@ -131,7 +131,7 @@ fn chart(r: &IndicatorReport) -> (Vec<Bar>, Vec<Tick>) {
 }
 
 async fn page(State(state): State<AppState>, p: PageActor, Query(q): Query<PageParams>) -> Response {
-    let shanghai_today = (Utc::now() + Duration::hours(8)).date_naive();
+    let shanghai_today = sanyi_domain::time::today();
     let (from_day, to_day) = match (day(&q.from, &p.t), day(&q.to, &p.t)) {
         (Ok(f), Ok(t)) => {
             let to_day = t.unwrap_or(shanghai_today);

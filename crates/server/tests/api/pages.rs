@@ -244,7 +244,17 @@ async fn referral_pages_from_outbox_to_inbox() {
             ],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        r.text()
+            .await
+            .unwrap_or_default()
+            .split("id=\"ref-error\"")
+            .nth(1)
+            .map(|e| e.chars().take(300).collect::<String>())
+    );
     let page = r.headers()["location"].to_str().unwrap().to_owned();
     let outbox = app.client.get(app.url("/referrals")).send().await.unwrap().text().await.unwrap();
     assert!(outbox.contains("胸痛待查") || outbox.contains("id=\"ref-list\""), "{outbox}");
