@@ -143,15 +143,6 @@ const LISTED: &[(&str, &str, &str, &str)] = &[
     ("title", "attending", "主治医师", "attending"),
     ("title", "associate_chief", "副主任医师", "associate chief"),
     ("title", "chief", "主任医师", "chief"),
-    ("reading_command", "order", "申请", "order"),
-    ("reading_command", "acquire", "影像/心电图已接收", "images received"),
-    ("reading_command", "claim", "领取阅片", "claim"),
-    ("reading_command", "preliminary", "书写初步报告", "preliminary report"),
-    ("reading_command", "sign", "审核签发", "sign"),
-    ("reading_command", "deliver", "发送报告", "deliver"),
-    ("reading_command", "critical", "报告危急值", "critical value"),
-    ("reading_command", "acknowledge", "确认危急值", "acknowledge"),
-    ("reading_command", "resolve", "处置危急值", "resolve"),
     ("care_level", "village", "村卫生室", "village clinic"),
     ("care_level", "township", "乡镇卫生院", "township centre"),
     ("care_level", "county", "县级医院", "county hospital"),
@@ -321,6 +312,15 @@ static ALL: LazyLock<Vec<Label>> = LazyLock::new(|| {
             en: english(code),
         });
     }
+    // The reading actions are named by the engine (`command_label_zh`).
+    for code in sanyi_care::reading::COMMAND_CODES {
+        out.push(Label {
+            kind: "reading_command",
+            code,
+            zh: sanyi_care::reading::command_label_zh(code).unwrap_or(code),
+            en: english(code),
+        });
+    }
     use sanyi_care::reading::Modality as M;
     for m in [M::Dr, M::Ct, M::Mr, M::Ecg] {
         let code = serde_code(m);
@@ -478,6 +478,7 @@ mod tests {
         for l in all() {
             assert!(!l.code.is_empty() && !l.zh.is_empty() && !l.en.is_empty(), "{l:?}");
             assert!(seen.insert((l.kind, l.code)), "{} {} named twice", l.kind, l.code);
+            assert!(l.zh != l.code, "{} {} has no Chinese name", l.kind, l.code);
         }
         assert_eq!(
             name("referral_state", "pending_receiver", false),

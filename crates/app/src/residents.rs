@@ -545,6 +545,29 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ResidentDetail, S
     detail_of(app, actor, r, true).await
 }
 
+/// One resident's summary (name, masked ID number) for a form that acts on them; the read is
+/// audited, but the rest of the record (household, enrolments, opinions, referrals) is not loaded.
+///
+/// # Errors
+/// `NotFound` when missing or outside the scope; `Forbidden` without read permission.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn summary_of(app: &App, actor: &Actor, id: &str) -> Result<ResidentSummary, ServiceError> {
+    actor.require(Permission::ResidentRead)?;
+    let r = repo::get(&app.db, &actor.scope, id).await?.ok_or(ServiceError::NotFound)?;
+    app.audit
+        .record(audit::entry(
+            actor,
+            &r.division_code,
+            "read",
+            "resident",
+            &r.id,
+            Some(&r.id),
+            "form",
+        ))
+        .await?;
+    Ok(summary(&r, sanyi_domain::time::today()))
+}
+
 /// Searches residents in scope; lists are masked. A lookup by ID number audits a read of each
 /// record found; other searches audit the search itself.
 ///

@@ -246,17 +246,13 @@ pub async fn workbench(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
     };
     let mut todo = notifications::for_actor(app, actor, now).await?;
     let insurance = if actor.role.can(Permission::InsuranceRead) {
-        let year = chrono::Datelike::year(&sanyi_domain::time::today()) - 1;
+        let year = run::last_fund_year();
         let count = |status: &'static str| async move {
             fraud::list(app, actor, year, Some(status), Page { offset: 0, limit: 1 })
                 .await
                 .map(|p| p.total)
         };
-        let settled = match run::report(app, actor, year, None).await {
-            Ok(_) => true,
-            Err(ServiceError::NotFound) => false,
-            Err(e) => return Err(e),
-        };
+        let settled = run::is_settled(app, actor, year).await?;
         Some(InsuranceDesk {
             year,
             open_flags: count("open").await?,

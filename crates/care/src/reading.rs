@@ -101,6 +101,19 @@ impl WorkflowState for ReadingState {
     }
 }
 
+/// The codes of the reading actions, as timelines record them.
+pub const COMMAND_CODES: [&str; 9] = [
+    "order",
+    "acquire",
+    "claim",
+    "preliminary",
+    "sign",
+    "deliver",
+    "critical",
+    "acknowledge",
+    "resolve",
+];
+
 /// Chinese label of a reading action by its code (`order`, `acquire`, `claim`, …), as timelines show it.
 pub fn command_label_zh(code: &str) -> Option<&'static str> {
     Some(match code {

@@ -469,6 +469,18 @@ pub async fn run(db: &Db, pool: &str, year: i64, month: i64) -> Result<Option<St
         .bind(pool).bind(year).bind(month).fetch_optional(p).await)?)
 }
 
+/// Whether a settlement run's report is stored (without reading the report).
+///
+/// # Errors
+/// On a database error.
+pub async fn run_exists(db: &Db, pool: &str, year: i64, month: i64) -> Result<bool, StoreError> {
+    // COUNT(*) is a 64-bit integer on both backends (a bare `SELECT 1` is int4 on PostgreSQL).
+    let n: i64 = dispatch!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM settlement_runs WHERE division_code = $1 AND year = $2 AND month = $3")
+        .bind(pool).bind(year).bind(month).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
 /// A fraud or misuse flag.
 #[derive(Clone, Debug, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct FlagRow {

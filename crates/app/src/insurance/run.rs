@@ -704,6 +704,22 @@ pub async fn report(app: &App, actor: &Actor, year: i32, month: Option<u32>) -> 
     })
 }
 
+/// The fund year the bureau's pages and the workbench open on: last calendar year in Beijing time.
+pub fn last_fund_year() -> i32 {
+    chrono::Datelike::year(&sanyi_domain::time::today()) - 1
+}
+
+/// Whether the year's settlement run has a report, without reading it (the workbench asks on
+/// every visit).
+///
+/// # Errors
+/// `Forbidden` without read permission; a database error.
+pub async fn is_settled(app: &App, actor: &Actor, year: i32) -> Result<bool, ServiceError> {
+    actor.require(Permission::InsuranceRead)?;
+    let pool = super::actor_pool(actor, None)?;
+    Ok(repo::run_exists(&app.db, &pool, i64::from(year), 0).await?)
+}
+
 impl RunReport {
     /// What a county-scoped reader may see: the pool's totals and its own county's lines; the
     /// other counties' lines, the pool-wide fraud counts and the pool's trace are left out.

@@ -10,7 +10,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
 use sanyi_app::ServiceError;
@@ -89,7 +89,7 @@ struct YearParams {
 const FLAG_PAGE: i64 = 50;
 
 fn default_year() -> i32 {
-    Utc::now().year() - 1
+    run::last_fund_year()
 }
 
 #[derive(Template, WebTemplate)]

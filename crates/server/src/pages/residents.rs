@@ -137,8 +137,8 @@ pub async fn picked(state: &AppState, p: &PageActor, id: &str) -> Result<String,
     if id.trim().is_empty() {
         return Ok(String::new());
     }
-    let r = service::get(&state.app, &p.actor, id).await?;
-    Ok(format!("{} {}", r.name, sanyi_domain::mask_id_like(&r.id_number)))
+    let r = service::summary_of(&state.app, &p.actor, id).await?;
+    Ok(format!("{} {}", r.name, r.id_number_masked))
 }
 
 #[derive(Template, WebTemplate)]

@@ -190,13 +190,13 @@ async fn every_role_follows_every_link_and_reads_no_raw_code() {
         }
         fetched.insert(user, count);
     }
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
     eprintln!("pages fetched per role: {fetched:?}");
     for (user, n) in &fetched {
         assert!(*n >= 2, "{user} reached only {n} page(s)");
     }
-    problems.sort();
-    problems.dedup();
-    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
 }
 
 #[test]
