@@ -212,6 +212,22 @@ pub async fn user_names(app: &App, entries: &[AuditEntry]) -> Result<std::collec
     Ok(names)
 }
 
+/// Display names of users by id (unknown ids are left out).
+///
+/// # Errors
+/// On a database error.
+pub async fn names_of_users(app: &App, mut ids: Vec<String>) -> Result<std::collections::HashMap<String, String>, ServiceError> {
+    ids.sort();
+    ids.dedup();
+    let mut names = std::collections::HashMap::new();
+    for id in ids {
+        if let Some(u) = sanyi_store::users::by_id(&app.db, &id).await? {
+            names.insert(u.id, u.display_name);
+        }
+    }
+    Ok(names)
+}
+
 /// Recomputes the audit log's hash chains (the operator's `sanyi audit verify`): waits for queued
 /// reads, then reports every county's rows and any break.
 ///

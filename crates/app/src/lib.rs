@@ -25,6 +25,9 @@
 //!   the results index, the order-time check, orders with decisions, savings and indicators.
 //! - [`drg`]: DRG schemes per pool and grouping; [`insurance`]: policies, claims, the settlement
 //!   run, fraud review, the Excel export.
+//! - [`medicines`] (医药): the pool's item catalogue as versioned data, volume-based procurement
+//!   projects, the central pharmacy (orders, deliveries, stock, transfers), prescriptions and
+//!   dispensing, the completion, usage and savings report with the prepayment and retained saving.
 //! - [`workbench`]: the modules each role may open and the work waiting for it (工作台);
 //!   [`labels`]: the one registry naming every code in Chinese and English.
 //! - [`demo`]: seeding the demo prefecture, one module per area with one signature.
@@ -41,6 +44,7 @@ pub mod import;
 pub mod indicators;
 pub mod insurance;
 pub mod labels;
+pub mod medicines;
 pub mod notifications;
 pub mod readings;
 pub use readings::imaging;

@@ -559,6 +559,14 @@ pub async fn pools(app: &App) -> Result<Vec<String>, ServiceError> {
     Ok(repo::pools(&app.db).await?.into_iter().map(|p| p.division_code).collect())
 }
 
+/// The ids of the communities of a county (for the operator's commands).
+///
+/// # Errors
+/// On a database error.
+pub async fn communities_of(app: &App, county: &str) -> Result<Vec<String>, ServiceError> {
+    Ok(repo::communities(&app.db, county).await?.into_iter().map(|c| c.id).collect())
+}
+
 /// The departments of an institution the actor may see.
 ///
 /// # Errors

@@ -67,6 +67,17 @@ pub enum Permission {
     ResultImport,
     /// Order tests and examinations, deciding on recognisable prior results (检查检验申请).
     OrderWrite,
+    /// Import versions of the pool's item catalogue (医保目录).
+    CatalogueManage,
+    /// Read procurement projects, stock, invoices and the completion and savings reports.
+    ProcurementRead,
+    /// Load procurement projects, report demand, fix agreed volumes, order, accept deliveries,
+    /// pay invoices and transfer stock (集采与中心药房).
+    ProcurementManage,
+    /// Write prescriptions (开处方).
+    Prescribe,
+    /// Dispense prescriptions from the institution's stock (发药).
+    Dispense,
 }
 
 impl Permission {
@@ -93,6 +104,11 @@ impl Permission {
             Permission::ResultWrite => "result.write",
             Permission::ResultImport => "result.import",
             Permission::OrderWrite => "order.write",
+            Permission::CatalogueManage => "catalogue.manage",
+            Permission::ProcurementRead => "procurement.read",
+            Permission::ProcurementManage => "procurement.manage",
+            Permission::Prescribe => "prescription.write",
+            Permission::Dispense => "prescription.dispense",
         }
     }
 }
@@ -182,6 +198,11 @@ impl Role {
                 self,
                 InsuranceOfficer | Administrator | VillageDoctor | TownshipDoctor | CountySpecialist
             ),
+            CatalogueManage => matches!(self, InsuranceOfficer | Administrator),
+            ProcurementRead => matches!(self, ProcurementOfficer | InsuranceOfficer | Administrator),
+            ProcurementManage => matches!(self, ProcurementOfficer | Administrator),
+            Prescribe => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist),
+            Dispense => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist | Nurse | ProcurementOfficer),
         }
     }
 }

@@ -29,6 +29,14 @@ pub enum Module {
     Recognition,
     /// One-stop settlement at the point of care (一站式结算).
     Claim,
+    /// Prescriptions and dispensing at the user's institution (处方与发药).
+    Prescriptions,
+    /// The pool's item catalogue (医保目录查询).
+    Catalogue,
+    /// Volume-based procurement projects and their progress (集采).
+    Procurement,
+    /// The community's central pharmacy: orders, deliveries, invoices, stock (中心药房).
+    Pharmacy,
     /// DRG grouping (DRG 分组).
     Drg,
     /// The insurance bureau's pages (医保).
@@ -43,7 +51,7 @@ pub enum Module {
 
 impl Module {
     /// Every module in navigation order.
-    pub const ALL: [Module; 13] = [
+    pub const ALL: [Module; 17] = [
         Module::Workbench,
         Module::Residents,
         Module::Register,
@@ -52,6 +60,10 @@ impl Module {
         Module::Readings,
         Module::Recognition,
         Module::Claim,
+        Module::Prescriptions,
+        Module::Catalogue,
+        Module::Procurement,
+        Module::Pharmacy,
         Module::Drg,
         Module::Insurance,
         Module::Indicators,
@@ -70,6 +82,10 @@ impl Module {
             Module::Readings => "/readings",
             Module::Recognition => "/recognition",
             Module::Claim => "/claims",
+            Module::Prescriptions => "/prescriptions",
+            Module::Catalogue => "/catalogue",
+            Module::Procurement => "/procurement",
+            Module::Pharmacy => "/pharmacy",
             Module::Drg => "/drg",
             Module::Insurance => "/insurance",
             Module::Indicators => "/indicators",
@@ -89,6 +105,10 @@ impl Module {
             Module::Readings => "远程阅片",
             Module::Recognition => "检查检验互认",
             Module::Claim => "医保结算",
+            Module::Prescriptions => "处方",
+            Module::Catalogue => "医保目录",
+            Module::Procurement => "集采",
+            Module::Pharmacy => "中心药房",
             Module::Drg => "DRG 分组",
             Module::Insurance => "医保",
             Module::Indicators => "指标",
@@ -108,6 +128,10 @@ impl Module {
             Module::Readings => "Readings",
             Module::Recognition => "Recognition",
             Module::Claim => "Claims",
+            Module::Prescriptions => "Prescriptions",
+            Module::Catalogue => "Catalogue",
+            Module::Procurement => "Procurement",
+            Module::Pharmacy => "Pharmacy",
             Module::Drg => "DRG",
             Module::Insurance => "Insurance",
             Module::Indicators => "Indicators",
@@ -121,12 +145,15 @@ impl Module {
         let role = actor.role;
         let at_institution = actor.institution_id.is_some();
         match self {
-            Module::Workbench | Module::Institutions => true,
+            Module::Workbench | Module::Institutions | Module::Catalogue => true,
             Module::Residents | Module::Recognition | Module::Indicators => role.can(Permission::ResidentRead),
             Module::Register => role.can(Permission::ResidentWrite),
             // The workflow lists are the boxes of the user's own institution.
             Module::Referrals | Module::Consultations | Module::Readings => role.can(Permission::ResidentRead) && at_institution,
             Module::Claim => role.can(Permission::ClaimSettle),
+            // The prescriptions listed are those of the user's own institution.
+            Module::Prescriptions => (role.can(Permission::Prescribe) || role.can(Permission::Dispense)) && at_institution,
+            Module::Procurement | Module::Pharmacy => role.can(Permission::ProcurementRead),
             Module::Drg => role.can(Permission::DrgGroup),
             Module::Insurance => role.can(Permission::InsuranceRead),
             Module::Audit => role.can(Permission::AuditRead),
@@ -197,6 +224,18 @@ pub fn actions(actor: &Actor) -> Vec<Action> {
     add(record.consult, "/consultations/new", "申请远程会诊", "Request a consultation");
     add(record.order_reading, "/readings/new", "申请远程阅片", "Order a remote reading");
     add(role.can(Permission::ClaimSettle), "/claims/new", "一站式结算", "Settle a claim");
+    add(
+        role.can(Permission::Prescribe) && actor.institution_id.is_some(),
+        "/prescriptions/new",
+        "开处方",
+        "Write a prescription",
+    );
+    add(
+        role.can(Permission::ProcurementManage),
+        "/procurement/projects/new",
+        "录入集采项目",
+        "Load a procurement project",
+    );
     add(role.can(Permission::DrgGroup), "/drg", "DRG 分组", "Group a case");
     add(
         role.can(Permission::InsuranceRead),
@@ -221,6 +260,35 @@ pub struct InsuranceDesk {
     pub settled: bool,
 }
 
+/// One procurement project that needs attention on the procurement desk.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProjectDue {
+    /// Project id (for the link only).
+    pub id: String,
+    /// Project code.
+    pub code: String,
+    /// Project name.
+    pub name: String,
+    /// Generics whose completion lags behind the time elapsed (进度滞后).
+    pub behind: usize,
+    /// Open for demand, waiting for the contract (待签约).
+    pub awaiting_contract: bool,
+}
+
+/// The procurement desk (集采与中心药房): projects behind or waiting for their contract, and the
+/// suppliers' invoices due.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProcurementDesk {
+    /// Projects with generics behind schedule or waiting for the contract.
+    pub projects: Vec<ProjectDue>,
+    /// Invoices accepted and not yet paid.
+    pub unpaid_invoices: i64,
+    /// Of which past their due day.
+    pub overdue_invoices: i64,
+    /// Amount past due, fen.
+    pub overdue_amount: i64,
+}
+
 /// What the workbench shows to one user.
 #[derive(Clone, Debug, Serialize)]
 pub struct Workbench {
@@ -232,6 +300,8 @@ pub struct Workbench {
     pub actions: Vec<Action>,
     /// The insurance desk (insurance roles).
     pub insurance: Option<InsuranceDesk>,
+    /// The procurement desk (roles that read procurement).
+    pub procurement: Option<ProcurementDesk>,
 }
 
 /// The workbench of `actor` at `now`.
@@ -299,11 +369,85 @@ pub async fn workbench(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
             );
         }
     }
+    let procurement = if actor.role.can(Permission::ProcurementRead) {
+        let r = crate::medicines::report::board(app, actor, &crate::medicines::report::ReportQuery::default()).await?;
+        Some(ProcurementDesk {
+            projects: r
+                .projects
+                .iter()
+                .filter(|p| p.behind > 0 || p.state == "reporting")
+                .map(|p| ProjectDue {
+                    id: p.id.clone(),
+                    code: p.code.clone(),
+                    name: p.name.clone(),
+                    behind: p.behind,
+                    awaiting_contract: p.state == "reporting",
+                })
+                .collect(),
+            unpaid_invoices: r.unpaid_invoices,
+            overdue_invoices: r.overdue_invoices,
+            overdue_amount: r.overdue_amount,
+        })
+    } else {
+        None
+    };
+    // The procurement officer's due work: invoices past due, projects to sign, generics behind.
+    if let Some(d) = procurement.as_ref().filter(|_| actor.role.can(Permission::ProcurementManage)) {
+        if d.overdue_invoices > 0 {
+            todo.push(Notification {
+                kind: "procurement.invoices_overdue".into(),
+                count: usize::try_from(d.overdue_invoices).unwrap_or(0),
+                text_zh: format!("逾期未付的配送发票：{}", d.overdue_invoices),
+                text_en: format!("Supplier invoices past due: {}", d.overdue_invoices),
+                link: "/pharmacy#invoices".into(),
+            });
+        }
+        for p in &d.projects {
+            if p.awaiting_contract {
+                todo.push(Notification {
+                    kind: "procurement.awaiting_contract".into(),
+                    count: 1,
+                    text_zh: format!("集采项目 {} 待签约", p.code),
+                    text_en: format!("Procurement project {} waits for its contract", p.code),
+                    link: format!("/procurement/projects/{}", p.id),
+                });
+            }
+            if p.behind > 0 {
+                todo.push(Notification {
+                    kind: "procurement.behind".into(),
+                    count: p.behind,
+                    text_zh: format!("集采项目 {} 进度滞后的品种：{}", p.code, p.behind),
+                    text_en: format!("Procurement project {}: generics behind schedule: {}", p.code, p.behind),
+                    link: format!("/procurement#project-{}", p.code),
+                });
+            }
+        }
+    }
+    // Prescriptions written at the dispenser's institution and not yet dispensed.
+    if actor.role.can(Permission::Dispense) && actor.institution_id.is_some() {
+        let q = crate::medicines::prescriptions::ListQuery {
+            state: Some("written".into()),
+            resident_id: None,
+        };
+        let waiting = crate::medicines::prescriptions::list(app, actor, &q, Page { offset: 0, limit: 1 })
+            .await?
+            .total;
+        if waiting > 0 {
+            todo.push(Notification {
+                kind: "prescription.to_dispense".into(),
+                count: usize::try_from(waiting).unwrap_or(0),
+                text_zh: format!("待发药的处方：{waiting}"),
+                text_en: format!("Prescriptions to dispense: {waiting}"),
+                link: "/prescriptions?state=written".into(),
+            });
+        }
+    }
     Ok(Workbench {
         institution,
         todo,
         actions: actions(actor),
         insurance,
+        procurement,
     })
 }
 
@@ -319,15 +463,43 @@ mod tests {
     }
 
     #[test]
+    fn quick_actions_follow_the_forms_checks() {
+        let hrefs = |a: &Actor| actions(a).into_iter().map(|x| x.href).collect::<Vec<_>>();
+        assert!(hrefs(&actor(Role::TownshipDoctor, true)).contains(&"/prescriptions/new"));
+        assert!(!hrefs(&actor(Role::Nurse, true)).contains(&"/prescriptions/new"));
+        assert!(hrefs(&actor(Role::ProcurementOfficer, true)).contains(&"/procurement/projects/new"));
+        assert!(!hrefs(&actor(Role::InsuranceOfficer, false)).contains(&"/procurement/projects/new"));
+    }
+
+    #[test]
     fn navigation_follows_the_services_checks() {
         let admin = modules(&actor(Role::Administrator, false));
         assert!(admin.contains(&Module::Audit) && !admin.contains(&Module::Referrals));
         let village = modules(&actor(Role::VillageDoctor, true));
         assert!(village.contains(&Module::Referrals) && village.contains(&Module::Claim));
         assert!(!village.contains(&Module::Insurance) && !village.contains(&Module::Audit));
+        assert!(village.contains(&Module::Prescriptions) && village.contains(&Module::Catalogue));
+        assert!(!village.contains(&Module::Procurement) && !village.contains(&Module::Pharmacy));
         let procurement = modules(&actor(Role::ProcurementOfficer, false));
-        assert_eq!(procurement, vec![Module::Workbench, Module::Institutions]);
+        assert_eq!(
+            procurement,
+            vec![
+                Module::Workbench,
+                Module::Catalogue,
+                Module::Procurement,
+                Module::Pharmacy,
+                Module::Institutions
+            ]
+        );
+        // At the lead hospital the procurement officer also dispenses.
+        let pharmacist = modules(&actor(Role::ProcurementOfficer, true));
+        assert!(pharmacist.contains(&Module::Prescriptions) && !pharmacist.contains(&Module::Residents));
         let insurance = modules(&actor(Role::InsuranceOfficer, false));
         assert!(insurance.contains(&Module::Insurance) && !insurance.contains(&Module::Readings));
+        assert!(insurance.contains(&Module::Procurement) && !insurance.contains(&Module::Prescriptions));
+        // Prescribing and dispensing are the institution's own lists.
+        assert!(!modules(&actor(Role::VillageDoctor, false)).contains(&Module::Prescriptions));
+        assert!(!modules(&actor(Role::Reader, true)).contains(&Module::Prescriptions));
+        assert!(modules(&actor(Role::Nurse, true)).contains(&Module::Prescriptions));
     }
 }

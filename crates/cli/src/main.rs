@@ -38,6 +38,9 @@ enum Command {
     /// Insurance policies, fund years and claims (医保).
     #[command(subcommand)]
     Insurance(cmd::insurance::InsuranceCommand),
+    /// Medicines (医药): catalogue versions, procurement projects and the completion and savings report.
+    #[command(subcommand)]
+    Procurement(cmd::procurement::ProcurementCommand),
     /// Audit log checks (审计日志).
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
@@ -56,6 +59,7 @@ fn main() -> anyhow::Result<()> {
         Command::Drg(a) => cmd::drg::run(a),
         Command::Settle(a) => cmd::settle::run(a),
         Command::Insurance(c) => cmd::insurance::run(c),
+        Command::Procurement(c) => cmd::procurement::run(c),
         Command::Audit(c) => cmd::audit::run(c),
     }
 }

@@ -502,8 +502,10 @@ pub fn year_end(policy: &BudgetPolicy, county_budget: Fen, expenditure: Fen, sco
     } else {
         let o = Fen::ZERO.checked_sub(s)?;
         r.overspend = o;
-        let (band, phi) = match (&policy.overspend, passed) {
-            (OverspendModel::SharedBand { band, fund_share }, true) => (*band, *fund_share),
+        // Oʳ = min(O, β × B_c) whatever the score; a failed appraisal withdraws the sharing (φ = 0),
+        // not the band (docs/rules/global-budget.md#year-end-settlement).
+        let (band, phi) = match &policy.overspend {
+            OverspendModel::SharedBand { band, fund_share } => (*band, if passed { *fund_share } else { BasisPoints::new(0) }),
             _ => (BasisPoints::new(0), BasisPoints::new(0)),
         };
         let band_amt = county_budget.apply_bp(band)?;
@@ -520,7 +522,7 @@ pub fn year_end(policy: &BudgetPolicy, county_budget: Fen, expenditure: Fen, sco
         );
         trace.push(
             "budget.year_end.fund_share",
-            &[("fund_share", phi.to_string())],
+            &[("fund_share", phi.to_string()), ("appraisal_passed", passed.to_string())],
             r.reasonable,
             r.fund_pays,
             "Fund pays φ × Oʳ",
@@ -611,10 +613,12 @@ mod tests {
         // Within the band: O = 5 M → fund pays 2.5 M.
         let y = year_end(&p, m(100), m(105), 8_000).unwrap();
         assert_eq!(y.fund_pays, Fen::from_yuan(2_500_000).unwrap());
-        // Below the pass mark sharing is withdrawn.
+        // Below the pass mark sharing is withdrawn; the reasonable part is still reported as
+        // min(O, β × B_c).
         let y = year_end(&p, m(100), m(105), 5_999).unwrap();
         assert_eq!(y.fund_pays, Fen::ZERO);
         assert_eq!(y.community_bears, m(5));
+        assert_eq!(y.reasonable, m(5));
     }
 
     /// Source: docs/rules/global-budget.md#year-end-settlement: surplus 10 M retained at ρ = 100 %, or 50 % below the pass mark;

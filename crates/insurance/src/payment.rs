@@ -490,7 +490,9 @@ pub fn settle_points(policy: &DrgPointPolicy, budget: Fen, cases: &[CasePoints])
     let n = u64::try_from(cases.len()).unwrap_or(u64::MAX).max(1);
     let share_bp = u32::try_from(specials * 10_000 / n).unwrap_or(u32::MAX);
     let special_case_share = BasisPoints::new(share_bp);
-    let over = special_case_share > policy.special_case_cap;
+    // Exactly: specials / n > cap / 10 000, by cross-multiplication (the displayed share is
+    // truncated to whole basis points: 26 of 519 cases, 5.0096 %, shows 500 bp but is over a 5 % cap).
+    let over = u128::from(specials) * 10_000 > u128::from(policy.special_case_cap.get()) * u128::from(n);
     trace.push(
         "payment.drg.special_case_share",
         &[
@@ -929,6 +931,34 @@ mod tests {
             patient_share: share,
             trace: Trace::new(),
         }
+    }
+
+    /// The special-review cap is compared exactly (docs/rules/payment-methods.md#drg-point-method):
+    /// 26 special cases of 519 are 5.0096 %, over a 5 % cap although the share shows 500 bp; 25 of
+    /// 500 are exactly 5 %, within it.
+    #[test]
+    fn the_special_review_cap_is_compared_exactly() {
+        let cases = |specials: usize, n: usize| -> Vec<CasePoints> {
+            (0..n)
+                .map(|i| {
+                    cp(
+                        "H1",
+                        10_000,
+                        Fen::ZERO,
+                        if i < specials {
+                            CaseClass::SpecialReview
+                        } else {
+                            CaseClass::Normal
+                        },
+                    )
+                })
+                .collect()
+        };
+        let s = settle_points(&pol(), y(1_000), &cases(26, 519)).unwrap();
+        assert_eq!(s.special_case_share, BasisPoints::new(500));
+        assert!(s.special_case_over_cap);
+        let s = settle_points(&pol(), y(1_000), &cases(25, 500)).unwrap();
+        assert!(!s.special_case_over_cap);
     }
 
     /// Source: docs/rules/payment-methods.md#drg-point-method point value and payment: budget 30 000 + shares 10 000 = 40 000 over

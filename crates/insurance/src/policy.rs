@@ -282,6 +282,42 @@ pub struct Policy {
     /// benefits start on the enrolment date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_period: Option<WaitingPeriod>,
+    /// Days of supply a prescription may carry, by kind (处方用量), with the long prescription
+    /// (长处方) of chronic care (docs/rules/procurement.md#long-prescription).
+    #[serde(default)]
+    pub prescription_days: PrescriptionDays,
+    /// Share of the part of a drug's price above its payment standard that the patient pays
+    /// (docs/rules/procurement.md#payment-standard; 100 %: all of it).
+    #[serde(default = "full_share")]
+    pub over_standard_selfpay: BasisPoints,
+}
+
+fn full_share() -> BasisPoints {
+    BasisPoints::new(10_000)
+}
+
+/// Days of supply by prescription kind (处方用量天数).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrescriptionDays {
+    /// Ordinary outpatient (7).
+    pub outpatient: u32,
+    /// Emergency (3).
+    pub emergency: u32,
+    /// Chronic and special-disease outpatient, the long prescription (84, twelve weeks).
+    pub chronic: u32,
+    /// Discharge medication (14).
+    pub inpatient: u32,
+}
+
+impl Default for PrescriptionDays {
+    fn default() -> Self {
+        PrescriptionDays {
+            outpatient: 7,
+            emergency: 3,
+            chronic: 84,
+            inpatient: 14,
+        }
+    }
 }
 
 /// Waiting period of a late or interrupted enrolment (待遇等待期) [N, 国办发〔2024〕38号]: enrolling
@@ -406,6 +442,20 @@ impl Policy {
         }
         if !ratio(self.class_b_preselfpay) {
             bad("class_b_preselfpay".into(), "ratio must be <= 10000 bp");
+        }
+        if !ratio(self.over_standard_selfpay) {
+            bad("over_standard_selfpay".into(), "ratio must be <= 10000 bp");
+        }
+        let d = self.prescription_days;
+        for (name, days) in [
+            ("outpatient", d.outpatient),
+            ("emergency", d.emergency),
+            ("chronic", d.chronic),
+            ("inpatient", d.inpatient),
+        ] {
+            if days == 0 || days > 180 {
+                bad(format!("prescription_days.{name}"), "1 to 180 days");
+            }
         }
         if let Some(w) = &self.waiting_period {
             if w.months > 12 || w.extra_months_per_gap_year > 12 {
@@ -647,6 +697,8 @@ impl Policy {
             version: "example-2026.1".into(),
             schemes: vec![employee, resident],
             class_b_preselfpay: bp(1_000),
+            prescription_days: PrescriptionDays::default(),
+            over_standard_selfpay: bp(10_000),
             out_of_area: OutOfAreaRule {
                 filed_reduction: bp(1_000),
                 unreferred_reduction: bp(2_000),

@@ -65,8 +65,13 @@ pub struct Charge {
     pub category: ItemCategory,
     /// Amount charged.
     pub amount: Fen,
-    /// Part of `amount` above the price cap (超限价部分), 0 ≤ over_cap ≤ amount.
+    /// Part of `amount` above the price cap (超限价部分), or above the payment standard of a
+    /// generic with selected products (docs/rules/procurement.md#payment-standard), 0 ≤ over_cap ≤ amount.
     pub over_cap: Fen,
+    /// The catalogue's own pre-self-pay share of a 乙 item (乙类先自付比例), in place of the
+    /// policy's `class_b_preselfpay` (docs/rules/benefits.md#adjudication-order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_pay: Option<BasisPoints>,
 }
 
 /// An encounter to settle (就诊结算申请).
@@ -335,7 +340,7 @@ fn nonneg(f: Fen) -> Fen {
 ///     enrolled: true, covered_from: None, date: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
 ///     level: CareLevel::County, referral: Referral::None, med_type: MedType::Inpatient,
 ///     chronic_disease: None, account_balance: Fen::ZERO,
-///     charges: vec![Charge { code: "X".into(), category: ItemCategory::A, amount: Fen::from_yuan(1_500)?, over_cap: Fen::ZERO }],
+///     charges: vec![Charge { code: "X".into(), category: ItemCategory::A, amount: Fen::from_yuan(1_500)?, over_cap: Fen::ZERO, self_pay: None }],
 /// };
 /// let s = settle(&Policy::example_changji_2026(), &enc, &Accumulators::default(), &Default::default()).unwrap();
 /// // 1 500 − 500 deductible = 1 000 × 75 % = 750 yuan from the pooled fund.
@@ -416,7 +421,7 @@ pub fn settle(policy: &Policy, enc: &Encounter, acc: &Accumulators, settled: &BT
                 overlmt = overlmt.checked_add(c.over_cap)?;
                 let rest = c.amount.checked_sub(c.over_cap)?;
                 let pre = if c.category == ItemCategory::B {
-                    rest.apply_bp(policy.class_b_preselfpay)?
+                    rest.apply_bp(c.self_pay.unwrap_or(policy.class_b_preselfpay))?
                 } else {
                     Fen::ZERO
                 };
@@ -787,6 +792,7 @@ mod tests {
             category,
             amount,
             over_cap,
+            self_pay: None,
         }
     }
 
@@ -825,6 +831,25 @@ mod tests {
         assert_eq!(parts, s.medfee_sumamt);
         assert_eq!(Fen::sum([s.act_pay_dedc, s.hifp_pay, s.pool_prop_selfpay]).unwrap(), s.inscp_amt);
         assert_eq!(Fen::sum([s.fund_pay_sumamt, s.acct_pay, s.psn_cash_pay]).unwrap(), s.medfee_sumamt);
+    }
+
+    /// A 乙 item's own pre-self-pay share from the catalogue replaces the policy's 10 %
+    /// (docs/rules/benefits.md#adjudication-order): 3 000 yuan at 20 % → 600 pre-self-paid.
+    #[test]
+    fn a_catalogue_self_pay_share_replaces_the_policys() {
+        let mut c = ch("B1", ItemCategory::B, y(3_000), Fen::ZERO);
+        let s = run(
+            &enc(Scheme::Resident, CareLevel::County, MedType::Inpatient, vec![c.clone()]),
+            &Accumulators::default(),
+        );
+        assert_eq!(s.preselfpay_amt, y(300));
+        c.self_pay = Some(BasisPoints::new(2_000));
+        let s = run(
+            &enc(Scheme::Resident, CareLevel::County, MedType::Inpatient, vec![c]),
+            &Accumulators::default(),
+        );
+        assert_eq!(s.preselfpay_amt, y(600));
+        check_sums(&s);
     }
 
     /// Source: docs/rules/benefits.md#adjudication-order order, docs/rules/benefits.md#inpatient resident county row (example policy: deductible 500,
@@ -1174,6 +1199,7 @@ mod tests {
                 category,
                 amount: Fen::new(amt),
                 over_cap: Fen::new(over),
+                self_pay: None,
             }
         })
     }

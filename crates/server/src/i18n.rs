@@ -227,11 +227,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("wb.more_info", "待补充材料的疑点", "Flags waiting for information"),
     ("wb.settled", "年度清算已完成", "Year settled"),
     ("wb.not_settled", "年度清算尚未完成", "Year not settled yet"),
-    (
-        "wb.procurement",
-        "药品集中带量采购模块上线后，合同、约定采购量和回款期限会显示在这里。",
-        "The contracts, agreed volumes and payment deadlines of volume-based procurement will show here once that module is in place.",
-    ),
+    ("wb.procurement", "集采与中心药房", "Procurement and the central pharmacy"),
     ("inst.title", "医共体机构", "Medical communities and institutions"),
     ("nav.drg", "DRG 分组", "DRG grouping"),
     ("nav.referrals", "双向转诊", "Referrals"),

@@ -216,7 +216,13 @@ pub struct AccumulatorWrite<'a> {
 /// # Errors
 /// `VersionConflict` when another settlement for the person won the race; a unique violation for a
 /// duplicate claim key; a database error. Nothing is written then.
-pub async fn save_claim(db: &Db, c: &ClaimRow, accumulators: Option<AccumulatorWrite<'_>>, audit: &AuditEntry) -> Result<(), StoreError> {
+pub async fn save_claim(
+    db: &Db,
+    c: &ClaimRow,
+    accumulators: Option<AccumulatorWrite<'_>>,
+    prescriptions: &[(String, String)],
+    audit: &AuditEntry,
+) -> Result<(), StoreError> {
     let sql = claim_insert_sql();
     let ok = transaction!(db, tx => {
         let mut ok = true;
@@ -235,6 +241,19 @@ pub async fn save_claim(db: &Db, c: &ClaimRow, accumulators: Option<AccumulatorW
         }
         if ok {
             bind_claim!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), c).execute(&mut *tx).await?;
+            // The dispensed prescriptions charged on the claim are linked once.
+            for (county, id) in prescriptions {
+                let n = sqlx::query("UPDATE prescriptions SET claim_key = $1 WHERE division_code = $2 AND id = $3 \
+                                     AND state = 'dispensed' AND claim_key IS NULL")
+                    .bind(&c.claim_key).bind(county).bind(id).execute(&mut *tx).await?.rows_affected();
+                if n != 1 {
+                    return Err(StoreError::Constraint {
+                        kind: crate::ConstraintKind::Check,
+                        constraint: "prescriptions.claimed_once".into(),
+                        columns: vec!["claim_key".into()],
+                    });
+                }
+            }
             audit_insert_in_tx!(tx, audit);
         }
         ok
@@ -268,6 +287,9 @@ pub async fn reverse_claim(db: &Db, c: &ClaimRow, accumulators: AccumulatorWrite
             // Dropping the transaction rolls the claim's status back.
             return Err(StoreError::VersionConflict { current: 0 });
         }
+        // Its prescriptions may be charged again on the claim that replaces it.
+        sqlx::query("UPDATE prescriptions SET claim_key = NULL WHERE resident_division_code = $1 AND resident_id = $2 AND claim_key = $3")
+            .bind(&c.division_code).bind(&c.resident_id).bind(&c.claim_key).execute(&mut *tx).await?;
         audit_insert_in_tx!(tx, audit);
     });
     Ok(())

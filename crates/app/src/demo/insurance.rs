@@ -12,7 +12,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use sanyi_domain::Fen;
-use sanyi_insurance::catalogue::Catalogue;
 use sanyi_insurance::settlement::{Accumulators, Encounter, MedType, Referral, settle};
 use sanyi_insurance::{CareLevel, PersonCategory, Policy, Scheme};
 use sanyi_sim::DemoWorld;
@@ -147,7 +146,12 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
     };
     let policy = demo_policy(&pool, year);
     let policy_id = seed_policy(db, &policy).await?;
-    let catalogue = Catalogue::demo();
+    let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
+    crate::medicines::catalogue::seed_demo(db, &pool, jan1).await?;
+    let in_force = crate::medicines::catalogue::demo_in_force(&pool, jan1)?;
+    let catalogue = &in_force.engine;
+    let mut dispensing = super::medicines::Dispensing::start(db, w, year).await?;
+    let mut approvals: Vec<sanyi_store::eligibility::EligibilityRow> = Vec::new();
     let places = Places::new(w);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5A17_2025);
     let enrolled: HashMap<&str, &str> = w
@@ -225,6 +229,27 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
             });
         }
         if let Some(code) = chronic {
+            // The disease was assessed and approved (门诊慢特病认定) at the township centre or the
+            // lead hospital, for this year and the next, to be reviewed before it ends.
+            let approver = township.or(lead);
+            approvals.push(sanyi_store::eligibility::EligibilityRow {
+                division_code: r.division_code.clone(),
+                id: sanyi_store::new_id(),
+                resident_id: r.id.clone(),
+                kind: "chronic_disease".into(),
+                code: code.into(),
+                institution_division_code: approver.map(|i| i.division_code.clone()),
+                institution_id: approver.map(|i| i.id.clone()),
+                valid_from: NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
+                valid_to: NaiveDate::from_ymd_opt(year + 1, 12, 31).unwrap_or_default(),
+                review_on: NaiveDate::from_ymd_opt(year + 1, 12, 1),
+                evidence: format!("{}诊断证明（示例）", if code == "I10" { "高血压" } else { "2型糖尿病" }),
+                status: "active".into(),
+                recorded_by: "system".into(),
+                created_at: now,
+                revoked_at: None,
+                revoke_reason: None,
+            });
             for m in 1..=12u32 {
                 if rng.random_range(0..100) < 15 {
                     continue;
@@ -232,7 +257,9 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
                 let date = NaiveDate::from_ymd_opt(year, m, rng.random_range(1..=28)).unwrap_or_default();
                 let mut charges = vec![charge("110200001", 1)];
                 if code == "I10" {
-                    charges.push(charge("XC08CAA001", 30));
+                    // One patient in five keeps the originator (not selected; above the payment standard).
+                    let originator = r.id.bytes().map(u32::from).sum::<u32>() % 5 == 0;
+                    charges.push(charge(if originator { "XC08CAA002" } else { "XC08CAA001" }, 30));
                     charges.push(charge("XC09CAL001", 30));
                 } else {
                     charges.push(charge("XA10BAM001", 60));
@@ -364,7 +391,8 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
         let mut acc = Accumulators::default();
         for p in plan {
             let mut errs = Errors::default();
-            let charges = price_charges(&catalogue, &p.charges, &mut errs);
+            let mut charges = price_charges(catalogue, &p.charges, &mut errs);
+            super::medicines::apply_standard(&in_force, &p.charges, &mut charges);
             let level = p.place.as_ref().map_or(CareLevel::OutOfCounty, |i| {
                 crate::insurance::claims::care_level(i, &r.division_code)
             });
@@ -393,6 +421,18 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
                 summary.outpatient += 1;
             }
             summary.fund_paid += s.fund_pay_sumamt.get();
+            if let Some(place) = &p.place {
+                dispensing.add(
+                    &in_force,
+                    (&r.division_code, &r.id),
+                    place,
+                    &p.key,
+                    p.date,
+                    p.med_type,
+                    p.chronic.as_deref(),
+                    &p.charges,
+                );
+            }
             claims.push(claim_row(SettledClaim {
                 county: &r.division_code,
                 pool: &pool,
@@ -424,9 +464,13 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
             repo::insert_claims_bulk(db, &claims, &accs).await?;
             claims.clear();
             accs.clear();
+            dispensing.flush(db).await?;
+            seed_approvals(db, &mut approvals).await?;
         }
     }
     repo::insert_claims_bulk(db, &claims, &accs).await?;
+    seed_approvals(db, &mut approvals).await?;
+    super::medicines::finish(db, w, dispensing).await?;
     // The fund year: F set so that the pool's budget is close to what the year cost — some counties
     // end with a surplus, some with an overspend.
     let fund = Fen::new(summary.fund_paid * 100 / 90);
@@ -442,6 +486,19 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
     )
     .await?;
     Ok(summary)
+}
+
+/// Stores the demo's chronic-disease approvals gathered so far, each with its audit entry.
+async fn seed_approvals(db: &Db, approvals: &mut Vec<sanyi_store::eligibility::EligibilityRow>) -> Result<(), ServiceError> {
+    let rows: Vec<_> = approvals
+        .drain(..)
+        .map(|e| {
+            let a = crate::audit::system_entry(&e.division_code, "create", "eligibility", &e.id, "demo approval");
+            (e, a)
+        })
+        .collect();
+    sanyi_store::eligibility::insert(db, &rows).await?;
+    Ok(())
 }
 
 /// Seeds last year's insured activity (claims, the fund year and its settlement inputs) and this

@@ -5,6 +5,7 @@
 pub mod consultations;
 pub mod drg;
 pub mod insurance;
+pub mod medicines;
 pub mod readings;
 pub mod recognition;
 pub mod referrals;

@@ -74,7 +74,12 @@ pub struct ClaimInput {
     #[serde(default)]
     pub procedures: Vec<String>,
     /// Itemised charges.
+    #[serde(default)]
     pub charges: Vec<ChargeInput>,
+    /// Dispensed prescriptions of this patient at this institution whose drugs the claim charges
+    /// (at the lots' purchase cost, zero mark-up).
+    #[serde(default)]
+    pub prescriptions: Vec<String>,
 }
 
 /// A stored claim as the clerk and the officer see it.
@@ -250,6 +255,7 @@ pub fn price_charges(catalogue: &Catalogue, input: &[ChargeInput], errs: &mut Er
                 category: item.category,
                 amount: Fen::new(a),
                 over_cap: Fen::new(o),
+                self_pay: item.self_pay,
             }),
             _ => errs.push(FieldError::new(
                 &format!("charges[{i}]"),
@@ -381,8 +387,33 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
             "住院结算须填写不早于入院日期的出院日期",
         ));
     }
-    let catalogue = Catalogue::demo();
-    let charges = price_charges(&catalogue, &input.charges, &mut errs);
+    let catalogue = crate::medicines::catalogue::in_force(app, &pool, input.date).await?;
+    let mut all_charges = input.charges.clone();
+    let mut rx_links = Vec::new();
+    if !input.prescriptions.is_empty() {
+        match &institution {
+            Some(inst) => {
+                let (rx_charges, links, rx_errs) =
+                    crate::medicines::prescriptions::claim_charges(app, inst, &resident.id, &input.prescriptions).await?;
+                all_charges.extend(rx_charges);
+                rx_links = links;
+                for e in rx_errs {
+                    errs.push(e);
+                }
+            }
+            None => errs.push(FieldError::new(
+                "prescriptions",
+                "prescription.chargeable",
+                "prescriptions dispensed at an institution of the pool",
+                "Prescriptions are charged at the institution that dispensed them",
+                "处方只能在发药机构结算",
+            )),
+        }
+    }
+    let mut charges = match &catalogue {
+        Some(c) => price_charges(&c.engine, &all_charges, &mut errs),
+        None => Vec::new(),
+    };
     let policy = super::policies::in_force(app, &pool, input.date).await?;
     if policy.is_none() {
         errs.push(FieldError::new(
@@ -393,8 +424,46 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
             &format!("统筹区 {pool} 在 {} 没有生效的待遇政策", input.date),
         ));
     }
+    // Eligibility records: the approval of a chronic disease, the person category.
+    // (A disease off the pool's list is refused by the engine as outside coverage.)
+    let listed = |code: &str| {
+        policy
+            .as_ref()
+            .is_some_and(|(_, p)| p.schemes.iter().any(|s| s.chronic.diseases.iter().any(|d| d.code == code)))
+    };
+    let chronic = if input.med_type == MedType::Chronic {
+        input.chronic_disease.as_deref().filter(|c| listed(c))
+    } else {
+        None
+    };
+    let (person, eligibility_errors) =
+        super::eligibility::for_claim(app, &resident.division_code, &resident.id, input.date, chronic, input.person).await?;
+    for e in eligibility_errors {
+        errs.push(e);
+    }
+    if catalogue.is_none() && policy.is_some() {
+        errs.push(FieldError::new(
+            "date",
+            "catalogue.in_force",
+            "a day on which a catalogue version of the pool is in force",
+            &format!("No catalogue of pool {pool} is in force on {}", input.date),
+            &format!("统筹区在 {} 没有生效的医保目录", input.date),
+        ));
+    }
     errs.finish()?;
     let (policy_id, policy) = policy.ok_or(ServiceError::NotFound)?;
+    if let (Some(c), Some(inst)) = (&catalogue, &institution) {
+        crate::medicines::prescriptions::apply_payment_standards(
+            app,
+            &inst.division_code,
+            input.date,
+            c,
+            &all_charges,
+            &mut charges,
+            policy.over_standard_selfpay,
+        )
+        .await?;
+    }
     // Accumulators belong to the policy year of the service (the admission for a stay across New
     // Year), like the deductible and ceiling the engine applies.
     let year = input.date.year();
@@ -418,7 +487,7 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
             .as_ref()
             .and_then(|e| scheme_of(&e.insurance_type))
             .unwrap_or(Scheme::Resident),
-        person: input.person.unwrap_or(PersonCategory::Ordinary),
+        person,
         enrolled: enrolment.is_some(),
         covered_from,
         date: input.date,
@@ -457,7 +526,7 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
             med_type: input.med_type,
             date: input.date,
             discharge_date: input.discharge_date,
-            charges: &input.charges,
+            charges: &all_charges,
             settlement: &s,
             keep_settlement: true,
             drg_input: drg_input.clone(),
@@ -478,9 +547,18 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
             body: &acc_body,
             expected_version: stored.as_ref().map(|(_, v)| *v),
         };
-        match repo::save_claim(&app.db, &row, Some(write), &a).await {
+        match repo::save_claim(&app.db, &row, Some(write), &rx_links, &a).await {
             Ok(()) => return Ok(view(row)),
             Err(sanyi_store::StoreError::VersionConflict { .. }) => continue,
+            Err(sanyi_store::StoreError::Constraint { constraint, .. }) if constraint == "prescriptions.claimed_once" => {
+                return Err(ServiceError::Conflict(vec![FieldError::new(
+                    "prescriptions",
+                    "prescription.chargeable",
+                    "prescriptions not yet charged",
+                    "A prescription was charged on another claim meanwhile",
+                    "处方已在其他结算中收费",
+                )]));
+            }
             Err(e) if e.is_unique_violation() => {
                 return Err(rejection_error(&Rejection::Duplicate {
                     claim_key: encounter.claim_key.clone(),

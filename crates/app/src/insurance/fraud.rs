@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use sanyi_domain::Fen;
-use sanyi_insurance::catalogue::Catalogue;
 use sanyi_insurance::fraud::{self, Elsewhere, FraudPolicy, ReviewOutcome, Stay};
 use sanyi_store::insurance::{self as repo, FlagRow};
 
@@ -50,7 +49,7 @@ pub async fn screen_cases(
         .await
         .ok()
         .map(|(_, s)| s);
-    let catalogue = Catalogue::demo();
+    let catalogues = crate::medicines::catalogue::Timeline::load(app, pool).await?;
     let county_of: BTreeMap<String, String> = cases.iter().map(|c| (c.id.clone(), c.division_code.clone())).collect();
     let resident_of: BTreeMap<String, String> = cases.iter().map(|c| (c.id.clone(), c.resident_id.clone())).collect();
     let stays: Vec<Stay> = cases
@@ -63,6 +62,7 @@ pub async fn screen_cases(
                 .zip(input.as_ref())
                 .and_then(|(s, i)| s.group(&crate::drg::case_of(i)).adrg.map(str::to_owned));
             let charges: Vec<ChargeInput> = serde_json::from_str(&c.charges).unwrap_or_default();
+            let catalogue = catalogues.at(c.service_date).map(|k| &k.engine);
             Stay {
                 id: c.id.clone(),
                 person: c.resident_id.clone(),
@@ -75,7 +75,10 @@ pub async fn screen_cases(
                 charges: charges
                     .iter()
                     .map(|x| {
-                        let price = x.unit_price.or_else(|| catalogue.get(&x.code).map(|i| i.price.get())).unwrap_or(0);
+                        let price = x
+                            .unit_price
+                            .or_else(|| catalogue.and_then(|k| k.get(&x.code)).map(|i| i.price.get()))
+                            .unwrap_or(0);
                         (x.code.clone(), x.quantity, Fen::new(price.saturating_mul(x.quantity)))
                     })
                     .collect(),

@@ -4,6 +4,7 @@
 //! scope, stores and audits.
 
 pub mod claims;
+pub mod eligibility;
 pub mod export;
 pub mod fraud;
 pub mod fund_year;

@@ -97,6 +97,10 @@ pub struct CommunityLine {
     /// Year-end of its package (full year only).
     #[schema(value_type = Object)]
     pub year_end: Option<YearEnd>,
+    /// Volume-based procurement: prepayment credited and offset against its monthly settlements,
+    /// and (year-end) the retained saving the fund pays it (docs/rules/procurement.md#retained-saving).
+    #[serde(default)]
+    pub procurement: crate::medicines::report::CommunityProcurement,
 }
 
 /// One member institution's part of the year-end result (内部分配).
@@ -424,7 +428,39 @@ pub async fn run(
             } else {
                 None
             };
+            let monthly = if through > 0 {
+                part.prepaid.checked_div(i64::from(through)).map_err(money)?
+            } else {
+                Fen::ZERO
+            };
+            let procurement =
+                crate::medicines::report::community_money(app, code, &c.id, year, through, monthly, score >= fy.budget.pass_mark).await?;
+            if procurement.prepaid > 0 {
+                trace.push(
+                    "procurement.prepayment",
+                    &[("community", c.id.clone()), ("offset", Fen::new(procurement.offset).to_string())],
+                    Fen::new(procurement.prepaid),
+                    Fen::new(procurement.outstanding),
+                    format!(
+                        "{}: VBP prepayment credited, offset against later monthly settlements; outstanding",
+                        c.name
+                    ),
+                    format!("{}：集采医保预付款，冲抵此后各月结算，尚未冲抵", c.name),
+                );
+            }
+            if through == 12 && !procurement.projects.is_empty() {
+                let base = Fen::new(procurement.projects.iter().map(|p| p.saving_within_agreed).sum());
+                trace.push(
+                    "procurement.retained_saving",
+                    &[("community", c.id.clone()), ("projects", procurement.projects.len().to_string())],
+                    base,
+                    Fen::new(procurement.retained),
+                    format!("{}: retained saving of volume-based procurement, paid with the year-end", c.name),
+                    format!("{}：集采结余留用，随年终清算拨付", c.name),
+                );
+            }
             community_lines.push(CommunityLine {
+                procurement,
                 id: c.id.clone(),
                 name: c.name.clone(),
                 enrollees: i64::try_from(part.enrollees).unwrap_or(0),

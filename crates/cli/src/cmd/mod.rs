@@ -8,6 +8,7 @@ pub mod drg;
 pub mod import;
 pub mod insurance;
 pub mod migrate;
+pub mod procurement;
 pub mod serve;
 pub mod settle;
 pub mod tick;

@@ -10,6 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use sanyi_app::insurance::claims::{self, ClaimInput, ClaimView, SpecialReviewInput};
+use sanyi_app::insurance::eligibility::{self, EligibilityInput, EligibilityView, RevokeInput};
 use sanyi_app::insurance::fraud::{self, FlagView, ReviewInput};
 use sanyi_app::insurance::fund_year::{self, FundYear};
 use sanyi_app::insurance::policies::{self, PolicyView};
@@ -34,6 +35,53 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(settlement_xlsx))
         .routes(routes!(list_flags))
         .routes(routes!(review_flag))
+        .routes(routes!(list_eligibility, record_eligibility))
+        .routes(routes!(revoke_eligibility))
+}
+
+/// A resident's eligibility records (待遇资格认定: chronic diseases, assistance category,
+/// critical illness); the read is audited.
+#[utoipa::path(get, path = "/api/v1/residents/{id}/eligibility", tag = "insurance", params(("id" = String, Path, description = "Resident record id")),
+    responses((status = 200, body = Vec<EligibilityView>), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn list_eligibility(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<Vec<EligibilityView>>, ApiError> {
+    Ok(ApiJson(eligibility::of_resident(&state.app, &a, &id).await?))
+}
+
+/// Records an eligibility of a resident (insurance officers): the approval of a chronic disease
+/// of the pool's list, an assistance category or critical-illness status, with its validity.
+#[utoipa::path(post, path = "/api/v1/residents/{id}/eligibility", tag = "insurance", request_body = EligibilityInput,
+    params(("id" = String, Path, description = "Resident record id")),
+    responses((status = 201, body = EligibilityView), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn record_eligibility(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<EligibilityInput>,
+) -> Result<(StatusCode, ApiJson<EligibilityView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(eligibility::record(&state.app, &a, &id, &input).await?),
+    ))
+}
+
+/// Revokes an eligibility record with its reason.
+#[utoipa::path(post, path = "/api/v1/residents/{id}/eligibility/{eligibility}/revoke", tag = "insurance", request_body = RevokeInput,
+    params(("id" = String, Path, description = "Resident record id"), ("eligibility" = String, Path, description = "Eligibility record id")),
+    responses((status = 200, body = Vec<EligibilityView>), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn revoke_eligibility(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath((id, eligibility_id)): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<RevokeInput>,
+) -> Result<ApiJson<Vec<EligibilityView>>, ApiError> {
+    Ok(ApiJson(eligibility::revoke(&state.app, &a, &id, &eligibility_id, &input).await?))
 }
 
 /// TOML when the body says so (`application/toml`), JSON otherwise.

@@ -10,6 +10,7 @@ mod drg;
 pub(crate) mod imaging;
 mod indicators;
 pub(crate) mod insurance;
+pub(crate) mod medicines;
 pub mod permissions;
 mod readings;
 mod recognition;
@@ -78,6 +79,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(readings::router())
         .merge(imaging::router())
         .merge(recognition::router())
+        .merge(medicines::router())
 }
 
 /// Imports read one body at a time: with the 256 MiB limit, at most that much is held in memory

@@ -58,11 +58,25 @@ pub fn required(method: &Method, path: &str) -> Option<(Permission, Level)> {
         ("POST", "/api/v1/results/import") => (ResultImport, Area),
         ("POST", "/api/v1/residents") | ("PUT", "/api/v1/residents/{id}") => (ResidentWrite, Area),
         ("POST", "/api/v1/residents/import") => (ResidentImport, Area),
-        ("POST", "/api/v1/residents/{id}/enrolments") => (EnrolmentWrite, Area),
+        ("POST", "/api/v1/residents/{id}/enrolments")
+        | ("POST", "/api/v1/residents/{id}/eligibility")
+        | ("POST", "/api/v1/residents/{id}/eligibility/{eligibility}/revoke") => (EnrolmentWrite, Area),
         ("POST", "/api/v1/residents/{id}/merge") => (ResidentMerge, Area),
         ("PUT", "/api/v1/recognition/items") => (RecognitionManage, Pool),
         ("PUT", "/api/v1/recognition/participants") => (RecognitionManage, Area),
         ("POST", "/api/v1/drg/group") => (DrgGroup, Area),
+        ("POST", "/api/v1/catalogue/versions") => (CatalogueManage, Pool),
+        ("POST", "/api/v1/procurement/projects")
+        | ("PUT", "/api/v1/procurement/projects/{id}/demand")
+        | ("POST", "/api/v1/procurement/projects/{id}/contract")
+        | ("POST", "/api/v1/procurement/projects/{id}/renewal")
+        | ("POST", "/api/v1/pharmacy/orders")
+        | ("POST", "/api/v1/pharmacy/orders/{id}/deliveries")
+        | ("POST", "/api/v1/pharmacy/deliveries/{id}/accept")
+        | ("POST", "/api/v1/pharmacy/deliveries/{id}/pay")
+        | ("POST", "/api/v1/pharmacy/transfers") => (ProcurementManage, Area),
+        ("POST", "/api/v1/prescriptions") => (Prescribe, Area),
+        ("POST", "/api/v1/prescriptions/{id}/dispense") => (Dispense, Area),
         ("POST", "/api/v1/users/{username}/unlock")
         | ("POST", "/api/v1/users/{username}/activate")
         | ("POST", "/api/v1/users/{username}/deactivate") => (UserManage, Area),

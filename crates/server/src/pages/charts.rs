@@ -137,3 +137,72 @@ pub fn lines(labels: &[String], series: Vec<(String, &'static str, bool, Vec<i64
         max_label: scale_text(max),
     }
 }
+
+/// One bar per label against a dashed reference line across the plot, both on one scale (e.g.
+/// each generic's completion against the share of the contract period elapsed). Bars are
+/// `(label, value, colour, hover text)`; the line is `(value, colour, legend text)`.
+pub fn bars_against_line(
+    bars: &[(String, i64, &'static str, String)],
+    line: (i64, &'static str, String),
+    scale_text: &dyn Fn(i64) -> String,
+) -> Chart {
+    let max = bars.iter().map(|b| b.1).chain([line.0]).max().unwrap_or(0).max(1);
+    let group_w = 120;
+    let y = |v: i64| TOP + PLOT_H - v.max(0) * PLOT_H / max;
+    let width = 60 + bars.len().max(1) as i64 * group_w;
+    let mut rects = Vec::new();
+    let mut labels = Vec::new();
+    for (i, (label, v, fill, title)) in bars.iter().enumerate() {
+        let x0 = 50 + i as i64 * group_w;
+        let top = y(*v);
+        rects.push(Rect {
+            x: x0 + 30,
+            y: top,
+            w: 50,
+            h: TOP + PLOT_H - top,
+            fill,
+            title: title.clone(),
+        });
+        labels.push(Label {
+            x: x0 + 55,
+            text: label.clone(),
+        });
+    }
+    let (value, stroke, name) = line;
+    Chart {
+        width,
+        height: TOP + PLOT_H + 30,
+        base: TOP + PLOT_H,
+        rects,
+        lines: vec![Line {
+            stroke,
+            dashed: true,
+            points: format!("40,{} {},{}", y(value), width - 10, y(value)),
+            name,
+        }],
+        labels,
+        max_label: scale_text(max),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_and_their_line_share_one_scale() {
+        let c = bars_against_line(
+            &[
+                ("甲".into(), 5_000, "#6aa84f", "50%".into()),
+                ("乙".into(), 12_000, "#b71c1c", "120%".into()),
+            ],
+            (10_000, "#52606d", "时间进度 100%".into()),
+            &|v| format!("{}%", v / 100),
+        );
+        assert_eq!(c.rects[1].y, TOP, "the tallest bar reaches the top");
+        assert_eq!(c.rects[0].h, PLOT_H / 2 * 5_000 / 6_000);
+        assert_eq!(c.max_label, "120%");
+        let line_y = TOP + PLOT_H - 10_000 * PLOT_H / 12_000;
+        assert!(c.lines[0].dashed && c.lines[0].points.starts_with(&format!("40,{line_y} ")));
+    }
+}

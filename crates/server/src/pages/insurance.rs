@@ -510,6 +510,9 @@ struct ClaimForm {
     /// One charge per line: `code quantity [unit price in fen]`.
     #[serde(default)]
     charges: String,
+    /// A dispensed prescription whose drugs the claim charges (from the dispensing page).
+    #[serde(default)]
+    prescription: String,
 }
 
 async fn claim_form(State(state): State<AppState>, p: PageActor, Query(q): Query<ClaimForm>) -> Response {
@@ -520,7 +523,7 @@ async fn claim_form(State(state): State<AppState>, p: PageActor, Query(q): Query
     if form.claim_key.is_empty() {
         form.claim_key = format!("MZ{}", sanyi_domain::time::to_beijing(Utc::now()).format("%Y%m%d%H%M%S"));
     }
-    if form.charges.is_empty() {
+    if form.charges.is_empty() && form.prescription.is_empty() {
         form.charges = "110200001 1\nXC08CAA001 30".into();
     }
     render_claim_form(&state, p, form, Vec::new()).await
@@ -637,6 +640,10 @@ fn parse_claim(f: &ClaimForm) -> Result<ClaimInput, Vec<sanyi_app::FieldError>> 
             .collect(),
         procedures: Vec::new(),
         charges,
+        prescriptions: Some(f.prescription.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .into_iter()
+            .collect(),
     })
 }
 

@@ -11,6 +11,7 @@ mod consultations;
 mod drg;
 pub mod indicators;
 pub mod insurance;
+pub mod medicines;
 mod readings;
 mod recognition;
 mod referrals;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(readings::router())
         .merge(recognition::router())
         .merge(attachments::router())
+        .merge(medicines::router())
 }
 
 /// The logged-in user of a page, with the interface language.
@@ -425,8 +427,6 @@ struct HomePage {
     role: &'static str,
     today: String,
     wb: sanyi_app::workbench::Workbench,
-    /// The procurement module is not built yet: say what will show here.
-    procurement: bool,
 }
 
 /// The workbench (工作台): the user's due work, quick actions and desk.
@@ -445,7 +445,6 @@ async fn home(State(state): State<AppState>, p: PageActor) -> Response {
         } else {
             today.format("%Y年%-m月%-d日").to_string()
         },
-        procurement: p.actor.role == sanyi_app::Role::ProcurementOfficer,
         t: p.t,
         wb,
     }

@@ -44,11 +44,12 @@ struct SearchParams {
 }
 
 /// The forms that choose a resident through the search page, with the parameter each takes.
-const PICK_TARGETS: [(&str, &str); 4] = [
+const PICK_TARGETS: [(&str, &str); 5] = [
     ("/referrals/new", "resident"),
     ("/consultations/new", "resident"),
     ("/readings/new", "resident"),
     ("/claims/new", "resident_id"),
+    ("/prescriptions/new", "resident_id"),
 ];
 
 #[derive(Template, WebTemplate)]

@@ -184,7 +184,34 @@ async fn inpatient_and_chronic_claims_settle_with_their_own_rules() {
         json!({"claim_key": key, "resident_id": resident, "med_type": "14", "date": format!("{y}-04-10"), "chronic_disease": disease,
                "charges": [{"code": "XC09CAL001", "quantity": 60}, {"code": "250301001", "quantity": 1}]})
     };
-    let (s, ch) = app.post(&doctor, "/api/v1/claims", &chronic("MT-14", "I10")).await;
+    // Only with an approval of the disease on the day of care (eligibility records).
+    let (s, p) = app.post(&doctor, "/api/v1/claims", &chronic("MT-14", "N18")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "claim.rejected.ChronicNotApproved");
+    let officer = app.token("insurance").await;
+    let approval = json!({"kind": "chronic_disease", "code": "N18", "valid_from": format!("{y}-01-01"), "valid_to": format!("{y}-12-31"),
+                          "review_on": format!("{y}-12-01"), "evidence": "透析记录 2024-118"});
+    let (s, e) = app
+        .post(&officer, &format!("/api/v1/residents/{resident}/eligibility"), &approval)
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let (s, bad) = app
+        .post(
+            &officer,
+            &format!("/api/v1/residents/{resident}/eligibility"),
+            &json!({"kind": "chronic_disease", "code": "J45",
+            "valid_from": format!("{y}-02-01"), "valid_to": format!("{y}-01-01"), "evidence": ""}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["code", "valid_to", "evidence"]);
+    let (s, ch) = app.post(&doctor, "/api/v1/claims", &chronic("MT-14", "N18")).await;
     assert_eq!(s, StatusCode::CREATED, "{ch}");
     assert_eq!(ch["settlement"]["med_type"], "14");
     let hifp = ch["settlement"]["hifp_pay"].as_i64().unwrap();
@@ -196,4 +223,24 @@ async fn inpatient_and_chronic_claims_settle_with_their_own_rules() {
     let (s, p) = app.post(&doctor, "/api/v1/claims", &chronic("MT-15", "J45")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["errors"][0]["rule"], "claim.rejected.OutsideCoverage");
+    // A revoked approval no longer covers the disease.
+    let (s, list) = app.get(&officer, &format!("/api/v1/residents/{resident}/eligibility")).await;
+    assert_eq!(s, StatusCode::OK);
+    let id = list.as_array().unwrap().iter().find(|e| e["code"] == "N18").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (s, _) = app
+        .post(
+            &officer,
+            &format!("/api/v1/residents/{resident}/eligibility/{id}/revoke"),
+            &json!({"reason": "复审不符合"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, p) = app.post(&doctor, "/api/v1/claims", &chronic("MT-16", "N18")).await;
+    assert_eq!(
+        (s, p["errors"][0]["rule"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("claim.rejected.ChronicNotApproved"))
+    );
 }

@@ -11,6 +11,7 @@ mod import;
 mod insurance;
 mod insurance_claims;
 mod matrix;
+mod medicines;
 mod pages;
 mod readings;
 mod recognition;

@@ -74,6 +74,24 @@ const DRG: &[&str] = &[
 ];
 
 /// The declared policy: every operation of the API and who may call it.
+const PROCUREMENT_READERS: &[&str] = &["procurement_officer", "insurance_officer", "administrator"];
+const PROCUREMENT: &[&str] = &["procurement_officer", "administrator"];
+const STOCK_READERS: &[&str] = &[
+    "village_doctor",
+    "township_doctor",
+    "county_specialist",
+    "nurse",
+    "procurement_officer",
+    "insurance_officer",
+    "administrator",
+];
+const DISPENSING: &[&str] = &[
+    "village_doctor",
+    "township_doctor",
+    "county_specialist",
+    "nurse",
+    "procurement_officer",
+];
 const POLICY: &[(&str, Who)] = &[
     ("GET /api/v1/audit", Who::Roles(ADMIN)),
     ("POST /api/v1/auth/token", Who::Public),
@@ -97,6 +115,31 @@ const POLICY: &[(&str, Who)] = &[
     ("POST /api/v1/consultations/{id}/guests", Who::Roles(CLINICAL)),
     ("DELETE /api/v1/consultations/{id}/guests/{user_id}", Who::Roles(CLINICAL)),
     ("POST /api/v1/drg/group", Who::Roles(DRG)),
+    ("GET /api/v1/catalogue/versions", Who::Anyone),
+    ("POST /api/v1/catalogue/versions", Who::PoolRoles(INSURANCE)),
+    ("GET /api/v1/catalogue/items", Who::Anyone),
+    ("GET /api/v1/procurement/projects", Who::Roles(PROCUREMENT_READERS)),
+    ("POST /api/v1/procurement/projects", Who::Roles(PROCUREMENT)),
+    ("GET /api/v1/procurement/projects/{id}", Who::Roles(PROCUREMENT_READERS)),
+    ("PUT /api/v1/procurement/projects/{id}/demand", Who::Roles(PROCUREMENT)),
+    ("POST /api/v1/procurement/projects/{id}/contract", Who::Roles(PROCUREMENT)),
+    ("POST /api/v1/procurement/projects/{id}/renewal", Who::Roles(PROCUREMENT)),
+    ("GET /api/v1/procurement/report", Who::Roles(PROCUREMENT_READERS)),
+    ("GET /api/v1/procurement/report/xlsx", Who::Roles(PROCUREMENT_READERS)),
+    ("GET /api/v1/pharmacy/orders", Who::Roles(PROCUREMENT_READERS)),
+    ("POST /api/v1/pharmacy/orders", Who::Roles(PROCUREMENT)),
+    ("GET /api/v1/pharmacy/orders/{id}", Who::Roles(PROCUREMENT_READERS)),
+    ("POST /api/v1/pharmacy/orders/{id}/deliveries", Who::Roles(PROCUREMENT)),
+    ("GET /api/v1/pharmacy/deliveries", Who::Roles(PROCUREMENT_READERS)),
+    ("POST /api/v1/pharmacy/deliveries/{id}/accept", Who::Roles(PROCUREMENT)),
+    ("POST /api/v1/pharmacy/deliveries/{id}/pay", Who::Roles(PROCUREMENT)),
+    ("GET /api/v1/pharmacy/stock", Who::Roles(STOCK_READERS)),
+    ("POST /api/v1/pharmacy/transfers", Who::Roles(PROCUREMENT)),
+    ("GET /api/v1/prescriptions", Who::Staff(DISPENSING)),
+    ("POST /api/v1/prescriptions", Who::Staff(ORDERING)),
+    ("GET /api/v1/prescriptions/choices", Who::Roles(DISPENSING)),
+    ("GET /api/v1/prescriptions/{id}", Who::Roles(DISPENSING)),
+    ("POST /api/v1/prescriptions/{id}/dispense", Who::Roles(DISPENSING)),
     ("GET /api/v1/drg/schemes", Who::Anyone),
     ("GET /api/v1/ecgs/{id}/svg", Who::Roles(READERS_OF_RECORDS)),
     ("POST /api/v1/imaging/instances", Who::Staff(CLINICAL)),
@@ -157,6 +200,12 @@ const POLICY: &[(&str, Who)] = &[
     ("GET /api/v1/residents/{id}", Who::Roles(READERS_OF_RECORDS)),
     ("PUT /api/v1/residents/{id}", Who::Roles(CLINICAL)),
     ("POST /api/v1/residents/{id}/enrolments", Who::Roles(INSURANCE)),
+    ("GET /api/v1/residents/{id}/eligibility", Who::Roles(READERS_OF_RECORDS)),
+    ("POST /api/v1/residents/{id}/eligibility", Who::Roles(INSURANCE)),
+    (
+        "POST /api/v1/residents/{id}/eligibility/{eligibility}/revoke",
+        Who::Roles(INSURANCE),
+    ),
     ("POST /api/v1/residents/{id}/merge", Who::Roles(ADMIN)),
     ("GET /api/v1/residents/{id}/results", Who::Roles(READERS_OF_RECORDS)),
     ("POST /api/v1/results", Who::Roles(RESULT_WRITERS)),

@@ -50,6 +50,10 @@ async fn every_main_page_has_its_own_title() {
         "/audit",
         "/insurance",
         "/insurance/policy",
+        "/catalogue",
+        "/procurement",
+        "/procurement/projects/new",
+        "/pharmacy",
     ] {
         let html = app.client.get(app.url(path)).send().await.unwrap().text().await.unwrap();
         let title = html
@@ -646,4 +650,318 @@ async fn claims_and_flags_lists_filter_sort_and_page() {
         .next()
         .unwrap_or_default();
     assert!(!rows.contains("挂床住院") && !rows.contains("重复收费"), "{rows}");
+}
+
+/// The procurement board shows each project's completion against the time elapsed, marks the
+/// provincial batch behind schedule, and offers the Excel report; the project's page names its
+/// state and products.
+#[tokio::test]
+async fn the_procurement_board_marks_generics_behind_schedule() {
+    let app = spawn_app().await;
+    let officer = app.browser("procurement").await;
+    let board = app.html(&officer, "/procurement").await;
+    assert!(board.contains("进度滞后") && board.contains("时间进度"), "{board}");
+    assert!(
+        board.contains("<svg class=\"chart\"") && board.contains("stroke-dasharray"),
+        "{board}"
+    );
+    assert!(
+        board.contains("国家集采") && board.contains("省级集采") && board.contains("已签约"),
+        "{board}"
+    );
+    let xlsx = officer.get(app.url("/procurement/report.xlsx")).send().await.unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    let bad = officer.get(app.url("/procurement?as_of=yesterday")).send().await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("id=\"error-as_of\">请填写日期"));
+    // The renewal waiting for its contract offers the demand form and the 签约 button.
+    let renewal = board
+        .split("href=\"/procurement/projects/")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .find(|id| id != "new")
+        .unwrap();
+    let page = app.html(&officer, &format!("/procurement/projects/{renewal}")).await;
+    assert!(
+        page.contains("报量中") && page.contains("id=\"demand-form\"") && page.contains("id=\"contract-submit\""),
+        "{page}"
+    );
+    // The workbench lists the project behind schedule as due work.
+    let home = app.html(&officer, "/").await;
+    assert!(home.contains("进度滞后的品种") && home.contains("id=\"wb-procurement\""), "{home}");
+}
+
+/// A prescription beyond the policy's days of supply comes back with the message under the
+/// field and every value kept; within the limit it is written and waits for dispensing.
+#[tokio::test]
+async fn a_prescription_beyond_the_days_of_supply_comes_back_with_the_message() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let browser = app.browser("township_doctor").await;
+    let form = app.html(&browser, &format!("/prescriptions/new?resident_id={resident}")).await;
+    assert!(
+        form.contains("id=\"picked-resident\"") && form.contains("id=\"choice-list\""),
+        "{form}"
+    );
+    let fields = |days: &str| {
+        vec![
+            ("resident_id", resident.clone()),
+            ("kind", "outpatient".to_owned()),
+            ("diagnosis", "I10 高血压".to_owned()),
+            ("days_supply", days.to_owned()),
+            ("lines", "XC08CAA001 30".to_owned()),
+        ]
+    };
+    let r = browser.post(app.url("/prescriptions")).form(&fields("30")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    let under = text
+        .split("id=\"error-days_supply\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_default();
+    assert!(!under.trim().is_empty(), "no message under the days of supply: {text}");
+    assert!(
+        text.contains("value=\"30\"") && text.contains("value=\"I10 高血压\"") && text.contains(">XC08CAA001 30</textarea>"),
+        "{text}"
+    );
+    assert!(text.contains("id=\"picked-resident\""), "the resident stays chosen");
+    let r = browser.post(app.url("/prescriptions")).form(&fields("7")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    let page = app.html(&browser, &to).await;
+    assert!(page.contains("待发药") && page.contains("id=\"rx-dispense\""), "{page}");
+    let list = app.html(&browser, "/prescriptions?state=written").await;
+    assert!(list.contains(&format!("href=\"{to}\"")), "{list}");
+}
+
+/// The catalogue search finds a drug by part of its name; the demo's catalogue says it is not
+/// the national list; an import with bad rows names every one and stores nothing.
+#[tokio::test]
+async fn the_catalogue_is_searched_and_a_bad_import_names_every_row() {
+    let app = spawn_app().await;
+    let doctor = app.browser("village_doctor").await;
+    let page = app
+        .html(&doctor, &format!("/catalogue?q={}", crate::crawl::crawl_encode("氨氯地平")))
+        .await;
+    let table = page.split("id=\"cat-items\"").nth(1).unwrap_or_default();
+    assert!(table.contains("苯磺酸氨氯地平片") && !table.contains("阿莫西林"), "{page}");
+    assert!(page.contains("示例目录，非国家目录"), "{page}");
+    assert!(!page.contains("id=\"cat-import\""), "only pool-level officers import");
+    let officer = app.browser("insurance").await;
+    let boundary = "sanyiboundary7d1";
+    let csv = "code,kind,name_zh,category,price_cap_yuan,unit\nA1,drug,甲药,A,1.00,片\nB1,pill,乙,X,-1,片\n";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n2099-v1\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"effective_from\"\r\n\r\n2099-01-01\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bad.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n\
+         --{boundary}--\r\n"
+    );
+    let r = officer
+        .post(app.url("/catalogue"))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    let rows = text.split("id=\"import-rows\"").nth(1).unwrap_or_default();
+    assert!(
+        rows.contains("第 3 行 kind") && rows.contains("第 3 行 category") && rows.contains("第 3 行 price_cap_yuan"),
+        "{text}"
+    );
+    assert!(
+        text.contains("value=\"2099-v1\"") && text.contains("value=\"2099-01-01\""),
+        "{text}"
+    );
+    let versions = app.html(&officer, "/catalogue").await;
+    assert!(!versions.contains("2099-v1"), "nothing was imported");
+}
+
+/// From the pages alone: a project is loaded (a bad line named), its demand reported and its
+/// contract signed; the central pharmacy orders, records the delivery, accepts and pays it and
+/// transfers to a township centre, whose doctor prescribes and dispenses and is offered the
+/// settlement.
+#[tokio::test]
+async fn procurement_pharmacy_and_dispensing_work_from_the_pages() {
+    let app = spawn_app().await;
+    let officer = app.browser("procurement").await;
+    let next_year = crate::helpers::demo_params().today.format("%Y").to_string().parse::<i32>().unwrap() + 1;
+    let project = |products: &str| {
+        vec![
+            ("code", "GJ-T-1".to_owned()),
+            ("name", "测试批次".to_owned()),
+            ("level", "national".to_owned()),
+            ("starts_on", format!("{next_year}-01-01")),
+            ("ends_on", format!("{next_year}-12-31")),
+            ("products", products.to_owned()),
+        ]
+    };
+    let r = officer
+        .post(app.url("/procurement/projects"))
+        .form(&project("XC08CAA001 示例药业甲 abc 0.45"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("第 1 行中选价") && text.contains("value=\"GJ-T-1\""), "{text}");
+    let r = officer
+        .post(app.url("/procurement/projects"))
+        .form(&project("XC08CAA001 示例药业甲 0.12 0.45"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+    let project_path = r.headers()["location"].to_str().unwrap().to_owned();
+    let page = app.html(&officer, &project_path).await;
+    let input = page
+        .split("name=\"u:")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(|s| format!("u:{s}"))
+        .expect("a demand input");
+    let r = officer
+        .post(app.url(&format!("{project_path}/demand")))
+        .form(&[(input.as_str(), "1000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = officer.post(app.url(&format!("{project_path}/contract"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = app.html(&officer, &project_path).await;
+    assert!(
+        page.contains("已签约") && page.contains("<td>1000</td><td>500</td>") && page.contains("id=\"project-prepayment\""),
+        "{page}"
+    );
+    let r = officer
+        .post(app.url(&format!("{project_path}/renewal")))
+        .form(&[
+            ("code", "GJ-T-2"),
+            ("starts_on", &format!("{next_year}-06-01")),
+            ("ends_on", &format!("{next_year}-12-31")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("id=\"error-starts_on\">续约期须在原协议期结束后开始"), "{text}");
+
+    // The central pharmacy orders a non-selected product, records its delivery, accepts and pays.
+    let order = |lines: &str| {
+        vec![
+            ("order_no", "CG-T-1".to_owned()),
+            ("supplier", "示例配送".to_owned()),
+            ("ordered_on", String::new()),
+            ("lines", lines.to_owned()),
+        ]
+    };
+    let r = officer
+        .post(app.url("/pharmacy/orders"))
+        .form(&order("XC08CAA002 x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("第 1 行：请填写编码和整数数量"));
+    let r = officer
+        .post(app.url("/pharmacy/orders"))
+        .form(&order("XC08CAA002 40"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+    let order_path = r.headers()["location"].to_str().unwrap().to_owned();
+    let r = officer
+        .post(app.url(&format!("{order_path}/deliveries")))
+        .form(&[
+            ("delivery_no", "PS-T-1"),
+            ("delivered_on", ""),
+            ("lines", "XC08CAA002 LT1 2030-01-01 40"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+    for step in ["accept", "pay"] {
+        let page = app.html(&officer, &order_path).await;
+        let action = page
+            .split("action=\"/pharmacy/deliveries/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .map(|s| format!("/pharmacy/deliveries/{s}"))
+            .unwrap_or_else(|| panic!("no {step} button: {page}"));
+        assert!(action.ends_with(step), "{action}");
+        let r = officer
+            .post(app.url(&action))
+            .form(&[("on", ""), ("back", order_path.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let page = app.html(&officer, &order_path).await;
+    assert!(!page.contains("action=\"/pharmacy/deliveries/"), "accepted and paid: {page}");
+
+    // Down to the township centre, where the doctor prescribes and dispenses.
+    let doctor = app.token("township_doctor").await;
+    let township = app.me(&doctor).await["institution_id"].as_str().unwrap().to_owned();
+    let r = officer
+        .post(app.url("/pharmacy/transfers"))
+        .form(&[
+            ("transfer_no", "DB-T-1"),
+            ("from_institution_id", ""),
+            ("to_institution_id", township.as_str()),
+            ("item_code", "XC08CAA002"),
+            ("quantity", "20"),
+            ("on", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+    let stock = app.html(&officer, r.headers()["location"].to_str().unwrap()).await;
+    // First expiry first out: the older lots of the lead hospital go down before the new one.
+    let lots = stock.split("id=\"stock-list\"").nth(1).unwrap_or_default();
+    assert!(stock.contains("id=\"transfer-done\"") && lots.contains("XC08CAA002"), "{stock}");
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let browser = app.browser("township_doctor").await;
+    let r = browser
+        .post(app.url("/prescriptions"))
+        .form(&[
+            ("resident_id", resident.as_str()),
+            ("kind", "outpatient"),
+            ("diagnosis", "I10"),
+            ("days_supply", "7"),
+            ("lines", "XC08CAA002 7"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let rx = r.headers()["location"].to_str().unwrap().to_owned();
+    let r = browser.post(app.url(&format!("{rx}/dispense"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+    let page = app.html(&browser, &rx).await;
+    assert!(page.contains("已发药") && page.contains("id=\"rx-settle\""), "{page}");
+    let settle = page
+        .split("id=\"rx-settle\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    let form = browser.get(app.url(&settle)).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    assert!(form.text().await.unwrap().contains("id=\"claim-prescription\""));
 }

@@ -3,6 +3,7 @@
 
 mod claims;
 mod imaging;
+mod procurement;
 mod recognition;
 mod referrals;
 mod residents_csv;
@@ -80,6 +81,25 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2_000)]
         checks: usize,
     },
+    /// The procurement report of a prefecture-year over `--lines` dispensed drug lines added to
+    /// the demo year, then dispensing prescriptions over HTTP at `--concurrency` clients.
+    Procurement {
+        /// An empty database to use (SQLite path or `postgres://` URL); default: a temporary SQLite file.
+        #[arg(long)]
+        database: Option<String>,
+        /// Residents of the demo prefecture.
+        #[arg(long, default_value_t = 20_000)]
+        residents: usize,
+        /// Dispensed drug lines to add.
+        #[arg(long, default_value_t = 20_000_000)]
+        lines: usize,
+        /// Prescriptions dispensed over HTTP.
+        #[arg(long, default_value_t = 2_000)]
+        dispenses: usize,
+        /// Clients in parallel.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
     /// One-stop settlement of single claims over HTTP against the real server on a fresh demo
     /// database: throughput and latency (p50/p99).
     Claims {
@@ -133,6 +153,22 @@ pub fn run(c: BenchCommand) -> anyhow::Result<()> {
                 results,
                 residents,
                 checks,
+            }))
+        }
+        BenchCommand::Procurement {
+            database,
+            residents,
+            lines,
+            dispenses,
+            concurrency,
+        } => {
+            init_logs();
+            runtime()?.block_on(procurement::run(procurement::Params {
+                database,
+                residents,
+                lines,
+                dispenses,
+                concurrency,
             }))
         }
         BenchCommand::Referrals {
