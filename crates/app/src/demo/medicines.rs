@@ -1,8 +1,9 @@
 //! The demo year of medicines (医药): each community takes part in a national batch (on
 //! track) and a provincial batch (behind on completion) for the year of the demo's claims; the
 //! central pharmacy buys month by month, transfers down to the members what they dispense, and
-//! every outpatient and chronic claim's drugs are a dispensed prescription charged on it. A
-//! renewal of the national batch for the current year waits for its contract. Everything is
+//! every outpatient and chronic claim's drugs are a dispensed prescription charged on it; in
+//! December the members are stocked for a month more, so that this year's prescriptions can be
+//! dispensed. A renewal of the national batch for the current year waits for its contract. Everything is
 //! consistent by construction: stock never goes negative, receipts − transfers − dispensing =
 //! the lots' quantities.
 
@@ -313,7 +314,7 @@ pub(crate) async fn finish(db: &Db, w: &DemoWorld, mut d: Dispensing) -> Result<
                 let r = project_row(
                     &county,
                     &community.id,
-                    &format!("{}-续约", p.code),
+                    &format!("GJ-{}-{}", year + 1, &county[4..]),
                     &p.name,
                     level,
                     year + 1,
@@ -370,7 +371,15 @@ pub(crate) async fn finish(db: &Db, w: &DemoWorld, mut d: Dispensing) -> Result<
                     .find(|x| x.1 == item_code)
                     .filter(|_| project.is_some())
                     .map_or(item.price_cap, |x| x.3);
-                let q = need + (need + 19) / 20;
+                // In December the members are also stocked for the first month of the new year.
+                let stock_up = |u: i64| if m == 12 { u } else { 0 };
+                let q = need
+                    + (need + 19) / 20
+                    + members
+                        .iter()
+                        .filter(|i| i.id != lead)
+                        .map(|i| stock_up(used(&i.id, item_code, m)))
+                        .sum::<i64>();
                 line_no += 1;
                 amount += q * price;
                 let lot_no = format!("L{}{m:02}{}", year % 100, &item_code[item_code.len().saturating_sub(3)..]);
@@ -402,13 +411,16 @@ pub(crate) async fn finish(db: &Db, w: &DemoWorld, mut d: Dispensing) -> Result<
                         bulk.moves.push(mv(&lead, &lead_lot, "dispense", -u, &format!("FY{no}"), issue));
                     } else {
                         let lot = sanyi_store::new_id();
-                        bulk.moves.push(mv(&lead, &lead_lot, "transfer_out", -u, &format!("DB{no}"), day));
-                        bulk.moves.push(mv(&inst.id, &lot, "transfer_in", u, &format!("DB{no}"), day));
+                        let sent = u + stock_up(u);
+                        bulk.moves
+                            .push(mv(&lead, &lead_lot, "transfer_out", -sent, &format!("DB{no}"), day));
+                        bulk.moves.push(mv(&inst.id, &lot, "transfer_in", sent, &format!("DB{no}"), day));
                         bulk.moves.push(mv(&inst.id, &lot, "dispense", -u, &format!("FY{no}"), issue));
                         bulk.lots.push(
                             json!({"division_code": county, "id": lot, "institution_id": inst.id, "item_code": item_code, "lot_no": lot_no,
-                            "expires_on": expires, "unit_cost": price, "quantity": 0, "project_id": project}),
+                            "expires_on": expires, "unit_cost": price, "quantity": sent - u, "project_id": project}),
                         );
+                        lead_left -= stock_up(u);
                     }
                     lead_left -= u;
                 }

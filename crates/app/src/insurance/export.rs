@@ -163,12 +163,22 @@ fn build(r: &RunReport, names: &std::collections::BTreeMap<String, String>) -> R
             "结余留用(元) Retained",
             "超支(元) Overspend",
             "医共体承担(元) Community bears",
+            "集采预付(元) VBP prepaid",
+            "已冲抵(元) Offset",
+            "待冲抵(元) Outstanding",
+            "集采结余留用(元) VBP retained saving",
+            "集采结余留用(分) VBP retained fen",
         ],
         &bold,
     )?;
     let mut row = 1u32;
     for c in &r.counties {
         for m in &c.communities {
+            let p = &m.procurement;
+            for (col, v) in [(11, p.prepaid), (12, p.offset), (13, p.outstanding), (14, p.retained)] {
+                ws.write_number_with_format(row, col, yuan(v), &money)?;
+            }
+            ws.write_number(row, 15, p.retained as f64)?;
             ws.write_string(row, 0, &c.name)?;
             ws.write_string(row, 1, &m.name)?;
             ws.write_number(row, 2, m.enrollees as f64)?;

@@ -88,6 +88,9 @@ pub struct ProjectFigures {
     pub saving: i64,
     /// Generics behind schedule.
     pub behind: usize,
+    /// For a contract year that has ended: the retained saving as the year-end settlement posts
+    /// it (none while the period runs, or before the pool's fund year is registered).
+    pub retained: Option<RetainedProject>,
 }
 
 /// Usage of selected products of one generic (by institution, or prescriber).
@@ -275,6 +278,7 @@ fn project_figures(
         institutions,
         price_cut_bp: bp(weighted_price_cut(&cut_lines).map_err(internal)?),
         saving: total_saving.get(),
+        retained: None,
     })
 }
 
@@ -368,7 +372,7 @@ async fn build(app: &App, actor: &Actor, q: &ReportQuery, with_usage: bool) -> R
     for p in &projects {
         let products: Vec<ProductRow> = all_products.iter().filter(|x| x.project_id == p.id).cloned().collect();
         let demands: Vec<DemandRow> = all_demands.iter().filter(|x| x.project_id == p.id).cloned().collect();
-        figures.push(project_figures(
+        let mut f = project_figures(
             p,
             &products,
             &demands,
@@ -376,7 +380,14 @@ async fn build(app: &App, actor: &Actor, q: &ReportQuery, with_usage: bool) -> R
             prepayments.get(&p.id).copied().unwrap_or(0),
             &names,
             as_of,
-        )?);
+        )?;
+        if p.state == "contracted"
+            && p.ends_on < as_of
+            && let Some(passed) = appraisal_passed(app, &p.division_code, p.ends_on.year()).await?
+        {
+            f.retained = Some(retained_for(p, &products, &demands, &received_rows, passed)?);
+        }
+        figures.push(f);
     }
     let generics: std::collections::BTreeSet<(String, String)> = all_products
         .iter()
@@ -430,6 +441,75 @@ pub struct RetainedProject {
     pub reasons_zh: Vec<String>,
 }
 
+/// The retained saving of a project whose contract year ended (docs/rules/procurement.md#retained-saving):
+/// the saving on the selected units received within each product's part of the agreed volume,
+/// times the share, when every generic reached the completion gate and the appraisal passed.
+fn retained_for(
+    p: &ProjectRow,
+    products: &[ProductRow],
+    demands: &[DemandRow],
+    received: &[ReceivedRow],
+    quality_ok: bool,
+) -> Result<RetainedProject, ServiceError> {
+    let rules: ContractRules = serde_json::from_str(&p.rules).unwrap_or_default();
+    let mut lines = Vec::new();
+    for pr in products {
+        let same = |g: &str, f: &str| g == pr.generic_name && f == pr.dosage_form;
+        let agreed: i64 = demands
+            .iter()
+            .filter(|d| same(&d.generic_name, &d.dosage_form))
+            .map(|d| d.agreed_units)
+            .sum();
+        let winners = products.iter().filter(|x| same(&x.generic_name, &x.dosage_form)).count() as i64;
+        let purchased: i64 = received
+            .iter()
+            .filter(|r| r.project_id == p.id && r.item_code == pr.item_code)
+            .map(|r| r.units)
+            .sum();
+        lines.push(RetainedLine {
+            baseline: Fen::new(pr.baseline_price),
+            selected: Fen::new(pr.selected_price),
+            purchased_units: purchased,
+            agreed_units: agreed / winners.max(1),
+        });
+    }
+    let r = retained_saving(&RetainedInput {
+        lines,
+        share_bp: rules.retained_share,
+        completion_gate_bp: rules.completion_gate,
+        quality_ok,
+    })
+    .map_err(internal)?;
+    Ok(RetainedProject {
+        code: p.code.clone(),
+        saving_within_agreed: r.saving_within_agreed.get(),
+        gate_passed: r.gate_passed,
+        retained: r.retained.get(),
+        reasons_zh: r
+            .reasons
+            .iter()
+            .map(|reason| match reason {
+                sanyi_procurement::GateReason::CompletionBelowGate { line, .. } => products.get(*line).map_or_else(
+                    || reason.message_zh(),
+                    |pr| format!("{}（{}）未完成约定采购量", pr.generic_name, pr.dosage_form),
+                ),
+                other => other.message_zh(),
+            })
+            .collect(),
+    })
+}
+
+/// Whether a county's appraisal of `year` passed, from the pool's fund year (none: not known yet).
+async fn appraisal_passed(app: &App, county: &str, year: i32) -> Result<Option<bool>, ServiceError> {
+    let pool = super::projects::pool_of_county(county);
+    let Some(body) = sanyi_store::insurance::fund_year(&app.db, &pool, i64::from(year)).await? else {
+        return Ok(None);
+    };
+    let fy: crate::insurance::fund_year::FundYear = serde_json::from_str(&body).map_err(|e| ServiceError::Internal(e.into()))?;
+    let score = fy.scores.get(county).copied().unwrap_or(fy.budget.pass_mark);
+    Ok(Some(score >= fy.budget.pass_mark))
+}
+
 /// The prepayment offsets and (at year-end) the retained saving of a community in `year`
 /// through `through` (a month), given its monthly package payment and whether its appraisal
 /// passed (the quality gate).
@@ -480,57 +560,11 @@ pub async fn community_money(
             let from = ending.iter().map(|p| p.starts_on).min().unwrap_or(period_end);
             let received = repo::received(&app.db, county, from, period_end).await?;
             for p in ending {
-                let rules: ContractRules = serde_json::from_str(&p.rules).unwrap_or_default();
                 let products = med_repo::products(&app.db, county, Some(&p.id)).await?;
                 let demands = med_repo::demands(&app.db, county, Some(&p.id)).await?;
-                let mut lines = Vec::new();
-                for pr in &products {
-                    let agreed: i64 = demands
-                        .iter()
-                        .filter(|d| d.generic_name == pr.generic_name && d.dosage_form == pr.dosage_form)
-                        .map(|d| d.agreed_units)
-                        .sum();
-                    let winners = products
-                        .iter()
-                        .filter(|x| x.generic_name == pr.generic_name && x.dosage_form == pr.dosage_form)
-                        .count() as i64;
-                    let purchased: i64 = received
-                        .iter()
-                        .filter(|r| r.project_id == p.id && r.item_code == pr.item_code)
-                        .map(|r| r.units)
-                        .sum();
-                    lines.push(RetainedLine {
-                        baseline: Fen::new(pr.baseline_price),
-                        selected: Fen::new(pr.selected_price),
-                        purchased_units: purchased,
-                        agreed_units: agreed / winners.max(1),
-                    });
-                }
-                let r = retained_saving(&RetainedInput {
-                    lines,
-                    share_bp: rules.retained_share,
-                    completion_gate_bp: rules.completion_gate,
-                    quality_ok,
-                })
-                .map_err(internal)?;
-                out.retained += r.retained.get();
-                out.projects.push(RetainedProject {
-                    code: p.code.clone(),
-                    saving_within_agreed: r.saving_within_agreed.get(),
-                    gate_passed: r.gate_passed,
-                    retained: r.retained.get(),
-                    reasons_zh: r
-                        .reasons
-                        .iter()
-                        .map(|reason| match reason {
-                            sanyi_procurement::GateReason::CompletionBelowGate { line, .. } => products.get(*line).map_or_else(
-                                || reason.message_zh(),
-                                |pr| format!("{}（{}）未完成约定采购量", pr.generic_name, pr.dosage_form),
-                            ),
-                            other => other.message_zh(),
-                        })
-                        .collect(),
-                });
+                let r = retained_for(p, &products, &demands, &received, quality_ok)?;
+                out.retained += r.retained;
+                out.projects.push(r);
             }
         }
     }

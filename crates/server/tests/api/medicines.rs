@@ -3,6 +3,7 @@
 //! invoice and transfer, prescriptions dispensed from stock at zero mark-up and charged on the
 //! claim at the payment standard, racing dispensers, and the report with its Excel export.
 
+use chrono::Datelike;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -491,4 +492,71 @@ async fn catalogue_versions_are_imported_whole_or_not_at_all() {
     let (_, now) = app.get(&officer, "/api/v1/catalogue/items?q=氨氯地平").await;
     assert_eq!(now["items"]["total"], 2);
     assert_eq!(now["version"]["illustrative"], true);
+}
+
+#[tokio::test]
+async fn the_retained_saving_lands_in_the_year_end_settlement_and_on_the_board() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let year = crate::helpers::demo_params().today.year() - 1;
+    let (s, r) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let mut retained = std::collections::BTreeMap::new();
+    for county in r["counties"].as_array().unwrap() {
+        for c in county["communities"].as_array().unwrap() {
+            let p = &c["procurement"];
+            let (prepaid, offset, outstanding) = (
+                p["prepaid"].as_i64().unwrap(),
+                p["offset"].as_i64().unwrap(),
+                p["outstanding"].as_i64().unwrap(),
+            );
+            // docs/rules/procurement.md#prepayment: Σ offsets + outstanding = prepaid.
+            assert!(prepaid > 0 && offset + outstanding == prepaid, "{p}");
+            for project in p["projects"].as_array().unwrap() {
+                let code = project["code"].as_str().unwrap().to_owned();
+                let (saving, kept) = (
+                    project["saving_within_agreed"].as_i64().unwrap(),
+                    project["retained"].as_i64().unwrap(),
+                );
+                if code.starts_with("GJ") {
+                    // On track: half the saving within the agreed volume is retained.
+                    assert_eq!(
+                        (project["gate_passed"].as_bool(), kept),
+                        (Some(true), (saving + 1) / 2),
+                        "{project}"
+                    );
+                } else {
+                    // Behind: the gate fails, named by generic; nothing is retained.
+                    assert_eq!((project["gate_passed"].as_bool(), kept), (Some(false), 0), "{project}");
+                    assert!(project["reasons_zh"][0].as_str().unwrap().contains("未完成约定采购量"));
+                }
+                retained.insert(code, kept);
+            }
+            assert_eq!(
+                p["retained"].as_i64().unwrap(),
+                p["projects"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x["retained"].as_i64().unwrap())
+                    .sum::<i64>()
+            );
+        }
+    }
+    assert!(!retained.is_empty());
+    let steps = r["trace"]["steps"].as_array().unwrap();
+    assert!(steps.iter().any(|s| s["rule"] == "procurement.retained_saving"));
+    // The procurement board shows the same figure for each ended project.
+    let procurement = app.token("procurement").await;
+    let (s, board) = app.get(&procurement, "/api/v1/procurement/report").await;
+    assert_eq!(s, StatusCode::OK);
+    for p in board["projects"].as_array().unwrap().iter().filter(|p| p["retained"].is_object()) {
+        assert_eq!(
+            p["retained"]["retained"].as_i64(),
+            retained.get(p["code"].as_str().unwrap()).copied(),
+            "{p}"
+        );
+    }
 }
