@@ -14,6 +14,7 @@ use serde::Deserialize;
 use sanyi_app::Page;
 use sanyi_app::audit::AuditEntry;
 use sanyi_app::audit::{self, AuditFilter};
+use sanyi_app::insurance::eligibility;
 use sanyi_app::residents::{self as service, ResidentDetail, ResidentInput, ResidentSearch, ResidentSummary};
 use sanyi_app::{FieldError, ServiceError};
 
@@ -28,6 +29,11 @@ pub fn router() -> Router<AppState> {
         .route("/residents", get(search).post(create))
         .route("/residents/new", get(new_form))
         .route("/residents/{id}", get(record))
+        .route("/residents/{id}/eligibility", axum::routing::post(record_eligibility))
+        .route(
+            "/residents/{id}/eligibility/{eligibility}/revoke",
+            axum::routing::post(revoke_eligibility),
+        )
         .route("/audit", get(audit_page))
 }
 
@@ -267,28 +273,138 @@ struct RecordPage {
     r: ResidentDetail,
     readings: Vec<(sanyi_app::readings::ReadingView, bool)>,
     may: sanyi_app::workbench::RecordActions,
+    /// Chronic-disease approvals, assistance categories, critical illness (待遇资格认定).
+    eligibility: Vec<eligibility::EligibilityView>,
+    /// The officer may record and revoke them.
+    may_approve: bool,
+    /// The approval form as typed, with its messages, when it came back.
+    approval: ApprovalForm,
+    approval_errors: Vec<String>,
+}
+
+/// The approval form on a resident's record (insurance officers).
+#[derive(Deserialize, Default, Clone)]
+struct ApprovalForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    valid_from: String,
+    #[serde(default)]
+    valid_to: String,
+    #[serde(default)]
+    review_on: String,
+    #[serde(default)]
+    evidence: String,
+    #[serde(default)]
+    reason: String,
 }
 
 async fn record(State(state): State<AppState>, p: PageActor, Path(id): Path<String>) -> Response {
-    let r = match service::get(&state.app, &p.actor, &id).await {
+    record_page(&state, p, &id, ApprovalForm::default(), Vec::new()).await
+}
+
+async fn record_page(state: &AppState, p: PageActor, id: &str, approval: ApprovalForm, approval_errors: Vec<String>) -> Response {
+    let r = match service::get(&state.app, &p.actor, id).await {
         Ok(r) => r,
         Err(e) => return p.error(e),
     };
-    match sanyi_app::readings::of_resident(&state.app, &p.actor, &id).await {
-        Ok(readings) => RecordPage {
-            readings: readings
-                .into_iter()
-                .map(|v| {
-                    let open = sanyi_app::readings::openable(&p.actor, &v);
-                    (v, open)
-                })
-                .collect(),
-            may: sanyi_app::workbench::record_actions(&p.actor),
-            nav: Some(Nav::of(&p.actor, &p.t)),
-            t: p.t,
-            r,
+    let eligibility = match eligibility::of_resident(&state.app, &p.actor, id).await {
+        Ok(e) => e,
+        Err(e) => return p.error(e),
+    };
+    let status = if approval_errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    match sanyi_app::readings::of_resident(&state.app, &p.actor, id).await {
+        Ok(readings) => (
+            status,
+            RecordPage {
+                eligibility,
+                may_approve: p.actor.role.can(sanyi_app::Permission::EnrolmentWrite),
+                approval,
+                approval_errors,
+                readings: readings
+                    .into_iter()
+                    .map(|v| {
+                        let open = sanyi_app::readings::openable(&p.actor, &v);
+                        (v, open)
+                    })
+                    .collect(),
+                may: sanyi_app::workbench::record_actions(&p.actor),
+                nav: Some(Nav::of(&p.actor, &p.t)),
+                t: p.t,
+                r,
+            },
+        )
+            .into_response(),
+        Err(e) => p.error(e),
+    }
+}
+
+fn parse_day(text: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+/// Records an eligibility from the form on the record; comes back with the messages and the
+/// values typed on an error.
+async fn record_eligibility(
+    State(state): State<AppState>,
+    p: PageActor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<ApprovalForm>,
+) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let (from, to) = (parse_day(&f.valid_from), parse_day(&f.valid_to));
+    let (Some(valid_from), Some(valid_to)) = (from, to) else {
+        let msg =
+            p.t.pick("请填写有效期起止日期（年-月-日）", "Give the first and last day valid (YYYY-MM-DD)")
+                .to_owned();
+        return record_page(&state, p, &id, f, vec![msg]).await;
+    };
+    let input = eligibility::EligibilityInput {
+        kind: f.kind.clone(),
+        code: f.code.clone(),
+        institution_id: None,
+        valid_from,
+        valid_to,
+        review_on: parse_day(&f.review_on),
+        evidence: f.evidence.clone(),
+    };
+    match eligibility::record(&state.app, &p.actor, &id, &input).await {
+        Ok(_) => Redirect::to(&format!("/residents/{id}#eligibility")).into_response(),
+        Err(ServiceError::Validation(errs)) => {
+            let msgs = errs.iter().map(|e| p.t.pick(&e.message_zh, &e.message).to_owned()).collect();
+            record_page(&state, p, &id, f, msgs).await
         }
-        .into_response(),
+        Err(e) => p.error(e),
+    }
+}
+
+/// Revokes an eligibility with its reason.
+async fn revoke_eligibility(
+    State(state): State<AppState>,
+    p: PageActor,
+    headers: HeaderMap,
+    Path((id, eligibility_id)): Path<(String, String)>,
+    Form(f): Form<ApprovalForm>,
+) -> Response {
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let input = eligibility::RevokeInput { reason: f.reason.clone() };
+    match eligibility::revoke(&state.app, &p.actor, &id, &eligibility_id, &input).await {
+        Ok(_) => Redirect::to(&format!("/residents/{id}#eligibility")).into_response(),
+        Err(ServiceError::Validation(errs)) => {
+            let msgs = errs.iter().map(|e| p.t.pick(&e.message_zh, &e.message).to_owned()).collect();
+            record_page(&state, p, &id, ApprovalForm::default(), msgs).await
+        }
         Err(e) => p.error(e),
     }
 }

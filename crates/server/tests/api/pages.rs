@@ -965,3 +965,66 @@ async fn procurement_pharmacy_and_dispensing_work_from_the_pages() {
     assert_eq!(form.status(), StatusCode::OK);
     assert!(form.text().await.unwrap().contains("id=\"claim-prescription\""));
 }
+
+/// The insurance officer approves a chronic disease on the resident's record; a form with a
+/// period out of order and no evidence comes back with the messages and the values typed.
+#[tokio::test]
+async fn the_officer_records_and_revokes_an_eligibility_on_the_record_page() {
+    let app = spawn_app().await;
+    let token = app.token("insurance").await;
+    let resident = app.residents(&token, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.submit("/login", &[("username", "insurance"), ("password", PASSWORD)]).await;
+    let path = format!("/residents/{resident}");
+    let page = app.client.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("待遇资格认定") && page.contains("登记认定"), "{page}");
+    let r = app
+        .submit(
+            &format!("{path}/eligibility"),
+            &[
+                ("kind", "chronic_disease"),
+                ("code", "N18"),
+                ("valid_from", "2026-03-01"),
+                ("valid_to", "2026-01-01"),
+                ("evidence", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("有效期结束日早于开始日") && text.contains("请填写") && text.contains("value=\"2026-03-01\""),
+        "{text}"
+    );
+    let r = app
+        .submit(
+            &format!("{path}/eligibility"),
+            &[
+                ("kind", "chronic_disease"),
+                ("code", "N18"),
+                ("valid_from", "2026-01-01"),
+                ("valid_to", "2026-12-31"),
+                ("evidence", "透析记录"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = app.client.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("尿毒症透析") && page.contains("透析记录") && page.contains("有效"),
+        "{page}"
+    );
+    let (_, list) = app.get(&token, &format!("/api/v1/residents/{resident}/eligibility")).await;
+    let id = list.as_array().unwrap().iter().find(|e| e["code"] == "N18").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .submit(&format!("{path}/eligibility/{id}/revoke"), &[("reason", "复审不符合")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = app.client.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("已撤销：复审不符合"), "{page}");
+}
