@@ -558,13 +558,15 @@ pub struct DispenseInput {
 #[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn dispense(app: &App, actor: &Actor, id: &str, input: &DispenseInput) -> Result<PrescriptionView, ServiceError> {
     actor.require(Permission::Dispense)?;
-    let (rx, name) = visible(app, actor, id).await?;
-    if actor.institution_id.as_deref() != Some(rx.institution_id.as_str()) {
-        return Err(ServiceError::Forbidden {
-            role: actor.role.code(),
-            permission: Permission::Dispense.code(),
-        });
-    }
+    // Dispensed where it was written, from that institution's stock: found in the dispenser's own
+    // institution (another institution's prescription answers like a missing one). The
+    // dispensing's audit entry, written in its transaction, records the access.
+    let inst_id = actor.institution_id.as_deref().ok_or(ServiceError::NotFound)?;
+    let inst = registry::institution(&app.db, inst_id).await?.ok_or(ServiceError::NotFound)?;
+    let rx = repo::prescription(&app.db, &inst.division_code, id)
+        .await?
+        .filter(|r| r.institution_id == inst.id)
+        .ok_or(ServiceError::NotFound)?;
     if rx.state != "written" {
         return Err(ServiceError::Conflict(vec![FieldError::new(
             "id",
@@ -649,6 +651,10 @@ pub async fn dispense(app: &App, actor: &Actor, id: &str, input: &DispenseInput)
         let rx = repo::prescription(&app.db, &rx.division_code, &rx.id)
             .await?
             .ok_or(ServiceError::NotFound)?;
+        let name = residents_repo::get(&app.db, &sanyi_store::residents::ResidentScope::all(), &rx.resident_id)
+            .await?
+            .map(|r| r.name)
+            .unwrap_or_default();
         return view(app, rx, &name).await;
     }
     Err(ServiceError::Conflict(vec![FieldError::new(
