@@ -272,6 +272,7 @@ pub(crate) async fn finish(db: &Db, w: &DemoWorld, mut d: Dispensing) -> Result<
                 continue;
             };
             let rules = ContractRules::default();
+            let winners = crate::medicines::projects::winners_of(products);
             let mut demands = Vec::new();
             for m in &members {
                 for pr in products {
@@ -281,7 +282,12 @@ pub(crate) async fn finish(db: &Db, w: &DemoWorld, mut d: Dispensing) -> Result<
                     }
                     let factor = PRODUCTS.iter().find(|x| x.1 == pr.item_code).map_or(100, |x| x.5);
                     let reported = use_year * factor / 100;
-                    let agreed = sanyi_procurement::agreed_volume(reported, 1, &rules.winners).unwrap_or(0);
+                    // The winners rule of the project's own products, as `report_demand` applies it.
+                    let n = winners
+                        .get(&(pr.generic_name.clone(), pr.dosage_form.clone()))
+                        .copied()
+                        .unwrap_or(1);
+                    let agreed = sanyi_procurement::agreed_volume(reported, n, &rules.winners).unwrap_or(0);
                     demands.push(DemandRow {
                         project_id: p.id.clone(),
                         institution_id: m.id.clone(),
