@@ -525,6 +525,15 @@ pub async fn prescription(db: &Db, county: &str, id: &str) -> Result<Option<Pres
     Ok(dispatch!(db, p => sqlx::query_as::<_, PrescriptionRow>(sqlx::AssertSqlSafe(sql)).bind(county).bind(id).fetch_optional(p).await)?)
 }
 
+/// One prescription by id alone (ids are unique UUIDs: one query whatever county holds it).
+///
+/// # Errors
+/// On a database error.
+pub async fn prescription_by_id(db: &Db, id: &str) -> Result<Option<PrescriptionRow>, StoreError> {
+    let sql = format!("SELECT {RX_COLUMNS} FROM prescriptions WHERE id = $1");
+    Ok(dispatch!(db, p => sqlx::query_as::<_, PrescriptionRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?)
+}
+
 /// The lines of a prescription.
 ///
 /// # Errors

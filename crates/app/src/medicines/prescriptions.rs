@@ -420,11 +420,7 @@ async fn view(app: &App, row: PrescriptionRow, resident_name: &str) -> Result<Pr
 /// A prescription the actor may see: written at their institution, or (with read rights over
 /// records) for a resident of their area. The read is audited.
 async fn visible(app: &App, actor: &Actor, id: &str) -> Result<(PrescriptionRow, String), ServiceError> {
-    let counties = registry::counties(&app.db).await?;
-    for c in counties {
-        let Some(rx) = repo::prescription(&app.db, &c.division_code, id).await? else {
-            continue;
-        };
+    if let Some(rx) = repo::prescription_by_id(&app.db, id).await? {
         let own = actor.institution_id.as_deref() == Some(rx.institution_id.as_str());
         let resident = residents_repo::get(&app.db, &actor.scope, &rx.resident_id).await?;
         let name = match (&resident, own) {
