@@ -82,6 +82,8 @@ pub struct App {
     pub recognition: std::sync::Arc<recognition::reference::ReferenceCache>,
     /// Failed-login counts of client addresses and unknown usernames.
     pub throttle: std::sync::Arc<throttle::LoginThrottle>,
+    /// Catalogue versions and contracted projects, held for prescribing and dispensing.
+    pub medicines: std::sync::Arc<medicines::cache::MedicinesCache>,
 }
 
 /// Timing policies of referrals and consultations (docs/rules/referral.md#timeliness, docs/rules/remote-services.md#consultation defaults).
@@ -109,6 +111,7 @@ impl App {
             files: sanyi_store::files::FileStore::new("sanyi-files"),
             recognition: Default::default(),
             throttle: Default::default(),
+            medicines: Default::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! dispensing. Stock changes are conditional updates (`quantity >= n`), so stock never goes below
 //! zero and concurrent dispensing never loses a unit; every change is a row of `stock_moves`.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::audit::AuditEntry;
@@ -140,6 +140,19 @@ pub async fn insert_order(db: &Db, o: &OrderRow, lines: &[LineRow], audit: &Audi
     });
     Ok(())
 }
+
+/// The first day of `day`'s month (the key of `usage_monthly`).
+fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// Adds a dispensed prescription's drug lines ($3, county $1) to the monthly usage of month $2.
+const USAGE_ADD_SQL: &str = "INSERT INTO usage_monthly (division_code, month, institution_id, prescriber, generic_name, dosage_form, selected, units, amount) \
+    SELECT division_code, $2, institution_id, prescriber, generic_name, dosage_form, selected, SUM(quantity), SUM(COALESCE(amount, 0)) \
+    FROM prescription_lines WHERE division_code = $1 AND prescription_id = $3 AND generic_name <> '' \
+    GROUP BY division_code, institution_id, prescriber, generic_name, dosage_form, selected \
+    ON CONFLICT (division_code, month, institution_id, prescriber, generic_name, dosage_form, selected) \
+    DO UPDATE SET units = usage_monthly.units + excluded.units, amount = usage_monthly.amount + excluded.amount";
 
 /// The orders of the counties under `prefix`, newest first.
 ///
@@ -630,6 +643,7 @@ pub async fn dispense(
                 .bind(&rx.division_code).bind(&rx.id).bind(l.line_no)
                 .execute(&mut *tx).await?;
         }
+        sqlx::query(USAGE_ADD_SQL).bind(&rx.division_code).bind(month_of(on)).bind(&rx.id).execute(&mut *tx).await?;
         audit_insert_in_tx!(tx, audit);
     });
     Ok(())
@@ -684,16 +698,74 @@ pub struct UsageRow {
 }
 
 /// Dispensed units of drugs by institution, prescriber, generic and selection, over `[from, to]`,
-/// in the counties under `prefix`.
+/// in the counties under `prefix`: the whole months inside the range from the monthly totals kept
+/// at write time, the part-months at either end from the lines themselves.
 ///
 /// # Errors
 /// On a database error.
 pub async fn usage(db: &Db, prefix: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<UsageRow>, StoreError> {
+    if from > to {
+        return Ok(Vec::new());
+    }
+    // The first whole month's first day, and the day after the last whole month.
+    let whole_from = if from.day() == 1 { from } else { next_month(from) };
+    let whole_to = month_of(to.succ_opt().unwrap_or(to));
+    if whole_from >= whole_to {
+        return usage_from_lines(db, prefix, from, to).await;
+    }
+    let like = format!("{prefix}%");
+    let sql = "SELECT institution_id, prescriber, generic_name, dosage_form, selected, CAST(SUM(units) AS BIGINT) AS units, CAST(SUM(amount) AS BIGINT) AS amount \
+               FROM usage_monthly WHERE division_code LIKE $1 AND month >= $2 AND month < $3 \
+               GROUP BY institution_id, prescriber, generic_name, dosage_form, selected";
+    let mut rows = dispatch!(db, p => sqlx::query_as::<_, UsageRow>(sql).bind(&like).bind(whole_from).bind(whole_to).fetch_all(p).await)?;
+    if from < whole_from {
+        rows.extend(usage_from_lines(db, prefix, from, whole_from.pred_opt().unwrap_or(from)).await?);
+    }
+    if whole_to <= to {
+        rows.extend(usage_from_lines(db, prefix, whole_to, to).await?);
+    }
+    Ok(merge_usage(rows))
+}
+
+fn next_month(day: NaiveDate) -> NaiveDate {
+    month_of(day).checked_add_months(chrono::Months::new(1)).unwrap_or(day)
+}
+
+/// Sums rows of the same institution, prescriber, generic and selection.
+fn merge_usage(rows: Vec<UsageRow>) -> Vec<UsageRow> {
+    let mut by: std::collections::BTreeMap<(String, String, String, String, bool), UsageRow> = Default::default();
+    for r in rows {
+        let key = (
+            r.institution_id.clone(),
+            r.prescriber.clone(),
+            r.generic_name.clone(),
+            r.dosage_form.clone(),
+            r.selected,
+        );
+        match by.get_mut(&key) {
+            Some(t) => {
+                t.units += r.units;
+                t.amount += r.amount;
+            }
+            None => {
+                by.insert(key, r);
+            }
+        }
+    }
+    by.into_values().collect()
+}
+
+/// [`usage`] read from the dispensed lines themselves.
+///
+/// # Errors
+/// On a database error.
+pub async fn usage_from_lines(db: &Db, prefix: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<UsageRow>, StoreError> {
     let like = format!("{prefix}%");
     let sql = "SELECT institution_id, prescriber, generic_name, dosage_form, selected, CAST(SUM(quantity) AS BIGINT) AS units, CAST(SUM(COALESCE(amount, 0)) AS BIGINT) AS amount \
                FROM prescription_lines WHERE division_code LIKE $1 AND dispensed_on >= $2 AND dispensed_on <= $3 AND generic_name <> '' \
                GROUP BY institution_id, prescriber, generic_name, dosage_form, selected";
-    Ok(dispatch!(db, p => sqlx::query_as::<_, UsageRow>(sql).bind(&like).bind(from).bind(to).fetch_all(p).await)?)
+    let rows = dispatch!(db, p => sqlx::query_as::<_, UsageRow>(sql).bind(&like).bind(from).bind(to).fetch_all(p).await)?;
+    Ok(merge_usage(rows))
 }
 
 /// The units a dispensed prescription took, by item and purchase cost (what its claim charges).
@@ -876,9 +948,15 @@ pub async fn insert_bulk(db: &Db, b: &BulkPharmacy) -> Result<(), StoreError> {
         ("prescriptions", RX_COLS, &b.prescriptions),
         ("prescription_lines", RX_LINE_COLS, &b.prescription_lines),
     ];
+    let usage = monthly_usage(&b.prescription_lines);
+    let usage_sql = format!(
+        "{} ON CONFLICT (division_code, month, institution_id, prescriber, generic_name, dosage_form, selected) \
+         DO UPDATE SET units = usage_monthly.units + excluded.units, amount = usage_monthly.amount + excluded.amount",
+        bulk_sql(backend, "usage_monthly", USAGE_COLS)
+    );
     transaction!(db, tx => {
-        for (table, cols, rows) in tables {
-            let sql = bulk_sql(backend, table, cols);
+        for (table, cols, rows) in tables.into_iter().chain([("usage_monthly", USAGE_COLS, &usage)]) {
+            let sql = if table == "usage_monthly" { usage_sql.clone() } else { bulk_sql(backend, table, cols) };
             for chunk in rows.chunks(5_000) {
                 let json = serde_json::to_string(chunk).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
                 sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(json).execute(&mut *tx).await?;
@@ -886,4 +964,50 @@ pub async fn insert_bulk(db: &Db, b: &BulkPharmacy) -> Result<(), StoreError> {
         }
     });
     Ok(())
+}
+
+const USAGE_COLS: &[Col] = &[
+    ("division_code", "text"),
+    ("month", "date"),
+    ("institution_id", "text"),
+    ("prescriber", "text"),
+    ("generic_name", "text"),
+    ("dosage_form", "text"),
+    ("selected", "boolean"),
+    ("units", "bigint"),
+    ("amount", "bigint"),
+];
+
+/// The `usage_monthly` additions of generated `prescription_lines` rows (dispensed drug lines
+/// only), summed per key as the dispensing transaction adds them.
+fn monthly_usage(lines: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    let mut by: std::collections::BTreeMap<[String; 6], (bool, i64, i64)> = Default::default();
+    for l in lines {
+        let text = |k: &str| l.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+        let (Some(day), generic) = (l.get("dispensed_on").and_then(serde_json::Value::as_str), text("generic_name")) else {
+            continue;
+        };
+        let Some(month) = day.get(..7) else { continue };
+        if generic.is_empty() {
+            continue;
+        }
+        let selected = l.get("selected").and_then(serde_json::Value::as_bool).unwrap_or(false);
+        let key = [
+            text("division_code"),
+            format!("{month}-01"),
+            text("institution_id"),
+            text("prescriber"),
+            generic,
+            format!("{}{}", if selected { '1' } else { '0' }, text("dosage_form")),
+        ];
+        let t = by.entry(key).or_insert((selected, 0, 0));
+        t.1 += l.get("quantity").and_then(serde_json::Value::as_i64).unwrap_or(0);
+        t.2 += l.get("amount").and_then(serde_json::Value::as_i64).unwrap_or(0);
+    }
+    by.into_iter()
+        .map(|([division_code, month, institution_id, prescriber, generic_name, form], (selected, units, amount))| {
+            serde_json::json!({"division_code": division_code, "month": month, "institution_id": institution_id, "prescriber": prescriber,
+                "generic_name": generic_name, "dosage_form": &form[1..], "selected": selected, "units": units, "amount": amount})
+        })
+        .collect()
 }

@@ -513,6 +513,8 @@ pub async fn seed(demo: &Demo<'_>) -> Result<YearSummary, ServiceError> {
     let year = demo.params.today.year();
     let summary = seed_year(&demo.app.db, demo.world, year - 1, demo.params.seed).await?;
     seed_policy(&demo.app.db, &demo_policy(&pool.division_code, year)).await?;
+    // Its catalogue and projects were written to the store directly.
+    demo.app.medicines.invalidate();
     Ok(summary)
 }
 

@@ -217,12 +217,8 @@ static LOADED: LazyLock<Mutex<Loaded>> = LazyLock::new(Default::default);
 /// # Errors
 /// On a database error.
 pub async fn in_force(app: &App, pool: &str, day: NaiveDate) -> Result<Option<Arc<InForce>>, ServiceError> {
-    let Some(v) = repo::versions(&app.db, pool)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|v| v.effective_from <= day)
-    else {
+    let versions = app.medicines.versions(&app.db, pool).await?;
+    let Some(v) = versions.iter().rev().find(|v| v.effective_from <= day).cloned() else {
         return Ok(None);
     };
     let key = (pool.to_owned(), v.id.clone());
@@ -598,6 +594,7 @@ pub async fn import(app: &App, actor: &Actor, input: &ImportInput, bytes: &[u8])
         &format!("version={version} from={} items={}", input.effective_from, items.len()),
     );
     repo::insert_version(&app.db, &row, &items, &a).await?;
+    app.medicines.invalidate();
     Ok(row.into())
 }
 

@@ -5,6 +5,7 @@
 //! The procurement engine (`sanyi-procurement`) computes; this layer loads, checks role and area,
 //! stores and audits.
 
+pub mod cache;
 pub mod catalogue;
 pub mod export;
 pub mod pharmacy;

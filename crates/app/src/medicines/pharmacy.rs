@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use sanyi_domain::Fen;
 use sanyi_procurement::{LotStock, allocate, due_date, overdue_days};
-use sanyi_store::medicines::{self as med_repo, ProductRow, ProjectRow};
+use sanyi_store::medicines as med_repo;
 use sanyi_store::pharmacy::{self as repo, DeliveryRow, LineRow, LotRow, OrderRow, STOCK_SHORT, Take};
 use sanyi_store::registry::{self, Institution};
 use sanyi_store::{ConstraintKind, StoreError};
@@ -21,39 +21,18 @@ use super::projects::{ContractRules, pool_of_county};
 use super::{covers_county, require_county};
 use crate::{Actor, App, FieldError, Page, Paged, Permission, ServiceError, audit};
 
-/// A contracted project's selected product in force on a day, for a county.
-#[derive(Clone, Debug)]
-pub(crate) struct Selected {
-    pub(crate) project: ProjectRow,
-    pub(crate) product: ProductRow,
-}
+pub(crate) use super::cache::Selected;
 
 /// The selected products of the county's contracted projects whose period covers `day`, by
 /// catalogue code.
 pub(crate) async fn selected_on(app: &App, county: &str, day: NaiveDate) -> Result<HashMap<String, Selected>, ServiceError> {
-    let projects: HashMap<String, ProjectRow> = med_repo::projects(&app.db, county)
+    Ok(app
+        .medicines
+        .contracted(&app.db, county)
         .await?
-        .into_iter()
-        .filter(|p| p.division_code == county && p.state == "contracted" && p.starts_on <= day && day <= p.ends_on)
-        .map(|p| (p.id.clone(), p))
-        .collect();
-    if projects.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(med_repo::products(&app.db, county, None)
-        .await?
-        .into_iter()
-        .filter_map(|product| {
-            projects.get(&product.project_id).map(|project| {
-                (
-                    product.item_code.clone(),
-                    Selected {
-                        project: project.clone(),
-                        product,
-                    },
-                )
-            })
-        })
+        .iter()
+        .filter(|s| s.project.starts_on <= day && day <= s.project.ends_on)
+        .map(|s| (s.product.item_code.clone(), s.clone()))
         .collect())
 }
 

@@ -369,16 +369,28 @@ pub async fn write(app: &App, actor: &Actor, input: &PrescriptionInput) -> Resul
         &format!("kind={} lines={}", row.kind, lines.len()),
     );
     repo::insert_prescription(&app.db, &row, &lines, &a).await?;
-    view(app, row, &resident.name).await
+    view_of(app, row, lines, &resident.name, inst.name.clone()).await
 }
 
 async fn view(app: &App, row: PrescriptionRow, resident_name: &str) -> Result<PrescriptionView, ServiceError> {
+    let names = registry::names(&app.db, std::slice::from_ref(&row.institution_id)).await?;
+    let institution = names.get(&row.institution_id).cloned().unwrap_or_default();
+    let lines = repo::prescription_lines(&app.db, &row.division_code, &row.id).await?;
+    view_of(app, row, lines, resident_name, institution).await
+}
+
+/// The view of a prescription from its rows in hand (just written or dispensed: nothing re-read).
+async fn view_of(
+    app: &App,
+    row: PrescriptionRow,
+    lines: Vec<RxLineRow>,
+    resident_name: &str,
+    institution: String,
+) -> Result<PrescriptionView, ServiceError> {
     let pool = pool_of_county(&row.division_code);
     let c = catalogue::in_force(app, &pool, row.written_on).await?;
     let selected = selected_on(app, &row.division_code, row.dispensed_on.unwrap_or(row.written_on)).await?;
-    let names = registry::names(&app.db, std::slice::from_ref(&row.institution_id)).await?;
-    let lines: Vec<RxLineView> = repo::prescription_lines(&app.db, &row.division_code, &row.id)
-        .await?
+    let lines: Vec<RxLineView> = lines
         .into_iter()
         .map(|l| {
             let item = c.as_ref().and_then(|c| c.item(&l.item_code));
@@ -398,7 +410,7 @@ async fn view(app: &App, row: PrescriptionRow, resident_name: &str) -> Result<Pr
         .collect();
     let amount = lines.iter().map(|l| l.amount).sum::<Option<i64>>();
     Ok(PrescriptionView {
-        institution: names.get(&row.institution_id).cloned().unwrap_or_default(),
+        institution,
         resident_name: resident_name.to_owned(),
         id: row.id,
         rx_no: row.rx_no,
@@ -644,14 +656,29 @@ pub async fn dispense(app: &App, actor: &Actor, id: &str, input: &DispenseInput)
             }
             other => other?,
         }
-        let rx = repo::prescription(&app.db, &rx.division_code, &rx.id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        // The answer from what was just written, not read back.
         let name = residents_repo::get(&app.db, &sanyi_store::residents::ResidentScope::all(), &rx.resident_id)
             .await?
             .map(|r| r.name)
             .unwrap_or_default();
-        return view(app, rx, &name).await;
+        let mut rx = rx;
+        rx.state = "dispensed".into();
+        rx.dispensed_on = Some(on);
+        rx.dispensed_by = Some(actor.user_id.clone());
+        let lines = lines
+            .into_iter()
+            .map(|l| match out.iter().find(|d| d.line_no == l.line_no) {
+                Some(d) => RxLineRow {
+                    unit_price: Some(d.unit_price),
+                    amount: Some(d.amount),
+                    selected: d.selected,
+                    project_id: d.project_id.clone(),
+                    ..l
+                },
+                None => l,
+            })
+            .collect();
+        return view_of(app, rx, lines, &name, inst.name.clone()).await;
     }
     Err(ServiceError::Conflict(vec![FieldError::new(
         "id",

@@ -532,6 +532,7 @@ async fn create_with(app: &App, actor: &Actor, input: &ProjectInput, renewal_of:
         &format!("code={} products={}", row.code, products.len()),
     );
     repo::insert_project(&app.db, &row, &products, &a).await?;
+    app.medicines.invalidate();
     view(app, row).await
 }
 
@@ -683,6 +684,7 @@ pub async fn report_demand(app: &App, actor: &Actor, id: &str, rows: &[DemandInp
         &format!("rows={}", out.len()),
     );
     repo::put_demands(&app.db, &project.division_code, &project.id, &out, &a).await?;
+    app.medicines.invalidate();
     view(app, project).await
 }
 
@@ -761,6 +763,7 @@ pub async fn contract(app: &App, actor: &Actor, id: &str) -> Result<ProjectView,
         &format!("agreed_amount={} prepayment={}", agreed.get(), prepaid.get()),
     );
     repo::contract(&app.db, &row, &a).await?;
+    app.medicines.invalidate();
     let project = find(app, actor, id).await?;
     view(app, project).await
 }

@@ -380,6 +380,26 @@ async fn a_prescription_is_dispensed_at_zero_mark_up_and_charged_at_the_payment_
     assert_eq!(s, StatusCode::CREATED, "{c2}");
     let (s, v) = app.get(&doctor, &format!("/api/v1/prescriptions/{rx_id}")).await;
     assert_eq!((s, v["claim_key"].as_str()), (StatusCode::OK, Some("MZ-RX-2")));
+    // The monthly usage kept at write time (the demo year's bulk load, this dispensing) answers
+    // as the dispensed lines do, over whole months, part months and a single day.
+    use sanyi_store::pharmacy::{usage, usage_from_lines};
+    let day = sanyi_domain::time::today();
+    let d = |y: i32, m: u32, dd: u32| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+    let last = day.year() - 1;
+    for (from, to) in [
+        (d(last, 1, 1), day),
+        (d(last, 1, 1), d(last, 12, 31)),
+        (d(last, 3, 15), d(last, 11, 3)),
+        (d(last, 6, 1), d(last, 6, 30)),
+        (d(last, 6, 2), d(last, 6, 29)),
+        (day, day),
+    ] {
+        let kept = usage(&app.db, "65", from, to).await.unwrap();
+        assert_eq!(kept, usage_from_lines(&app.db, "65", from, to).await.unwrap(), "{from}..{to}");
+        assert!(!kept.is_empty(), "{from}..{to}");
+    }
+    let today_units: i64 = usage(&app.db, "65", day, day).await.unwrap().iter().map(|u| u.units).sum();
+    assert_eq!(today_units, 30);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

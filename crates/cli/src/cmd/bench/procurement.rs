@@ -43,7 +43,9 @@ const DRUGS: &[(&str, &str, &str, bool, i64)] = &[
     ("XJ01CAA001", "阿莫西林", "胶囊剂", false, 20),
 ];
 
-/// Adds `n` dispensed lines (three per prescription) over the demo year's institutions.
+/// Adds `n` dispensed lines (three per prescription) over the demo year's institutions, each with
+/// its dispensing move in the stock ledger (from one bench lot per institution and drug), as the
+/// dispensing transaction writes them.
 async fn add_lines(params: &DemoParams, db: &sanyi_store::Db, year: i32, n: usize) -> anyhow::Result<()> {
     // The same deterministic world the demo seeded.
     let w = sanyi_sim::generate(params);
@@ -60,25 +62,45 @@ async fn add_lines(params: &DemoParams, db: &sanyi_store::Db, year: i32, n: usiz
     );
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(15);
     let start = NaiveDate::from_ymd_opt(year, 1, 1).context("year")?;
+    let expiry = NaiveDate::from_ymd_opt(year + 3, 12, 31).context("year")?;
     let now = Utc::now();
     let mut done = 0usize;
+    let mut first = true;
     while done < n {
         let mut bulk = sanyi_store::pharmacy::BulkPharmacy::default();
+        if first {
+            for (i, (county, inst)) in institutions.iter().enumerate() {
+                for (d, (code, _, _, _, cost)) in DRUGS.iter().enumerate() {
+                    bulk.lots.push(
+                        json!({"division_code": county, "id": format!("bench-lot-{i}-{d}"), "institution_id": inst, "item_code": code,
+                        "lot_no": "BENCH", "expires_on": expiry, "unit_cost": cost, "quantity": 0, "project_id": null}),
+                    );
+                }
+            }
+            first = false;
+        }
         while bulk.prescription_lines.len() < 300_000 && done < n {
-            let (county, inst) = &institutions[rng.random_range(0..institutions.len())];
+            let i = rng.random_range(0..institutions.len());
+            let (county, inst) = &institutions[i];
             let (r_county, resident) = &residents[rng.random_range(0..residents.len())];
             let id = sanyi_store::new_id();
+            let rx_no = format!("B{}", &id[id.len() - 12..]);
+            let prescriber = format!("bench-{}", rng.random_range(0..50));
             let day = start + chrono::Duration::days(rng.random_range(0..365));
-            bulk.prescriptions.push(json!({"division_code": county, "id": id, "rx_no": format!("B{}", &id[id.len() - 12..]),
-                "institution_id": inst, "resident_division_code": r_county, "resident_id": resident, "prescriber": format!("bench-{}", rng.random_range(0..50)),
+            bulk.prescriptions.push(json!({"division_code": county, "id": id, "rx_no": rx_no,
+                "institution_id": inst, "resident_division_code": r_county, "resident_id": resident, "prescriber": prescriber,
                 "prescriber_name": "基准医生", "kind": "outpatient", "diagnosis": "I10", "days_supply": 7, "written_on": day, "state": "dispensed",
                 "dispensed_on": day, "dispensed_by": "bench", "claim_key": null, "created_at": now}));
             for line in 1..=3 {
-                let (code, generic, form, selected, cost) = DRUGS[rng.random_range(0..DRUGS.len())];
+                let d = rng.random_range(0..DRUGS.len());
+                let (code, generic, form, selected, cost) = DRUGS[d];
                 let q = rng.random_range(7..60);
                 bulk.prescription_lines.push(json!({"division_code": county, "prescription_id": id, "line_no": line, "institution_id": inst,
-                    "prescriber": "bench", "dispensed_on": day, "item_code": code, "generic_name": generic, "dosage_form": form, "quantity": q,
+                    "prescriber": prescriber, "dispensed_on": day, "item_code": code, "generic_name": generic, "dosage_form": form, "quantity": q,
                     "unit_price": cost, "amount": cost * q, "selected": selected, "project_id": null}));
+                bulk.moves.push(json!({"division_code": county, "id": sanyi_store::new_id(), "institution_id": inst, "lot_id": format!("bench-lot-{i}-{d}"),
+                    "item_code": code, "kind": "dispense", "quantity": -q, "unit_cost": cost, "project_id": null, "ref_no": rx_no,
+                    "moved_on": day, "moved_by": "bench", "created_at": now}));
                 done += 1;
             }
         }
@@ -199,6 +221,7 @@ pub async fn run(p: Params) -> anyhow::Result<()> {
         .await?;
         ids.push(rx["id"].as_str().unwrap_or_default().to_owned());
     }
+    println!("{} prescriptions written; dispensing", ids.len());
     let queue = Arc::new(std::sync::Mutex::new(ids));
     let t = Instant::now();
     let mut set = tokio::task::JoinSet::new();
