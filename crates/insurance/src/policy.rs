@@ -200,6 +200,12 @@ pub struct CriticalIllnessBenefit {
     pub special_ratio_bonus: BasisPoints,
     /// Special population has no annual limit.
     pub special_no_limit: bool,
+    /// Whether outpatient-pooling claims (普通门诊统筹) add to the layer's base and are paid by it,
+    /// as inpatient and chronic outpatient care always are. The national rule does not restrict the
+    /// layer to inpatient care; pools differ (docs/rules/benefits.md#critical-illness-and-assistance).
+    /// Absent: no.
+    #[serde(default)]
+    pub covers_outpatient_pooling: bool,
 }
 
 /// Benefits of one scheme (险种待遇).
@@ -641,6 +647,7 @@ impl Policy {
                 special_threshold_reduction: bp(5_000),
                 special_ratio_bonus: bp(500),
                 special_no_limit: true,
+                covers_outpatient_pooling: false,
             }),
         };
         let employee = SchemeBenefit {

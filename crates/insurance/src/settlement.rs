@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use sanyi_domain::{BasisPoints, Fen, MoneyError};
 use serde::{Deserialize, Serialize};
 
-use crate::policy::{CareLevel, ItemCategory, PersonCategory, Policy, Scheme};
+use crate::policy::{CareLevel, CriticalIllnessBenefit, ItemCategory, PersonCategory, Policy, Scheme};
 use crate::trace::Trace;
 
 /// Medical type (医疗类别, NHSA `med_type`).
@@ -633,7 +633,16 @@ pub fn settle(policy: &Policy, enc: &Encounter, acc: &Accumulators, settled: &BT
     let personal_in_scope = dedc.checked_add(coins)?;
     let mut hifmi = Fen::ZERO;
     match (&benefit.critical_illness, enc.med_type) {
-        (Some(ci), MedType::Inpatient | MedType::Chronic) => {
+        (Some(ci), MedType::Inpatient | MedType::Chronic)
+        | (
+            Some(
+                ci @ CriticalIllnessBenefit {
+                    covers_outpatient_pooling: true,
+                    ..
+                },
+            ),
+            MedType::Outpatient,
+        ) => {
             let special = enc.person.is_special();
             let threshold = if special {
                 ci.threshold.checked_sub(ci.threshold.apply_bp(ci.special_threshold_reduction)?)?
@@ -1017,6 +1026,36 @@ mod tests {
                 .count(),
             2
         );
+    }
+
+    /// The critical-illness layer and outpatient pooling (docs/rules/benefits.md#critical-illness-and-assistance):
+    /// by default an outpatient claim neither adds to the layer's base nor is paid by it; with the
+    /// pool's switch on, a resident at the threshold gets 30 × 60 % = 18 of the 30 yuan personal
+    /// share, and the base grows by 30.
+    #[test]
+    fn critical_illness_covers_outpatient_pooling_only_where_the_pool_says() {
+        let e = enc(
+            Scheme::Resident,
+            CareLevel::Village,
+            MedType::Outpatient,
+            vec![ch("A", ItemCategory::A, y(80), Fen::ZERO)],
+        );
+        let acc = Accumulators {
+            critical_illness_base: y(15_000),
+            ..Accumulators::default()
+        };
+        let s = run(&e, &acc);
+        assert_eq!((s.hifmi_pay, s.accumulators.critical_illness_base), (Fen::ZERO, y(15_000)));
+        let mut policy = Policy::example_changji_2026();
+        for scheme in &mut policy.schemes {
+            if let Some(ci) = scheme.critical_illness.as_mut() {
+                ci.covers_outpatient_pooling = true;
+            }
+        }
+        let s = settle(&policy, &e, &acc, &BTreeSet::new()).unwrap();
+        assert_eq!((s.hifp_pay, s.hifmi_pay), (y(50), y(18)));
+        assert_eq!(s.accumulators.critical_illness_base, y(15_030));
+        check_sums(&s);
     }
 
     /// Source: docs/rules/benefits.md#outpatient-pooling: village outpatient 80 × 65 % = 52, per-visit limit 50; annual

@@ -475,7 +475,13 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
     // end with a surplus, some with an overspend.
     let fund = Fen::new(summary.fund_paid * 100 / 90);
     let rigid = Fen::new(summary.fund_paid / 25);
-    let fy = FundYear::example(&pool, year, fund, rigid, Fen::new(800_000));
+    let mut fy = FundYear::example(&pool, year, fund, rigid, Fen::new(800_000));
+    // Every county's appraisal score of the year (hundredths of a point), all above the pass mark
+    // of 60 but different.
+    fy.scores = (0u32..)
+        .zip(&w.counties)
+        .map(|(i, c)| (c.division_code.clone(), 7_150 + (i * 737) % 2_300))
+        .collect();
     let body = serde_json::to_string(&fy).map_err(|e| ServiceError::Internal(e.into()))?;
     repo::put_fund_year(
         db,

@@ -48,7 +48,8 @@ pub struct FundYear {
     /// long-term and palliative care), e.g. `F20`, `Z50`.
     #[serde(default = "bed_day_diagnoses")]
     pub bed_day_diagnoses: Vec<String>,
-    /// Appraisal score per county, hundredths of a point (counties missing: pass mark).
+    /// Appraisal score per county, hundredths of a point; the year-end settlement refuses to run
+    /// while a county of the pool has none.
     pub scores: BTreeMap<String, u32>,
     /// Internal distribution of a retained surplus by tier (e.g. county 6, township 3, village 1).
     pub surplus_split: BTreeMap<String, u64>,

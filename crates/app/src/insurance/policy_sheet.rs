@@ -212,6 +212,11 @@ pub fn sheet(p: &Policy) -> Vec<Section> {
                 "Extreme-poverty persons: no critical illness limit",
                 if ci.special_no_limit { "是".into() } else { "否".into() },
             ));
+            rows.push(one(
+                "普通门诊统筹费用计入大病保险",
+                "Outpatient pooling counts toward critical illness",
+                if ci.covers_outpatient_pooling { "是".into() } else { "否".into() },
+            ));
         }
         out.push(Section {
             title_zh: format!("{zh} · 限额、慢特病与大病保险"),

@@ -275,6 +275,9 @@ pub async fn run(
         .into_iter()
         .map(|(c, n, e)| (c, (n, e)))
         .collect();
+    if through == 12 {
+        missing_scores(&fy, &counties)?;
+    }
     let inputs: Vec<CountyInput> = counties
         .iter()
         .map(|c| {
@@ -353,7 +356,8 @@ pub async fn run(
             })
             .collect();
         let warning = budget::early_warning(*b_c, tally.spent, through).ok();
-        let score = fy.scores.get(code).copied().unwrap_or(fy.budget.pass_mark);
+        // Checked above for the year-end; an interim month uses no score.
+        let score = fy.scores.get(code).copied().unwrap_or(0);
         let (year_end, surplus_distribution) = if through == 12 {
             let ye = budget::year_end(&fy.budget, *b_c, tally.spent, score).map_err(engine)?;
             let dist = settlement_run::surplus_to_tiers(&ye, &fy.surplus_split)
@@ -764,5 +768,31 @@ impl RunReport {
         self.flags.clear();
         self.trace = Trace::default();
         self
+    }
+}
+
+/// The year-end needs every county's appraisal score (docs/rules/global-budget.md#year-end): a
+/// missing one is an error naming the county, never a silent pass mark.
+fn missing_scores(fy: &FundYear, counties: &[registry::County]) -> Result<(), ServiceError> {
+    let errs: Vec<FieldError> = counties
+        .iter()
+        .filter(|c| !fy.scores.contains_key(&c.division_code))
+        .map(|c| {
+            FieldError::new(
+                &format!("scores.{}", c.division_code),
+                "appraisal.score_missing",
+                "the county's appraisal score of the year, in the fund year",
+                &format!(
+                    "No appraisal score of {} ({}) for {} in the fund year",
+                    c.name, c.division_code, fy.year
+                ),
+                &format!("基金年度缺少{}（{}）{} 年度的医共体考核得分", c.name, c.division_code, fy.year),
+            )
+        })
+        .collect();
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Validation(errs))
     }
 }

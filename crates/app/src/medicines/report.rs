@@ -499,15 +499,15 @@ fn retained_for(
     })
 }
 
-/// Whether a county's appraisal of `year` passed, from the pool's fund year (none: not known yet).
+/// Whether a county's appraisal of `year` passed, from the pool's fund year (none: not known yet —
+/// no fund year, or no score of the county in it).
 async fn appraisal_passed(app: &App, county: &str, year: i32) -> Result<Option<bool>, ServiceError> {
     let pool = super::projects::pool_of_county(county);
     let Some(body) = sanyi_store::insurance::fund_year(&app.db, &pool, i64::from(year)).await? else {
         return Ok(None);
     };
     let fy: crate::insurance::fund_year::FundYear = serde_json::from_str(&body).map_err(|e| ServiceError::Internal(e.into()))?;
-    let score = fy.scores.get(county).copied().unwrap_or(fy.budget.pass_mark);
-    Ok(Some(score >= fy.budget.pass_mark))
+    Ok(fy.scores.get(county).map(|score| *score >= fy.budget.pass_mark))
 }
 
 /// The prepayment offsets and (at year-end) the retained saving of a community in `year`

@@ -154,6 +154,22 @@ async fn the_demo_year_settles_from_budget_to_year_end_and_money_is_conserved() 
         .await;
     assert_eq!(r["distributable"], json!(83_000_000_000i64));
     assert_eq!(sum(&r["counties"], "budget"), 83_000_000_000);
+    // The year-end reads every county's appraisal score: a missing one is refused with the county
+    // named, never replaced by the pass mark (docs/rules/global-budget.md#year-end).
+    let mut without = fy.clone();
+    let (county, _) = fy["scores"].as_object().unwrap().iter().next().unwrap();
+    without["scores"].as_object_mut().unwrap().remove(county);
+    let (s, body) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &without).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, p) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], json!(format!("scores.{county}")), "{p}");
+    assert_eq!(p["errors"][0]["rule"], "appraisal.score_missing");
+    assert!(p["errors"][0]["message_zh"].as_str().unwrap().contains("考核得分"), "{p}");
+    let (s, body) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
     // A broken fund year is refused with the rule named.
     fy["budget"]["weight_elderly"] = json!(9_000);
     let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
