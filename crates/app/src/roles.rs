@@ -78,6 +78,11 @@ pub enum Permission {
     Prescribe,
     /// Dispense prescriptions from the institution's stock (发药).
     Dispense,
+    /// File a community's justification of its overspend (合理超支申报).
+    OverspendFile,
+    /// Decide how much of a filed overspend the fund accepts as reasonable (合理超支认定): the
+    /// bureau's officers only, never the community's side that filed it.
+    OverspendDecide,
 }
 
 impl Permission {
@@ -109,6 +114,8 @@ impl Permission {
             Permission::ProcurementManage => "procurement.manage",
             Permission::Prescribe => "prescription.write",
             Permission::Dispense => "prescription.dispense",
+            Permission::OverspendFile => "overspend.file",
+            Permission::OverspendDecide => "overspend.decide",
         }
     }
 }
@@ -203,6 +210,8 @@ impl Role {
             ProcurementManage => matches!(self, ProcurementOfficer | Administrator),
             Prescribe => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist),
             Dispense => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist | Nurse | ProcurementOfficer),
+            OverspendFile => matches!(self, Administrator),
+            OverspendDecide => matches!(self, InsuranceOfficer),
         }
     }
 }

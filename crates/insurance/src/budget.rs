@@ -23,6 +23,11 @@ pub enum OverspendModel {
         band: BasisPoints,
         /// φ, the fund's share of the reasonable overspend.
         fund_share: BasisPoints,
+        /// Only the overspend the bureau accepted on the community's justification (epidemic,
+        /// policy change, new services …) counts as reasonable, still within the band
+        /// (合理超支申报, Dongying). Absent: no justification needed.
+        #[serde(default)]
+        justified_only: bool,
     },
 }
 
@@ -84,7 +89,7 @@ impl BudgetPolicy {
         if self.pass_mark > 10_000 {
             p.push(("pass_mark".to_owned(), "must be <= 100.00 points"));
         }
-        if let OverspendModel::SharedBand { band, fund_share } = &self.overspend {
+        if let OverspendModel::SharedBand { band, fund_share, .. } = &self.overspend {
             if band.get() > 10_000 {
                 p.push(("overspend.band".to_owned(), "must be <= 10000 bp"));
             }
@@ -455,6 +460,22 @@ pub struct YearEnd {
 /// # Errors
 /// Overflow.
 pub fn year_end(policy: &BudgetPolicy, county_budget: Fen, expenditure: Fen, score: u32) -> Result<YearEnd, InsuranceError> {
+    year_end_justified(policy, county_budget, expenditure, score, None)
+}
+
+/// [`year_end`] with the overspend the bureau accepted on the community's justification
+/// (`None`: none filed or decided). Under a shared band with `justified_only`, the reasonable
+/// overspend is `Oʳ = min(O, β × B_c, accepted)`; otherwise `accepted` is not used.
+///
+/// # Errors
+/// Overflow.
+pub fn year_end_justified(
+    policy: &BudgetPolicy,
+    county_budget: Fen,
+    expenditure: Fen,
+    score: u32,
+    accepted: Option<Fen>,
+) -> Result<YearEnd, InsuranceError> {
     let mut trace = Trace::new();
     let passed = score >= policy.pass_mark;
     let s = county_budget.checked_sub(expenditure)?;
@@ -504,14 +525,16 @@ pub fn year_end(policy: &BudgetPolicy, county_budget: Fen, expenditure: Fen, sco
         r.overspend = o;
         // Oʳ = min(O, β × B_c) whatever the score; a failed appraisal withdraws the sharing (φ = 0),
         // not the band (docs/rules/global-budget.md#year-end-settlement).
-        let (band, phi) = match &policy.overspend {
-            OverspendModel::SharedBand { band, fund_share } => (*band, if passed { *fund_share } else { BasisPoints::new(0) }),
-            _ => (BasisPoints::new(0), BasisPoints::new(0)),
+        let (band, phi, justified_only) = match &policy.overspend {
+            OverspendModel::SharedBand {
+                band,
+                fund_share,
+                justified_only,
+            } => (*band, if passed { *fund_share } else { BasisPoints::new(0) }, *justified_only),
+            _ => (BasisPoints::new(0), BasisPoints::new(0), false),
         };
         let band_amt = county_budget.apply_bp(band)?;
         r.reasonable = o.min(band_amt);
-        r.fund_pays = r.reasonable.apply_bp(phi)?;
-        r.community_bears = o.checked_sub(r.fund_pays)?;
         trace.push(
             "budget.year_end.reasonable",
             &[("band", band.to_string())],
@@ -520,6 +543,20 @@ pub fn year_end(policy: &BudgetPolicy, county_budget: Fen, expenditure: Fen, sco
             "Reasonable overspend Oʳ = min(O, β × B_c)",
             "合理超支 Oʳ = min(O, β × B_c)",
         );
+        if justified_only {
+            let accepted = accepted.unwrap_or(Fen::ZERO);
+            r.reasonable = r.reasonable.min(accepted);
+            trace.push(
+                "budget.year_end.justified",
+                &[("accepted", accepted.to_string())],
+                o,
+                r.reasonable,
+                "Only the overspend accepted on the community's justification is reasonable",
+                "合理超支以医保部门认定的申报额为限",
+            );
+        }
+        r.fund_pays = r.reasonable.apply_bp(phi)?;
+        r.community_bears = o.checked_sub(r.fund_pays)?;
         trace.push(
             "budget.year_end.fund_share",
             &[("fund_share", phi.to_string()), ("appraisal_passed", passed.to_string())],
@@ -603,6 +640,7 @@ mod tests {
             overspend: OverspendModel::SharedBand {
                 band: BasisPoints::new(800),
                 fund_share: BasisPoints::new(5_000),
+                justified_only: false,
             },
             ..BudgetPolicy::example_changji()
         };
@@ -619,6 +657,29 @@ mod tests {
         assert_eq!(y.fund_pays, Fen::ZERO);
         assert_eq!(y.community_bears, m(5));
         assert_eq!(y.reasonable, m(5));
+    }
+
+    /// Justified overspend (合理超支申报): B = 100 M, E = 112 M, β = 8 %, φ = 50 %; the community
+    /// filed reasons and the bureau accepted 3 M → Oʳ = 3 M, fund pays 1.5 M, the community bears
+    /// 10.5 M; nothing accepted → nothing shared; an acceptance above the band stays within it.
+    #[test]
+    fn overspend_justified_only() {
+        let p = BudgetPolicy {
+            overspend: OverspendModel::SharedBand {
+                band: BasisPoints::new(800),
+                fund_share: BasisPoints::new(5_000),
+                justified_only: true,
+            },
+            ..BudgetPolicy::example_changji()
+        };
+        let y = year_end_justified(&p, m(100), m(112), 8_000, Some(m(3))).unwrap();
+        assert_eq!((y.reasonable, y.fund_pays), (m(3), Fen::from_yuan(1_500_000).unwrap()));
+        assert_eq!(y.community_bears, Fen::from_yuan(10_500_000).unwrap());
+        assert!(y.trace.steps.iter().any(|s| s.rule == "budget.year_end.justified"));
+        let y = year_end_justified(&p, m(100), m(112), 8_000, None).unwrap();
+        assert_eq!((y.reasonable, y.fund_pays, y.community_bears), (Fen::ZERO, Fen::ZERO, m(12)));
+        let y = year_end_justified(&p, m(100), m(112), 8_000, Some(m(11))).unwrap();
+        assert_eq!((y.reasonable, y.fund_pays), (m(8), m(4)));
     }
 
     /// Source: docs/rules/global-budget.md#year-end-settlement: surplus 10 M retained at ρ = 100 %, or 50 % below the pass mark;
@@ -693,7 +754,7 @@ mod tests {
             shared in prop::bool::ANY,
         ) {
             let overspend = if shared {
-                OverspendModel::SharedBand { band: BasisPoints::new(band), fund_share: BasisPoints::new(phi) }
+                OverspendModel::SharedBand { band: BasisPoints::new(band), fund_share: BasisPoints::new(phi), justified_only: false }
             } else {
                 OverspendModel::CommunityBearsAll
             };

@@ -31,6 +31,7 @@ mod error;
 pub mod files;
 pub mod insurance;
 pub mod medicines;
+pub mod overspend;
 pub mod pharmacy;
 pub mod readings;
 pub mod recognition;

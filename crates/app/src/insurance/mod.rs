@@ -8,6 +8,7 @@ pub mod eligibility;
 pub mod export;
 pub mod fraud;
 pub mod fund_year;
+pub mod overspend;
 pub mod policies;
 pub mod policy_sheet;
 

@@ -314,6 +314,12 @@ pub async fn run(
         .await?
         .into_iter()
         .collect();
+    // The overspend the bureau accepted on each community's justification (year-end only).
+    let accepted = if through == 12 {
+        super::overspend::accepted_by_community(app, pool, year).await?
+    } else {
+        HashMap::new()
+    };
     let mut lines = Vec::new();
     for (done, (county, (code, b_c))) in (3u64..).zip(counties.iter().zip(allocation.parts.iter())) {
         progress(done, total, &format!("county {code}"));
@@ -359,7 +365,17 @@ pub async fn run(
         // Checked above for the year-end; an interim month uses no score.
         let score = fy.scores.get(code).copied().unwrap_or(0);
         let (year_end, surplus_distribution) = if through == 12 {
-            let ye = budget::year_end(&fy.budget, *b_c, tally.spent, score).map_err(engine)?;
+            let county_accepted: Vec<Fen> = communities
+                .iter()
+                .filter(|c| &c.division_code == code)
+                .filter_map(|c| accepted.get(&c.id).copied())
+                .collect();
+            let county_accepted = if county_accepted.is_empty() {
+                None
+            } else {
+                Some(Fen::sum(county_accepted).map_err(money)?)
+            };
+            let ye = budget::year_end_justified(&fy.budget, *b_c, tally.spent, score, county_accepted).map_err(engine)?;
             let dist = settlement_run::surplus_to_tiers(&ye, &fy.surplus_split)
                 .map_err(engine)?
                 .into_iter()
@@ -428,7 +444,7 @@ pub async fn run(
             .map_err(engine)?;
             let year_end = if through == 12 {
                 let spent = ins.checked_add(outs).map_err(money)?;
-                Some(budget::year_end(&fy.budget, part.budget, spent, score).map_err(engine)?)
+                Some(budget::year_end_justified(&fy.budget, part.budget, spent, score, accepted.get(&c.id).copied()).map_err(engine)?)
             } else {
                 None
             };

@@ -13,6 +13,7 @@ use sanyi_app::insurance::claims::{self, ClaimInput, ClaimView, SpecialReviewInp
 use sanyi_app::insurance::eligibility::{self, EligibilityInput, EligibilityView, RevokeInput};
 use sanyi_app::insurance::fraud::{self, FlagView, ReviewInput};
 use sanyi_app::insurance::fund_year::{self, FundYear};
+use sanyi_app::insurance::overspend::{self, DecideInput, FileInput, JustificationView};
 use sanyi_app::insurance::policies::{self, PolicyView};
 use sanyi_app::insurance::run::{self, RunReport};
 use sanyi_app::{FieldError, ServiceError};
@@ -37,6 +38,52 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review_flag))
         .routes(routes!(list_eligibility, record_eligibility))
         .routes(routes!(revoke_eligibility))
+        .routes(routes!(list_justifications, file_justification))
+        .routes(routes!(decide_justification))
+}
+
+/// The overspend justifications of a year in the area (合理超支申报), with the bureau's decisions.
+#[utoipa::path(get, path = "/api/v1/insurance/overspend-justifications/{year}", tag = "insurance", params(("year" = i32, Path, description = "Year")),
+    responses((status = 200, body = Vec<JustificationView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_justifications(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(year): ApiPath<i32>,
+) -> Result<ApiJson<Vec<JustificationView>>, ApiError> {
+    Ok(ApiJson(overspend::list(&state.app, &a, year).await?))
+}
+
+/// Files (or refiles, until the bureau decides) a community's justification of its overspend in
+/// the year: its reasons with amounts (the community's administrator).
+#[utoipa::path(post, path = "/api/v1/insurance/overspend-justifications/{year}", tag = "insurance", request_body = FileInput,
+    params(("year" = i32, Path, description = "Year")),
+    responses((status = 201, body = JustificationView), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn file_justification(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(year): ApiPath<i32>,
+    ApiJson(input): ApiJson<FileInput>,
+) -> Result<(StatusCode, ApiJson<JustificationView>), ApiError> {
+    Ok((StatusCode::CREATED, ApiJson(overspend::file(&state.app, &a, year, &input).await?)))
+}
+
+/// The bureau's decision on a filed justification: the amount accepted as reasonable, once
+/// (insurance officers). Where the pool's shared band needs justification, the year-end shares
+/// only this amount.
+#[utoipa::path(post, path = "/api/v1/insurance/overspend-justifications/{year}/{community}/decision", tag = "insurance", request_body = DecideInput,
+    params(("year" = i32, Path, description = "Year"), ("community" = String, Path, description = "Community id")),
+    responses((status = 200, body = JustificationView), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn decide_justification(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath((year, community)): ApiPath<(i32, String)>,
+    ApiJson(input): ApiJson<DecideInput>,
+) -> Result<ApiJson<JustificationView>, ApiError> {
+    Ok(ApiJson(overspend::decide(&state.app, &a, year, &community, &input).await?))
 }
 
 /// A resident's eligibility records (待遇资格认定: chronic diseases, assistance category,

@@ -106,6 +106,8 @@ struct OverviewPage {
     error: Option<String>,
     /// The print heading of the year's report.
     print: Option<super::PrintHead>,
+    /// The communities' overspend justifications of the year, with the bureau's decisions.
+    justifications: Vec<sanyi_app::insurance::overspend::JustificationView>,
 }
 
 fn build_charts(r: &RunReport, t: &Tr) -> (Chart, Chart, Chart) {
@@ -170,6 +172,11 @@ async fn render_overview(state: &AppState, p: PageActor, year: i32, error: Optio
         Err(ServiceError::NotFound) => None,
         Err(e) => return p.error(e),
     };
+    let justifications = match sanyi_app::insurance::overspend::list(&state.app, &p.actor, year).await {
+        Ok(j) => j,
+        Err(ServiceError::Forbidden { .. }) => Vec::new(),
+        Err(e) => return p.error(e),
+    };
     let (budget_chart, burn_chart, point_chart) = match &report {
         Some(r) => {
             let (a, b, c) = build_charts(r, &p.t);
@@ -204,6 +211,7 @@ async fn render_overview(state: &AppState, p: PageActor, year: i32, error: Optio
             burn_chart,
             point_chart,
             error,
+            justifications,
         },
     )
         .into_response()

@@ -609,3 +609,135 @@ async fn the_readmission_window_is_a_parameter_of_the_fund_year() {
         "a 30-day window also finds the readmission after 20 days: {wide} vs {default}"
     );
 }
+
+/// Every community line of a settlement report.
+fn community_lines(r: &Value) -> impl Iterator<Item = &Value> {
+    r["counties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["communities"].as_array().unwrap().iter())
+}
+
+/// Justified overspend (合理超支申报, docs/rules/global-budget.md#year-end-settlement): under a
+/// shared band that needs justification, a community that overspent files its reasons, the
+/// bureau accepts part of it, and the year-end shares only the accepted part; the community's
+/// side files, the bureau decides, once.
+#[tokio::test]
+async fn only_the_accepted_part_of_a_justified_overspend_is_shared() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let admin = app.token("admin").await;
+    let year = chrono::Datelike::year(&sanyi_domain::time::today()) - 1;
+    let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
+    fy["budget"]["overspend"] = json!({"SharedBand": {"band": 800, "fund_share": 5_000, "justified_only": true}});
+    let (s, body) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let run = || async {
+        let (s, r) = app
+            .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        r
+    };
+    let r = run().await;
+    // A community that overspent: nothing filed, nothing shared.
+    let over = community_lines(&r)
+        .find(|c| c["year_end"]["overspend"].as_i64().unwrap_or(0) > 0)
+        .cloned()
+        .expect("the demo has a community that overspent");
+    let id = over["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (over["year_end"]["reasonable"].as_i64(), over["year_end"]["fund_pays"].as_i64()),
+        (Some(0), Some(0))
+    );
+    let path = format!("/api/v1/insurance/overspend-justifications/{year}");
+    // Bad filings are refused with the field and rule named; the bureau cannot file.
+    let (s, e) = app
+        .post(
+            &admin,
+            &path,
+            &json!({"community_id": id, "reasons": [{"kind": "flood", "amount": 0}, {"kind": "other", "amount": 5}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let fields: Vec<&str> = e["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["reasons[0].kind", "reasons[0].amount", "reasons[1].note"]);
+    // Claimed: the whole overspend; accepted: half of the band, so that the acceptance binds.
+    let (o, b) = (over["year_end"]["overspend"].as_i64().unwrap(), over["budget"].as_i64().unwrap());
+    let band = (b * 800 + 5_000) / 10_000;
+    let accepted = band / 2;
+    let filing = json!({"community_id": id, "reasons": [
+        {"kind": "epidemic", "amount": o / 2, "note": "流感高发季住院增加"},
+        {"kind": "new_service", "amount": o - o / 2, "note": "开展胸痛中心"}]});
+    let (s, _) = app.post(&officer, &path, &filing).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, j) = app.post(&admin, &path, &filing).await;
+    assert_eq!(s, StatusCode::CREATED, "{j}");
+    assert_eq!(j["claimed"].as_i64(), Some(o));
+    // The bureau decides; the filer cannot; more than claimed, or part without a note, is refused.
+    let decision = format!("{path}/{id}/decision");
+    let (s, _) = app.post(&admin, &decision, &json!({"accepted": 1_000_000, "note": "x"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, e) = app.post(&officer, &decision, &json!({"accepted": o + 1})).await;
+    assert_eq!(
+        (s, e["errors"][0]["rule"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("overspend.accepted_range"))
+    );
+    let (s, e) = app.post(&officer, &decision, &json!({"accepted": accepted})).await;
+    assert_eq!(
+        (s, e["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("note"))
+    );
+    let (s, j) = app
+        .post(
+            &officer,
+            &decision,
+            &json!({"accepted": accepted, "note": "疫情部分按实认定，新项目未经备案"}),
+        )
+        .await;
+    assert_eq!((s, j["accepted"].as_i64()), (StatusCode::OK, Some(accepted)), "{j}");
+    let (s, e) = app
+        .post(&officer, &decision, &json!({"accepted": 3_000_000, "note": "again"}))
+        .await;
+    assert_eq!(
+        (s, e["errors"][0]["rule"].as_str()),
+        (StatusCode::CONFLICT, Some("overspend.decided_once"))
+    );
+    let (s, _) = app.post(&admin, &path, &filing).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // The year-end shares min(O, β × B, accepted), the fund paying half.
+    let r = run().await;
+    let line = community_lines(&r).find(|c| c["id"] == id.as_str()).unwrap();
+    let ye = &line["year_end"];
+    assert_eq!(ye["overspend"].as_i64(), Some(o));
+    assert_eq!(ye["reasonable"].as_i64(), Some(o.min(band).min(accepted)), "{ye}");
+    assert_eq!(ye["fund_pays"].as_i64(), Some((accepted.min(o) + 1) / 2), "{ye}");
+    assert_eq!(ye["fund_pays"].as_i64().unwrap() + ye["community_bears"].as_i64().unwrap(), o);
+    assert!(ye["fund_pays"].as_i64().unwrap() > 0);
+    // Listed for both sides.
+    let (s, list) = app.get(&officer, &path).await;
+    assert_eq!((s, list.as_array().unwrap().len()), (StatusCode::OK, 1));
+    assert!(!list[0]["community"].as_str().unwrap().is_empty(), "{list}");
+    // And on the insurance page, in words.
+    let html = app
+        .client
+        .get(app.url(&format!("/insurance?year={year}")))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("合理超支申报与认定") && html.contains("重大疫情或突发公共卫生事件"),
+        "{html}"
+    );
+    assert!(html.contains("疫情部分按实认定"));
+}

@@ -200,6 +200,12 @@ const POLICY: &[(&str, Who)] = &[
     ("GET /api/v1/residents/{id}", Who::Roles(READERS_OF_RECORDS)),
     ("PUT /api/v1/residents/{id}", Who::Roles(CLINICAL)),
     ("POST /api/v1/residents/{id}/enrolments", Who::Roles(INSURANCE)),
+    ("GET /api/v1/insurance/overspend-justifications/{year}", Who::Roles(INSURANCE)),
+    ("POST /api/v1/insurance/overspend-justifications/{year}", Who::Roles(ADMIN)),
+    (
+        "POST /api/v1/insurance/overspend-justifications/{year}/{community}/decision",
+        Who::Roles(&["insurance_officer"]),
+    ),
     ("GET /api/v1/residents/{id}/eligibility", Who::Roles(READERS_OF_RECORDS)),
     ("POST /api/v1/residents/{id}/eligibility", Who::Roles(INSURANCE)),
     (
