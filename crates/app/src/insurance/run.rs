@@ -787,7 +787,7 @@ impl RunReport {
     }
 }
 
-/// The year-end needs every county's appraisal score (docs/rules/global-budget.md#year-end): a
+/// The year-end needs every county's appraisal score (docs/rules/global-budget.md#year-end-settlement): a
 /// missing one is an error naming the county, never a silent pass mark.
 fn missing_scores(fy: &FundYear, counties: &[registry::County]) -> Result<(), ServiceError> {
     let errs: Vec<FieldError> = counties

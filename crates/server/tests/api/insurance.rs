@@ -155,7 +155,7 @@ async fn the_demo_year_settles_from_budget_to_year_end_and_money_is_conserved() 
     assert_eq!(r["distributable"], json!(83_000_000_000i64));
     assert_eq!(sum(&r["counties"], "budget"), 83_000_000_000);
     // The year-end reads every county's appraisal score: a missing one is refused with the county
-    // named, never replaced by the pass mark (docs/rules/global-budget.md#year-end).
+    // named, never replaced by the pass mark (docs/rules/global-budget.md#year-end-settlement).
     let mut without = fy.clone();
     let (county, _) = fy["scores"].as_object().unwrap().iter().next().unwrap();
     without["scores"].as_object_mut().unwrap().remove(county);
