@@ -241,6 +241,10 @@ pub struct AssistanceRatio {
     pub category: PersonCategory,
     /// Ratio on the remaining in-scope personal share.
     pub ratio: BasisPoints,
+    /// Annual deductible of the category (救助起付标准, e.g. for low-income families): the
+    /// remaining share below it is not assisted. Absent: none.
+    #[serde(default)]
+    pub deductible: Fen,
 }
 
 /// Medical assistance (医疗救助).
@@ -260,6 +264,12 @@ impl AssistanceBenefit {
             .iter()
             .find(|r| r.category == c)
             .map_or(BasisPoints::new(0), |r| r.ratio)
+    }
+
+    /// Annual deductible of a category (0 if not listed).
+    #[must_use]
+    pub fn deductible(&self, c: PersonCategory) -> Fen {
+        self.ratios.iter().find(|r| r.category == c).map_or(Fen::ZERO, |r| r.deductible)
     }
 }
 
@@ -715,18 +725,22 @@ impl Policy {
                     AssistanceRatio {
                         category: PersonCategory::ExtremePoverty,
                         ratio: bp(8_000),
+                        deductible: Fen::ZERO,
                     },
                     AssistanceRatio {
                         category: PersonCategory::Subsistence,
                         ratio: bp(7_000),
+                        deductible: Fen::ZERO,
                     },
                     AssistanceRatio {
                         category: PersonCategory::LowIncome,
                         ratio: bp(5_000),
+                        deductible: Fen::ZERO,
                     },
                     AssistanceRatio {
                         category: PersonCategory::AtRisk,
                         ratio: bp(5_000),
+                        deductible: Fen::ZERO,
                     },
                 ],
                 annual_limit: yuan(50_000),

@@ -126,6 +126,9 @@ pub struct Accumulators {
     pub critical_illness_paid: Fen,
     /// Medical assistance paid.
     pub assistance_paid: Fen,
+    /// Medical-assistance deductible met this year (救助起付标准).
+    #[serde(default)]
+    pub assistance_deductible: Fen,
     /// Admissions this year.
     pub admissions: i64,
 }
@@ -146,6 +149,7 @@ impl Accumulators {
             critical_illness_base: self.critical_illness_base.checked_add(d.critical_illness_base)?,
             critical_illness_paid: self.critical_illness_paid.checked_add(d.critical_illness_paid)?,
             assistance_paid: self.assistance_paid.checked_add(d.assistance_paid)?,
+            assistance_deductible: self.assistance_deductible.checked_add(d.assistance_deductible)?,
             admissions: self.admissions.checked_add(d.admissions).ok_or(MoneyError::Overflow)?,
         })
     }
@@ -170,6 +174,7 @@ impl Accumulators {
             critical_illness_base: n(self.critical_illness_base, d.critical_illness_base)?,
             critical_illness_paid: n(self.critical_illness_paid, d.critical_illness_paid)?,
             assistance_paid: n(self.assistance_paid, d.assistance_paid)?,
+            assistance_deductible: n(self.assistance_deductible, d.assistance_deductible)?,
             admissions: self.admissions.checked_sub(d.admissions).ok_or(MoneyError::Overflow)?,
         })
     }
@@ -708,7 +713,12 @@ pub fn settle(policy: &Policy, enc: &Encounter, acc: &Accumulators, settled: &BT
     // 6. Medical assistance.
     let maf_base = personal_in_scope.checked_sub(hifmi)?;
     let maf_ratio = policy.assistance.ratio(enc.person);
-    let maf_raw = maf_base.apply_bp(maf_ratio)?;
+    // The category's annual deductible is met first (what the person still owes below it is
+    // not assisted).
+    let maf_deductible = policy.assistance.deductible(enc.person);
+    let maf_ded = maf_base.min(nonneg(maf_deductible.checked_sub(acc.assistance_deductible)?));
+    delta.assistance_deductible = maf_ded;
+    let maf_raw = maf_base.checked_sub(maf_ded)?.apply_bp(maf_ratio)?;
     let maf_left = nonneg(policy.assistance.annual_limit.checked_sub(acc.assistance_paid)?);
     let maf = maf_raw.min(maf_left);
     delta.assistance_paid = maf;
@@ -716,6 +726,8 @@ pub fn settle(policy: &Policy, enc: &Encounter, acc: &Accumulators, settled: &BT
         "settlement.assistance",
         &[
             ("assistance.ratio", maf_ratio.to_string()),
+            ("assistance.deductible", maf_deductible.to_string()),
+            ("assistance_deductible_met", acc.assistance_deductible.to_string()),
             ("assistance.annual_limit", policy.assistance.annual_limit.to_string()),
             ("assistance_paid", acc.assistance_paid.to_string()),
         ],
@@ -996,6 +1008,27 @@ mod tests {
             Fen::sum([y(6_375), Fen::new(170_625), Fen::new(64_313)]).unwrap()
         );
         check_sums(&s);
+
+        // A deductible of the category (救助起付标准): 500 yuan, 300 met already → the first 200 of
+        // the 918.75 still owed are not assisted: (918.75 − 200) × 70 % = 503.125 → 503.13.
+        let mut policy = Policy::example_changji_2026();
+        for r in &mut policy.assistance.ratios {
+            r.deductible = y(500);
+        }
+        let met = Accumulators {
+            assistance_deductible: y(300),
+            ..acc
+        };
+        let s = settle(&policy, &e, &met, &BTreeSet::new()).unwrap();
+        assert_eq!(s.maf_pay, Fen::new(50_313));
+        assert_eq!(s.accumulators.assistance_deductible, y(500));
+        check_sums(&s);
+        // Met in full: as without a deductible.
+        let met = Accumulators {
+            assistance_deductible: y(500),
+            ..acc
+        };
+        assert_eq!(settle(&policy, &e, &met, &BTreeSet::new()).unwrap().maf_pay, Fen::new(64_313));
 
         // Assistance limited by the remaining annual limit.
         let acc = Accumulators {
@@ -1306,6 +1339,7 @@ mod tests {
                 critical_illness_base: Fen::new(ci),
                 critical_illness_paid: Fen::new(ci / 3),
                 assistance_paid: Fen::new(maf),
+                assistance_deductible: Fen::new(maf / 7),
                 admissions: adm,
             })
     }

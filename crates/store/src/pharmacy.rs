@@ -773,9 +773,15 @@ pub async fn usage_from_lines(db: &Db, prefix: &str, from: NaiveDate, to: NaiveD
 /// # Errors
 /// On a database error.
 pub async fn dispensed_costs(db: &Db, county: &str, rx_no: &str) -> Result<Vec<(String, i64, i64)>, StoreError> {
-    let sql = "SELECT item_code, unit_cost, CAST(-SUM(quantity) AS BIGINT) FROM stock_moves \
-               WHERE division_code = $1 AND ref_no = $2 AND kind = 'dispense' GROUP BY item_code, unit_cost ORDER BY item_code, unit_cost";
-    Ok(dispatch!(db, p => sqlx::query_as::<_, (String, i64, i64)>(sql).bind(county).bind(rx_no).fetch_all(p).await)?)
+    // Summed here, not by a GROUP BY: with one, SQLite's planner walks the county's whole ledger
+    // by the item index for the grouping order instead of the few moves of this reference.
+    let sql = "SELECT item_code, unit_cost, quantity FROM stock_moves WHERE division_code = $1 AND ref_no = $2 AND kind = 'dispense'";
+    let moves = dispatch!(db, p => sqlx::query_as::<_, (String, i64, i64)>(sql).bind(county).bind(rx_no).fetch_all(p).await)?;
+    let mut by: std::collections::BTreeMap<(String, i64), i64> = Default::default();
+    for (item, cost, quantity) in moves {
+        *by.entry((item, cost)).or_default() -= quantity;
+    }
+    Ok(by.into_iter().map(|((item, cost), units)| (item, cost, units)).collect())
 }
 
 /// A column of a bulk insert: name and PostgreSQL type.

@@ -130,7 +130,12 @@ pub fn sheet(p: &Policy) -> Vec<Section> {
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default();
                 let l = labels::of("person_category", &code);
-                one(l.map_or(&code[..], |l| l.zh), l.map_or(&code[..], |l| l.en), pct(r.ratio))
+                let value = if r.deductible.get() > 0 {
+                    format!("{}（起付 {}）", pct(r.ratio), yuan(r.deductible))
+                } else {
+                    pct(r.ratio)
+                };
+                one(l.map_or(&code[..], |l| l.zh), l.map_or(&code[..], |l| l.en), value)
             })
             .collect(),
     });
