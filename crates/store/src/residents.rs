@@ -681,19 +681,24 @@ pub async fn count_by_county(db: &Db, division_prefix: &str) -> Result<Vec<(Stri
 /// # Errors
 /// On a database error.
 pub async fn names(db: &Db, ids: &[String]) -> Result<std::collections::HashMap<String, (String, String)>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Default::default());
+    // Each id once, in chunks (a statement holds a bounded number of parameters).
+    let mut unique: Vec<&String> = ids.iter().collect();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut out = std::collections::HashMap::new();
+    for chunk in unique.chunks(500) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT id, name, id_number FROM residents WHERE id IN ({})", list.join(", "));
+        let rows: Vec<(String, String, String)> = dispatch!(db, pool => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await
+        })?;
+        out.extend(rows.into_iter().map(|(id, name, number)| (id, (name, number))));
     }
-    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!("SELECT id, name, id_number FROM residents WHERE id IN ({})", list.join(", "));
-    let rows: Vec<(String, String, String)> = dispatch!(db, pool => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-        for id in ids {
-            q = q.bind(id);
-        }
-        q.fetch_all(pool).await
-    })?;
-    Ok(rows.into_iter().map(|(id, name, number)| (id, (name, number))).collect())
+    Ok(out)
 }
 
 /// Writes the pinyin initials of residents registered before the `name_initials` column existed
