@@ -385,3 +385,19 @@ impl<T> Paged<T> {
         }
     }
 }
+
+/// The distinct ids of `ids` in chunks of at most 500, each with its `$1, $2, …` placeholder list:
+/// a caller may pass one id per row of a large report, and a statement holds a bounded number of
+/// parameters (32 766 on SQLite, 65 535 on PostgreSQL).
+pub(crate) fn id_chunks(ids: &[String]) -> Vec<(Vec<&String>, String)> {
+    let mut unique: Vec<&String> = ids.iter().collect();
+    unique.sort_unstable();
+    unique.dedup();
+    unique
+        .chunks(500)
+        .map(|c| {
+            let list: Vec<String> = (1..=c.len()).map(|i| format!("${i}")).collect();
+            (c.to_vec(), list.join(", "))
+        })
+        .collect()
+}

@@ -383,18 +383,12 @@ pub fn prefix_range(prefix: &str) -> (String, String) {
 /// # Errors
 /// On a database error.
 pub async fn names(db: &Db, ids: &[String]) -> Result<std::collections::HashMap<String, String>, StoreError> {
-    // Each id once, in chunks: a caller may pass one id per row of a large report, and a
-    // statement holds at most 32 766 (SQLite) / 65 535 (PostgreSQL) parameters.
-    let mut unique: Vec<&String> = ids.iter().collect();
-    unique.sort_unstable();
-    unique.dedup();
     let mut out = std::collections::HashMap::new();
-    for chunk in unique.chunks(500) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT id, name FROM institutions WHERE id IN ({})", list.join(", "));
+    for (chunk, list) in crate::id_chunks(ids) {
+        let sql = format!("SELECT id, name FROM institutions WHERE id IN ({list})");
         let rows: Vec<(String, String)> = dispatch!(db, pool => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-            for id in chunk {
+            for id in &chunk {
                 q = q.bind(*id);
             }
             q.fetch_all(pool).await

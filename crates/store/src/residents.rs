@@ -681,17 +681,12 @@ pub async fn count_by_county(db: &Db, division_prefix: &str) -> Result<Vec<(Stri
 /// # Errors
 /// On a database error.
 pub async fn names(db: &Db, ids: &[String]) -> Result<std::collections::HashMap<String, (String, String)>, StoreError> {
-    // Each id once, in chunks (a statement holds a bounded number of parameters).
-    let mut unique: Vec<&String> = ids.iter().collect();
-    unique.sort_unstable();
-    unique.dedup();
     let mut out = std::collections::HashMap::new();
-    for chunk in unique.chunks(500) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT id, name, id_number FROM residents WHERE id IN ({})", list.join(", "));
+    for (chunk, list) in crate::id_chunks(ids) {
+        let sql = format!("SELECT id, name, id_number FROM residents WHERE id IN ({list})");
         let rows: Vec<(String, String, String)> = dispatch!(db, pool => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-            for id in chunk {
+            for id in &chunk {
                 q = q.bind(*id);
             }
             q.fetch_all(pool).await
