@@ -272,11 +272,14 @@ pub async fn decide(
         Err(StoreError::Constraint { constraint, .. }) if constraint == DECIDED => return Err(decided_conflict()),
         Err(e) => return Err(e.into()),
     }
-    let row = repo::of_year(&app.db, &c.division_code, i64::from(year))
-        .await?
-        .into_iter()
-        .find(|j| j.community_id == c.id)
-        .ok_or(ServiceError::NotFound)?;
+    // The answer from what was just written, not read back.
+    let row = JustificationRow {
+        accepted: Some(input.accepted),
+        decision_note: Some(input.note.trim().to_owned()),
+        decided_by: Some(actor.user_id.clone()),
+        decided_at: Some(Utc::now()),
+        ..filed
+    };
     Ok(view(row, &HashMap::from([(c.id.clone(), c.name.clone())])))
 }
 
