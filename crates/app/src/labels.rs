@@ -246,7 +246,9 @@ const LISTED: &[(&str, &str, &str, &str)] = &[
     ("audit_entity", "fraud_flag", "疑点", "fraud flag"),
     ("audit_entity", "institution", "机构", "institution"),
     ("audit_entity", "enrolment", "参保登记", "enrolment"),
-    ("audit_entity", "settlement_run", "年度清算", "settlement run"),
+    ("audit_entity", "settlement_run", "医保结算批次", "settlement run"),
+    ("audit_action", "run", "运行结算", "run"),
+    ("audit_action", "approve", "复核", "approve"),
     ("audit_entity", "attachment", "附件", "attachment"),
     ("audit_entity", "catalogue_version", "医保目录版本", "catalogue version"),
     ("audit_entity", "procurement_project", "集采项目", "procurement project"),
@@ -319,6 +321,51 @@ const LISTED: &[(&str, &str, &str, &str)] = &[
     ("item_category", "A", "甲类", "class A"),
     ("item_category", "B", "乙类", "class B"),
     ("item_category", "C", "丙类", "class C"),
+    ("scheme_version", "synthetic", "示意版", "synthetic"),
+    ("ecg_format", "aecg", "HL7 aECG 格式", "HL7 aECG"),
+    ("ecg_format", "csv", "CSV 格式", "CSV"),
+    ("audit_word", "cookie", "网页登录", "web session"),
+    ("audit_word", "bearer", "接口令牌", "API token"),
+    ("audit_word", "view", "查看", "view"),
+    ("audit_word", "page", "页面", "page"),
+    ("audit_word", "record", "档案", "record"),
+    ("audit_word", "claim", "医保结算单", "claim"),
+    ("audit_word", "print", "打印", "print"),
+    ("run_status", "pending", "待复核", "awaiting approval"),
+    ("run_status", "approved", "已复核", "approved"),
+    ("run_status", "superseded", "已被重算取代", "superseded"),
+    ("ledger_kind", "prepayment", "月度预付", "monthly prepayment"),
+    ("ledger_kind", "year_end", "年终清算", "year-end settlement"),
+    ("run_level", "pool", "统筹区", "pool"),
+    ("run_level", "county", "县", "county"),
+    ("run_level", "community", "医共体", "community"),
+    ("run_level", "member", "成员单位", "member institution"),
+    ("run_item", "fund", "年度基金", "fund of the year"),
+    ("run_item", "reserve", "风险调剂金", "risk reserve"),
+    ("run_item", "rigid", "刚性支出", "rigid carve-outs"),
+    ("run_item", "distributable", "可分配额", "distributable"),
+    ("run_item", "flags", "疑点数", "fraud flags"),
+    ("run_item", "budget", "打包预算", "budget"),
+    ("run_item", "monthly_prepayment", "月预付额", "monthly prepayment"),
+    ("run_item", "prepaid", "已预付", "prepaid"),
+    ("run_item", "spent_inside", "县域内基金支出", "spent inside the county"),
+    ("run_item", "spent_outside", "县域外基金支出", "spent outside the county"),
+    ("run_item", "outpatient_claims", "门诊结算人次", "outpatient claims"),
+    ("run_item", "inpatient_claims", "住院结算人次", "inpatient claims"),
+    ("run_item", "drg_cases", "DRG 病例数", "DRG cases"),
+    ("run_item", "drg_points", "DRG 总点数", "DRG points"),
+    ("run_item", "drg_pool", "按点数分配额", "amount paid by points"),
+    ("run_item", "point_value", "点值", "point value"),
+    ("run_item", "score", "考核得分", "appraisal score"),
+    ("run_item", "capitation_paid", "按人头当期拨付", "capitation paid"),
+    ("run_item", "capitation_released", "按人头考核返还", "capitation released"),
+    ("run_item", "retained", "结余留用", "retained surplus"),
+    ("run_item", "fund_keeps", "基金收回结余", "surplus kept by the fund"),
+    ("run_item", "reasonable", "合理超支", "reasonable overspend"),
+    ("run_item", "fund_pays", "基金分担超支", "overspend paid by the fund"),
+    ("run_item", "community_bears", "医共体承担超支", "overspend borne"),
+    ("run_item", "payable", "年度应拨付总额", "year-end amount"),
+    ("run_item", "borne", "承担超支", "overspend borne"),
 ];
 
 static ALL: LazyLock<Vec<Label>> = LazyLock::new(|| {
@@ -502,7 +549,9 @@ pub fn humanize(text: &str, english: bool) -> String {
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
         if !word.is_empty() {
-            match ALL.iter().find(|l| l.code == word.as_str() && l.shows_raw()) {
+            // The words of audit details first ("claim" is a claim there, not claiming a reading).
+            let found = of("audit_word", word).or_else(|| ALL.iter().find(|l| l.code == word.as_str() && l.shows_raw()));
+            match found {
                 Some(l) => out.push_str(if english { l.en } else { l.zh }),
                 None => out.push_str(word),
             }
@@ -521,7 +570,8 @@ pub fn humanize(text: &str, english: bool) -> String {
     out.replace("->", "→")
 }
 
-/// Record ids (UUIDs) in a text shortened to their first eight characters, as record numbers.
+/// Record ids (UUIDs) in a text shortened to their last eight characters, as record numbers (the
+/// first characters of a time-ordered id are its creation time, shared by records made together).
 fn shorten_ids(text: &str) -> String {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
@@ -533,7 +583,7 @@ fn shorten_ids(text: &str) -> String {
                 _ => c.is_ascii_hexdigit(),
             });
         if is_uuid {
-            out.push_str(&text[i..i + 8]);
+            out.push_str(&text[i + 28..i + 36]);
             i += 36;
         } else {
             let c = text[i..].chars().next().unwrap_or(' ');
@@ -565,12 +615,20 @@ mod tests {
     }
 
     #[test]
+    fn every_figure_a_run_diff_shows_is_named() {
+        for item in crate::insurance::run_diff::ITEMS {
+            assert!(of("run_item", item).is_some(), "run_item {item} has no name");
+        }
+    }
+
+    #[test]
     fn details_read_in_words() {
         assert_eq!(
             humanize("acquired -> claimed", false),
             format!("{} → {}", ReadingState::Acquired.label_zh(), ReadingState::Claimed.label_zh())
         );
         assert_eq!(humanize("name= area= results=12", false), "姓名= 地区= 结果=12");
-        assert_eq!(humanize("dr at 47dd6c81-238b-5458-97c3-76f3e48fe56e", false), "dr at 47dd6c81");
+        assert_eq!(humanize("dr at 47dd6c81-238b-5458-97c3-76f3e48fe56e", false), "dr at e48fe56e");
+        assert_eq!(humanize("claim record page via cookie", false), "医保结算单 档案 页面 via 网页登录");
     }
 }

@@ -61,10 +61,19 @@ pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
         }
     };
     use referrals::ReferralBox;
-    let inbox = per_state(referrals::counts(app, actor, ReferralBox::In).await?);
-    let outbox = per_state(referrals::counts(app, actor, ReferralBox::Out).await?);
+    // Referral work only for the roles that act on referrals (not readers, nurses' counts alone).
+    let refers = actor.role.can(crate::Permission::ReferralWrite);
+    let counts = |b: ReferralBox| async move {
+        if refers {
+            referrals::counts(app, actor, b).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let inbox = per_state(counts(ReferralBox::In).await?);
+    let outbox = per_state(counts(ReferralBox::Out).await?);
     // Down-referrals whose plan sends the patient back to the actor's institution.
-    let down = per_state(referrals::counts(app, actor, ReferralBox::Down).await?);
+    let down = per_state(counts(ReferralBox::Down).await?);
     push(
         "referral.to_accept",
         inbox(&["pending_receiver"]),
@@ -114,7 +123,8 @@ pub async fn for_actor(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
     // engine's timers decide, so these rows are read (only the two states concerned).
     let policy = &app.policies.referral;
     let mut due = 0;
-    for state in ["down_received", "follow_up"] {
+    let follow_states: &[&str] = if refers { &["down_received", "follow_up"] } else { &[] };
+    for state in follow_states.iter().copied() {
         due += referrals::rows_in_state(app, actor, ReferralBox::Down, state)
             .await?
             .iter()

@@ -559,6 +559,18 @@ pub async fn pools(app: &App) -> Result<Vec<String>, ServiceError> {
     Ok(repo::pools(&app.db).await?.into_iter().map(|p| p.division_code).collect())
 }
 
+/// The name of a pool (e.g. 昌吉回族自治州), none for an unknown code.
+///
+/// # Errors
+/// On a database error.
+pub async fn pool_name(app: &App, code: &str) -> Result<Option<String>, ServiceError> {
+    Ok(sanyi_store::registry::pools(&app.db)
+        .await?
+        .into_iter()
+        .find(|p| p.division_code == code)
+        .map(|p| p.name))
+}
+
 /// The ids of the communities of a county (for the operator's commands).
 ///
 /// # Errors

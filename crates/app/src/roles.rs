@@ -83,6 +83,9 @@ pub enum Permission {
     /// Decide how much of a filed overspend the fund accepts as reasonable (合理超支认定): the
     /// bureau's officers only, never the community's side that filed it.
     OverspendDecide,
+    /// Approve a settlement run as its second officer (结算复核), which posts its payments to the
+    /// fund's ledger: a pool-wide insurance officer other than the one who ran it.
+    SettlementApprove,
 }
 
 impl Permission {
@@ -116,6 +119,7 @@ impl Permission {
             Permission::Dispense => "prescription.dispense",
             Permission::OverspendFile => "overspend.file",
             Permission::OverspendDecide => "overspend.decide",
+            Permission::SettlementApprove => "settlement.approve",
         }
     }
 }
@@ -211,7 +215,7 @@ impl Role {
             Prescribe => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist),
             Dispense => matches!(self, VillageDoctor | TownshipDoctor | CountySpecialist | Nurse | ProcurementOfficer),
             OverspendFile => matches!(self, Administrator),
-            OverspendDecide => matches!(self, InsuranceOfficer),
+            OverspendDecide | SettlementApprove => matches!(self, InsuranceOfficer),
         }
     }
 }

@@ -359,6 +359,13 @@ pub async fn workbench(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
             "Flags waiting for information",
             format!("/insurance/flags?year={}&status=needs_more_info", d.year),
         );
+        push(
+            "insurance.runs_to_approve",
+            crate::insurance::runs::awaiting_approval(app, actor, d.year).await?,
+            "待复核的结算批次",
+            "Settlement runs to approve",
+            format!("/insurance/runs?year={}", d.year),
+        );
         if !d.settled && actor.role.can(Permission::InsuranceManage) {
             push(
                 "insurance.year_to_settle",

@@ -15,6 +15,7 @@
 //! - [`settlement`]: one-stop settlement (一站式结算) of an encounter into NHSA fields.
 //! - [`budget`]: the county global budget (医共体医保基金打包付费).
 //! - [`payment`]: DRG point method (点数法), per bed-day (按床日) and capitation (按人头).
+//! - [`ledger`]: the fund's payments to a community as append-only ledger postings (基金拨付台账).
 //! - [`settlement_run`]: the money rules of a settlement run (结算运行): spending tally against the
 //!   time-proportional budget, community split, year-end distribution, a county's point settlement.
 #![deny(missing_docs)]
@@ -22,6 +23,7 @@
 pub mod budget;
 pub mod catalogue;
 pub mod fraud;
+pub mod ledger;
 pub mod payment;
 pub mod policy;
 pub mod settlement;

@@ -286,6 +286,34 @@ pub fn prepaid_through(monthly: Fen, months: u32) -> Result<Fen, InsuranceError>
     Ok(monthly.checked_mul(i64::from(months))?)
 }
 
+/// Each community's prepayment month by month (月度预付拨付): the difference of its part of the
+/// county's prepayment through month k and through month k − 1, so that the months of a
+/// community add up exactly to its part through the period ([`split_communities`]). The outer
+/// list comes in the order of `enrollees`, the inner one is months 1..=`through`.
+///
+/// # Errors
+/// As [`split_communities`].
+pub fn monthly_community_prepayments(
+    county_budget: Fen,
+    monthly: Fen,
+    through: u32,
+    enrollees: &[(String, u64)],
+) -> Result<Vec<Vec<Fen>>, InsuranceError> {
+    let mut out: Vec<Vec<Fen>> = vec![Vec::with_capacity(through as usize); enrollees.len()];
+    let mut before: Vec<Fen> = vec![Fen::ZERO; enrollees.len()];
+    for k in 1..=through {
+        let parts = split_communities(county_budget, prepaid_through(monthly, k)?, enrollees)?;
+        if parts.is_empty() {
+            return Ok(Vec::new());
+        }
+        for (i, part) in parts.iter().enumerate() {
+            out[i].push(part.prepaid.checked_sub(before[i])?);
+            before[i] = part.prepaid;
+        }
+    }
+    Ok(out)
+}
+
 /// A retained surplus split between the tiers (结余留用分配): the community's retained surplus by
 /// the tier shares (e.g. county 6 : township 3 : village 1), largest remainder; nothing when no
 /// surplus is retained.
@@ -615,6 +643,18 @@ mod tests {
         assert_eq!(Fen::sum(r.settlement.institutions.iter().map(|i| i.net)).unwrap(), Fen::new(10_000));
         assert_eq!(r.monthly.keys().copied().collect::<Vec<_>>(), vec![1, 3]);
         assert!(county_points(&p, 3, &[]).is_err());
+    }
+
+    #[test]
+    fn monthly_prepayments_add_up_to_the_split_through_the_period() {
+        let shares = [("A".to_owned(), 3), ("B".to_owned(), 2), ("C".to_owned(), 2)];
+        let months = monthly_community_prepayments(Fen::new(1_000_003), Fen::new(75_001), 7, &shares).unwrap();
+        let whole = split_communities(Fen::new(1_000_003), Fen::new(75_001 * 7), &shares).unwrap();
+        for (m, part) in months.iter().zip(&whole) {
+            assert_eq!(m.len(), 7);
+            assert_eq!(Fen::sum(m.iter().copied()).unwrap(), part.prepaid);
+            assert!(m.iter().all(|f| f.get() >= 0));
+        }
     }
 
     proptest! {

@@ -33,3 +33,7 @@ document.querySelectorAll('input[data-filter]').forEach(function (box) {
     });
   });
 });
+// Printing opens the collapsed sections, so the paper holds everything the page has.
+window.addEventListener('beforeprint', function () {
+  document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+});

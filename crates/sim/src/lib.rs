@@ -447,12 +447,20 @@ pub fn generate(p: &DemoParams) -> DemoWorld {
                     "insurance bureau of the pool",
                 ),
                 user(
+                    "insurance_chief",
+                    "医保复核 郑敏",
+                    "insurance_officer",
+                    None,
+                    "6523",
+                    "second insurance officer who approves settlement runs",
+                ),
+                user(
                     "procurement",
                     "药品采购 吴芳",
                     "procurement_officer",
                     Some(&lead),
                     &c,
-                    "procurement officer (no access to patient records)",
+                    "procurement officer and central pharmacy (dispenses prescriptions; no resident records)",
                 ),
             ];
         }

@@ -1,12 +1,12 @@
 //! Medical insurance tables (医保): policy versions, fund years, claims with accumulators,
-//! settlement runs and fraud flags. The engine's documents (policy, settlement, accumulators) are
+//! and fraud flags. The engine's documents (policy, settlement, accumulators) are
 //! stored as JSON; what reports aggregate (money, month, place of care) are columns.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::audit::AuditEntry;
-use crate::{Backend, Db, StoreError, audit_insert_in_tx, dispatch, transaction, write_one};
+use crate::{Backend, Db, StoreError, audit_insert_in_tx, dispatch, transaction};
 
 /// A stored benefit policy version.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -468,39 +468,6 @@ pub async fn enrollees(db: &Db, pool: &str, year: i64) -> Result<Vec<(String, i6
                WHERE e.division_code >= $1 AND e.division_code < $2 AND e.year = $3 AND e.status = 'active' AND r.status = 'active' \
                GROUP BY e.division_code ORDER BY e.division_code";
     Ok(dispatch!(db, p => sqlx::query_as::<_, (String, i64, i64)>(sql).bind(&lo).bind(&hi).bind(year).bind(born_by).fetch_all(p).await)?)
-}
-
-/// Stores a settlement run report, replacing an earlier run of the same period.
-///
-/// # Errors
-/// On a database error.
-pub async fn put_run(db: &Db, pool: &str, year: i64, month: i64, report: &str, digest: &str) -> Result<(), StoreError> {
-    write_one!(db, p => sqlx::query("INSERT INTO settlement_runs (division_code, year, month, report, digest, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-        ON CONFLICT (division_code, year, month) DO UPDATE SET report = excluded.report, digest = excluded.digest, created_at = excluded.created_at")
-        .bind(pool).bind(year).bind(month).bind(report).bind(digest).bind(Utc::now()).execute(p).await.map(|_| ()))?;
-    Ok(())
-}
-
-/// A stored run report, JSON.
-///
-/// # Errors
-/// On a database error.
-pub async fn run(db: &Db, pool: &str, year: i64, month: i64) -> Result<Option<String>, StoreError> {
-    Ok(dispatch!(db, p => sqlx::query_scalar::<_, String>(
-        "SELECT report FROM settlement_runs WHERE division_code = $1 AND year = $2 AND month = $3")
-        .bind(pool).bind(year).bind(month).fetch_optional(p).await)?)
-}
-
-/// Whether a settlement run's report is stored (without reading the report).
-///
-/// # Errors
-/// On a database error.
-pub async fn run_exists(db: &Db, pool: &str, year: i64, month: i64) -> Result<bool, StoreError> {
-    // COUNT(*) is a 64-bit integer on both backends (a bare `SELECT 1` is int4 on PostgreSQL).
-    let n: i64 = dispatch!(db, p => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM settlement_runs WHERE division_code = $1 AND year = $2 AND month = $3")
-        .bind(pool).bind(year).bind(month).fetch_one(p).await)?;
-    Ok(n > 0)
 }
 
 /// A fraud or misuse flag.

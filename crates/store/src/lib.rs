@@ -16,7 +16,8 @@
 //! [`attachments`] (of referrals and consultations), [`files`] (the content-addressed file store),
 //! [`recognition`] (mutual recognition of results: catalogue, participants, results, orders,
 //! savings), [`drg`] (schemes per pool and their tables), [`insurance`] (policies, fund years,
-//! claims with accumulators, settlement runs, fraud flags).
+//! claims with accumulators, fraud flags), [`settlement`] (settlement runs as an append-only
+//! history, their approvals and the fund's ledger).
 //!
 //! SQLite has one writer per database: write transactions queue per database file
 //! ([`sqlite_writer`]). Constraint errors say which kind and which columns
@@ -38,6 +39,7 @@ pub mod recognition;
 pub mod referrals;
 pub mod registry;
 pub mod residents;
+pub mod settlement;
 pub mod users;
 pub mod workflow;
 

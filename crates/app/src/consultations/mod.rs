@@ -117,9 +117,17 @@ pub struct ConsultationView {
     /// Display names (with title) of the assigned experts, the chair and the opinions' authors,
     /// by user id (single-consultation read only).
     pub expert_names: std::collections::BTreeMap<String, String>,
+    /// Names of the inviting and invited institutions by id (single-consultation read only).
+    #[serde(default)]
+    pub institution_names: std::collections::BTreeMap<String, String>,
 }
 
 impl ConsultationView {
+    /// The name of the invited institution, which gives the opinion (empty when unknown).
+    pub fn invited_name(&self) -> &str {
+        self.institution_names.get(&self.invited_institution_id).map_or("", String::as_str)
+    }
+
     /// The display name of an expert of this consultation (the id when unknown).
     pub fn name_of<'a>(&'a self, user_id: &'a str) -> &'a str {
         self.expert_names.get(user_id).map_or(user_id, String::as_str)
@@ -185,6 +193,7 @@ async fn view(app: &App, row: ConsultationRow, timeline: Vec<WorkflowEvent>) -> 
     Ok(ConsultationView {
         scheduled_at: engine.as_ref().and_then(Consultation::scheduled_at),
         expert_names: std::collections::BTreeMap::new(),
+        institution_names: std::collections::BTreeMap::new(),
         mdt: engine.as_ref().is_some_and(Consultation::is_mdt),
         chair: engine.as_ref().and_then(|c| c.chair().map(|x| x.as_str().to_owned())),
         chair_summary: engine.as_ref().and_then(|c| c.chair_summary().map(str::to_owned)),

@@ -24,9 +24,15 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ConsultationView,
         .await?;
     let guests = guests::of(app, &row).await?;
     let expert_names = expert_names(app, &row).await?;
+    let institution_names =
+        sanyi_store::registry::names(&app.db, &[row.inviting_institution_id.clone(), row.invited_institution_id.clone()])
+            .await?
+            .into_iter()
+            .collect();
     Ok(ConsultationView {
         guests,
         expert_names,
+        institution_names,
         ..view(app, row, timeline).await?
     })
 }

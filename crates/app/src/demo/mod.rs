@@ -17,7 +17,7 @@ use sanyi_sim::{DemoParams, DemoWorld};
 use sanyi_store::users::User;
 use sanyi_store::{registry, residents, users};
 
-use crate::{App, ServiceError, auth};
+use crate::{Actor, App, ServiceError, auth};
 
 /// What every area's seeding receives.
 pub struct Demo<'a> {
@@ -138,7 +138,31 @@ pub async fn settle_insurance_year(app: &App, params: &DemoParams) -> Result<Opt
         return Ok(None);
     };
     let year = chrono::Datelike::year(&params.today) - 1;
-    Ok(Some(crate::insurance::run::run(app, &pool, year, None, &|_, _, _| {}).await?))
+    // The bureau's officer runs the year, a second officer approves it (posting the ledger).
+    let officer = demo_actor(app, "insurance").await?;
+    let report = crate::insurance::run::run(app, &pool, year, None, officer.as_ref(), &|_, _, _| {}).await?;
+    if let (Some(_), Some(chief), Some(run)) = (&officer, demo_actor(app, "insurance_chief").await?, &report.run) {
+        crate::insurance::runs::approve(
+            app,
+            &chief,
+            year,
+            None,
+            run.number,
+            &crate::insurance::runs::ApproveInput {
+                note: "演示：已核对基金预算、考核得分与结算明细".into(),
+            },
+        )
+        .await?;
+    }
+    Ok(Some(report))
+}
+
+/// The demo account `username` as an actor (none when the demo has no such account).
+pub(crate) async fn demo_actor(app: &App, username: &str) -> Result<Option<Actor>, ServiceError> {
+    Ok(match sanyi_store::users::by_username(&app.db, username).await? {
+        Some(u) => Some(Actor::from_user(&u, "demo")?),
+        None => None,
+    })
 }
 
 /// The demo's remote readings (after [`seed`] or [`seed_registry`], which they need): `serve

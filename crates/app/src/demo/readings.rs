@@ -11,6 +11,7 @@ use sanyi_store::registry;
 use sanyi_store::residents as residents_repo;
 
 use super::Demo;
+use super::demo_actor;
 use crate::readings::imaging::{blocking_failed, ingest_dicom, ingest_ecg};
 use crate::readings::{self, NewRow, ReadingCommandInput, ReadingOrderInput, accession, default_centre, new_row};
 use crate::{Actor, App, ServiceError, audit};
@@ -24,13 +25,6 @@ pub struct DemoReadings {
     pub images: usize,
     /// ECG records stored.
     pub ecgs: usize,
-}
-
-async fn demo_actor(app: &App, username: &str) -> Result<Option<Actor>, ServiceError> {
-    Ok(match sanyi_store::users::by_username(&app.db, username).await? {
-        Some(u) => Some(Actor::from_user(&u, "demo")?),
-        None => None,
-    })
 }
 
 fn command(command: &str) -> crate::readings::ReadingCommandInput {

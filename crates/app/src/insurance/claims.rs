@@ -136,11 +136,23 @@ pub struct SpecialReviewInput {
 
 fn view(c: ClaimRow) -> ClaimView {
     ClaimView {
+        // A claim stored without its whole settlement (the demo's outpatient claims) still has
+        // its NHSA totals as columns: the view carries those.
         settlement: c
             .settlement
             .as_deref()
             .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or_default(),
+            .unwrap_or_else(|| {
+                serde_json::json!({
+                    "medfee_sumamt": c.medfee_sumamt,
+                    "hifp_pay": c.hifp_pay,
+                    "hifmi_pay": c.hifmi_pay,
+                    "maf_pay": c.maf_pay,
+                    "acct_pay": c.acct_pay,
+                    "psn_cash_pay": c.psn_cash_pay,
+                    "fund_pay_sumamt": c.fund_pay_sumamt,
+                })
+            }),
         id: c.id,
         claim_key: c.claim_key,
         status: c.status,

@@ -11,6 +11,9 @@ pub mod fund_year;
 pub mod overspend;
 pub mod policies;
 pub mod policy_sheet;
+pub mod run;
+pub mod run_diff;
+pub mod runs;
 
 use sanyi_insurance::PolicyProblem;
 pub use sanyi_insurance::fraud::ReviewOutcome;
@@ -69,4 +72,3 @@ pub(crate) fn parse_document<T: serde::de::DeserializeOwned>(text: &str, toml: b
         )])
     })
 }
-pub mod run;

@@ -88,6 +88,14 @@ pub struct CommunityLine {
     pub budget: i64,
     /// Its part of the county's prepayment through the period, by budget (fen).
     pub prepaid: i64,
+    /// Its prepayment of each month 1..=through (fen): what an approved run posts to the fund's
+    /// ledger; they add up to `prepaid`.
+    #[serde(default)]
+    pub prepayments: Vec<i64>,
+    /// Year-end: the community's year-end amount Y = budget − surplus kept by the fund + overspend
+    /// paid by the fund (fen); the approved year-end run brings the ledger's total to it.
+    #[serde(default)]
+    pub payable: Option<i64>,
     /// Fund paid for its enrollees inside the county (fen).
     pub spent_inside: i64,
     /// Fund paid for its enrollees outside the county (fen).
@@ -200,8 +208,12 @@ pub struct RunReport {
     /// The pool-level trace (budget and allocation steps).
     #[schema(value_type = Object)]
     pub trace: Trace,
-    /// SHA-256 of the report (without this field): equal digests, equal runs.
+    /// SHA-256 of the report (without this field and `run`): equal digests, equal runs.
     pub digest: String,
+    /// The stored run this report is: number, who ran it, inputs, approval (not part of the
+    /// digest; absent while the run is being made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<super::runs::RunMeta>,
 }
 
 fn engine(e: InsuranceError) -> ServiceError {
@@ -219,18 +231,21 @@ fn money(e: MoneyError) -> ServiceError {
 }
 
 /// Runs the settlement of `pool` for `year` through `month` (`None`: the whole year, with the
-/// year-end) and stores the report, replacing an earlier run of the same period. `progress` is
-/// told `(done, total, step)` as the run goes: budget, claims, DRG pricing, each county, fraud
+/// year-end) and stores it as the next run of the period (earlier runs stay as they were), with
+/// its inputs and an audit entry of `by` (`None`: the system, e.g. the command line). `progress`
+/// is told `(done, total, step)` as the run goes: budget, claims, DRG pricing, each county, fraud
 /// screening, the report.
 ///
 /// # Errors
-/// `Validation` without a fund year or enrollees; a database error.
+/// `Validation` without a fund year or enrollees; `Conflict` when another run of the period was
+/// stored at the same moment; a database error.
 #[tracing::instrument(skip_all)]
 pub async fn run(
     app: &App,
     pool: &str,
     year: i32,
     month: Option<u32>,
+    by: Option<&Actor>,
     progress: &(dyn Fn(u64, u64, &str) + Sync),
 ) -> Result<RunReport, ServiceError> {
     if pool.len() != 6 || !pool.bytes().all(|b| b.is_ascii_digit()) || !pool.ends_with("00") {
@@ -306,7 +321,7 @@ pub async fn run(
     let spending = repo::spending(&app.db, pool, i64::from(year), i64::from(through)).await?;
     progress(2, total, "drg");
     let cases = repo::inpatient_cases(&app.db, pool, i64::from(year), i64::from(through)).await?;
-    let drg = drg_by_county(app, pool, &fy, year, through, cases.clone()).await?;
+    let (drg, scheme) = drg_by_county(app, pool, &fy, year, through, cases.clone()).await?;
     progress(3, total, "year-end");
     let institutions = registry::institutions(&app.db, &pool[..4]).await?;
     let communities = registry::communities(&app.db, &pool[..4]).await?;
@@ -416,8 +431,9 @@ pub async fn run(
             HashMap::new()
         };
         let parts = settlement_run::split_communities(*b_c, prepaid, &shares).map_err(engine)?;
+        let monthly_parts = settlement_run::monthly_community_prepayments(*b_c, mp, through, &shares).map_err(engine)?;
         let mut community_lines = Vec::with_capacity(parts.len());
-        for (c, part) in county_communities.iter().zip(parts) {
+        for ((c, part), prepayments) in county_communities.iter().zip(parts).zip(monthly_parts) {
             let (ins, outs) = if county_communities.len() > 1 {
                 let ts = townships_of(&c.id);
                 let sum = |inside: bool| {
@@ -447,6 +463,10 @@ pub async fn run(
                 Some(budget::year_end_justified(&fy.budget, part.budget, spent, score, accepted.get(&c.id).copied()).map_err(engine)?)
             } else {
                 None
+            };
+            let payable = match &year_end {
+                Some(ye) => Some(sanyi_insurance::ledger::year_end_amount(part.budget, ye).map_err(engine)?.get()),
+                None => None,
             };
             let monthly = if through > 0 {
                 part.prepaid.checked_div(i64::from(through)).map_err(money)?
@@ -486,6 +506,8 @@ pub async fn run(
                 enrollees: i64::try_from(part.enrollees).unwrap_or(0),
                 budget: part.budget.get(),
                 prepaid: part.prepaid.get(),
+                prepayments: prepayments.iter().map(|f| f.get()).collect(),
+                payable,
                 spent_inside: ins.get(),
                 spent_outside: outs.get(),
                 drg_points: drg_points.ten_thousandths(),
@@ -575,20 +597,21 @@ pub async fn run(
         flags,
         trace,
         digest: String::new(),
+        run: None,
     };
     progress(total - 1, total, "report");
     let body = serde_json::to_string(&report).map_err(|e| ServiceError::Internal(e.into()))?;
     report.digest = hex::encode(Sha256::digest(body.as_bytes()));
-    let stored = serde_json::to_string(&report).map_err(|e| ServiceError::Internal(e.into()))?;
-    repo::put_run(
-        &app.db,
-        pool,
-        i64::from(year),
-        i64::from(month.unwrap_or(0)),
-        &stored,
-        &report.digest,
-    )
-    .await?;
+    let inputs = super::runs::RunInputs {
+        fund_year: hex::encode(Sha256::digest(
+            serde_json::to_string(&fy).map_err(|e| ServiceError::Internal(e.into()))?.as_bytes(),
+        )),
+        scores: fy.scores.clone(),
+        drg_scheme: scheme,
+        accepted_overspend: accepted.iter().map(|(k, v)| (k.clone(), v.get())).collect(),
+        claims: report.counties.iter().map(|c| c.outpatient_claims + c.inpatient_claims).sum(),
+    };
+    report.run = Some(super::runs::store(app, &report, &inputs, by).await?);
     Ok(report)
 }
 
@@ -609,16 +632,16 @@ async fn drg_by_county(
     year: i32,
     through: u32,
     cases: Vec<repo::InpatientCase>,
-) -> Result<HashMap<String, CountyDrg>, ServiceError> {
+) -> Result<(HashMap<String, CountyDrg>, Option<String>), ServiceError> {
     let tiers: HashMap<String, String> = registry::institutions(&app.db, &pool[..4])
         .await?
         .into_iter()
         .map(|i| (i.id, i.tier))
         .collect();
     let day = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
-    let scheme = match crate::drg::in_force(app, pool, day).await {
-        Ok((_, s)) => Some(s),
-        Err(ServiceError::Validation(_)) => None,
+    let (scheme, scheme_name) = match crate::drg::in_force(app, pool, day).await {
+        Ok((row, s)) => (Some(s), Some(format!("{} {}", row.name, row.version))),
+        Err(ServiceError::Validation(_)) => (None, None),
         Err(e) => return Err(e),
     };
     // Cases the bureau reviewed (特病单议) are priced with the points it agreed.
@@ -726,7 +749,7 @@ async fn drg_by_county(
             },
         );
     }
-    Ok(out)
+    Ok((out, scheme_name))
 }
 
 /// Runs the settlement for the actor's pool (pool-wide insurance officers only: the run moves the
@@ -738,26 +761,16 @@ async fn drg_by_county(
 pub async fn run_as(app: &App, actor: &Actor, year: i32, month: Option<u32>) -> Result<RunReport, ServiceError> {
     actor.require_pool_level(Permission::InsuranceManage)?;
     let pool = super::actor_pool(actor, None)?;
-    run(app, &pool, year, month, &|_, _, _| {}).await
+    run(app, &pool, year, month, Some(actor), &|_, _, _| {}).await
 }
 
-/// The stored report of a period (`month` `None`: the year-end run).
+/// The report of the latest run of a period (`month` `None`: the year-end), with its run.
 ///
 /// # Errors
 /// `NotFound` when the period has not been run.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn report(app: &App, actor: &Actor, year: i32, month: Option<u32>) -> Result<RunReport, ServiceError> {
-    actor.require(Permission::InsuranceRead)?;
-    let pool = super::actor_pool(actor, None)?;
-    let body = repo::run(&app.db, &pool, i64::from(year), i64::from(month.unwrap_or(0)))
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let report: RunReport = serde_json::from_str(&body).map_err(|e| ServiceError::Internal(e.into()))?;
-    Ok(if actor.is_pool_level() {
-        report
-    } else {
-        report.for_county(actor.scope.division_prefix())
-    })
+    super::runs::report_of(app, actor, year, month, None).await
 }
 
 /// The fund year the bureau's pages and the workbench open on: last calendar year in Beijing time.
@@ -773,7 +786,7 @@ pub fn last_fund_year() -> i32 {
 pub async fn is_settled(app: &App, actor: &Actor, year: i32) -> Result<bool, ServiceError> {
     actor.require(Permission::InsuranceRead)?;
     let pool = super::actor_pool(actor, None)?;
-    Ok(repo::run_exists(&app.db, &pool, i64::from(year), 0).await?)
+    Ok(sanyi_store::settlement::run_exists(&app.db, &pool, i64::from(year), 0).await?)
 }
 
 impl RunReport {

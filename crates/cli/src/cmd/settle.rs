@@ -108,6 +108,9 @@ fn print_text(r: &run::RunReport, secs: f64) {
                 yuan(m.spent_outside),
                 m.drg_points / 10_000
             );
+            if let Some(p) = m.payable {
+                println!("    year-end amount {} yuan (prepayments + year-end settlement)", yuan(p));
+            }
         }
         if !c.members.is_empty() {
             let (kind, total) = if c.members.iter().any(|m| m.retained > 0) {
@@ -119,6 +122,18 @@ fn print_text(r: &run::RunReport, secs: f64) {
         }
     }
     println!("digest {}", r.digest);
+    if let Some(m) = &r.run {
+        println!(
+            "stored as run {} of {}{}: awaiting a second insurance officer's approval (/insurance/runs)",
+            m.number,
+            m.year,
+            if m.month == 0 {
+                " year-end".to_owned()
+            } else {
+                format!(" month {}", m.month)
+            }
+        );
+    }
 }
 
 /// `sanyi settle`.
@@ -131,7 +146,7 @@ pub fn run(a: SettleArgs) -> anyhow::Result<()> {
         let started = Instant::now();
         // A bar by step and county; hidden when stderr is not a terminal.
         let pb = bar(6, "settling");
-        let report = run::run(&app, &pool, a.year, a.month, &|done, total, step| {
+        let report = run::run(&app, &pool, a.year, a.month, None, &|done, total, step| {
             pb.set_length(total);
             pb.set_position(done);
             pb.set_message(step.to_owned());

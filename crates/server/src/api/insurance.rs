@@ -16,6 +16,7 @@ use sanyi_app::insurance::fund_year::{self, FundYear};
 use sanyi_app::insurance::overspend::{self, DecideInput, FileInput, JustificationView};
 use sanyi_app::insurance::policies::{self, PolicyView};
 use sanyi_app::insurance::run::{self, RunReport};
+use sanyi_app::insurance::runs::{self, ApproveInput, Ledger, RunDetail, RunMeta};
 use sanyi_app::{FieldError, ServiceError};
 
 use super::PageOf;
@@ -34,6 +35,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(run_settlement))
         .routes(routes!(get_settlement))
         .routes(routes!(settlement_xlsx))
+        .routes(routes!(list_runs))
+        .routes(routes!(get_run))
+        .routes(routes!(approve_run))
+        .routes(routes!(get_ledger))
         .routes(routes!(list_flags))
         .routes(routes!(review_flag))
         .routes(routes!(list_eligibility, record_eligibility))
@@ -261,8 +266,9 @@ pub struct PeriodParams {
     pub month: Option<u32>,
 }
 
-/// Runs the settlement of the caller's pool for a period and stores the report (re-running
-/// replaces it with an identical one when nothing changed).
+/// Runs the settlement of the caller's pool for a period and stores it as the period's next run
+/// (earlier runs stay; `run` in the answer names its number). It becomes final when a second
+/// officer approves it.
 #[utoipa::path(post, path = "/api/v1/insurance/settlements", tag = "insurance", params(PeriodParams),
     responses((status = 200, body = RunReport), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -285,6 +291,67 @@ async fn get_settlement(
     ApiQuery(m): ApiQuery<MonthParam>,
 ) -> Result<ApiJson<RunReport>, ApiError> {
     Ok(ApiJson(run::report(&state.app, &a, year, m.month).await?))
+}
+
+/// Every settlement run of the caller's pool in a year, the year-end's first, newest first within
+/// a period, with who ran and who approved each.
+#[utoipa::path(get, path = "/api/v1/insurance/settlements/{year}/runs", tag = "insurance",
+    params(("year" = i32, Path, description = "Year")),
+    responses((status = 200, body = Vec<RunMeta>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_runs(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(year): ApiPath<i32>,
+) -> Result<ApiJson<Vec<RunMeta>>, ApiError> {
+    Ok(ApiJson(runs::list(&state.app, &a, year).await?))
+}
+
+/// One run of a period with its inputs, report and the figures that changed against the run
+/// before it.
+#[utoipa::path(get, path = "/api/v1/insurance/settlements/{year}/runs/{number}", tag = "insurance",
+    params(("year" = i32, Path, description = "Year"), ("number" = i64, Path, description = "Run number within the period"),
+           ("month" = Option<u32>, Query, description = "Interim month; absent: year-end")),
+    responses((status = 200, body = RunDetail), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_run(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath((year, number)): ApiPath<(i32, i64)>,
+    ApiQuery(m): ApiQuery<MonthParam>,
+) -> Result<ApiJson<RunDetail>, ApiError> {
+    Ok(ApiJson(runs::detail(&state.app, &a, year, m.month, number).await?))
+}
+
+/// A second insurance officer approves the latest run of a period (复核), which makes it final
+/// and posts its payments (monthly prepayments; at the year-end the settlement or clawback) to
+/// the fund's ledger. The officer who ran it cannot approve it.
+#[utoipa::path(post, path = "/api/v1/insurance/settlements/{year}/runs/{number}/approval", tag = "insurance", request_body = ApproveInput,
+    params(("year" = i32, Path, description = "Year"), ("number" = i64, Path, description = "Run number within the period"),
+           ("month" = Option<u32>, Query, description = "Interim month; absent: year-end")),
+    responses((status = 200, body = RunMeta), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn approve_run(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath((year, number)): ApiPath<(i32, i64)>,
+    ApiQuery(m): ApiQuery<MonthParam>,
+    ApiJson(input): ApiJson<ApproveInput>,
+) -> Result<ApiJson<RunMeta>, ApiError> {
+    Ok(ApiJson(runs::approve(&state.app, &a, year, m.month, number, &input).await?))
+}
+
+/// The fund's ledger of a year (基金拨付台账): every prepayment and year-end entry posted to each
+/// community by approved runs, with totals.
+#[utoipa::path(get, path = "/api/v1/insurance/ledger/{year}", tag = "insurance",
+    params(("year" = i32, Path, description = "Year")),
+    responses((status = 200, body = Ledger), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn get_ledger(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiPath(year): ApiPath<i32>,
+) -> Result<ApiJson<Ledger>, ApiError> {
+    Ok(ApiJson(runs::ledger_of(&state.app, &a, year).await?))
 }
 
 /// An optional month.

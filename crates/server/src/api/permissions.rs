@@ -34,6 +34,7 @@ pub fn required(method: &Method, path: &str) -> Option<(Permission, Level)> {
         ("PUT", "/api/v1/insurance/fund-years/{year}")
         | ("POST", "/api/v1/insurance/policies")
         | ("POST", "/api/v1/insurance/settlements") => (InsuranceManage, Pool),
+        ("POST", "/api/v1/insurance/settlements/{year}/runs/{number}/approval") => (SettlementApprove, Pool),
         ("PUT", "/api/v1/consultation-roster")
         | ("POST", "/api/v1/institutions")
         | ("PUT", "/api/v1/institutions/{id}")

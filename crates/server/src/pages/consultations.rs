@@ -148,7 +148,7 @@ pub(super) async fn render(state: &AppState, p: PageActor, id: &str, error: Opti
         DetailPage {
             nav: Some(Nav::of(&p.actor, &p.t)),
             print: super::PrintHead::new(
-                p.t.pick("远程会诊意见书", "Consultation opinion"),
+                format!("{} · {}", c.invited_name(), p.t.pick("远程会诊意见书", "Consultation opinion")),
                 &format!("/consultations/{}", c.id),
                 &c.id,
             ),
@@ -203,11 +203,7 @@ async fn after_form<T>(state: &AppState, p: PageActor, id: &str, outcome: Result
     match outcome {
         Ok(_) => Redirect::to(&format!("/consultations/{id}")).into_response(),
         Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => {
-            let msg = errs
-                .iter()
-                .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
-                .collect::<Vec<_>>()
-                .join("；");
+            let msg = super::refusal_text(&p.t, &errs);
             render(state, p, id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => p.error(e),

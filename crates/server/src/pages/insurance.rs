@@ -177,6 +177,13 @@ async fn render_overview(state: &AppState, p: PageActor, year: i32, error: Optio
         Err(ServiceError::Forbidden { .. }) => Vec::new(),
         Err(e) => return p.error(e),
     };
+    let pool_name = match &report {
+        Some(r) => match sanyi_app::registry::pool_name(&state.app, &r.pool).await {
+            Ok(n) => n,
+            Err(e) => return p.error(e),
+        },
+        None => None,
+    };
     let (budget_chart, burn_chart, point_chart) = match &report {
         Some(r) => {
             let (a, b, c) = build_charts(r, &p.t);
@@ -190,7 +197,8 @@ async fn render_overview(state: &AppState, p: PageActor, year: i32, error: Optio
             print: report.as_ref().map(|r| {
                 super::PrintHead::new(
                     format!(
-                        "{} {year}{}",
+                        "{}{} {year}{}",
+                        pool_name.as_deref().map(|n| format!("{n} · ")).unwrap_or_default(),
                         p.t.pick("医保基金", "Insurance fund"),
                         if r.year_end {
                             p.t.pick("年度清算报告", " year-end settlement report")
@@ -229,11 +237,7 @@ async fn run_now(State(state): State<AppState>, p: PageActor, headers: HeaderMap
     match run::run_as(&state.app, &p.actor, f.year, None).await {
         Ok(_) => Redirect::to(&format!("/insurance?year={}", f.year)).into_response(),
         Err(ServiceError::Validation(errs)) => {
-            let msg = errs
-                .iter()
-                .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
-                .collect::<Vec<_>>()
-                .join("；");
+            let msg = super::refusal_text(&p.t, &errs);
             render_overview(&state, p, f.year, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => p.error(e),
@@ -767,7 +771,8 @@ async fn render_claim(state: &AppState, p: PageActor, id: &str, review_error: Op
                 "fund_pay_sumamt",
             ]
             .into_iter()
-            .map(|k| (k, s.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0)))
+            // Only the fields the claim has (a claim kept with its totals only shows those).
+            .filter_map(|k| Some((k, s.get(k).and_then(serde_json::Value::as_i64)?)))
             .collect();
             let en = p.t.is_en();
             let trace = s
@@ -782,7 +787,17 @@ async fn render_claim(state: &AppState, p: PageActor, id: &str, review_error: Op
                             (
                                 txt("rule"),
                                 if en { txt("message_en") } else { txt("message_zh") },
-                                st.get("result").and_then(serde_json::Value::as_i64).map(yuan).unwrap_or_default(),
+                                // The policy step names the version applied, not an amount.
+                                if txt("rule") == "settlement.policy" {
+                                    st.get("params")
+                                        .and_then(|ps| ps.as_array())
+                                        .and_then(|ps| ps.iter().find(|p| p["name"] == "version"))
+                                        .and_then(|p| p["value"].as_str())
+                                        .unwrap_or_default()
+                                        .to_owned()
+                                } else {
+                                    st.get("result").and_then(serde_json::Value::as_i64).map(yuan).unwrap_or_default()
+                                },
                             )
                         })
                         .collect()

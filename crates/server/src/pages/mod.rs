@@ -16,6 +16,7 @@ mod readings;
 mod recognition;
 mod referrals;
 mod residents;
+pub mod settlement_runs;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(consultations::router())
         .merge(indicators::router())
         .merge(insurance::router())
+        .merge(settlement_runs::router())
         .merge(referrals::router())
         .merge(readings::router())
         .merge(recognition::router())
@@ -645,10 +647,19 @@ pub fn qr_svg(path: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The short record number printed on slips (the first block of the record's id), which the
-/// search boxes accept.
+/// The short record number printed on slips: the last eight characters of the record's id (its
+/// first ones are the creation time, shared by records made together; the audit log shortens ids
+/// the same way).
 pub fn record_no(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
+    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
+}
+
+/// The messages of a refusal in the page's language, joined into one line for a form's notice.
+pub fn refusal_text(t: &Tr, errs: &[sanyi_app::FieldError]) -> String {
+    errs.iter()
+        .map(|e| t.pick(&e.message_zh, &e.message).to_owned())
+        .collect::<Vec<_>>()
+        .join("；")
 }
 
 /// Now in Beijing time, as a print view stamps it.

@@ -167,11 +167,7 @@ async fn act(
     match applied {
         Ok(_) => Redirect::to(&format!("/referrals/{id}")).into_response(),
         Err(ServiceError::Validation(errs) | ServiceError::Conflict(errs)) => {
-            let msg = errs
-                .iter()
-                .map(|e| p.t.pick(&e.message_zh, &e.message).to_owned())
-                .collect::<Vec<_>>()
-                .join("；");
+            let msg = super::refusal_text(&p.t, &errs);
             render_detail(&state, p, &id, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(ServiceError::VersionConflict { .. }) => {

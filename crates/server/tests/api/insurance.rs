@@ -741,3 +741,123 @@ async fn only_the_accepted_part_of_a_justified_overspend_is_shared() {
     );
     assert!(html.contains("疫情部分按实认定"));
 }
+
+/// Runs are ledgers (#16 part 4): each run of a period is a new numbered run with its inputs;
+/// a re-run on the same inputs has the same digest and no differences, a run on changed inputs
+/// shows exactly the changed figures; a second officer (never the one who ran it) approves the
+/// latest run, which posts the fund's payments to the ledger — prepayments and the year-end
+/// settlement add up to each community's year-end amount to the fen, and a corrected run posts
+/// only the differences. Running and approving are audited.
+#[tokio::test]
+async fn runs_are_numbered_compared_and_approved_by_a_second_officer_into_the_ledger() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let chief = app.token("insurance_chief").await;
+    let year = demo_year();
+    let run_url = format!("/api/v1/insurance/settlements?year={year}");
+    let approve = |n: i64| format!("/api/v1/insurance/settlements/{year}/runs/{n}/approval");
+    let (s, first) = app.post(&officer, &run_url, &json!(null)).await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(first["run"]["number"], 1);
+    assert_eq!(first["run"]["status"], "pending");
+    assert!(first["run"]["inputs"]["claims"].as_i64().unwrap() > 0);
+    // The officer who ran it cannot approve it.
+    let (s, p) = app.post(&officer, &approve(1), &json!({"note": "自己复核"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "settlement.four_eyes");
+    // A re-run on the same inputs: run 2, same digest, nothing changed; run 1 is superseded.
+    let (_, second) = app.post(&officer, &run_url, &json!(null)).await;
+    assert_eq!(second["run"]["number"], 2);
+    assert_eq!(second["digest"], first["digest"]);
+    let (s, d) = app.get(&chief, &format!("/api/v1/insurance/settlements/{year}/runs/2")).await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["previous"], 1);
+    assert_eq!(d["diff"], json!([]));
+    let (s, p) = app.post(&chief, &approve(1), &json!({})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "settlement.superseded");
+    // The second officer approves the latest; once.
+    let (s, m) = app.post(&chief, &approve(2), &json!({"note": "已核对"})).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    assert_eq!(m["status"], "approved");
+    assert_eq!(m["approved_by"], "医保复核 郑敏");
+    let (s, _) = app.post(&chief, &approve(2), &json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, runs) = app.get(&officer, &format!("/api/v1/insurance/settlements/{year}/runs")).await;
+    let statuses: Vec<&str> = runs.as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["approved", "superseded"]);
+    // The ledger: 12 prepayments and a year-end entry per community, adding up to its year-end
+    // amount; the prepayments to what the run says was prepaid.
+    let payable = |r: &Value| -> std::collections::BTreeMap<String, (i64, i64)> {
+        community_lines(r)
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap().to_owned(),
+                    (c["payable"].as_i64().unwrap(), c["prepaid"].as_i64().unwrap()),
+                )
+            })
+            .collect()
+    };
+    let check_ledger = |ledger: &Value, expected: &std::collections::BTreeMap<String, (i64, i64)>| {
+        let totals = ledger["totals"].as_array().unwrap();
+        assert_eq!(totals.len(), expected.len());
+        for t in totals {
+            let (y, prepaid) = expected[t["community_id"].as_str().unwrap()];
+            assert_eq!(t["total"].as_i64().unwrap(), y, "{t}");
+            assert_eq!(t["prepaid"].as_i64().unwrap(), prepaid, "{t}");
+            assert_eq!(t["prepaid"].as_i64().unwrap() + t["year_end"].as_i64().unwrap(), y);
+        }
+    };
+    let (_, ledger) = app.get(&officer, &format!("/api/v1/insurance/ledger/{year}")).await;
+    check_ledger(&ledger, &payable(&second));
+    let entries = ledger["entries"].as_array().unwrap().len();
+    assert_eq!(entries, payable(&second).len() * 13, "12 prepayments and a year-end entry each");
+    // Changed input: one county's appraisal score falls below the pass mark. The new run differs
+    // only in that county's figures.
+    let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
+    let county = first["counties"][0]["code"].as_str().unwrap().to_owned();
+    fy["scores"][&county] = json!(1_000);
+    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let (_, third) = app.post(&officer, &run_url, &json!(null)).await;
+    assert_eq!(third["run"]["number"], 3);
+    assert_ne!(third["digest"], second["digest"]);
+    let (_, d) = app.get(&chief, &format!("/api/v1/insurance/settlements/{year}/runs/3")).await;
+    let diff = d["diff"].as_array().unwrap();
+    assert!(!diff.is_empty());
+    let c0 = &third["counties"][0];
+    let ids_of_county: std::collections::BTreeSet<&str> = std::iter::once(county.as_str())
+        .chain(c0["communities"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()))
+        .chain(c0["members"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()))
+        .collect();
+    for line in diff {
+        assert!(
+            ids_of_county.contains(line["id"].as_str().unwrap()),
+            "only county {county} changed: {line}"
+        );
+        assert_ne!(line["before"], line["after"]);
+    }
+    assert!(
+        diff.iter()
+            .any(|l| l["item"] == "score" && l["before"] != 1_000 && l["after"] == 1_000)
+    );
+    // Approving the corrected run posts only the differences: the ledger ends at its amounts.
+    let (s, m) = app.post(&chief, &approve(3), &json!({"note": "考核得分更正"})).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    let (_, ledger) = app.get(&officer, &format!("/api/v1/insurance/ledger/{year}")).await;
+    check_ledger(&ledger, &payable(&third));
+    let added: Vec<&Value> = ledger["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["run_number"] == 3)
+        .collect();
+    assert!(added.len() < entries, "only differences are posted");
+    assert!(added.iter().all(|e| e["kind"] == "year_end" && e["seq"] == 2), "{added:?}");
+    // Audited: two runs by the officer… three, and two approvals by the chief.
+    let admin = app.token("admin").await;
+    let (_, log) = app.get(&admin, "/api/v1/audit?username=insurance&action=run").await;
+    assert_eq!(log["items"].as_array().map_or(0, Vec::len), 3, "{log}");
+    let (_, log) = app.get(&admin, "/api/v1/audit?username=insurance_chief&action=approve").await;
+    assert_eq!(log["items"].as_array().map_or(0, Vec::len), 2, "{log}");
+}

@@ -166,6 +166,13 @@ const POLICY: &[(&str, Who)] = &[
     ("POST /api/v1/insurance/settlements", Who::PoolRoles(INSURANCE)),
     ("GET /api/v1/insurance/settlements/{year}", Who::Roles(INSURANCE)),
     ("GET /api/v1/insurance/settlements/{year}/xlsx", Who::Roles(INSURANCE)),
+    ("GET /api/v1/insurance/settlements/{year}/runs", Who::Roles(INSURANCE)),
+    ("GET /api/v1/insurance/settlements/{year}/runs/{number}", Who::Roles(INSURANCE)),
+    (
+        "POST /api/v1/insurance/settlements/{year}/runs/{number}/approval",
+        Who::PoolRoles(&["insurance_officer"]),
+    ),
+    ("GET /api/v1/insurance/ledger/{year}", Who::Roles(INSURANCE)),
     ("GET /api/v1/me", Who::Anyone),
     ("GET /api/v1/notifications", Who::Anyone),
     ("POST /api/v1/orders", Who::Roles(ORDERING)),

@@ -50,6 +50,7 @@ async fn every_main_page_has_its_own_title() {
         "/audit",
         "/insurance",
         "/insurance/policy",
+        "/insurance/runs",
         "/catalogue",
         "/procurement",
         "/procurement/projects/new",
@@ -1027,4 +1028,62 @@ async fn the_officer_records_and_revokes_an_eligibility_on_the_record_page() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = app.client.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("已撤销：复审不符合"), "{page}");
+}
+
+/// Settlement runs from the pages (#16 part 4): the officer runs the year twice and sees the second
+/// run identical to the first; approving their own run is refused in words with the note kept;
+/// the second officer finds the run on the workbench, approves it, and the ledger fills in.
+#[tokio::test]
+async fn settlement_runs_are_compared_and_approved_from_the_pages() {
+    let app = spawn_app().await;
+    let year = crate::helpers::demo_params().today.format("%Y").to_string().parse::<i32>().unwrap() - 1;
+    let officer = app.browser("insurance").await;
+    for _ in 0..2 {
+        let r = officer
+            .post(app.url("/insurance/run"))
+            .form(&[("year", year.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let history = app.html(&officer, &format!("/insurance/runs?year={year}")).await;
+    assert!(
+        history.contains("id=\"runs-list\"") && history.contains("待复核") && history.contains("已被重算取代"),
+        "{history}"
+    );
+    assert!(history.contains("id=\"ledger-empty\""), "{history}");
+    let run = app.html(&officer, &format!("/insurance/runs/{year}/2")).await;
+    assert!(run.contains("id=\"run-diff-empty\"") && run.contains("id=\"run-approve\""), "{run}");
+    let r = officer
+        .post(app.url(&format!("/insurance/runs/{year}/2")))
+        .form(&[("note", "我自己复核")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("运行人不能复核") && text.contains("我自己复核"), "{text}");
+    let chief = app.browser("insurance_chief").await;
+    let home = app.html(&chief, "/").await;
+    assert!(home.contains("待复核的结算批次"), "{home}");
+    let r = chief
+        .post(app.url(&format!("/insurance/runs/{year}/2")))
+        .form(&[("note", "已核对预算与得分")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let history = app.html(&chief, &format!("/insurance/runs?year={year}")).await;
+    assert!(
+        history.contains("id=\"ledger-totals\"") && history.contains("已复核") && history.contains("医保复核 郑敏"),
+        "{history}"
+    );
+    let overview = app.html(&chief, &format!("/insurance?year={year}")).await;
+    assert!(
+        overview.contains("id=\"ins-run-status\"") && overview.contains("已复核"),
+        "{overview}"
+    );
+    let home = app.html(&chief, "/").await;
+    assert!(!home.contains("待复核的结算批次"), "nothing left to approve");
 }
