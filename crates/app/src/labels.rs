@@ -356,6 +356,7 @@ const LISTED: &[(&str, &str, &str, &str)] = &[
     ("run_item", "drg_points", "DRG 总点数", "DRG points"),
     ("run_item", "drg_pool", "按点数分配额", "amount paid by points"),
     ("run_item", "point_value", "点值", "point value"),
+    ("run_item", "bed_day_payment", "按床日付费", "bed-day payment"),
     ("run_item", "score", "考核得分", "appraisal score"),
     ("run_item", "capitation_paid", "按人头当期拨付", "capitation paid"),
     ("run_item", "capitation_released", "按人头考核返还", "capitation released"),

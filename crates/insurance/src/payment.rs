@@ -182,8 +182,9 @@ pub enum CaseKind {
     Ungroupable,
     /// Paid by bed-day within the point method.
     BedDay {
-        /// Bed-day standard per day.
-        daily_standard: Fen,
+        /// What the stage rates pay for this admission's days, in its stay and under the
+        /// person's annual cap ([`bed_day_stays`]).
+        payment: Fen,
         /// Days.
         days: u32,
     },
@@ -354,24 +355,23 @@ pub fn case_points(policy: &DrgPointPolicy, case: &DrgCase) -> Result<CasePoints
             );
             (CaseClass::Ungroupable, p)
         }
-        CaseKind::BedDay { daily_standard, days } => {
+        CaseKind::BedDay { payment, days } => {
             if overall <= 0 {
                 return Err(InsuranceError::ZeroTotal { what: "overall mean cost" });
             }
-            let num = mul(mul(i128::from(daily_standard.get()), 1_000_000)?, i128::from(*days))?;
-            let p = points_of(div_round(num, overall)?)?;
+            let p = points_of(div_round(mul(i128::from(payment.get()), 1_000_000)?, overall)?)?;
             t.push_owned(
                 "payment.drg.bed_day",
                 vec![
-                    ("daily_standard".to_owned(), daily_standard.to_string()),
+                    ("payment".to_owned(), payment.to_string()),
                     ("days".to_owned(), days.to_string()),
                     ("overall_mean_cost".to_owned(), policy.overall_mean_cost.to_string()),
                     ("points".to_owned(), p.to_string()),
                 ],
                 case.cost,
                 case.cost,
-                "Bed-day case: standard / overall mean × 100 × days",
-                "床日病例：床日标准 / 全部病例均费 × 100 × 天数",
+                "Bed-day case: bed-day payment of the stay / overall mean × 100",
+                "床日病例：按床日付费金额 / 全部病例均费 × 100",
             );
             (CaseClass::BedDay, p)
         }
@@ -688,6 +688,93 @@ pub fn bed_day_payment(policy: &BedDayPolicy, days_before: u32, days: u32, paid_
     Ok((pay, t))
 }
 
+/// One bed-day case to price across its stay (按床日病例).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BedDayCase {
+    /// Case (claim) id.
+    pub id: String,
+    /// The insured person.
+    pub person: String,
+    /// Admission.
+    pub admission: chrono::NaiveDate,
+    /// Discharge.
+    pub discharge: chrono::NaiveDate,
+}
+
+/// A bed-day case priced across the whole stay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BedDayPriced {
+    /// Case id.
+    pub id: String,
+    /// Days of the stay before this admission (a readmission within the window continues it).
+    pub days_before: u32,
+    /// Days of this admission (at least 1).
+    pub days: u32,
+    /// Paid for this admission by the stage rates, after the person's annual cap.
+    pub amount: Fen,
+    /// Whether it continued an earlier admission of the person.
+    pub merged: bool,
+    /// Trace.
+    pub trace: Trace,
+}
+
+/// Prices a year's bed-day cases across their stays (docs/rules/payment-methods.md#per-bed-day):
+/// a person's readmission within `readmission_merge_days` of the previous discharge continues
+/// that stay, so its days carry on in the stage reached; each admission is paid by the stage
+/// rates of its days, capped by what is left of the person's annual cap. Cases are taken per
+/// person in admission order (ties by id), whatever order they come in; the answer is in that
+/// order.
+///
+/// # Errors
+/// Overflow.
+pub fn bed_day_stays(policy: &BedDayPolicy, cases: &[BedDayCase]) -> Result<Vec<BedDayPriced>, InsuranceError> {
+    let mut sorted: Vec<&BedDayCase> = cases.iter().collect();
+    sorted.sort_by(|a, b| (&a.person, a.admission, &a.id).cmp(&(&b.person, b.admission, &b.id)));
+    let mut out = Vec::with_capacity(sorted.len());
+    // Per person: the previous discharge, the stay's days so far, paid this year.
+    let mut state: Option<(&str, chrono::NaiveDate, u32, Fen)> = None;
+    for c in sorted {
+        let days = u32::try_from((c.discharge - c.admission).num_days().max(1)).unwrap_or(u32::MAX);
+        let (days_before, paid, merged) = match state {
+            Some((person, discharged, so_far, paid)) if person == c.person => {
+                let gap = (c.admission - discharged).num_days();
+                if gap <= i64::from(policy.readmission_merge_days) {
+                    (so_far, paid, true)
+                } else {
+                    (0, paid, false)
+                }
+            }
+            _ => (0, Fen::ZERO, false),
+        };
+        let (amount, mut trace) = bed_day_payment(policy, days_before, days, paid)?;
+        if merged {
+            trace.push(
+                "payment.bed_day.readmission",
+                &[
+                    ("readmission_merge_days", policy.readmission_merge_days.to_string()),
+                    ("days_before", days_before.to_string()),
+                ],
+                Fen::ZERO,
+                Fen::ZERO,
+                "Readmission within the window: the stay continues, its days carry on in the stage reached",
+                "窗口期内再入院：视为同一次住院，床日连续计算分段",
+            );
+        }
+        let so_far = days_before.saturating_add(days);
+        let discharged = c.discharge.max(c.admission);
+        state = Some((c.person.as_str(), discharged, so_far, paid.checked_add(amount)?));
+        out.push(BedDayPriced {
+            id: c.id.clone(),
+            days_before,
+            days,
+            amount,
+            merged,
+            trace,
+        });
+    }
+    Ok(out)
+}
+
 /// The daily standard of a bed-day case inside the point method (床日标准): what the per bed-day
 /// rates pay for a `days`-day stay starting on day 1, with nothing paid before in the year
 /// ([`bed_day_payment`]), divided by the days and truncated to the fen.
@@ -757,6 +844,75 @@ pub struct CapitationPolicy {
     pub withhold: BasisPoints,
     /// Appraisal pass mark in hundredths of a point; below it nothing withheld is released.
     pub pass_mark: u32,
+    /// Whom the rate is paid for: the enrolled persons of the member's service area (default) or
+    /// the persons contracted with its family-doctor teams.
+    #[serde(default)]
+    pub basis: CapitationBasis,
+}
+
+/// Whom capitation counts (按参保人数 / 按签约人数).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapitationBasis {
+    /// Enrolled persons living in the member's service area.
+    #[default]
+    Enrolled,
+    /// Persons contracted with the member's family-doctor teams.
+    Contracted,
+}
+
+/// One member institution's capitation in a period (按人头拨付到成员单位).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCapitation {
+    /// Institution id.
+    pub id: String,
+    /// Persons counted.
+    pub persons: u64,
+    /// Paid each month 1..=through (rate × persons less the withheld share); they add up to
+    /// `capitation.paid_now`.
+    pub monthly: Vec<Fen>,
+    /// The period's capitation (gross, withheld, paid, released at the year-end, forfeited).
+    pub capitation: Capitation,
+}
+
+/// Capitation paid monthly to each member for `through` months: month k pays what the period
+/// through k pays less what the period through k − 1 paid, so the months add up exactly to the
+/// period's `paid_now`. The withheld share is released by the score at the year-end only
+/// (`through == 12`); an interim period releases nothing.
+///
+/// # Errors
+/// Overflow.
+pub fn member_capitation(
+    policy: &CapitationPolicy,
+    persons: &[(String, u64)],
+    through: u32,
+    score: u32,
+) -> Result<Vec<MemberCapitation>, InsuranceError> {
+    let score = if through == 12 { score } else { 0 };
+    persons
+        .iter()
+        .map(|(id, n)| {
+            let mut monthly = Vec::with_capacity(through as usize);
+            let mut before = Fen::ZERO;
+            for k in 1..=through {
+                let paid = capitation(policy, *n, k, 0)?.paid_now;
+                monthly.push(paid.checked_sub(before)?);
+                before = paid;
+            }
+            let mut c = capitation(policy, *n, through, score)?;
+            if through < 12 {
+                // Nothing is released or forfeited before the appraisal of the year.
+                c.released = Fen::ZERO;
+                c.forfeited = Fen::ZERO;
+            }
+            Ok(MemberCapitation {
+                id: id.clone(),
+                persons: *n,
+                monthly,
+                capitation: c,
+            })
+        })
+        .collect()
 }
 
 /// Capitation result.
@@ -902,7 +1058,7 @@ mod tests {
         c.kind = CaseKind::Ungroupable;
         assert_eq!(pts(&c), (CaseClass::Ungroupable, 1_500_000));
         c.kind = CaseKind::BedDay {
-            daily_standard: y(400),
+            payment: y(12_000),
             days: 30,
         };
         assert_eq!(pts(&c), (CaseClass::BedDay, 1_500_000));
@@ -1021,6 +1177,52 @@ mod tests {
         }
     }
 
+    fn stay(id: &str, person: &str, from: (u32, u32), to: (u32, u32)) -> BedDayCase {
+        let d = |(m, d): (u32, u32)| chrono::NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+        BedDayCase {
+            id: id.into(),
+            person: person.into(),
+            admission: d(from),
+            discharge: d(to),
+        }
+    }
+
+    #[test]
+    fn a_readmission_within_the_window_continues_the_stay_in_its_stage() {
+        let p = bed();
+        // 70 days in one stay, against 50 + (10-day gap) + 20 days: the second admission starts
+        // on day 51 of the stay.
+        let one = bed_day_stays(&p, &[stay("A", "x", (1, 1), (3, 12))]).unwrap();
+        assert_eq!(one[0].days, 70);
+        let split = bed_day_stays(&p, &[stay("B2", "x", (3, 2), (3, 22)), stay("B1", "x", (1, 1), (2, 20))]).unwrap();
+        assert_eq!((split[0].id.as_str(), split[0].days, split[0].days_before), ("B1", 50, 0));
+        assert_eq!(
+            (split[1].id.as_str(), split[1].days, split[1].days_before, split[1].merged),
+            ("B2", 20, 50, true)
+        );
+        assert_eq!(
+            split[0].amount.checked_add(split[1].amount).unwrap(),
+            one[0].amount,
+            "two admissions of one stay pay what the stay pays"
+        );
+        // Outside the window the second admission starts again at day 1.
+        let apart = bed_day_stays(&p, &[stay("C1", "x", (1, 1), (2, 20)), stay("C2", "x", (4, 1), (4, 21))]).unwrap();
+        assert_eq!((apart[1].days_before, apart[1].merged), (0, false));
+        // Other people's stays do not merge.
+        let others = bed_day_stays(&p, &[stay("D1", "x", (1, 1), (2, 20)), stay("D2", "y", (2, 21), (3, 13))]).unwrap();
+        assert_eq!(others[1].days_before, 0);
+    }
+
+    #[test]
+    fn the_annual_cap_binds_across_the_persons_stays() {
+        let mut p = bed();
+        let (full, _) = bed_day_payment(&p, 0, 50, Fen::ZERO).unwrap();
+        p.annual_cap = full.checked_add(Fen::new(100)).unwrap();
+        let r = bed_day_stays(&p, &[stay("E1", "x", (1, 1), (2, 20)), stay("E2", "x", (6, 1), (6, 30))]).unwrap();
+        assert_eq!(r[0].amount, full);
+        assert_eq!(r[1].amount, Fen::new(100), "only what is left of the cap");
+    }
+
     /// Source: docs/rules/payment-methods.md#per-bed-day stage rates (days 1–60, 61–180, > 180) and annual cap.
     #[test]
     fn bed_day_stages_and_cap() {
@@ -1059,7 +1261,20 @@ mod tests {
             monthly_rate: y(3),
             withhold: BasisPoints::new(1_500),
             pass_mark: 6_000,
+            basis: CapitationBasis::Enrolled,
         };
+        // Paid monthly to members: the months add up to the period's payment to the fen, and
+        // nothing withheld is released before the year-end.
+        let m = member_capitation(&p, &[("T1".into(), 3_333), ("T2".into(), 7)], 7, 9_000).unwrap();
+        for x in &m {
+            assert_eq!(Fen::sum(x.monthly.iter().copied()).unwrap(), x.capitation.paid_now);
+            assert_eq!(x.capitation.released, Fen::ZERO);
+        }
+        let m = member_capitation(&p, &[("T1".into(), 3_333)], 12, 9_000).unwrap();
+        assert_eq!(
+            m[0].capitation.released,
+            m[0].capitation.withheld.apply_bp(BasisPoints::new(9_000)).unwrap()
+        );
         let c = capitation(&p, 10_000, 12, 8_000).unwrap();
         assert_eq!(
             (c.gross, c.withheld, c.paid_now, c.released, c.forfeited),

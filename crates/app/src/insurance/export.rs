@@ -223,6 +223,50 @@ fn build(r: &RunReport, names: &std::collections::BTreeMap<String, String>) -> R
         }
     }
     ws.autofit();
+    let ws = wb.add_worksheet().set_name("按人头 Capitation")?;
+    let mut cols = vec!["县 County", "成员单位 Member", "人数 Persons"];
+    let months: Vec<String> = (1..=r.through_month).map(|m| format!("{m}月(元) M{m}")).collect();
+    cols.extend(months.iter().map(String::as_str));
+    cols.extend(["当期拨付(元) Paid", "预留(元) Withheld", "考核返还(元) Released"]);
+    header(ws, &cols, &bold)?;
+    let mut row = 1u32;
+    for c in &r.counties {
+        for m in &c.capitation_members {
+            ws.write_string(row, 0, &c.name)?;
+            ws.write_string(row, 1, &m.name)?;
+            ws.write_number(row, 2, m.persons as f64)?;
+            let mut col = 3u16;
+            for v in &m.monthly {
+                ws.write_number_with_format(row, col, yuan(*v), &money)?;
+                col += 1;
+            }
+            ws.write_number_with_format(row, col, yuan(m.paid), &money)?;
+            ws.write_number_with_format(row, col + 1, yuan(m.withheld), &money)?;
+            ws.write_number_with_format(row, col + 2, yuan(m.released), &money)?;
+            row += 1;
+        }
+    }
+    ws.autofit();
+    let ws = wb.add_worksheet().set_name("按床日 Bed-days")?;
+    header(
+        ws,
+        &[
+            "县 County",
+            "床日病例 Cases",
+            "床日数 Days",
+            "按床日付费(元) Paid",
+            "按床日付费(分) Paid fen",
+        ],
+        &bold,
+    )?;
+    for (row, c) in (1u32..).zip(&r.counties) {
+        ws.write_string(row, 0, &c.name)?;
+        ws.write_number(row, 1, f64::from(c.drg.bed_day_cases))?;
+        ws.write_number(row, 2, c.drg.bed_days as f64)?;
+        ws.write_number_with_format(row, 3, yuan(c.drg.bed_day_payment), &money)?;
+        ws.write_number(row, 4, c.drg.bed_day_payment as f64)?;
+    }
+    ws.autofit();
     wb.save_to_buffer()
 }
 

@@ -151,6 +151,7 @@ impl FundYear {
                 monthly_rate: Fen::new(1_500),
                 withhold: bp(1_500),
                 pass_mark: 6_000,
+                basis: sanyi_insurance::payment::CapitationBasis::Enrolled,
             },
             bed_day: BedDayPolicy {
                 stages: vec![

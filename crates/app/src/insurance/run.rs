@@ -64,6 +64,16 @@ pub struct DrgLine {
     pub special_reviews: u32,
     /// The reviewed cases exceed the policy's cap on their share (e.g. 5 %).
     pub special_case_over_cap: bool,
+    /// Cases paid per bed-day inside the point method (long stays of the bed-day list).
+    #[serde(default)]
+    pub bed_day_cases: u32,
+    /// Their days.
+    #[serde(default)]
+    pub bed_days: u64,
+    /// What the bed-day rates pay for them across their stays, after the annual caps (fen);
+    /// their points are this over the overall mean cost × 100.
+    #[serde(default)]
+    pub bed_day_payment: i64,
     /// Σ points (ten-thousandths).
     pub total_points: i64,
     /// Amount distributed by points (fen).
@@ -126,6 +136,25 @@ pub struct MemberLine {
     pub borne: i64,
 }
 
+/// Capitation paid to one primary member (按人头拨付).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CapitationLine {
+    /// Institution id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Persons counted (enrolled persons of its township).
+    pub persons: u64,
+    /// Paid each month 1..=through (fen).
+    pub monthly: Vec<i64>,
+    /// Paid in the period, Σ monthly (fen).
+    pub paid: i64,
+    /// Withheld until the appraisal (fen).
+    pub withheld: i64,
+    /// Released at the year-end by the score (fen).
+    pub released: i64,
+}
+
 /// Everything about one county's package.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CountyLine {
@@ -166,9 +195,13 @@ pub struct CountyLine {
     pub drg: DrgLine,
     /// The county's communities.
     pub communities: Vec<CommunityLine>,
-    /// Capitation of outpatient care by enrolled persons (internal distribution).
+    /// Capitation of outpatient care: the county's total over its members (gross, withheld,
+    /// paid, released at the year-end, forfeited); charged to the package as spending.
     #[schema(value_type = Object)]
     pub capitation: Option<payment::Capitation>,
+    /// Capitation paid to each primary member, month by month.
+    #[serde(default)]
+    pub capitation_members: Vec<CapitationLine>,
     /// Year-end: surplus retained or overspend borne and shared (full year only).
     #[schema(value_type = Object)]
     pub year_end: Option<YearEnd>,
@@ -349,6 +382,26 @@ pub async fn run(
         );
         let weight_bp = settlement_run::weight_bp(&fy.budget, &input, &inputs).map_err(engine)?;
         let (mp, _) = budget::monthly_prepayment(&fy.budget, *b_c).map_err(engine)?;
+        // Checked above for the year-end; an interim month uses no score.
+        let score = fy.scores.get(code).copied().unwrap_or(0);
+        // Capitation, paid monthly to the primary members of the county's communities and
+        // charged to the package as spending inside the county
+        // (docs/rules/payment-methods.md#capitation).
+        let capitated = capitation_members(&fy, &institutions, &communities, code, &township_enrollees, through, score)?;
+        // The monthly payments, and at the year-end the withheld share the score releases (paid
+        // with December).
+        let capitation_entries = capitated.iter().flat_map(|(m, _, _)| {
+            (1u32..)
+                .zip(m.monthly.iter().copied())
+                .chain((m.capitation.released > Fen::ZERO).then_some((12, m.capitation.released)))
+                .map(|(month, fund)| SpendingEntry {
+                    month,
+                    in_county: true,
+                    inpatient: false,
+                    fund,
+                    claims: 0,
+                })
+        });
         let entries: Vec<SpendingEntry> = spending
             .iter()
             .filter(|s| &s.division_code == code)
@@ -361,6 +414,7 @@ pub async fn run(
                     claims: s.claims,
                 })
             })
+            .chain(capitation_entries)
             .collect();
         let tally = settlement_run::tally_spending(*b_c, through, &entries).map_err(engine)?;
         let county_drg = drg.get(code);
@@ -377,8 +431,6 @@ pub async fn run(
             })
             .collect();
         let warning = budget::early_warning(*b_c, tally.spent, through).ok();
-        // Checked above for the year-end; an interim month uses no score.
-        let score = fy.scores.get(code).copied().unwrap_or(0);
         let (year_end, surplus_distribution) = if through == 12 {
             let county_accepted: Vec<Fen> = communities
                 .iter()
@@ -442,7 +494,18 @@ pub async fn run(
                             .map(|t| Fen::new(by_township.get(&(t.clone(), inside)).copied().unwrap_or(0))),
                     )
                 };
-                (sum(true).map_err(money)?, sum(false).map_err(money)?)
+                // Its members' capitation is spending of its package inside the county.
+                let capitation = Fen::sum(
+                    capitated
+                        .iter()
+                        .filter(|(_, _, community)| community == &c.id)
+                        .map(|(m, _, _)| m.capitation.paid_now.checked_add(m.capitation.released).unwrap_or(Fen::ZERO)),
+                )
+                .map_err(money)?;
+                (
+                    sum(true).map_err(money)?.checked_add(capitation).map_err(money)?,
+                    sum(false).map_err(money)?,
+                )
             } else {
                 (tally.inside, tally.outside)
             };
@@ -541,7 +604,19 @@ pub async fn run(
             }
             None => Vec::new(),
         };
-        let capitation = payment::capitation(&fy.capitation, input.enrollees, through, score).ok();
+        let capitation = county_capitation(&capitated).map_err(money)?;
+        let capitation_members: Vec<CapitationLine> = capitated
+            .iter()
+            .map(|(m, name, _)| CapitationLine {
+                id: m.id.clone(),
+                name: name.clone(),
+                persons: m.persons,
+                monthly: m.monthly.iter().map(|f| f.get()).collect(),
+                paid: m.capitation.paid_now.get(),
+                withheld: m.capitation.withheld.get(),
+                released: m.capitation.released.get(),
+            })
+            .collect();
         lines.push(CountyLine {
             code: code.clone(),
             name: county.name.clone(),
@@ -564,6 +639,9 @@ pub async fn run(
                 grouped: 0,
                 special_reviews: 0,
                 special_case_over_cap: false,
+                bed_day_cases: 0,
+                bed_days: 0,
+                bed_day_payment: 0,
                 total_points: 0,
                 pool: 0,
                 point_value_e4_fen: 0,
@@ -571,6 +649,7 @@ pub async fn run(
             }),
             communities: community_lines,
             capitation,
+            capitation_members,
             year_end,
             surplus_distribution,
             members,
@@ -615,8 +694,10 @@ pub async fn run(
     Ok(report)
 }
 
-/// A priced case: county, the case, grouped.
-type Priced = (String, PricedCase, bool);
+/// A priced case: county, the case, grouped, its bed-day payment and days (bed-day cases).
+type Priced = (String, PricedCase, bool, Option<(Fen, u32)>);
+/// A county's priced cases: the case, grouped, its bed-day payment and days.
+type CountyCases = Vec<(PricedCase, bool, Option<(Fen, u32)>)>;
 
 struct CountyDrg {
     line: DrgLine,
@@ -656,12 +737,39 @@ async fn drg_by_county(
     let pool_code = pool.to_owned();
     // Grouping is CPU work: off the async runtime.
     let priced = tokio::task::spawn_blocking(move || -> Result<Vec<Priced>, InsuranceError> {
+        let main_dx_of = |c: &repo::InpatientCase| -> String {
+            c.drg_input
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<crate::drg::CaseInput>(d).ok())
+                .and_then(|i| i.diagnoses.first().cloned())
+                .unwrap_or_default()
+        };
+        // Long stays of the bed-day list are paid per bed-day across the whole stay: a
+        // readmission within the window continues it, the person's annual cap binds
+        // (docs/rules/payment-methods.md#per-bed-day).
+        let bed_day_cases: Vec<payment::BedDayCase> = cases
+            .iter()
+            .filter(|c| c.in_county && c.institution_id.is_some() && !reviewed.contains_key(&c.id))
+            .filter(|c| {
+                let dx = main_dx_of(c);
+                bed_day_dx.iter().any(|p| dx.starts_with(p.as_str()))
+            })
+            .map(|c| payment::BedDayCase {
+                id: c.id.clone(),
+                person: c.resident_id.clone(),
+                admission: c.service_date,
+                discharge: c.discharge_date.unwrap_or(c.service_date),
+            })
+            .collect();
+        let stays: HashMap<String, (Fen, u32)> = payment::bed_day_stays(&bed_day, &bed_day_cases)?
+            .into_iter()
+            .map(|b| (b.id, (b.amount, b.days)))
+            .collect();
         let mut out = Vec::with_capacity(cases.len());
         for c in cases.iter().filter(|c| c.in_county) {
             let Some(inst) = c.institution_id.clone() else { continue };
             let tier = tiers.get(&inst).cloned().unwrap_or_default();
             let input: Option<crate::drg::CaseInput> = c.drg_input.as_deref().and_then(|d| serde_json::from_str(d).ok());
-            let main_dx = input.as_ref().and_then(|i| i.diagnoses.first().cloned()).unwrap_or_default();
             let month = u32::try_from(c.month).unwrap_or(0);
             // Reviewed cases (特病单议) take the agreed points; long stays of the bed-day list are
             // paid per bed-day inside the point method (docs/rules/payment-methods.md#per-bed-day); the rest by their DRG group.
@@ -669,11 +777,10 @@ async fn drg_by_county(
                 CaseKind::SpecialReview {
                     points: Points::from_ten_thousandths(*points),
                 }
-            } else if bed_day_dx.iter().any(|p| main_dx.starts_with(p.as_str())) {
-                let days = u32::try_from((c.discharge_date.unwrap_or(c.service_date) - c.service_date).num_days().max(1)).unwrap_or(1);
+            } else if let Some((paid, days)) = stays.get(&c.id) {
                 CaseKind::BedDay {
-                    daily_standard: payment::bed_day_daily_standard(&bed_day, days)?,
-                    days,
+                    payment: *paid,
+                    days: *days,
                 }
             } else {
                 let found = scheme.as_ref().and_then(|s| {
@@ -699,6 +806,10 @@ async fn drg_by_county(
                 }
             };
             let grouped = matches!(kind, CaseKind::Grouped { .. });
+            let bed_day = match &kind {
+                CaseKind::BedDay { payment, days } => Some((*payment, *days)),
+                _ => None,
+            };
             let case = DrgCase {
                 id: c.id.clone(),
                 institution: inst,
@@ -714,6 +825,7 @@ async fn drg_by_county(
                     points: payment::case_points(&policy, &case)?,
                 },
                 grouped,
+                bed_day,
             ));
         }
         Ok(out)
@@ -721,13 +833,15 @@ async fn drg_by_county(
     .await
     .map_err(|e| ServiceError::Internal(e.into()))?
     .map_err(engine)?;
-    let mut by_county: BTreeMap<String, Vec<(PricedCase, bool)>> = BTreeMap::new();
-    for (county, case, grouped) in priced {
-        by_county.entry(county).or_default().push((case, grouped));
+    let mut by_county: BTreeMap<String, CountyCases> = BTreeMap::new();
+    for (county, case, grouped, bed_day) in priced {
+        by_county.entry(county).or_default().push((case, grouped, bed_day));
     }
     let mut out = HashMap::new();
     for (county, cases) in by_county {
         let grouped = cases.iter().filter(|c| c.1).count();
+        let bed_days: Vec<(Fen, u32)> = cases.iter().filter_map(|c| c.2).collect();
+        let bed_day_payment = Fen::sum(bed_days.iter().map(|b| b.0)).map_err(money)?;
         let cases: Vec<PricedCase> = cases.into_iter().map(|c| c.0).collect();
         let points = settlement_run::county_points(&fy.drg, through, &cases).map_err(engine)?;
         let settled = points.settlement;
@@ -740,6 +854,9 @@ async fn drg_by_county(
                     special_reviews: u32::try_from(cases.iter().filter(|c| c.points.class == payment::CaseClass::SpecialReview).count())
                         .unwrap_or(u32::MAX),
                     special_case_over_cap: settled.special_case_over_cap,
+                    bed_day_cases: u32::try_from(bed_days.len()).unwrap_or(u32::MAX),
+                    bed_days: bed_days.iter().map(|b| u64::from(b.1)).sum(),
+                    bed_day_payment: bed_day_payment.get(),
                     total_points: settled.total_points.ten_thousandths(),
                     pool: settled.pool.get(),
                     point_value_e4_fen: settled.point_value_e4_fen,
@@ -824,4 +941,82 @@ fn missing_scores(fy: &FundYear, counties: &[registry::County]) -> Result<(), Se
     } else {
         Err(ServiceError::Validation(errs))
     }
+}
+
+/// A member's capitation, its name and its community.
+type Capitated = (payment::MemberCapitation, String, String);
+
+/// The capitation of a county's primary members (township health centres and community health
+/// centres of its communities) for the period: each for the enrolled persons of its township
+/// (several primary members of one township share them equally, largest remainder). The
+/// contracted-persons basis needs family-doctor contracts, which sanyi does not record yet.
+fn capitation_members(
+    fy: &FundYear,
+    institutions: &[registry::Institution],
+    communities: &[registry::Community],
+    county: &str,
+    township_enrollees: &HashMap<String, i64>,
+    through: u32,
+    score: u32,
+) -> Result<Vec<Capitated>, ServiceError> {
+    if fy.capitation.basis == payment::CapitationBasis::Contracted {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "capitation.basis",
+            "capitation.contracts_missing",
+            "enrolled (family-doctor contracts are not recorded yet)",
+            "Capitation by contracted persons needs family-doctor contracts, which are not recorded yet",
+            "按签约人数付费需要家庭医生签约记录，目前尚未登记签约",
+        )]));
+    }
+    let primary: Vec<&registry::Institution> = institutions
+        .iter()
+        .filter(|i| matches!(i.tier.as_str(), "township" | "community"))
+        .filter(|i| {
+            i.community_id
+                .as_ref()
+                .is_some_and(|id| communities.iter().any(|c| &c.id == id && c.division_code == county))
+        })
+        .collect();
+    let mut by_township: BTreeMap<String, Vec<&registry::Institution>> = BTreeMap::new();
+    for i in primary {
+        if let Some(t) = i.area_code.get(..9) {
+            by_township.entry(t.to_owned()).or_default().push(i);
+        }
+    }
+    let mut persons: Vec<(String, u64)> = Vec::new();
+    let mut meta: HashMap<String, (String, String)> = HashMap::new();
+    for (township, mut members) in by_township {
+        members.sort_by(|a, b| a.id.cmp(&b.id));
+        let n = u64::try_from(township_enrollees.get(&township).copied().unwrap_or(0)).unwrap_or(0);
+        let each = n / members.len() as u64;
+        let extra = n % members.len() as u64;
+        for (k, m) in members.iter().enumerate() {
+            persons.push((m.id.clone(), each + u64::from((k as u64) < extra)));
+            meta.insert(m.id.clone(), (m.name.clone(), m.community_id.clone().unwrap_or_default()));
+        }
+    }
+    Ok(payment::member_capitation(&fy.capitation, &persons, through, score)
+        .map_err(engine)?
+        .into_iter()
+        .map(|m| {
+            let (name, community) = meta.get(&m.id).cloned().unwrap_or_default();
+            (m, name, community)
+        })
+        .collect())
+}
+
+/// A county's capitation: the sum of its members' (none without members).
+fn county_capitation(members: &[Capitated]) -> Result<Option<payment::Capitation>, MoneyError> {
+    if members.is_empty() {
+        return Ok(None);
+    }
+    let sum = |f: &dyn Fn(&payment::Capitation) -> Fen| Fen::sum(members.iter().map(|(m, _, _)| f(&m.capitation)));
+    Ok(Some(payment::Capitation {
+        gross: sum(&|c| c.gross)?,
+        withheld: sum(&|c| c.withheld)?,
+        paid_now: sum(&|c| c.paid_now)?,
+        released: sum(&|c| c.released)?,
+        forfeited: sum(&|c| c.forfeited)?,
+        trace: Trace::default(),
+    }))
 }

@@ -53,6 +53,7 @@ fn county_figures(c: &CountyLine) -> Figures {
         ("drg_points", "points", c.drg.total_points),
         ("drg_pool", "fen", c.drg.pool),
         ("point_value", "point_value", c.drg.point_value_e4_fen),
+        ("bed_day_payment", "fen", c.drg.bed_day_payment),
         ("score", "score", i64::from(c.score)),
     ];
     if let Some(cap) = &c.capitation {
@@ -193,6 +194,7 @@ pub const ITEMS: &[&str] = &[
     "drg_points",
     "drg_pool",
     "point_value",
+    "bed_day_payment",
     "score",
     "capitation_paid",
     "capitation_released",

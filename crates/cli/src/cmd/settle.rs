@@ -97,6 +97,24 @@ fn print_text(r: &run::RunReport, secs: f64) {
                 );
             }
         }
+        if let Some(k) = &c.capitation {
+            println!(
+                "  capitation {} yuan paid monthly to {} members for {} persons · withheld {} · released {}",
+                yuan(k.paid_now.get()),
+                c.capitation_members.len(),
+                c.capitation_members.iter().map(|m| m.persons).sum::<u64>(),
+                yuan(k.withheld.get()),
+                yuan(k.released.get())
+            );
+        }
+        if c.drg.bed_day_cases > 0 {
+            println!(
+                "  bed-day payment {} yuan for {} cases, {} days (across stays, annual caps applied)",
+                yuan(c.drg.bed_day_payment),
+                c.drg.bed_day_cases,
+                c.drg.bed_days
+            );
+        }
         for m in &c.communities {
             println!(
                 "  community {} · {} enrollees · budget {} · prepaid {} · inside {} · outside {} · DRG points {}",

@@ -58,6 +58,11 @@ pub fn yuan(fen: impl std::borrow::Borrow<i64>) -> String {
     format!("{sign}{grouped}.{cents}")
 }
 
+/// The persons a county's capitation counts (Σ over its members).
+pub fn capitation_persons(c: &sanyi_app::insurance::run::CountyLine) -> u64 {
+    c.capitation_members.iter().map(|m| m.persons).sum()
+}
+
 /// A weight in basis points as a percentage (`6035` → `60.35%`).
 pub fn percent_bp(bp: impl std::borrow::Borrow<i64>) -> String {
     let bp = *bp.borrow();
