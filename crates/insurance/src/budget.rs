@@ -50,6 +50,26 @@ pub struct BudgetPolicy {
     pub pass_mark: u32,
     /// Overspend model.
     pub overspend: OverspendModel,
+    /// How A is shared between counties. Absent: by the weights a and b.
+    #[serde(default)]
+    pub allocation: AllocationForm,
+}
+
+/// How the pool's distributable budget A is shared between its counties (县域预算分配方式,
+/// docs/rules/global-budget.md#budget-construction).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "form")]
+pub enum AllocationForm {
+    /// `w_c = a · N_c / ΣN + b · E_c / ΣE`, with the weights `weight_enrollees` (a) and
+    /// `weight_elderly` (b).
+    #[default]
+    Shares,
+    /// `w_c ∝ N_c · (1 + k · p65_c) = N_c + k · E_c`, where p65_c = E_c / N_c is the county's
+    /// share of enrollees aged 65 or more (a and b are not used).
+    ElderlyLoaded {
+        /// k, the extra weight of an elderly enrollee (10 000 = 1).
+        k: BasisPoints,
+    },
 }
 
 impl BudgetPolicy {
@@ -66,6 +86,7 @@ impl BudgetPolicy {
             surplus_retention_failed: BasisPoints::new(5_000),
             pass_mark: 6_000,
             overspend: OverspendModel::CommunityBearsAll,
+            allocation: AllocationForm::Shares,
         }
     }
 
@@ -220,33 +241,30 @@ pub fn allocate_counties(policy: &BudgetPolicy, allocatable: Fen, counties: &[Co
     if sum_n == 0 {
         return Err(InsuranceError::ZeroTotal { what: "enrollees" });
     }
-    let a = u128::from(policy.weight_enrollees.get());
-    let b = if sum_e == 0 { 0 } else { u128::from(policy.weight_elderly.get()) };
-    let sum_e1 = sum_e.max(1);
-    let overflow = || InsuranceError::Money(sanyi_domain::MoneyError::Overflow);
-    let weights = counties
-        .iter()
-        .map(|c| {
-            let x = a.checked_mul(u128::from(c.enrollees))?.checked_mul(sum_e1)?;
-            let y = b.checked_mul(u128::from(c.elderly))?.checked_mul(sum_n)?;
-            x.checked_add(y)
-        })
-        .collect::<Option<Vec<u128>>>()
-        .ok_or_else(overflow)?;
+    let weights = county_weights(policy, counties)?;
     let amounts = largest_remainder(allocatable, &weights)?;
     let mut trace = Trace::new();
-    let den = sum_n * sum_e1 * 10_000;
+    let den: u128 = weights.iter().sum();
     for ((c, w), amt) in counties.iter().zip(&weights).zip(&amounts) {
-        trace.push(
-            "budget.allocate_county",
-            &[
-                ("county", c.code.clone()),
+        let form = match policy.allocation {
+            AllocationForm::Shares => vec![
                 ("a", policy.weight_enrollees.to_string()),
                 ("b", policy.weight_elderly.to_string()),
                 ("N_c/ΣN", format!("{}/{}", c.enrollees, sum_n)),
                 ("E_c/ΣE", format!("{}/{}", c.elderly, sum_e)),
-                ("w_c", format!("{w}/{den}")),
             ],
+            AllocationForm::ElderlyLoaded { k } => vec![
+                ("k", k.to_string()),
+                ("N_c", c.enrollees.to_string()),
+                ("E_c", c.elderly.to_string()),
+            ],
+        };
+        let mut params: Vec<(&str, String)> = vec![("county", c.code.clone())];
+        params.extend(form);
+        params.push(("w_c", format!("{w}/{den}")));
+        trace.push(
+            "budget.allocate_county",
+            &params,
             allocatable,
             *amt,
             format!("County {} budget B_c = A × w_c (largest remainder)", c.code),
@@ -257,6 +275,46 @@ pub fn allocate_counties(policy: &BudgetPolicy, allocatable: Fen, counties: &[Co
         parts: counties.iter().map(|c| c.code.clone()).zip(amounts).collect(),
         trace,
     })
+}
+
+/// The integer weight numerators of the counties under the pool's allocation form (their sum is
+/// the denominator): `a·N_c·ΣE + b·E_c·ΣN` for shares, `10 000·N_c + k·E_c` for the
+/// elderly-loaded form.
+///
+/// # Errors
+/// [`InsuranceError::ZeroTotal`] without enrollees; overflow.
+pub fn county_weights(policy: &BudgetPolicy, counties: &[CountyInput]) -> Result<Vec<u128>, InsuranceError> {
+    let sum_n: u128 = counties.iter().map(|c| u128::from(c.enrollees)).sum();
+    let sum_e: u128 = counties.iter().map(|c| u128::from(c.elderly)).sum();
+    if sum_n == 0 {
+        return Err(InsuranceError::ZeroTotal { what: "enrollees" });
+    }
+    let overflow = || InsuranceError::Money(sanyi_domain::MoneyError::Overflow);
+    match policy.allocation {
+        AllocationForm::Shares => {
+            let a = u128::from(policy.weight_enrollees.get());
+            let b = if sum_e == 0 { 0 } else { u128::from(policy.weight_elderly.get()) };
+            let sum_e1 = sum_e.max(1);
+            counties
+                .iter()
+                .map(|c| {
+                    let x = a.checked_mul(u128::from(c.enrollees))?.checked_mul(sum_e1)?;
+                    let y = b.checked_mul(u128::from(c.elderly))?.checked_mul(sum_n)?;
+                    x.checked_add(y)
+                })
+                .collect::<Option<Vec<u128>>>()
+                .ok_or_else(overflow)
+        }
+        AllocationForm::ElderlyLoaded { k } => counties
+            .iter()
+            .map(|c| {
+                10_000u128
+                    .checked_mul(u128::from(c.enrollees))?
+                    .checked_add(u128::from(k.get()).checked_mul(u128::from(c.elderly))?)
+            })
+            .collect::<Option<Vec<u128>>>()
+            .ok_or_else(overflow),
+    }
 }
 
 /// Splits a county budget B_c between its communities (医共体) by registered enrollees, or any
@@ -705,6 +763,34 @@ mod tests {
         assert_eq!((w.projected, w.time_proportional_budget, w.alarm), (m(124), m(30), true));
         assert!(!early_warning(m(120), m(30), 3).unwrap().alarm);
         assert!(early_warning(m(120), m(30), 0).is_err());
+    }
+
+    /// Source: docs/rules/global-budget.md#budget-construction, the alternative form
+    /// B_c ∝ N_c · (1 + k · p65_c): N = 100 and 300, E = 50 and 30, k = 1 → weights 150 : 330,
+    /// so A = 480 splits 150 / 330 exactly; k = 0 is by enrollees alone.
+    #[test]
+    fn the_elderly_loaded_form_weights_n_plus_k_e() {
+        let c = |code: &str, n, e| CountyInput {
+            code: code.into(),
+            enrollees: n,
+            elderly: e,
+        };
+        let counties = [c("X", 100, 50), c("Y", 300, 30)];
+        let p = BudgetPolicy {
+            allocation: AllocationForm::ElderlyLoaded {
+                k: BasisPoints::new(10_000),
+            },
+            ..BudgetPolicy::example_changji()
+        };
+        let a = allocate_counties(&p, Fen::new(480), &counties).unwrap();
+        assert_eq!(a.parts.iter().map(|x| x.1.get()).collect::<Vec<_>>(), vec![150, 330]);
+        let p = BudgetPolicy {
+            allocation: AllocationForm::ElderlyLoaded { k: BasisPoints::new(0) },
+            ..p
+        };
+        let a = allocate_counties(&p, Fen::new(400), &counties).unwrap();
+        assert_eq!(a.parts.iter().map(|x| x.1.get()).collect::<Vec<_>>(), vec![100, 300]);
+        assert_eq!(crate::settlement_run::weight_bp(&p, &counties[0], &counties).unwrap(), 2_500);
     }
 
     #[test]

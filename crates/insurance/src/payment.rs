@@ -87,6 +87,10 @@ pub struct DrgPointPolicy {
     pub interim_share: BasisPoints,
     /// The point value counts patients' shares (v = (budget + shares) / Σ points, payment = points × v − shares).
     pub budget_includes_patient_shares: bool,
+    /// The point value counts other funds' payments for the cases (critical illness, assistance)
+    /// the same way. Absent: as `budget_includes_patient_shares`.
+    #[serde(default)]
+    pub budget_includes_other_funds: Option<bool>,
 }
 
 impl DrgPointPolicy {
@@ -114,7 +118,14 @@ impl DrgPointPolicy {
             special_case_cap: BasisPoints::new(500),
             interim_share: BasisPoints::new(9_000),
             budget_includes_patient_shares: true,
+            budget_includes_other_funds: None,
         }
+    }
+
+    /// Whether the point value counts other funds' payments (as patient shares unless stated).
+    #[must_use]
+    pub fn counts_other_funds(&self) -> bool {
+        self.budget_includes_other_funds.unwrap_or(self.budget_includes_patient_shares)
     }
 
     /// Every problem with the parameters (empty when valid).
@@ -206,8 +217,11 @@ pub struct DrgCase {
     pub kind: CaseKind,
     /// Total cost of the case.
     pub cost: Fen,
-    /// Patient's share and other funds already paid (deducted from the payment).
+    /// What the patient paid (deducted from the payment).
     pub patient_share: Fen,
+    /// What other funds paid for the case (critical-illness insurance, medical assistance …),
+    /// deducted from the payment like the patient's share.
+    pub other_funds: Fen,
 }
 
 /// Which rule set the points of a case (计点规则).
@@ -240,6 +254,8 @@ pub struct CasePoints {
     pub points: Points,
     /// Patient share.
     pub patient_share: Fen,
+    /// Other funds' payments for the case.
+    pub other_funds: Fen,
     /// Trace (results in the trace are points in ten-thousandths, shown via `params`).
     pub trace: Trace,
 }
@@ -256,7 +272,7 @@ fn points_of(v: i128) -> Result<Points, InsuranceError> {
 /// [`InsuranceError::ZeroTotal`] for a zero mean cost; [`InsuranceError::InvalidInput`] for a
 /// negative cost; overflow.
 pub fn case_points(policy: &DrgPointPolicy, case: &DrgCase) -> Result<CasePoints, InsuranceError> {
-    if case.cost.get() < 0 || case.patient_share.get() < 0 {
+    if case.cost.get() < 0 || case.patient_share.get() < 0 || case.other_funds.get() < 0 {
         return Err(InsuranceError::InvalidInput {
             field: format!("case[{}].cost", case.id),
             rule: "must be >= 0",
@@ -399,6 +415,7 @@ pub fn case_points(policy: &DrgPointPolicy, case: &DrgCase) -> Result<CasePoints
         class,
         points,
         patient_share: case.patient_share,
+        other_funds: case.other_funds,
         trace: t,
     })
 }
@@ -416,7 +433,10 @@ pub struct InstitutionPayment {
     pub gross: Fen,
     /// Σ patient shares.
     pub patient_shares: Fen,
-    /// Payment = gross − patient shares (or gross when shares are not counted).
+    /// Σ other funds' payments (critical illness, assistance).
+    #[serde(default)]
+    pub other_funds: Fen,
+    /// Payment = gross − patient shares − other funds (each when counted in the point value).
     pub net: Fen,
 }
 
@@ -445,13 +465,14 @@ pub struct PointSettlement {
 /// # Errors
 /// [`InsuranceError::ZeroTotal`] without points; overflow.
 pub fn settle_points(policy: &DrgPointPolicy, budget: Fen, cases: &[CasePoints]) -> Result<PointSettlement, InsuranceError> {
-    let mut inst: std::collections::BTreeMap<&str, (u32, i64, Fen)> = std::collections::BTreeMap::new();
+    let mut inst: std::collections::BTreeMap<&str, (u32, i64, Fen, Fen)> = std::collections::BTreeMap::new();
     let mut specials: u64 = 0;
     for c in cases {
-        let e = inst.entry(c.institution.as_str()).or_insert((0, 0, Fen::ZERO));
+        let e = inst.entry(c.institution.as_str()).or_insert((0, 0, Fen::ZERO, Fen::ZERO));
         e.0 += 1;
         e.1 = e.1.checked_add(c.points.0).ok_or(MoneyError::Overflow)?;
         e.2 = e.2.checked_add(c.patient_share)?;
+        e.3 = e.3.checked_add(c.other_funds)?;
         if c.class == CaseClass::SpecialReview {
             specials += 1;
         }
@@ -464,11 +485,11 @@ pub fn settle_points(policy: &DrgPointPolicy, budget: Fen, cases: &[CasePoints])
         return Err(InsuranceError::ZeroTotal { what: "points" });
     }
     let shares = Fen::sum(inst.values().map(|v| v.2))?;
-    let pool = if policy.budget_includes_patient_shares {
-        budget.checked_add(shares)?
-    } else {
-        budget
-    };
+    let others = Fen::sum(inst.values().map(|v| v.3))?;
+    let counted = |v: Fen, yes: bool| if yes { v } else { Fen::ZERO };
+    let pool = budget
+        .checked_add(counted(shares, policy.budget_includes_patient_shares))?
+        .checked_add(counted(others, policy.counts_other_funds()))?;
     let weights: Vec<u128> = inst.values().map(|v| u128::try_from(v.1).unwrap_or(0)).collect();
     let gross = largest_remainder(pool, &weights)?;
     let v_e4 = i64::try_from(div_round(mul(i128::from(pool.get()), 100_000_000)?, i128::from(total))?).map_err(|_| MoneyError::Overflow)?;
@@ -479,6 +500,8 @@ pub fn settle_points(policy: &DrgPointPolicy, budget: Fen, cases: &[CasePoints])
             ("budget", budget.to_string()),
             ("patient_shares", shares.to_string()),
             ("budget_includes_patient_shares", policy.budget_includes_patient_shares.to_string()),
+            ("other_funds", others.to_string()),
+            ("budget_includes_other_funds", policy.counts_other_funds().to_string()),
             ("total_points", Points(total).to_string()),
             ("v_fen_per_point", Points(v_e4).to_string()),
         ],
@@ -513,23 +536,22 @@ pub fn settle_points(policy: &DrgPointPolicy, budget: Fen, cases: &[CasePoints])
         },
     );
     let mut institutions = Vec::new();
-    for ((code, (ncases, pts, sh)), g) in inst.iter().zip(gross) {
-        let net = if policy.budget_includes_patient_shares {
-            g.checked_sub(*sh)?
-        } else {
-            g
-        };
+    for ((code, (ncases, pts, sh, other)), g) in inst.iter().zip(gross) {
+        let net = g
+            .checked_sub(counted(*sh, policy.budget_includes_patient_shares))?
+            .checked_sub(counted(*other, policy.counts_other_funds()))?;
         trace.push(
             "payment.drg.institution",
             &[
                 ("institution", (*code).to_owned()),
                 ("points", Points(*pts).to_string()),
                 ("patient_shares", sh.to_string()),
+                ("other_funds", other.to_string()),
             ],
             g,
             net,
-            "Payment = Σ points × v − patient shares",
-            "机构结算 = 点数 × 点值 − 个人负担",
+            "Payment = Σ points × v − patient shares − other funds",
+            "机构结算 = 点数 × 点值 − 个人负担 − 其他基金支付",
         );
         institutions.push(InstitutionPayment {
             institution: (*code).to_owned(),
@@ -537,6 +559,7 @@ pub fn settle_points(policy: &DrgPointPolicy, budget: Fen, cases: &[CasePoints])
             points: Points(*pts),
             gross: g,
             patient_shares: *sh,
+            other_funds: *other,
             net,
         });
     }
@@ -1014,6 +1037,7 @@ mod tests {
             },
             cost: y(cost),
             patient_share: Fen::ZERO,
+            other_funds: Fen::ZERO,
         }
     }
 
@@ -1085,8 +1109,42 @@ mod tests {
             class,
             points: Points::from_ten_thousandths(points),
             patient_share: share,
+            other_funds: Fen::ZERO,
             trace: Trace::new(),
         }
+    }
+
+    /// Other funds on a DRG case (critical illness, assistance) are deducted like the patient's
+    /// share: v = (budget + shares + other funds) / Σ points and payment = points × v − shares −
+    /// other funds, so Σ payments = the budget; a pool that counts neither pays points × budget /
+    /// Σ points (docs/rules/payment-methods.md#drg-point-method).
+    #[test]
+    fn other_funds_are_deducted_like_the_patients_share() {
+        let mut a = cp("H1", 10_000, y(100), CaseClass::Normal);
+        a.other_funds = y(50);
+        let b = cp("H2", 10_000, y(0), CaseClass::Normal);
+        let p = DrgPointPolicy::example(y(1_000));
+        let s = settle_points(&p, y(850), &[a.clone(), b.clone()]).unwrap();
+        assert_eq!(s.pool, y(1_000));
+        let h1 = &s.institutions[0];
+        assert_eq!(
+            (h1.gross, h1.patient_shares, h1.other_funds, h1.net),
+            (y(500), y(100), y(50), y(350))
+        );
+        assert_eq!(s.institutions[1].net, y(500));
+        let p = DrgPointPolicy {
+            budget_includes_patient_shares: false,
+            ..p
+        };
+        let s = settle_points(&p, y(850), &[a.clone(), b.clone()]).unwrap();
+        assert_eq!((s.pool, s.institutions[0].net), (y(850), y(425)));
+        // Counting other funds only.
+        let p = DrgPointPolicy {
+            budget_includes_other_funds: Some(true),
+            ..p
+        };
+        let s = settle_points(&p, y(850), &[a, b]).unwrap();
+        assert_eq!((s.pool, s.institutions[0].net), (y(900), y(400)));
     }
 
     /// The special-review cap is compared exactly (docs/rules/payment-methods.md#drg-point-method):

@@ -40,8 +40,10 @@ pub enum CareLevel {
     Township,
     /// County hospital (县级医院).
     County,
-    /// Outside the county: prefecture, province or other province (县外).
+    /// Outside the county, inside the province: prefecture and provincial hospitals (县外省内).
     OutOfCounty,
+    /// Outside the province (省外异地就医).
+    OutOfProvince,
 }
 
 impl CareLevel {
@@ -53,6 +55,7 @@ impl CareLevel {
             CareLevel::Township => "township",
             CareLevel::County => "county",
             CareLevel::OutOfCounty => "out_of_county",
+            CareLevel::OutOfProvince => "out_of_province",
         }
     }
 }
@@ -66,8 +69,11 @@ pub struct ByLevel<T> {
     pub township: T,
     /// County hospital.
     pub county: T,
-    /// Outside the county.
+    /// Outside the county, inside the province (prefecture and provincial hospitals).
     pub out_of_county: T,
+    /// Outside the province. Absent: as outside the county.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_province: Option<T>,
 }
 
 impl<T: Copy> ByLevel<T> {
@@ -79,15 +85,18 @@ impl<T: Copy> ByLevel<T> {
             CareLevel::Township => self.township,
             CareLevel::County => self.county,
             CareLevel::OutOfCounty => self.out_of_county,
+            CareLevel::OutOfProvince => self.out_of_province.unwrap_or(self.out_of_county),
         }
     }
 
-    fn all(&self) -> [(CareLevel, T); 4] {
+    /// The five levels with their values.
+    pub fn all(&self) -> [(CareLevel, T); 5] {
         [
             (CareLevel::Village, self.village),
             (CareLevel::Township, self.township),
             (CareLevel::County, self.county),
             (CareLevel::OutOfCounty, self.out_of_county),
+            (CareLevel::OutOfProvince, self.get(CareLevel::OutOfProvince)),
         ]
     }
 }
@@ -119,14 +128,18 @@ pub enum PersonCategory {
     AtRisk,
 }
 
-impl PersonCategory {
-    /// Special population of 国办发〔2021〕42号 (critical illness threshold −50 %, ratio +5 points).
+/// The special population of 国办发〔2021〕42号 (critical illness threshold −50 %, ratio +5
+/// points), the default of [`CriticalIllnessBenefit::special_categories`].
+#[must_use]
+pub fn default_special_categories() -> Vec<PersonCategory> {
+    vec![PersonCategory::ExtremePoverty, PersonCategory::Subsistence, PersonCategory::AtRisk]
+}
+
+impl CriticalIllnessBenefit {
+    /// Whether a person category belongs to the policy's special population.
     #[must_use]
-    pub fn is_special(self) -> bool {
-        matches!(
-            self,
-            PersonCategory::ExtremePoverty | PersonCategory::Subsistence | PersonCategory::AtRisk
-        )
+    pub fn is_special(&self, c: PersonCategory) -> bool {
+        self.special_categories.contains(&c)
     }
 }
 
@@ -200,6 +213,11 @@ pub struct CriticalIllnessBenefit {
     pub special_ratio_bonus: BasisPoints,
     /// Special population has no annual limit.
     pub special_no_limit: bool,
+    /// Who the special population is (特殊人群). Absent: the population of 国办发〔2021〕42号 —
+    /// extreme-poverty persons, subsistence-allowance persons and persons at risk of returning to
+    /// poverty.
+    #[serde(default = "default_special_categories")]
+    pub special_categories: Vec<PersonCategory>,
     /// Whether outpatient-pooling claims (普通门诊统筹) add to the layer's base and are paid by it,
     /// as inpatient and chronic outpatient care always are. The national rule does not restrict the
     /// layer to inpatient care; pools differ (docs/rules/benefits.md#critical-illness-and-assistance).
@@ -605,12 +623,14 @@ impl Policy {
                     township: yuan(200),
                     county: yuan(500),
                     out_of_county: yuan(1_000),
+                    out_of_province: Some(yuan(1_500)),
                 },
                 ratio: ByLevel {
                     village: bp(9_000),
                     township: bp(8_500),
                     county: bp(7_500),
                     out_of_county: bp(6_000),
+                    out_of_province: Some(bp(5_000)),
                 },
                 repeat_admission_deductible: bp(5_000),
             },
@@ -620,18 +640,21 @@ impl Policy {
                     township: yuan(0),
                     county: yuan(100),
                     out_of_county: yuan(200),
+                    out_of_province: None,
                 },
                 ratio: ByLevel {
                     village: bp(6_500),
                     township: bp(6_000),
                     county: bp(5_000),
                     out_of_county: bp(5_000),
+                    out_of_province: None,
                 },
                 per_visit_limit: ByLevel {
                     village: yuan(50),
                     township: yuan(80),
                     county: yuan(100),
                     out_of_county: yuan(0),
+                    out_of_province: None,
                 },
                 annual_limit: yuan(500),
             },
@@ -657,6 +680,7 @@ impl Policy {
                 special_threshold_reduction: bp(5_000),
                 special_ratio_bonus: bp(500),
                 special_no_limit: true,
+                special_categories: default_special_categories(),
                 covers_outpatient_pooling: false,
             }),
         };
@@ -669,12 +693,14 @@ impl Policy {
                     township: yuan(200),
                     county: yuan(600),
                     out_of_county: yuan(1_200),
+                    out_of_province: Some(yuan(2_000)),
                 },
                 ratio: ByLevel {
                     village: bp(9_000),
                     township: bp(9_000),
                     county: bp(8_500),
                     out_of_county: bp(7_500),
+                    out_of_province: Some(bp(6_500)),
                 },
                 repeat_admission_deductible: bp(5_000),
             },
@@ -684,18 +710,21 @@ impl Policy {
                     township: yuan(200),
                     county: yuan(200),
                     out_of_county: yuan(200),
+                    out_of_province: None,
                 },
                 ratio: ByLevel {
                     village: bp(6_000),
                     township: bp(6_000),
                     county: bp(5_500),
                     out_of_county: bp(5_000),
+                    out_of_province: None,
                 },
                 per_visit_limit: ByLevel {
                     village: yuan(200),
                     township: yuan(200),
                     county: yuan(300),
                     out_of_county: yuan(300),
+                    out_of_province: None,
                 },
                 annual_limit: yuan(3_000),
             },

@@ -552,8 +552,8 @@ pub fn settle(policy: &Policy, enc: &Encounter, acc: &Accumulators, settled: &BT
         MedType::Chronic => (benefit.chronic.ratio, "chronic.ratio".to_owned()),
     };
     let reduction = match (lv, enc.referral) {
-        (CareLevel::OutOfCounty, Referral::None) => policy.out_of_area.unreferred_reduction,
-        (CareLevel::OutOfCounty, Referral::Filed) => policy.out_of_area.filed_reduction,
+        (CareLevel::OutOfCounty | CareLevel::OutOfProvince, Referral::None) => policy.out_of_area.unreferred_reduction,
+        (CareLevel::OutOfCounty | CareLevel::OutOfProvince, Referral::Filed) => policy.out_of_area.filed_reduction,
         _ => BasisPoints::new(0),
     };
     let ratio = BasisPoints::new(base_ratio.get().saturating_sub(reduction.get()));
@@ -648,7 +648,7 @@ pub fn settle(policy: &Policy, enc: &Encounter, acc: &Accumulators, settled: &BT
             ),
             MedType::Outpatient,
         ) => {
-            let special = enc.person.is_special();
+            let special = ci.is_special(enc.person);
             let threshold = if special {
                 ci.threshold.checked_sub(ci.threshold.apply_bp(ci.special_threshold_reduction)?)?
             } else {
@@ -1038,6 +1038,49 @@ mod tests {
         assert_eq!(run(&e, &acc).maf_pay, y(100));
     }
 
+    /// Five levels of care: care outside the province takes the policy's out-of-province
+    /// parameters (resident inpatient: deductible 1 500, ratio 50 % in the example) and, without
+    /// them, those outside the county.
+    #[test]
+    fn care_outside_the_province_has_its_own_level() {
+        let mut e = enc(Scheme::Resident, CareLevel::OutOfProvince, MedType::Inpatient, inpatient_charges());
+        e.referral = Referral::Filed;
+        let s = run(&e, &Accumulators::default());
+        assert_eq!(s.act_pay_dedc, y(1_500));
+        check_sums(&s);
+        let mut policy = Policy::example_changji_2026();
+        for b in &mut policy.schemes {
+            b.inpatient.deductible.out_of_province = None;
+            b.inpatient.ratio.out_of_province = None;
+        }
+        let s = settle(&policy, &e, &Accumulators::default(), &BTreeSet::new()).unwrap();
+        e.level = CareLevel::OutOfCounty;
+        let t = settle(&policy, &e, &Accumulators::default(), &BTreeSet::new()).unwrap();
+        assert_eq!((s.act_pay_dedc, s.hifp_pay), (t.act_pay_dedc, t.hifp_pay));
+    }
+
+    /// The special population of the critical-illness layer is policy data: a pool that counts
+    /// low-income persons in it halves their threshold and adds 5 points, one that leaves
+    /// subsistence-allowance persons out treats them as ordinary (975 as above).
+    #[test]
+    fn the_special_population_is_policy_data() {
+        let acc = Accumulators {
+            critical_illness_base: y(14_000),
+            ..Accumulators::default()
+        };
+        let mut e = enc(Scheme::Resident, CareLevel::County, MedType::Inpatient, inpatient_charges());
+        let mut policy = Policy::example_changji_2026();
+        for b in &mut policy.schemes {
+            if let Some(ci) = &mut b.critical_illness {
+                ci.special_categories = vec![PersonCategory::LowIncome];
+            }
+        }
+        e.person = PersonCategory::LowIncome;
+        assert_eq!(settle(&policy, &e, &acc, &BTreeSet::new()).unwrap().hifmi_pay, Fen::new(170_625));
+        e.person = PersonCategory::Subsistence;
+        assert_eq!(settle(&policy, &e, &acc, &BTreeSet::new()).unwrap().hifmi_pay, y(975));
+    }
+
     /// Source: docs/rules/benefits.md#inpatient band crossing: base 114 000 + 2 625 → 101 625 above the 15 000
     /// threshold; 100 000 band boundary: 1 000 × 60 % + 1 625 × 70 % = 600 + 1 137.50.
     #[test]
@@ -1281,13 +1324,19 @@ mod tests {
             prop::collection::vec(arb_charge(), 1..8),
             prop::bool::ANY,
             0usize..5,
-            0usize..4,
+            0usize..5,
             0usize..4,
             0usize..3,
             0i64..500_000,
         )
             .prop_map(|(charges, emp, person, level, referral, mt, bal)| {
-                let levels = [CareLevel::Village, CareLevel::Township, CareLevel::County, CareLevel::OutOfCounty];
+                let levels = [
+                    CareLevel::Village,
+                    CareLevel::Township,
+                    CareLevel::County,
+                    CareLevel::OutOfCounty,
+                    CareLevel::OutOfProvince,
+                ];
                 let referrals = [
                     Referral::None,
                     Referral::Upward { from: CareLevel::Township },
@@ -1380,7 +1429,7 @@ mod tests {
             let personal_in_scope = s.act_pay_dedc.checked_add(s.pool_prop_selfpay).unwrap();
             prop_assert!(s.hifmi_pay <= personal_in_scope);
             match &b.critical_illness {
-                Some(ci) if !(e.person.is_special() && ci.special_no_limit) => {
+                Some(ci) if !(ci.is_special(e.person) && ci.special_no_limit) => {
                     prop_assert!(s.hifmi_pay <= nonneg(ci.annual_limit.checked_sub(acc.critical_illness_paid).unwrap()));
                 }
                 Some(_) => {}

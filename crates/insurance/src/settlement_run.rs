@@ -198,6 +198,16 @@ pub fn outflow_bp(outside: Fen, spent: Fen) -> Result<i64, InsuranceError> {
 /// # Ok::<(), sanyi_insurance::InsuranceError>(())
 /// ```
 pub fn weight_bp(policy: &BudgetPolicy, county: &CountyInput, all: &[CountyInput]) -> Result<i64, InsuranceError> {
+    if let budget::AllocationForm::ElderlyLoaded { .. } = policy.allocation {
+        let weights = match budget::county_weights(policy, all) {
+            Ok(w) => w,
+            Err(InsuranceError::ZeroTotal { .. }) => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let total: u128 = weights.iter().sum();
+        let mine = all.iter().zip(&weights).find(|(c, _)| c.code == county.code).map_or(0, |(_, w)| *w);
+        return i64::try_from(mine.checked_mul(10_000).ok_or_else(overflow)?.checked_div(total).unwrap_or(0)).map_err(|_| overflow());
+    }
     let sum_n = all
         .iter()
         .try_fold(0u128, |a, c| a.checked_add(u128::from(c.enrollees)))
@@ -488,6 +498,7 @@ mod tests {
             class: CaseClass::Normal,
             points: Points::from_ten_thousandths(points),
             patient_share: Fen::ZERO,
+            other_funds: Fen::ZERO,
             trace: Trace::new(),
         }
     }

@@ -421,6 +421,10 @@ pub struct InpatientCase {
     pub medfee_sumamt: i64,
     /// Pooled fund.
     pub hifp_pay: i64,
+    /// Critical-illness insurance (大病保险).
+    pub hifmi_pay: i64,
+    /// Medical assistance (医疗救助).
+    pub maf_pay: i64,
     /// The grouper's input (JSON).
     pub drg_input: Option<String>,
     /// Charges (JSON).
@@ -434,7 +438,7 @@ pub struct InpatientCase {
 pub async fn inpatient_cases(db: &Db, pool: &str, year: i64, through_month: i64) -> Result<Vec<InpatientCase>, StoreError> {
     let (lo, hi) = crate::registry::prefix_range(&pool[..pool.len().min(4)]);
     let sql = "SELECT division_code, id, resident_id, institution_id, in_county, service_date, discharge_date, month, medfee_sumamt, \
-               hifp_pay, drg_input, charges FROM claims WHERE division_code >= $1 AND division_code < $2 AND year = $3 AND month <= $4 \
+               hifp_pay, hifmi_pay, maf_pay, drg_input, charges FROM claims WHERE division_code >= $1 AND division_code < $2 AND year = $3 AND month <= $4 \
                AND status = 'settled' AND med_type = 'inpatient' ORDER BY division_code, id";
     Ok(dispatch!(db, p => sqlx::query_as::<_, InpatientCase>(sql).bind(&lo).bind(&hi).bind(year).bind(through_month).fetch_all(p).await)?)
 }

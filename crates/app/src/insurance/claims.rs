@@ -46,6 +46,11 @@ pub struct ClaimInput {
     /// A hospital outside the pool's registry (out-of-area care), instead of an institution.
     #[serde(default)]
     pub outside_name: Option<String>,
+    /// The province of that hospital (the first two digits of its GB/T 2260 division code): a
+    /// province other than the insured person's is care outside the province (省外), with the
+    /// policy's out-of-province parameters. Absent: outside the county, inside the province.
+    #[serde(default)]
+    pub outside_province: Option<String>,
     /// `11` outpatient, `14` chronic/special-disease outpatient, `21` inpatient.
     #[schema(value_type = String)]
     pub med_type: MedType,
@@ -314,7 +319,7 @@ async fn referral_of(
             }
         }
     }
-    Ok(if filed && level == CareLevel::OutOfCounty {
+    Ok(if filed && matches!(level, CareLevel::OutOfCounty | CareLevel::OutOfProvince) {
         Referral::Filed
     } else {
         Referral::None
@@ -489,9 +494,22 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
         .filter_map(|e| i32::try_from(e.year).ok())
         .max();
     let covered_from = enrolment.map(|e| policy.coverage_start(e.enrolled_on, last_year_before).from);
-    let level = institution
-        .as_ref()
-        .map_or(CareLevel::OutOfCounty, |i| care_level(i, &resident.division_code));
+    let level = match &institution {
+        Some(i) => care_level(i, &resident.division_code),
+        None => match input.outside_province.as_deref() {
+            Some(p) if p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()) => {
+                return Err(ServiceError::Validation(vec![FieldError::new(
+                    "outside_province",
+                    "division.province",
+                    "the two-digit province code of GB/T 2260 (e.g. 65)",
+                    &format!("{p:?} is not a province code"),
+                    "省份代码应为两位数字（如 65）",
+                )]));
+            }
+            Some(p) if !resident.division_code.starts_with(p) => CareLevel::OutOfProvince,
+            _ => CareLevel::OutOfCounty,
+        },
+    };
     let referral = referral_of(app, &resident.id, institution.as_ref(), level, input.filed).await?;
     let encounter = Encounter {
         claim_key: input.claim_key.trim().to_owned(),

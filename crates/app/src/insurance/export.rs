@@ -129,6 +129,7 @@ fn build(r: &RunReport, names: &std::collections::BTreeMap<String, String>) -> R
             "点数 Points",
             "应付(元) Gross",
             "患者负担(元) Patient shares",
+            "其他基金支付(元) Other funds",
             "实付(元) Net",
         ],
         &bold,
@@ -141,7 +142,7 @@ fn build(r: &RunReport, names: &std::collections::BTreeMap<String, String>) -> R
             ws.write_string(row, 1, names.get(&i.institution).unwrap_or(&i.institution))?;
             ws.write_number(row, 2, f64::from(i.cases))?;
             ws.write_number(row, 3, i.points.ten_thousandths() as f64 / 10_000.0)?;
-            for (col, v) in [(4, i.gross), (5, i.patient_shares), (6, i.net)] {
+            for (col, v) in [(4, i.gross), (5, i.patient_shares), (6, i.other_funds), (7, i.net)] {
                 ws.write_number_with_format(row, col, yuan(v.get()), &money)?;
             }
             row += 1;

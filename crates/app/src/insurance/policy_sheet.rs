@@ -41,18 +41,19 @@ fn pct(b: BasisPoints) -> String {
     b.to_string()
 }
 
-const LEVELS: [(&str, &str); 4] = [
+const LEVELS: [(&str, &str); 5] = [
     ("村卫生室", "Village clinic"),
     ("乡镇卫生院", "Township centre"),
     ("县级医院", "County hospital"),
-    ("县外", "Outside the county"),
+    ("县外省内", "Outside the county, in the province"),
+    ("省外", "Outside the province"),
 ];
 
 fn by_level<T: Copy>(zh: &str, en: &str, v: &ByLevel<T>, f: impl Fn(T) -> String) -> Row {
     Row {
         zh: zh.to_owned(),
         en: en.to_owned(),
-        cells: vec![f(v.village), f(v.township), f(v.county), f(v.out_of_county)],
+        cells: v.all().into_iter().map(|(_, x)| f(x)).collect(),
     }
 }
 
@@ -213,8 +214,23 @@ pub fn sheet(p: &Policy) -> Vec<Section> {
                 pct(ci.special_ratio_bonus),
             ));
             rows.push(one(
-                "特困人员不设大病保险限额",
-                "Extreme-poverty persons: no critical illness limit",
+                "大病保险特殊人群",
+                "Critical illness special populations",
+                ci.special_categories
+                    .iter()
+                    .map(|c| {
+                        let code = serde_json::to_value(c)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default();
+                        crate::labels::name("person_category", &code, false).to_owned()
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ));
+            rows.push(one(
+                "特殊人群不设大病保险限额",
+                "Special populations: no critical illness limit",
                 if ci.special_no_limit { "是".into() } else { "否".into() },
             ));
             rows.push(one(
@@ -244,7 +260,7 @@ mod tests {
         let general = &s[0];
         assert_eq!(general.rows[0].cells, vec!["10.00%".to_owned()]);
         let inpatient = s.iter().find(|x| x.title_zh.ends_with("住院")).unwrap();
-        assert_eq!(inpatient.columns.len(), 4);
+        assert_eq!(inpatient.columns.len(), 5);
         assert!(
             inpatient.rows[0].cells.iter().all(|c| c.ends_with(" 元")),
             "{:?}",

@@ -815,7 +815,12 @@ async fn drg_by_county(
                 institution: inst,
                 kind,
                 cost: Fen::new(c.medfee_sumamt),
-                patient_share: Fen::new(c.medfee_sumamt).checked_sub(Fen::new(c.hifp_pay))?,
+                // The patient's share is what neither the fund nor the other funds paid.
+                patient_share: Fen::new(c.medfee_sumamt)
+                    .checked_sub(Fen::new(c.hifp_pay))?
+                    .checked_sub(Fen::new(c.hifmi_pay))?
+                    .checked_sub(Fen::new(c.maf_pay))?,
+                other_funds: Fen::new(c.hifmi_pay).checked_add(Fen::new(c.maf_pay))?,
             };
             out.push((
                 c.division_code.clone(),

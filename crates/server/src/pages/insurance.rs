@@ -642,6 +642,7 @@ fn parse_claim(f: &ClaimForm) -> Result<ClaimInput, Vec<sanyi_app::FieldError>> 
         resident_id: f.resident_id.trim().to_owned(),
         institution_id: None,
         outside_name: None,
+        outside_province: None,
         med_type,
         date,
         discharge_date,

@@ -244,3 +244,45 @@ async fn inpatient_and_chronic_claims_settle_with_their_own_rules() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("claim.rejected.ChronicNotApproved"))
     );
 }
+
+/// Five levels of care (#16 part 7): a stay at a hospital outside the pool's registry in another
+/// province is care outside the province, stored as such and settled with the policy's
+/// out-of-province ratio (50 % for residents in the example, against 60 % inside the province);
+/// a malformed province code is refused naming the field, nothing stored.
+#[tokio::test]
+async fn care_outside_the_province_is_its_own_level() {
+    let app = spawn_app().await;
+    let doctor = app.token("township_doctor").await;
+    let (resident, _) = insured_resident(&app, &doctor).await;
+    let y = demo_year();
+    let outside = |key: &str, province: &str| {
+        let mut c = inpatient(key, &resident, format!("{y}-05-02"), format!("{y}-05-08"));
+        c["outside_name"] = json!("外省某三甲医院");
+        c["outside_province"] = json!(province);
+        c["filed"] = json!(true);
+        // A longer, costlier stay, so that the pooled fund pays above either deductible.
+        c["charges"] = json!([{"code": "110900002", "quantity": 200}, {"code": "250000001", "quantity": 1}]);
+        c
+    };
+    let (s, p) = app.post(&doctor, "/api/v1/claims", &outside("YD-0", "1")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], "outside_province");
+    let (s, far) = app.post(&doctor, "/api/v1/claims", &outside("YD-1", "11")).await;
+    assert_eq!(s, StatusCode::CREATED, "{far}");
+    let row = repo::claim(&app.db, far["id"].as_str().unwrap()).await.unwrap().unwrap();
+    assert_eq!(row.care_level, "out_of_province");
+    let (s, near) = app.post(&doctor, "/api/v1/claims", &outside("YD-2", "65")).await;
+    assert_eq!(s, StatusCode::CREATED, "{near}");
+    let row = repo::claim(&app.db, near["id"].as_str().unwrap()).await.unwrap().unwrap();
+    assert_eq!(row.care_level, "out_of_county");
+    // The pooled share of what is above the deductible: 50 % − 10 points (filed) outside the
+    // province against 60 % − 10 points inside it.
+    let ratio = |c: &Value| {
+        let st = &c["settlement"];
+        let paid = st["hifp_pay"].as_i64().unwrap();
+        let base = paid + st["pool_prop_selfpay"].as_i64().unwrap();
+        paid * 10_000 / base.max(1)
+    };
+    assert!((3_990..=4_010).contains(&ratio(&far)), "{} {far}", ratio(&far));
+    assert!((4_990..=5_010).contains(&ratio(&near)), "{}", ratio(&near));
+}
