@@ -10,6 +10,7 @@
 //! Organisation:
 //! - [`trace`]: [`Trace`], [`InsuranceError`] and the exact [`largest_remainder`] split.
 //! - [`catalogue`]: the item catalogue (医保目录) with classes and price caps.
+//! - [`dip`]: diagnosis-intervention packet scores (按病种分值, DIP), the alternative point method.
 //! - [`fraud`]: fraud and misuse checks with evidence (挂床, 分解住院, 低标准入院, 重复收费).
 //! - [`policy`]: the versioned benefit [`Policy`] of a pool and year, with [`Policy::validate`].
 //! - [`settlement`]: one-stop settlement (一站式结算) of an encounter into NHSA fields.
@@ -22,6 +23,7 @@
 
 pub mod budget;
 pub mod catalogue;
+pub mod dip;
 pub mod fraud;
 pub mod ledger;
 pub mod payment;

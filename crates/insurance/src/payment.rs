@@ -199,6 +199,13 @@ pub enum CaseKind {
         /// Days.
         days: u32,
     },
+    /// Scored by the pool's DIP catalogue (按病种分值, [`crate::dip::score`]), coefficient applied.
+    Dip {
+        /// The case's score.
+        points: Points,
+        /// How it was scored.
+        class: crate::dip::DipClass,
+    },
     /// Special-case review (特病单议): points set on review.
     SpecialReview {
         /// Points set by the review.
@@ -239,6 +246,8 @@ pub enum CaseClass {
     BedDay,
     /// Special-case review.
     SpecialReview,
+    /// DIP score.
+    Dip,
 }
 
 /// Points of one case with its trace.
@@ -390,6 +399,20 @@ pub fn case_points(policy: &DrgPointPolicy, case: &DrgCase) -> Result<CasePoints
                 "床日病例：按床日付费金额 / 全部病例均费 × 100",
             );
             (CaseClass::BedDay, p)
+        }
+        CaseKind::Dip { points, class } => {
+            t.push_owned(
+                "payment.dip.case",
+                vec![
+                    ("points".to_owned(), points.to_string()),
+                    ("class".to_owned(), format!("{class:?}")),
+                ],
+                case.cost,
+                case.cost,
+                "DIP case: the score of its disease group",
+                "按病种分值病例：病种分值",
+            );
+            (CaseClass::Dip, *points)
         }
         CaseKind::SpecialReview { points } => {
             t.push_owned(

@@ -58,6 +58,26 @@ pub struct FundYear {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub fraud: FraudPolicy,
+    /// The point method of the pool's inpatient cases: `drg` (default) or `dip` (按病种分值, with
+    /// the `dip` catalogue below).
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub point_method: PointMethod,
+    /// The DIP catalogue and parameters (needed when `point_method` is `dip`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub dip: Option<sanyi_insurance::dip::DipPolicy>,
+}
+
+/// The point method of a pool (点数法): DRG groups or DIP disease groups.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PointMethod {
+    /// CHS-DRG groups and weights (the pool's scheme in force).
+    #[default]
+    Drg,
+    /// Diagnosis-intervention packets (按病种分值).
+    Dip,
 }
 
 fn bed_day_diagnoses() -> Vec<String> {
@@ -71,6 +91,17 @@ impl FundYear {
         errs.extend(problems("drg", self.drg.validate()));
         errs.extend(problems("bed_day", self.bed_day.validate()));
         errs.extend(problems("fraud", self.fraud.validate()));
+        match (&self.dip, self.point_method) {
+            (Some(d), _) => errs.extend(problems("dip", d.validate())),
+            (None, PointMethod::Dip) => errs.push(FieldError::new(
+                "dip",
+                "dip.required",
+                "the DIP catalogue (base cost, ratios, groups) when point_method is dip",
+                "A pool paying by DIP needs its DIP catalogue",
+                "按病种分值付费须提供病种分值目录",
+            )),
+            (None, PointMethod::Drg) => {}
+        }
         if self.pool != pool {
             errs.push(FieldError::new(
                 "pool",
@@ -175,6 +206,8 @@ impl FundYear {
             scores: BTreeMap::new(),
             surplus_split: [("county".to_owned(), 6), ("township".to_owned(), 3), ("village".to_owned(), 1)].into(),
             fraud: FraudPolicy::default(),
+            point_method: PointMethod::Drg,
+            dip: None,
         }
     }
 }

@@ -58,7 +58,10 @@ pub struct MonthLine {
 pub struct DrgLine {
     /// Inpatient cases inside the community.
     pub cases: u32,
-    /// Cases that grouped to a DRG with a weight.
+    /// The point method: `drg` or `dip` (按病种分值).
+    #[serde(default = "drg_method")]
+    pub method: String,
+    /// Cases that grouped to a DRG with a weight (DIP: that fit a disease group).
     pub grouped: u32,
     /// Cases priced by special-case review (特病单议) with the points the bureau agreed.
     pub special_reviews: u32,
@@ -635,6 +638,10 @@ pub async fn run(
             warning,
             months,
             drg: county_drg.map(|d| d.line.clone()).unwrap_or(DrgLine {
+                method: match fy.point_method {
+                    super::fund_year::PointMethod::Dip => "dip".into(),
+                    super::fund_year::PointMethod::Drg => "drg".into(),
+                },
                 cases: 0,
                 grouped: 0,
                 special_reviews: 0,
@@ -694,6 +701,10 @@ pub async fn run(
     Ok(report)
 }
 
+fn drg_method() -> String {
+    "drg".into()
+}
+
 /// A priced case: county, the case, grouped, its bed-day payment and days (bed-day cases).
 type Priced = (String, PricedCase, bool, Option<(Fen, u32)>);
 /// A county's priced cases: the case, grouped, its bed-day payment and days.
@@ -721,6 +732,10 @@ async fn drg_by_county(
         .collect();
     let day = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
     let (scheme, scheme_name) = match crate::drg::in_force(app, pool, day).await {
+        // A pool on DIP needs no DRG scheme; its catalogue is in the fund year.
+        _ if fy.point_method == super::fund_year::PointMethod::Dip => {
+            (None, Some(format!("DIP {}", fy.dip.as_ref().map_or(0, |d| d.groups.len()))))
+        }
         Ok((row, s)) => (Some(s), Some(format!("{} {}", row.name, row.version))),
         Err(ServiceError::Validation(_)) => (None, None),
         Err(e) => return Err(e),
@@ -735,6 +750,11 @@ async fn drg_by_county(
     let bed_day = fy.bed_day.clone();
     let bed_day_dx = fy.bed_day_diagnoses.clone();
     let pool_code = pool.to_owned();
+    // A pool on DIP scores its cases by its disease-group catalogue instead of DRG groups.
+    let dip = match fy.point_method {
+        super::fund_year::PointMethod::Dip => fy.dip.clone(),
+        super::fund_year::PointMethod::Drg => None,
+    };
     // Grouping is CPU work: off the async runtime.
     let priced = tokio::task::spawn_blocking(move || -> Result<Vec<Priced>, InsuranceError> {
         let main_dx_of = |c: &repo::InpatientCase| -> String {
@@ -782,6 +802,15 @@ async fn drg_by_county(
                     payment: *paid,
                     days: *days,
                 }
+            } else if let Some(dip) = &dip {
+                let main_dx = input.as_ref().and_then(|i| i.diagnoses.first().cloned()).unwrap_or_default();
+                let procedures = input.as_ref().map(|i| i.procedures.clone()).unwrap_or_default();
+                let k = coefficients.get(&tier).copied().unwrap_or(sanyi_domain::BasisPoints::new(10_000));
+                let s = sanyi_insurance::dip::score(dip, &main_dx, &procedures, Fen::new(c.medfee_sumamt), k)?;
+                CaseKind::Dip {
+                    points: s.points,
+                    class: s.class,
+                }
             } else {
                 let found = scheme.as_ref().and_then(|s| {
                     let r = s.group(&crate::drg::case_of(input.as_ref()?));
@@ -805,7 +834,8 @@ async fn drg_by_county(
                     None => CaseKind::Ungroupable,
                 }
             };
-            let grouped = matches!(kind, CaseKind::Grouped { .. });
+            let grouped = matches!(kind, CaseKind::Grouped { .. })
+                || matches!(kind, CaseKind::Dip { class, .. } if class != sanyi_insurance::dip::DipClass::Unmatched);
             let bed_day = match &kind {
                 CaseKind::BedDay { payment, days } => Some((*payment, *days)),
                 _ => None,
@@ -843,6 +873,7 @@ async fn drg_by_county(
         by_county.entry(county).or_default().push((case, grouped, bed_day));
     }
     let mut out = HashMap::new();
+    let dip_method = fy.point_method == super::fund_year::PointMethod::Dip;
     for (county, cases) in by_county {
         let grouped = cases.iter().filter(|c| c.1).count();
         let bed_days: Vec<(Fen, u32)> = cases.iter().filter_map(|c| c.2).collect();
@@ -854,6 +885,7 @@ async fn drg_by_county(
             county,
             CountyDrg {
                 line: DrgLine {
+                    method: if dip_method { "dip" } else { "drg" }.into(),
                     cases: u32::try_from(cases.len()).unwrap_or(u32::MAX),
                     grouped: u32::try_from(grouped).unwrap_or(u32::MAX),
                     special_reviews: u32::try_from(cases.iter().filter(|c| c.points.class == payment::CaseClass::SpecialReview).count())

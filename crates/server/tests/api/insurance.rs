@@ -944,3 +944,71 @@ async fn bed_day_cases_are_paid_across_the_stay_under_the_annual_cap() {
     }
     assert!(total_cases > 0);
 }
+
+/// DIP (按病种分值, #16 part 3): a pool that chooses DIP scores its inpatient cases by its
+/// disease-group catalogue instead of DRG groups; the point value distributes the pool exactly.
+/// Choosing DIP without a catalogue, or with a broken one, is refused naming the fields.
+#[tokio::test]
+async fn a_pool_on_dip_scores_cases_by_its_disease_groups() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let year = demo_year();
+    let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
+    fy["point_method"] = json!("dip");
+    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "dip.required");
+    // A catalogue from the year's own cases: each three-character principal diagnosis with its
+    // mean cost (conservative groups).
+    let cases = sanyi_store::insurance::inpatient_cases(&app.db, "652300", i64::from(year), 12)
+        .await
+        .unwrap();
+    let mut by_dx: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
+    for c in &cases {
+        let input: Value = c
+            .drg_input
+            .as_deref()
+            .map(|d| serde_json::from_str(d).unwrap())
+            .unwrap_or(json!({}));
+        if let Some(dx) = input["diagnoses"][0].as_str() {
+            let e = by_dx.entry(dx[..3.min(dx.len())].to_owned()).or_default();
+            e.0 += c.medfee_sumamt;
+            e.1 += 1;
+        }
+    }
+    let groups: Vec<Value> = by_dx
+        .iter()
+        .map(|(dx, (sum, n))| json!({"code": format!("{dx}-C"), "diagnosis": dx, "mean_cost": (sum / n).max(1)}))
+        .collect();
+    fy["dip"] = json!({"base_cost": 0, "high_ratio": 20_000, "low_ratio": 5_000, "groups": groups});
+    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert!(p["errors"].as_array().unwrap().iter().any(|e| e["field"] == "dip.base_cost"), "{p}");
+    fy["dip"]["base_cost"] = json!(500_000);
+    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let (s, r) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert!(r["run"]["inputs"]["drg_scheme"].as_str().unwrap().starts_with("DIP"));
+    for c in r["counties"].as_array().unwrap() {
+        let drg = &c["drg"];
+        assert_eq!(drg["method"], "dip", "{drg}");
+        assert!(drg["cases"].as_i64().unwrap() > 0);
+        // Every case fits a group of the catalogue built from them (bed-day and reviewed cases
+        // are priced their own way).
+        assert_eq!(
+            drg["grouped"].as_i64().unwrap() + drg["bed_day_cases"].as_i64().unwrap() + drg["special_reviews"].as_i64().unwrap(),
+            drg["cases"].as_i64().unwrap(),
+            "{drg}"
+        );
+        let gross: i64 = drg["institutions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["gross"].as_i64().unwrap())
+            .sum();
+        assert_eq!(gross, drg["pool"].as_i64().unwrap(), "scores × value distribute the pool exactly");
+    }
+}
