@@ -12,6 +12,15 @@ fn demo_year() -> i32 {
     crate::helpers::demo_params().today.year() - 1
 }
 
+/// The institutions' gross payments of a point line add up to its pool exactly.
+fn assert_distributes_the_pool(drg: &Value) {
+    assert_eq!(
+        sum(&drg["institutions"], "gross"),
+        drg["pool"].as_i64().unwrap(),
+        "points × value distribute the pool exactly"
+    );
+}
+
 fn sum_i64(v: &Value) -> i64 {
     v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).sum()
 }
@@ -121,13 +130,7 @@ async fn the_demo_year_settles_from_budget_to_year_end_and_money_is_conserved() 
             drg["cases"].as_i64().unwrap() > 0 && drg["point_value_e4_fen"].as_i64().unwrap() > 0,
             "{drg}"
         );
-        let gross: i64 = drg["institutions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["gross"].as_i64().unwrap())
-            .sum();
-        assert_eq!(gross, drg["pool"].as_i64().unwrap(), "points × value distribute the pool exactly");
+        assert_distributes_the_pool(drg);
     }
     assert!(
         r["flags"].as_object().is_some_and(|f| !f.is_empty()),
@@ -1003,12 +1006,6 @@ async fn a_pool_on_dip_scores_cases_by_its_disease_groups() {
             drg["cases"].as_i64().unwrap(),
             "{drg}"
         );
-        let gross: i64 = drg["institutions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["gross"].as_i64().unwrap())
-            .sum();
-        assert_eq!(gross, drg["pool"].as_i64().unwrap(), "scores × value distribute the pool exactly");
+        assert_distributes_the_pool(drg);
     }
 }
