@@ -291,6 +291,7 @@ const LISTED: &[(&str, &str, &str, &str)] = &[
     ("eligibility_kind", "chronic_disease", "门诊慢特病认定", "chronic-disease approval"),
     ("eligibility_kind", "assistance", "医疗救助对象", "medical-assistance category"),
     ("eligibility_kind", "critical_illness", "大病", "critical illness"),
+    ("eligibility_kind", "retired", "退休人员", "retired person"),
     ("chronic_disease", "I10", "高血压", "hypertension"),
     ("chronic_disease", "E11", "糖尿病", "diabetes"),
     ("chronic_disease", "C97", "恶性肿瘤门诊放化疗", "outpatient chemo/radiotherapy"),

@@ -366,6 +366,13 @@ pub async fn workbench(app: &App, actor: &Actor, now: chrono::DateTime<chrono::U
             "Settlement runs to approve",
             format!("/insurance/runs?year={}", d.year),
         );
+        push(
+            "insurance.eligibility_reviews",
+            crate::insurance::eligibility::reviews_due_count(app, actor).await?,
+            "30 天内待复审的待遇资格认定",
+            "Eligibility approvals due for review within 30 days",
+            "/insurance/eligibility-reviews".into(),
+        );
         if !d.settled && actor.role.can(Permission::InsuranceManage) {
             push(
                 "insurance.year_to_settle",

@@ -894,6 +894,11 @@ pub struct CapitationPolicy {
     /// the persons contracted with its family-doctor teams.
     #[serde(default)]
     pub basis: CapitationBasis,
+    /// Outpatient care the member's persons used elsewhere (another township's institutions, the
+    /// county hospital, outside the county) is charged to the member's capitation, month by
+    /// month (按人头包干、外转扣减). Absent: no.
+    #[serde(default)]
+    pub charge_outside_care: bool,
 }
 
 /// Whom capitation counts (按参保人数 / 按签约人数).
@@ -919,6 +924,35 @@ pub struct MemberCapitation {
     pub monthly: Vec<Fen>,
     /// The period's capitation (gross, withheld, paid, released at the year-end, forfeited).
     pub capitation: Capitation,
+    /// Outpatient care of its persons elsewhere charged to it, month by month (empty unless the
+    /// policy charges it).
+    pub charged_outside: Vec<Fen>,
+}
+
+impl MemberCapitation {
+    /// What the member receives in month `k` (1-based): the month's payment less what is
+    /// charged to it that month (negative: it pays back).
+    ///
+    /// # Errors
+    /// Overflow.
+    pub fn net_month(&self, k: usize) -> Result<Fen, InsuranceError> {
+        let paid = self.monthly.get(k - 1).copied().unwrap_or(Fen::ZERO);
+        let charged = self.charged_outside.get(k - 1).copied().unwrap_or(Fen::ZERO);
+        Ok(paid.checked_sub(charged)?)
+    }
+
+    /// Σ charged for care elsewhere.
+    ///
+    /// # Errors
+    /// Overflow.
+    pub fn charged_total(&self) -> Result<Fen, InsuranceError> {
+        Ok(Fen::sum(self.charged_outside.iter().copied())?)
+    }
+
+    /// Charges outpatient care used elsewhere to the member: `charges[k - 1]` in month k.
+    pub fn charge(&mut self, charges: Vec<Fen>) {
+        self.charged_outside = charges;
+    }
 }
 
 /// Capitation paid monthly to each member for `through` months: month k pays what the period
@@ -956,6 +990,7 @@ pub fn member_capitation(
                 persons: *n,
                 monthly,
                 capitation: c,
+                charged_outside: Vec::new(),
             })
         })
         .collect()
@@ -1343,6 +1378,7 @@ mod tests {
             withhold: BasisPoints::new(1_500),
             pass_mark: 6_000,
             basis: CapitationBasis::Enrolled,
+            charge_outside_care: false,
         };
         // Paid monthly to members: the months add up to the period's payment to the fen, and
         // nothing withheld is released before the year-end.

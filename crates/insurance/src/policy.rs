@@ -241,6 +241,10 @@ pub struct SchemeBenefit {
     pub chronic: ChronicBenefit,
     /// Critical-illness layer (residents); `None` for schemes without it.
     pub critical_illness: Option<CriticalIllnessBenefit>,
+    /// Points added to the inpatient, outpatient and chronic ratios for retired persons
+    /// (退休人员, e.g. 500 = 5 points; never above 100 %). Absent: none.
+    #[serde(default)]
+    pub retiree_ratio_bonus: BasisPoints,
 }
 
 /// Ratio reduction for out-of-area care (异地就医降比例).
@@ -683,6 +687,7 @@ impl Policy {
                 special_categories: default_special_categories(),
                 covers_outpatient_pooling: false,
             }),
+            retiree_ratio_bonus: bp(0),
         };
         let employee = SchemeBenefit {
             scheme: Scheme::Employee,
@@ -735,6 +740,8 @@ impl Policy {
                 annual_limit: yuan(30_000),
             },
             critical_illness: None,
+            // Retired employees: 5 points more on every ratio.
+            retiree_ratio_bonus: bp(500),
         };
         Policy {
             pool: "652300".into(),

@@ -83,6 +83,10 @@ pub struct Encounter {
     pub scheme: Scheme,
     /// Person category.
     pub person: PersonCategory,
+    /// A retired employee (退休人员, recorded as an eligibility): the scheme's
+    /// `retiree_ratio_bonus` is added to the ratios.
+    #[serde(default)]
+    pub retired: bool,
     /// Enrolled for the policy year.
     pub enrolled: bool,
     /// First day the enrolment is covered (enrolment date, after any waiting period, see
@@ -341,7 +345,7 @@ fn nonneg(f: Fen) -> Fen {
 /// use sanyi_insurance::settlement::{Accumulators, Charge, Encounter, MedType, Referral, settle};
 /// use sanyi_insurance::{CareLevel, ItemCategory, PersonCategory, Policy, Scheme};
 /// let enc = Encounter {
-///     claim_key: "M1".into(), scheme: Scheme::Resident, person: PersonCategory::Ordinary,
+///     claim_key: "M1".into(), scheme: Scheme::Resident, person: PersonCategory::Ordinary, retired: false,
 ///     enrolled: true, covered_from: None, date: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
 ///     level: CareLevel::County, referral: Referral::None, med_type: MedType::Inpatient,
 ///     chronic_disease: None, account_balance: Fen::ZERO,
@@ -551,6 +555,13 @@ pub fn settle(policy: &Policy, enc: &Encounter, acc: &Accumulators, settled: &BT
         MedType::Outpatient => (benefit.outpatient.ratio.get(lv), format!("outpatient.ratio.{}", lv.code())),
         MedType::Chronic => (benefit.chronic.ratio, "chronic.ratio".to_owned()),
     };
+    // Retired employees: the scheme's bonus on every ratio (never above 100 %).
+    let retiree_bonus = if enc.retired {
+        benefit.retiree_ratio_bonus
+    } else {
+        BasisPoints::new(0)
+    };
+    let base_ratio = BasisPoints::new(base_ratio.get().saturating_add(retiree_bonus.get()).min(10_000));
     let reduction = match (lv, enc.referral) {
         (CareLevel::OutOfCounty | CareLevel::OutOfProvince, Referral::None) => policy.out_of_area.unreferred_reduction,
         (CareLevel::OutOfCounty | CareLevel::OutOfProvince, Referral::Filed) => policy.out_of_area.filed_reduction,
@@ -563,6 +574,7 @@ pub fn settle(policy: &Policy, enc: &Encounter, acc: &Accumulators, settled: &BT
         "settlement.ratio",
         &[
             (ratio_name.as_str(), base_ratio.to_string()),
+            ("retiree_ratio_bonus", retiree_bonus.to_string()),
             ("out_of_area.reduction", reduction.to_string()),
             ("ratio", ratio.to_string()),
         ],
@@ -822,6 +834,7 @@ mod tests {
             claim_key: "K1".into(),
             scheme,
             person: PersonCategory::Ordinary,
+            retired: false,
             enrolled: true,
             covered_from: None,
             date: NaiveDate::from_ymd_opt(2026, 5, 10).unwrap(),
@@ -1057,6 +1070,30 @@ mod tests {
         e.level = CareLevel::OutOfCounty;
         let t = settle(&policy, &e, &Accumulators::default(), &BTreeSet::new()).unwrap();
         assert_eq!((s.act_pay_dedc, s.hifp_pay), (t.act_pay_dedc, t.hifp_pay));
+    }
+
+    /// Ratios by person type: a retired employee gets the scheme's bonus (5 points in the
+    /// example) on the ratio, an employed one does not.
+    #[test]
+    fn retirees_get_the_schemes_ratio_bonus() {
+        let mut e = enc(Scheme::Employee, CareLevel::County, MedType::Inpatient, inpatient_charges());
+        let employed = run(&e, &Accumulators::default());
+        e.retired = true;
+        let retired = run(&e, &Accumulators::default());
+        let ratio = |s: &Settlement| {
+            s.trace
+                .step("settlement.ratio")
+                .unwrap()
+                .params
+                .iter()
+                .find(|p| p.name == "ratio")
+                .unwrap()
+                .value
+                .clone()
+        };
+        assert_eq!((ratio(&employed), ratio(&retired)), ("85.00%".to_owned(), "90.00%".to_owned()));
+        assert!(retired.hifp_pay > employed.hifp_pay);
+        check_sums(&retired);
     }
 
     /// The special population of the critical-illness layer is policy data: a pool that counts
@@ -1355,6 +1392,7 @@ mod tests {
                     claim_key: "P".into(),
                     scheme: if emp { Scheme::Employee } else { Scheme::Resident },
                     person: persons[person],
+                    retired: false,
                     enrolled: true,
                     covered_from: None,
                     date: NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),

@@ -9,7 +9,8 @@ use sanyi_domain::{BasisPoints, Fen};
 use crate::error::{ProcurementError, non_negative};
 
 /// Prepayment (医保预付款) credited at contract start: `max(agreed × share, minimum)` with the
-/// share rounded half up to the fen, but never more than the agreed amount.
+/// share rounded up to the fen (the rule says *at least* the share, so a fraction of a fen never
+/// takes it below), but never more than the agreed amount.
 /// See docs/rules/procurement.md#prepayment.
 ///
 /// # Errors
@@ -23,7 +24,9 @@ pub fn prepayment(agreed_amount: Fen, share_bp: BasisPoints, minimum: Fen) -> Re
             share: share_bp,
         });
     }
-    Ok(agreed_amount.apply_bp(share_bp)?.max(minimum).min(agreed_amount))
+    let product = i128::from(agreed_amount.get()) * i128::from(share_bp.get());
+    let share = Fen::new(i64::try_from((product + 9_999) / 10_000).map_err(|_| sanyi_domain::MoneyError::Overflow)?);
+    Ok(share.max(minimum).min(agreed_amount))
 }
 
 /// One settlement after offset against the prepayment (预付款冲抵明细).
@@ -124,6 +127,8 @@ mod tests {
             let p = prepayment(Fen::new(agreed), BasisPoints::new(share), Fen::new(min)).unwrap();
             prop_assert!(p <= Fen::new(agreed));
             prop_assert!(p >= Fen::new(min).min(Fen::new(agreed)));
+            // Never below the share of the agreed amount.
+            prop_assert!(i128::from(p.get()) * 10_000 >= i128::from(agreed) * i128::from(share));
         }
     }
 }

@@ -109,3 +109,22 @@ pub async fn revoke(db: &Db, county: &str, id: &str, reason: &str, audit: &Audit
     });
     Ok(())
 }
+
+/// Active records of the counties under `prefix` whose review is due on or before `by`, the
+/// earliest first.
+///
+/// # Errors
+/// On a database error.
+pub async fn due_for_review(db: &Db, prefix: &str, by: NaiveDate, page: crate::Page) -> Result<crate::Paged<EligibilityRow>, StoreError> {
+    let like = format!("{prefix}%");
+    let filter = "FROM eligibilities WHERE status = 'active' AND review_on IS NOT NULL AND review_on <= $1 AND division_code LIKE $2";
+    let count_sql = format!("SELECT COUNT(*) {filter}");
+    let sql = format!("SELECT {COLUMNS} {filter} ORDER BY review_on, division_code, id LIMIT $3 OFFSET $4");
+    let (items, total) = dispatch!(db, p => {
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)).bind(by).bind(&like).fetch_one(p).await?;
+        let items = sqlx::query_as::<_, EligibilityRow>(sqlx::AssertSqlSafe(sql)).bind(by).bind(&like)
+            .bind(page.limit).bind(page.offset).fetch_all(p).await?;
+        Ok::<_, sqlx::Error>((items, total))
+    })?;
+    Ok(crate::Paged::new(items, total, page))
+}

@@ -708,6 +708,27 @@ pub async fn spending_by_township(db: &Db, county: &str, year: i64, through_mont
     Ok(dispatch!(db, p => sqlx::query_as::<_, (String, bool, i64)>(sql).bind(county).bind(year).bind(through_month).fetch_all(p).await)?)
 }
 
+/// Outpatient (pooling) fund payments of a county's insured for care outside their own
+/// township's institutions — at another township's, at the county hospital or outside the
+/// registry — by the insured person's township and month: `(township, month, fund)`.
+///
+/// # Errors
+/// On a database error.
+pub async fn outpatient_outside_township(
+    db: &Db,
+    county: &str,
+    year: i64,
+    through_month: i64,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let sql = "SELECT substr(r.village_code, 1, 9), c.month, CAST(COALESCE(SUM(c.hifp_pay), 0) AS BIGINT) FROM claims c \
+               JOIN residents r ON r.division_code = c.division_code AND r.id = c.resident_id \
+               LEFT JOIN institutions i ON i.division_code = c.institution_division_code AND i.id = c.institution_id \
+               WHERE c.division_code = $1 AND c.year = $2 AND c.month <= $3 AND c.status = 'settled' AND c.med_type = 'outpatient' \
+               AND (i.id IS NULL OR substr(i.area_code, 1, 9) <> substr(r.village_code, 1, 9)) \
+               GROUP BY substr(r.village_code, 1, 9), c.month ORDER BY 1, 2";
+    Ok(dispatch!(db, p => sqlx::query_as::<_, (String, i64, i64)>(sql).bind(county).bind(year).bind(through_month).fetch_all(p).await)?)
+}
+
 /// One line of a claims list: what the list shows, without the settlement document.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ClaimLine {

@@ -400,6 +400,7 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
                 claim_key: p.key.clone(),
                 scheme,
                 person: PersonCategory::Ordinary,
+                retired: false,
                 enrolled: true,
                 covered_from: None,
                 date: p.date,

@@ -453,7 +453,7 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
     } else {
         None
     };
-    let (person, eligibility_errors) =
+    let (person, retired, eligibility_errors) =
         super::eligibility::for_claim(app, &resident.division_code, &resident.id, input.date, chronic, input.person).await?;
     for e in eligibility_errors {
         errs.push(e);
@@ -518,6 +518,7 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
             .and_then(|e| scheme_of(&e.insurance_type))
             .unwrap_or(Scheme::Resident),
         person,
+        retired,
         enrolled: enrolment.is_some(),
         covered_from,
         date: input.date,

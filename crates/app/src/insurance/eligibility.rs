@@ -141,12 +141,20 @@ pub async fn record(app: &App, actor: &Actor, resident_id: &str, input: &Eligibi
             "大病状态填写 yes",
         )),
         "critical_illness" => {}
+        "retired" if input.code.trim() != "yes" => errs.push(FieldError::new(
+            "code",
+            "eligibility.retired",
+            "yes",
+            "Retirement is recorded as yes",
+            "退休人员填写 yes",
+        )),
+        "retired" => {}
         _ => errs.push(FieldError::new(
             "kind",
             "eligibility.kind",
-            "chronic_disease, assistance or critical_illness",
+            "chronic_disease, assistance, critical_illness or retired",
             "Unknown kind of eligibility",
-            "资格类别须为 门诊慢特病、医疗救助 或 大病",
+            "资格类别须为 门诊慢特病、医疗救助、大病 或 退休人员",
         )),
     }
     if input.valid_to < input.valid_from {
@@ -301,7 +309,7 @@ pub(crate) async fn for_claim(
     day: NaiveDate,
     chronic: Option<&str>,
     stated: Option<PersonCategory>,
-) -> Result<(PersonCategory, Vec<FieldError>), ServiceError> {
+) -> Result<(PersonCategory, bool, Vec<FieldError>), ServiceError> {
     let active = repo::active_on(&app.db, county, resident, day).await?;
     let mut errs = Vec::new();
     if let Some(code) = chronic
@@ -340,5 +348,85 @@ pub(crate) async fn for_claim(
             "该参保人没有所填医疗救助类别的有效认定",
         ));
     }
-    Ok((recorded, errs))
+    let retired = active.iter().any(|e| e.kind == "retired");
+    Ok((recorded, retired, errs))
+}
+
+/// An approval whose review is due (待复审), as the officer's list shows it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DueReview {
+    /// Resident record id.
+    pub resident_id: String,
+    /// Resident's name.
+    pub resident_name: String,
+    /// The record.
+    pub eligibility: EligibilityView,
+    /// Days until the review date (negative: overdue).
+    pub days_left: i64,
+}
+
+/// The approvals in the actor's area whose review is due within `within_days` (overdue ones
+/// included), the earliest first; the list is audited as a search of eligibility records.
+///
+/// # Errors
+/// `Forbidden` without insurance read permission; a field error for a negative or too long
+/// window.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn due_for_review(
+    app: &App,
+    actor: &Actor,
+    within_days: i64,
+    page: crate::Page,
+) -> Result<sanyi_store::Paged<DueReview>, ServiceError> {
+    actor.require(Permission::InsuranceRead)?;
+    if !(0..=366).contains(&within_days) {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "within_days",
+            "range",
+            "0..=366",
+            "The window is 0 to 366 days",
+            "天数须在 0 至 366 之间",
+        )]));
+    }
+    let today = sanyi_domain::time::today();
+    let by = today + chrono::Duration::days(within_days);
+    let rows = repo::due_for_review(&app.db, actor.scope.prefix(), by, page).await?;
+    app.audit
+        .record(audit::entry(
+            actor,
+            actor.scope.division_prefix(),
+            "search",
+            "eligibility",
+            "-",
+            None,
+            &format!("review due within {within_days} days: {} records", rows.total),
+        ))
+        .await?;
+    let resident_ids: Vec<String> = rows.items.iter().map(|e| e.resident_id.clone()).collect();
+    let people = sanyi_store::residents::names(&app.db, &resident_ids).await?;
+    let inst_ids: Vec<String> = rows.items.iter().filter_map(|e| e.institution_id.clone()).collect();
+    let names = registry::names(&app.db, &inst_ids).await?;
+    Ok(rows.map(|e| DueReview {
+        resident_name: people.get(&e.resident_id).map(|p| p.0.clone()).unwrap_or_default(),
+        resident_id: e.resident_id.clone(),
+        days_left: e.review_on.map_or(0, |d| (d - today).num_days()),
+        eligibility: view(e, &names),
+    }))
+}
+
+/// How many approvals in the actor's area are due for review within 30 days (the workbench asks
+/// on every visit: a count of records, no patient data read, so not audited).
+///
+/// # Errors
+/// On a database error.
+pub async fn reviews_due_count(app: &App, actor: &Actor) -> Result<i64, ServiceError> {
+    if !actor.role.can(Permission::EnrolmentWrite) {
+        return Ok(0);
+    }
+    let by = sanyi_domain::time::today() + chrono::Duration::days(30);
+    Ok(
+        repo::due_for_review(&app.db, actor.scope.prefix(), by, crate::Page { offset: 0, limit: 0 })
+            .await?
+            .total,
+    )
 }

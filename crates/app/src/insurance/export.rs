@@ -228,7 +228,13 @@ fn build(r: &RunReport, names: &std::collections::BTreeMap<String, String>) -> R
     let mut cols = vec!["县 County", "成员单位 Member", "人数 Persons"];
     let months: Vec<String> = (1..=r.through_month).map(|m| format!("{m}月(元) M{m}")).collect();
     cols.extend(months.iter().map(String::as_str));
-    cols.extend(["当期拨付(元) Paid", "预留(元) Withheld", "考核返还(元) Released"]);
+    cols.extend([
+        "当期拨付(元) Paid",
+        "预留(元) Withheld",
+        "考核返还(元) Released",
+        "外出就诊扣减(元) Charged elsewhere",
+        "实得(元) Net",
+    ]);
     header(ws, &cols, &bold)?;
     let mut row = 1u32;
     for c in &r.counties {
@@ -244,6 +250,8 @@ fn build(r: &RunReport, names: &std::collections::BTreeMap<String, String>) -> R
             ws.write_number_with_format(row, col, yuan(m.paid), &money)?;
             ws.write_number_with_format(row, col + 1, yuan(m.withheld), &money)?;
             ws.write_number_with_format(row, col + 2, yuan(m.released), &money)?;
+            ws.write_number_with_format(row, col + 3, yuan(m.charged_outside), &money)?;
+            ws.write_number_with_format(row, col + 4, yuan(m.net), &money)?;
             row += 1;
         }
     }

@@ -183,6 +183,7 @@ impl FundYear {
                 withhold: bp(1_500),
                 pass_mark: 6_000,
                 basis: sanyi_insurance::payment::CapitationBasis::Enrolled,
+                charge_outside_care: false,
             },
             bed_day: BedDayPolicy {
                 stages: vec![

@@ -181,6 +181,7 @@ pub fn sheet(p: &Policy) -> Vec<Section> {
                 yuan(s.annual_ceiling),
             ),
             one("门诊慢特病病种", "Chronic and special diseases", diseases),
+            one("退休人员报销比例提高", "Retired persons: ratio bonus", pct(s.retiree_ratio_bonus)),
             one(
                 "门诊慢特病年度起付标准",
                 "Chronic outpatient deductible",

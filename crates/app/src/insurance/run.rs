@@ -156,6 +156,12 @@ pub struct CapitationLine {
     pub withheld: i64,
     /// Released at the year-end by the score (fen).
     pub released: i64,
+    /// Outpatient care of its persons elsewhere charged to it (fen; when the policy says so).
+    #[serde(default)]
+    pub charged_outside: i64,
+    /// What it receives: paid + released − charged (fen).
+    #[serde(default)]
+    pub net: i64,
 }
 
 /// Everything about one county's package.
@@ -390,12 +396,35 @@ pub async fn run(
         // Capitation, paid monthly to the primary members of the county's communities and
         // charged to the package as spending inside the county
         // (docs/rules/payment-methods.md#capitation).
-        let capitated = capitation_members(&fy, &institutions, &communities, code, &township_enrollees, through, score)?;
+        // Outpatient care of a township's persons elsewhere, charged to its members when the
+        // policy says so.
+        let outside: HashMap<String, Vec<Fen>> = if fy.capitation.charge_outside_care {
+            let mut by: HashMap<String, Vec<Fen>> = HashMap::new();
+            for (township, month, fund) in repo::outpatient_outside_township(&app.db, code, i64::from(year), i64::from(through)).await? {
+                let months = by.entry(township).or_insert_with(|| vec![Fen::ZERO; through as usize]);
+                if let Some(m) = usize::try_from(month).ok().and_then(|m| months.get_mut(m.wrapping_sub(1))) {
+                    *m = m.checked_add(Fen::new(fund)).map_err(money)?;
+                }
+            }
+            by
+        } else {
+            HashMap::new()
+        };
+        let capitated = capitation_members(
+            &fy,
+            &institutions,
+            &communities,
+            code,
+            &township_enrollees,
+            &outside,
+            through,
+            score,
+        )?;
         // The monthly payments, and at the year-end the withheld share the score releases (paid
         // with December).
         let capitation_entries = capitated.iter().flat_map(|(m, _, _)| {
             (1u32..)
-                .zip(m.monthly.iter().copied())
+                .zip((1..=m.monthly.len()).map(|k| m.net_month(k).unwrap_or(Fen::ZERO)))
                 .chain((m.capitation.released > Fen::ZERO).then_some((12, m.capitation.released)))
                 .map(|(month, fund)| SpendingEntry {
                     month,
@@ -498,12 +527,13 @@ pub async fn run(
                     )
                 };
                 // Its members' capitation is spending of its package inside the county.
-                let capitation = Fen::sum(
-                    capitated
-                        .iter()
-                        .filter(|(_, _, community)| community == &c.id)
-                        .map(|(m, _, _)| m.capitation.paid_now.checked_add(m.capitation.released).unwrap_or(Fen::ZERO)),
-                )
+                let capitation = Fen::sum(capitated.iter().filter(|(_, _, community)| community == &c.id).map(|(m, _, _)| {
+                    m.capitation
+                        .paid_now
+                        .checked_add(m.capitation.released)
+                        .and_then(|f| f.checked_sub(m.charged_total().unwrap_or(Fen::ZERO)))
+                        .unwrap_or(Fen::ZERO)
+                }))
                 .map_err(money)?;
                 (
                     sum(true).map_err(money)?.checked_add(capitation).map_err(money)?,
@@ -610,16 +640,27 @@ pub async fn run(
         let capitation = county_capitation(&capitated).map_err(money)?;
         let capitation_members: Vec<CapitationLine> = capitated
             .iter()
-            .map(|(m, name, _)| CapitationLine {
-                id: m.id.clone(),
-                name: name.clone(),
-                persons: m.persons,
-                monthly: m.monthly.iter().map(|f| f.get()).collect(),
-                paid: m.capitation.paid_now.get(),
-                withheld: m.capitation.withheld.get(),
-                released: m.capitation.released.get(),
+            .map(|(m, name, _)| {
+                let charged = m.charged_total().map_err(engine)?;
+                Ok(CapitationLine {
+                    id: m.id.clone(),
+                    name: name.clone(),
+                    persons: m.persons,
+                    monthly: m.monthly.iter().map(|f| f.get()).collect(),
+                    paid: m.capitation.paid_now.get(),
+                    withheld: m.capitation.withheld.get(),
+                    released: m.capitation.released.get(),
+                    charged_outside: charged.get(),
+                    net: m
+                        .capitation
+                        .paid_now
+                        .checked_add(m.capitation.released)
+                        .and_then(|f| f.checked_sub(charged))
+                        .map_err(money)?
+                        .get(),
+                })
             })
-            .collect();
+            .collect::<Result<_, ServiceError>>()?;
         lines.push(CountyLine {
             code: code.clone(),
             name: county.name.clone(),
@@ -987,12 +1028,14 @@ type Capitated = (payment::MemberCapitation, String, String);
 /// centres of its communities) for the period: each for the enrolled persons of its township
 /// (several primary members of one township share them equally, largest remainder). The
 /// contracted-persons basis needs family-doctor contracts, which sanyi does not record yet.
+#[allow(clippy::too_many_arguments)]
 fn capitation_members(
     fy: &FundYear,
     institutions: &[registry::Institution],
     communities: &[registry::Community],
     county: &str,
     township_enrollees: &HashMap<String, i64>,
+    outside: &HashMap<String, Vec<Fen>>,
     through: u32,
     score: u32,
 ) -> Result<Vec<Capitated>, ServiceError> {
@@ -1022,8 +1065,19 @@ fn capitation_members(
     }
     let mut persons: Vec<(String, u64)> = Vec::new();
     let mut meta: HashMap<String, (String, String)> = HashMap::new();
+    // Charges of care elsewhere per member, split equally between a township's members.
+    let mut charges: HashMap<String, Vec<Fen>> = HashMap::new();
     for (township, mut members) in by_township {
         members.sort_by(|a, b| a.id.cmp(&b.id));
+        if let Some(months) = outside.get(&township) {
+            let equal: Vec<(String, u64)> = members.iter().map(|m| (m.id.clone(), 1)).collect();
+            for month in months {
+                let parts = budget::split_by_shares(*month, &equal).map_err(engine)?.parts;
+                for (id, part) in parts {
+                    charges.entry(id).or_default().push(part);
+                }
+            }
+        }
         let n = u64::try_from(township_enrollees.get(&township).copied().unwrap_or(0)).unwrap_or(0);
         let each = n / members.len() as u64;
         let extra = n % members.len() as u64;
@@ -1035,7 +1089,10 @@ fn capitation_members(
     Ok(payment::member_capitation(&fy.capitation, &persons, through, score)
         .map_err(engine)?
         .into_iter()
-        .map(|m| {
+        .map(|mut m| {
+            if let Some(c) = charges.remove(&m.id) {
+                m.charge(c);
+            }
             let (name, community) = meta.get(&m.id).cloned().unwrap_or_default();
             (m, name, community)
         })

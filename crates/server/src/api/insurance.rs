@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use sanyi_app::insurance::claims::{self, ClaimInput, ClaimView, SpecialReviewInput};
-use sanyi_app::insurance::eligibility::{self, EligibilityInput, EligibilityView, RevokeInput};
+use sanyi_app::insurance::eligibility::{self, DueReview, EligibilityInput, EligibilityView, RevokeInput};
 use sanyi_app::insurance::fraud::{self, FlagView, ReviewInput};
 use sanyi_app::insurance::fund_year::{self, FundYear};
 use sanyi_app::insurance::overspend::{self, DecideInput, FileInput, JustificationView};
@@ -43,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review_flag))
         .routes(routes!(list_eligibility, record_eligibility))
         .routes(routes!(revoke_eligibility))
+        .routes(routes!(eligibility_reviews))
         .routes(routes!(list_justifications, file_justification))
         .routes(routes!(decide_justification))
 }
@@ -416,6 +417,43 @@ pub struct FlagParams {
     /// Rows per page (1–500, default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+}
+
+/// The window of the review list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewParams {
+    /// Days ahead (0–366, default 30); overdue reviews are always listed.
+    #[param(minimum = 0, maximum = 366)]
+    pub within_days: Option<i64>,
+    /// Rows to skip (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+    /// Rows per page (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// The eligibility approvals of the caller's area whose review is due (待复审), overdue first;
+/// the list is audited.
+#[utoipa::path(get, path = "/api/v1/insurance/eligibility-reviews", tag = "insurance", params(ReviewParams),
+    responses((status = 200, body = PageOf<DueReview>), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn eligibility_reviews(
+    State(state): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiQuery(p): ApiQuery<ReviewParams>,
+) -> Result<ApiJson<PageOf<DueReview>>, ApiError> {
+    let page = super::PageParams {
+        offset: p.offset,
+        limit: p.limit,
+    }
+    .page()?;
+    Ok(ApiJson(
+        eligibility::due_for_review(&state.app, &a, p.within_days.unwrap_or(30), page)
+            .await?
+            .into(),
+    ))
 }
 
 /// One page of the fraud and misuse flags of the caller's area (evidence in Chinese and English),

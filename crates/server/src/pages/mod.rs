@@ -9,6 +9,7 @@ pub mod call;
 mod charts;
 mod consultations;
 mod drg;
+pub mod eligibility_reviews;
 pub mod indicators;
 pub mod insurance;
 pub mod medicines;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(indicators::router())
         .merge(insurance::router())
         .merge(settlement_runs::router())
+        .merge(eligibility_reviews::router())
         .merge(referrals::router())
         .merge(readings::router())
         .merge(recognition::router())

@@ -1009,3 +1009,96 @@ async fn a_pool_on_dip_scores_cases_by_its_disease_groups() {
         assert_distributes_the_pool(drg);
     }
 }
+
+/// Capitation charged for care used elsewhere (#16 part 7): with `charge_outside_care` the
+/// outpatient fund payments of a township's persons outside their township are charged to its
+/// primary members; each member's net is paid + released − charged, the charges add up to what
+/// the claims say, and the county's spending inside counts the net.
+#[tokio::test]
+async fn capitation_is_charged_for_outpatient_care_used_elsewhere() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let year = demo_year();
+    let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
+    fy["capitation"]["charge_outside_care"] = json!(true);
+    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let (s, r) = app
+        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let mut charged_somewhere = false;
+    for c in r["counties"].as_array().unwrap() {
+        let code = c["code"].as_str().unwrap();
+        let members = c["capitation_members"].as_array().unwrap();
+        for m in members {
+            let f = |k: &str| m[k].as_i64().unwrap();
+            assert_eq!(f("net"), f("paid") + f("released") - f("charged_outside"), "{m}");
+        }
+        let charged = sum(&c["capitation_members"], "charged_outside");
+        charged_somewhere |= charged > 0;
+        // What is charged is the outpatient care elsewhere of the townships that have members.
+        let outside = sanyi_store::insurance::outpatient_outside_township(&app.db, code, i64::from(year), 12)
+            .await
+            .unwrap();
+        let townships: std::collections::BTreeSet<String> = sanyi_store::registry::institutions(&app.db, &code[..4])
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|i| members.iter().any(|m| m["id"] == json!(i.id)))
+            .filter_map(|i| i.area_code.get(..9).map(str::to_owned))
+            .collect();
+        let expected: i64 = outside.iter().filter(|(t, _, _)| townships.contains(t)).map(|(_, _, f)| f).sum();
+        assert_eq!(charged, expected, "{code}");
+        // Spending inside the county: the claims' plus the members' net capitation.
+        let by_township = sanyi_store::insurance::spending_by_township(&app.db, code, i64::from(year), 12)
+            .await
+            .unwrap();
+        let inside: i64 = by_township.iter().filter(|t| t.1).map(|t| t.2).sum();
+        assert_eq!(
+            c["spent_inside"].as_i64().unwrap(),
+            inside + sum(&c["capitation_members"], "net"),
+            "{code}"
+        );
+    }
+    assert!(charged_somewhere, "the demo's insured use outpatient care outside their township");
+}
+
+/// The officer's list of eligibility approvals due for review (#16 part 2): overdue and coming
+/// reviews of the area, earliest first, audited as a search; a window beyond a year is refused.
+/// Retirement is recorded as an eligibility too (kind `retired`, code `yes`).
+#[tokio::test]
+async fn eligibility_approvals_due_for_review_are_listed_for_the_officer() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let (s, p) = app.get(&officer, "/api/v1/insurance/eligibility-reviews?within_days=400").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let (s, page) = app
+        .get(&officer, "/api/v1/insurance/eligibility-reviews?within_days=366&limit=20")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert!(page["total"].as_i64().unwrap() > 0 && !items.is_empty(), "{page}");
+    let days: Vec<i64> = items.iter().map(|i| i["days_left"].as_i64().unwrap()).collect();
+    assert!(days.windows(2).all(|w| w[0] <= w[1]) && days.iter().all(|d| *d <= 366), "{days:?}");
+    assert!(items.iter().all(|i| !i["resident_name"].as_str().unwrap().is_empty()));
+    let admin = app.token("admin").await;
+    let (_, log) = app.get(&admin, "/api/v1/audit?username=insurance&action=search").await;
+    assert!(
+        log["items"].as_array().unwrap().iter().any(|e| e["entity"] == "eligibility"),
+        "{log}"
+    );
+    // Retirement as a record.
+    let resident = items[0]["resident_id"].as_str().unwrap();
+    let y = crate::helpers::demo_params().today.format("%Y").to_string();
+    let retired = |code: &str| json!({"kind": "retired", "code": code, "valid_from": format!("{y}-01-01"), "valid_to": format!("{y}-12-31"), "evidence": "退休证 2019-0087"});
+    let (s, p) = app
+        .post(&officer, &format!("/api/v1/residents/{resident}/eligibility"), &retired("no"))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "eligibility.retired");
+    let (s, p) = app
+        .post(&officer, &format!("/api/v1/residents/{resident}/eligibility"), &retired("yes"))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+}

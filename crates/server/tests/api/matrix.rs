@@ -173,6 +173,7 @@ const POLICY: &[(&str, Who)] = &[
         Who::PoolRoles(&["insurance_officer"]),
     ),
     ("GET /api/v1/insurance/ledger/{year}", Who::Roles(INSURANCE)),
+    ("GET /api/v1/insurance/eligibility-reviews", Who::Roles(INSURANCE)),
     ("GET /api/v1/me", Who::Anyone),
     ("GET /api/v1/notifications", Who::Anyone),
     ("POST /api/v1/orders", Who::Roles(ORDERING)),

@@ -280,13 +280,20 @@ async fn a_prescription_is_dispensed_at_zero_mark_up_and_charged_at_the_payment_
     contracted(&app, &officer).await;
     let doctor = app.token("village_doctor").await;
     let clinic = institution_of(&app, &doctor).await;
-    // The central pharmacy sends the clinic the selected amlodipine and the originator.
+    // The central pharmacy sends the clinic the selected amlodipine and the originator: 30 units
+    // each, or what the demo left in stock by this day of the year.
+    let lead = institution_of(&app, &officer).await;
+    let q = stock_of(&app, &officer, &lead, "XC08CAA001")
+        .await
+        .min(stock_of(&app, &officer, &lead, "XC08CAA002").await)
+        .min(30);
+    assert!(q > 0, "the lead hospital holds both products");
     for (n, item) in ["XC08CAA001", "XC08CAA002"].iter().enumerate() {
         let (s, t) = app
             .post(
                 &officer,
                 "/api/v1/pharmacy/transfers",
-                &json!({"transfer_no": format!("DB-V-{n}"), "to_institution_id": clinic, "item_code": item, "quantity": 30}),
+                &json!({"transfer_no": format!("DB-V-{n}"), "to_institution_id": clinic, "item_code": item, "quantity": q}),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{item}: {t}");
@@ -315,7 +322,7 @@ async fn a_prescription_is_dispensed_at_zero_mark_up_and_charged_at_the_payment_
             &doctor,
             "/api/v1/prescriptions",
             &json!({"resident_id": resident, "kind": "chronic", "diagnosis": "I10", "days_supply": 84,
-            "lines": [{"item_code": "XC08CAA002", "quantity": 30}]}),
+            "lines": [{"item_code": "XC08CAA002", "quantity": q}]}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{rx}");
@@ -333,14 +340,14 @@ async fn a_prescription_is_dispensed_at_zero_mark_up_and_charged_at_the_payment_
         (s, rules(&e)),
         (StatusCode::UNPROCESSABLE_ENTITY, vec!["zero_markup.violated".to_owned()])
     );
-    assert_eq!(stock_of(&app, &officer, &clinic, "XC08CAA002").await, 30);
+    assert_eq!(stock_of(&app, &officer, &clinic, "XC08CAA002").await, q);
     let (s, d) = app
         .post(&doctor, &format!("/api/v1/prescriptions/{rx_id}/dispense"), &json!({}))
         .await;
     assert_eq!(s, StatusCode::OK, "{d}");
     assert_eq!(
         (d["state"].as_str(), d["amount"].as_i64(), d["lines"][0]["selected"].as_bool()),
-        (Some("dispensed"), Some(460 * 30), Some(false))
+        (Some("dispensed"), Some(460 * q), Some(false))
     );
     assert_eq!(stock_of(&app, &officer, &clinic, "XC08CAA002").await, 0);
     let (s, e) = app
@@ -360,8 +367,8 @@ async fn a_prescription_is_dispensed_at_zero_mark_up_and_charged_at_the_payment_
     let (s, c) = app.post(&doctor, "/api/v1/claims", &claim("MZ-RX-1")).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let st = &c["settlement"];
-    assert_eq!(st["medfee_sumamt"].as_i64(), Some(1_000 + 460 * 30));
-    assert_eq!(st["overlmt_selfpay"].as_i64(), Some((460 - 12) * 30), "{st}");
+    assert_eq!(st["medfee_sumamt"].as_i64(), Some(1_000 + 460 * q));
+    assert_eq!(st["overlmt_selfpay"].as_i64(), Some((460 - 12) * q), "{st}");
     let (s, e) = app.post(&doctor, "/api/v1/claims", &claim("MZ-RX-2")).await;
     assert_eq!(
         (s, fields(&e)),
@@ -399,7 +406,7 @@ async fn a_prescription_is_dispensed_at_zero_mark_up_and_charged_at_the_payment_
         assert!(!kept.is_empty(), "{from}..{to}");
     }
     let today_units: i64 = usage(&app.db, "65", day, day).await.unwrap().iter().map(|u| u.units).sum();
-    assert_eq!(today_units, 30);
+    assert_eq!(today_units, q);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

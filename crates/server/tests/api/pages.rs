@@ -51,6 +51,7 @@ async fn every_main_page_has_its_own_title() {
         "/insurance",
         "/insurance/policy",
         "/insurance/runs",
+        "/insurance/eligibility-reviews",
         "/catalogue",
         "/procurement",
         "/procurement/projects/new",
