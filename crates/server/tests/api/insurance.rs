@@ -12,6 +12,21 @@ fn demo_year() -> i32 {
     crate::helpers::demo_params().today.year() - 1
 }
 
+/// Runs the year's settlement as `officer` and returns the report.
+async fn settle_year(app: &crate::helpers::TestApp, officer: &str, year: i32) -> Value {
+    let (s, r) = app
+        .post(officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    r
+}
+
+/// Stores a changed fund year of `year` as `officer`, which must be accepted.
+async fn put_fund_year(app: &crate::helpers::TestApp, officer: &str, year: i32, fy: &Value) {
+    let (s, p) = app.put(officer, &format!("/api/v1/insurance/fund-years/{year}"), fy).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+}
+
 /// The institutions' gross payments of a point line add up to its pool exactly.
 fn assert_distributes_the_pool(drg: &Value) {
     assert_eq!(
@@ -34,10 +49,7 @@ async fn the_demo_year_settles_from_budget_to_year_end_and_money_is_conserved() 
     let app = spawn_app().await;
     let officer = app.token("insurance").await;
     let year = demo_year();
-    let (s, r) = app
-        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
+    let r = settle_year(&app, &officer, year).await;
     // A = F − R − rigid; Σ B_c = A exactly.
     assert_eq!(
         r["distributable"].as_i64().unwrap(),
@@ -400,10 +412,7 @@ async fn the_bureau_marks_a_case_for_special_review_and_the_run_pays_its_points(
     let app = spawn_app().await;
     let officer = app.token("insurance").await;
     let year = demo_year();
-    let (s, before) = app
-        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{before}");
+    let before = settle_year(&app, &officer, year).await;
     let cases = sanyi_store::insurance::inpatient_cases(&app.db, "652300", i64::from(year), 12)
         .await
         .unwrap();
@@ -539,10 +548,7 @@ async fn the_worked_example_of_domain_6_2_allocates_159_36_million_to_county_x()
     fy["budget"]["weight_elderly"] = json!(3_000);
     let (s, body) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let (s, r) = app
-        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
+    let r = settle_year(&app, &officer, year).await;
     assert_eq!(r["reserve"], json!(5_000_000_000i64));
     assert_eq!(r["distributable"], json!(83_000_000_000i64));
     let cx = r["counties"].as_array().unwrap().iter().find(|c| c["code"] == json!(x)).unwrap();
@@ -575,10 +581,7 @@ async fn an_interrupted_run_re_runs_to_the_same_digest_without_duplicate_flags()
     let (s, _) = app.get(&officer, &format!("/api/v1/insurance/settlements/{year}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "no report was stored");
     // The re-run completes; flags are not duplicated.
-    let (s, first) = app
-        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{first}");
+    let first = settle_year(&app, &officer, year).await;
     assert_eq!(serde_json::to_value(&screened).unwrap(), first["flags"]);
     let flags = sanyi_store::insurance::flags(
         &app.db,
@@ -631,8 +634,7 @@ async fn the_readmission_window_is_a_parameter_of_the_fund_year() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["field"], "fraud.readmission_days", "{p}");
     fy["fraud"]["readmission_days"] = json!(30);
-    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
-    assert_eq!(s, StatusCode::OK, "{p}");
+    put_fund_year(&app, &officer, year, &fy).await;
     let (_, r) = app.post(&officer, &path, &json!(null)).await;
     let wide = r["flags"]["split_admission"].as_u64().unwrap_or(0);
     assert!(
@@ -664,13 +666,7 @@ async fn only_the_accepted_part_of_a_justified_overspend_is_shared() {
     fy["budget"]["overspend"] = json!({"SharedBand": {"band": 800, "fund_share": 5_000, "justified_only": true}});
     let (s, body) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let run = || async {
-        let (s, r) = app
-            .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
-            .await;
-        assert_eq!(s, StatusCode::OK, "{r}");
-        r
-    };
+    let run = || settle_year(&app, &officer, year);
     let r = run().await;
     // A community that overspent: nothing filed, nothing shared.
     let over = community_lines(&r)
@@ -848,8 +844,7 @@ async fn runs_are_numbered_compared_and_approved_by_a_second_officer_into_the_le
     let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
     let county = first["counties"][0]["code"].as_str().unwrap().to_owned();
     fy["scores"][&county] = json!(1_000);
-    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
-    assert_eq!(s, StatusCode::OK, "{p}");
+    put_fund_year(&app, &officer, year, &fy).await;
     let (_, third) = app.post(&officer, &run_url, &json!(null)).await;
     assert_eq!(third["run"]["number"], 3);
     assert_ne!(third["digest"], second["digest"]);
@@ -905,12 +900,8 @@ async fn bed_day_cases_are_paid_across_the_stay_under_the_annual_cap() {
     let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
     fy["bed_day_diagnoses"] = json!(('A'..='Z').map(|c| c.to_string()).collect::<Vec<_>>());
     fy["bed_day"]["annual_cap"] = json!(50_000);
-    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
-    assert_eq!(s, StatusCode::OK, "{p}");
-    let (s, r) = app
-        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
+    put_fund_year(&app, &officer, year, &fy).await;
+    let r = settle_year(&app, &officer, year).await;
     let policy: sanyi_insurance::payment::BedDayPolicy = serde_json::from_value(fy["bed_day"].clone()).unwrap();
     let cases = sanyi_store::insurance::inpatient_cases(&app.db, "652300", i64::from(year), 12)
         .await
@@ -988,12 +979,8 @@ async fn a_pool_on_dip_scores_cases_by_its_disease_groups() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert!(p["errors"].as_array().unwrap().iter().any(|e| e["field"] == "dip.base_cost"), "{p}");
     fy["dip"]["base_cost"] = json!(500_000);
-    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
-    assert_eq!(s, StatusCode::OK, "{p}");
-    let (s, r) = app
-        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
+    put_fund_year(&app, &officer, year, &fy).await;
+    let r = settle_year(&app, &officer, year).await;
     assert!(r["run"]["inputs"]["drg_scheme"].as_str().unwrap().starts_with("DIP"));
     for c in r["counties"].as_array().unwrap() {
         let drg = &c["drg"];
@@ -1021,12 +1008,8 @@ async fn capitation_is_charged_for_outpatient_care_used_elsewhere() {
     let year = demo_year();
     let (_, mut fy) = app.get(&officer, &format!("/api/v1/insurance/fund-years/{year}")).await;
     fy["capitation"]["charge_outside_care"] = json!(true);
-    let (s, p) = app.put(&officer, &format!("/api/v1/insurance/fund-years/{year}"), &fy).await;
-    assert_eq!(s, StatusCode::OK, "{p}");
-    let (s, r) = app
-        .post(&officer, &format!("/api/v1/insurance/settlements?year={year}"), &json!(null))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
+    put_fund_year(&app, &officer, year, &fy).await;
+    let r = settle_year(&app, &officer, year).await;
     let mut charged_somewhere = false;
     for c in r["counties"].as_array().unwrap() {
         let code = c["code"].as_str().unwrap();
