@@ -27,6 +27,19 @@ pub struct CatalogueItem {
     /// The item's own pre-self-pay share of a 乙 item (乙类先自付比例), in place of the policy's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_pay: Option<BasisPoints>,
+    /// Price caps by level of care (分级定价: village, township, county …), in place of `price`
+    /// at those levels.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tier_caps: std::collections::BTreeMap<String, Fen>,
+}
+
+impl CatalogueItem {
+    /// The price cap at a level of care: the level's own cap when the catalogue gives one, else
+    /// the item's.
+    #[must_use]
+    pub fn cap_at(&self, level: crate::policy::CareLevel) -> Fen {
+        self.tier_caps.get(level.code()).copied().unwrap_or(self.price)
+    }
 }
 
 /// A catalogue indexed by code (医保目录).
@@ -98,6 +111,7 @@ mod tests {
             price: Fen::new(price),
             unit: "次".into(),
             self_pay: None,
+            tier_caps: Default::default(),
         };
         let c = Catalogue::new(vec![it("b", 5)]).unwrap();
         assert_eq!(c.get("b").map(|i| i.price), Some(Fen::new(5)));

@@ -62,10 +62,12 @@ pub struct CatalogueItemRow {
     pub unit: String,
     /// Sold at purchase price (零加成).
     pub zero_markup: bool,
+    /// Price caps by level of care, JSON `{level: fen}` (none: `price_cap` everywhere).
+    pub tier_caps: Option<String>,
 }
 
 const ITEM_COLUMNS: &str = "code, kind, name_zh, name_en, generic_name, dosage_form, strength, pack, manufacturer, category, \
-                            self_pay_bp, price_cap, unit, zero_markup";
+                            self_pay_bp, price_cap, unit, zero_markup, tier_caps";
 
 /// Stores a new catalogue version with all its items and the audit entry, in one transaction.
 ///
@@ -74,7 +76,7 @@ const ITEM_COLUMNS: &str = "code, kind, name_zh, name_en, generic_name, dosage_f
 pub async fn insert_version(db: &Db, v: &CatalogueVersionRow, items: &[CatalogueItemRow], audit: &AuditEntry) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO catalogue_items (division_code, version_id, {ITEM_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     );
     transaction!(db, tx => {
         sqlx::query("INSERT INTO catalogue_versions (division_code, id, version, effective_from, illustrative, source, item_count, created_by, created_at) \
@@ -87,6 +89,7 @@ pub async fn insert_version(db: &Db, v: &CatalogueVersionRow, items: &[Catalogue
                 .bind(&v.division_code).bind(&v.id).bind(&it.code).bind(&it.kind).bind(&it.name_zh).bind(&it.name_en)
                 .bind(&it.generic_name).bind(&it.dosage_form).bind(&it.strength).bind(&it.pack).bind(&it.manufacturer)
                 .bind(&it.category).bind(it.self_pay_bp).bind(it.price_cap).bind(&it.unit).bind(it.zero_markup)
+                .bind(&it.tier_caps)
                 .execute(&mut *tx).await?;
         }
         audit_insert_in_tx!(tx, audit);

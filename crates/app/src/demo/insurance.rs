@@ -391,11 +391,11 @@ pub async fn seed_year(db: &Db, w: &DemoWorld, year: i32, seed: u64) -> Result<Y
         let mut acc = Accumulators::default();
         for p in plan {
             let mut errs = Errors::default();
-            let mut charges = price_charges(catalogue, &p.charges, &mut errs);
-            super::medicines::apply_standard(&in_force, &p.charges, &mut charges);
             let level = p.place.as_ref().map_or(CareLevel::OutOfCounty, |i| {
                 crate::insurance::claims::care_level(i, &r.division_code)
             });
+            let mut charges = price_charges(catalogue, &p.charges, level, &mut errs);
+            super::medicines::apply_standard(&in_force, &p.charges, &mut charges);
             let enc = Encounter {
                 claim_key: p.key.clone(),
                 scheme,

@@ -221,7 +221,7 @@ pub fn rejection_error(r: &Rejection) -> ServiceError {
 
 /// Prices the charges from the catalogue: unknown codes, quantities below one and negative
 /// prices are named field by field.
-pub fn price_charges(catalogue: &Catalogue, input: &[ChargeInput], errs: &mut Errors) -> Vec<Charge> {
+pub fn price_charges(catalogue: &Catalogue, input: &[ChargeInput], level: CareLevel, errs: &mut Errors) -> Vec<Charge> {
     if input.is_empty() {
         errs.push(FieldError::new(
             "charges",
@@ -253,7 +253,9 @@ pub fn price_charges(catalogue: &Catalogue, input: &[ChargeInput], errs: &mut Er
             ));
             continue;
         }
-        let price = c.unit_price.unwrap_or(item.price.get());
+        // The cap at this level of care (分级定价), else the item's.
+        let cap = item.cap_at(level).get();
+        let price = c.unit_price.unwrap_or(cap);
         if price < 0 {
             errs.push(FieldError::new(
                 &format!("charges[{i}].unit_price"),
@@ -265,7 +267,7 @@ pub fn price_charges(catalogue: &Catalogue, input: &[ChargeInput], errs: &mut Er
             continue;
         }
         let amount = price.checked_mul(c.quantity);
-        let over = (price - item.price.get()).max(0).checked_mul(c.quantity);
+        let over = (price - cap).max(0).checked_mul(c.quantity);
         match (amount, over) {
             (Some(a), Some(o)) => out.push(Charge {
                 code: item.code.clone(),
@@ -427,8 +429,24 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
             )),
         }
     }
+    let level = match &institution {
+        Some(i) => care_level(i, &resident.division_code),
+        None => match input.outside_province.as_deref() {
+            Some(p) if p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()) => {
+                return Err(ServiceError::Validation(vec![FieldError::new(
+                    "outside_province",
+                    "division.province",
+                    "the two-digit province code of GB/T 2260 (e.g. 65)",
+                    &format!("{p:?} is not a province code"),
+                    "省份代码应为两位数字（如 65）",
+                )]));
+            }
+            Some(p) if !resident.division_code.starts_with(p) => CareLevel::OutOfProvince,
+            _ => CareLevel::OutOfCounty,
+        },
+    };
     let mut charges = match &catalogue {
-        Some(c) => price_charges(&c.engine, &all_charges, &mut errs),
+        Some(c) => price_charges(&c.engine, &all_charges, level, &mut errs),
         None => Vec::new(),
     };
     let policy = super::policies::in_force(app, &pool, input.date).await?;
@@ -494,22 +512,6 @@ pub async fn settle(app: &App, actor: &Actor, input: &ClaimInput) -> Result<Clai
         .filter_map(|e| i32::try_from(e.year).ok())
         .max();
     let covered_from = enrolment.map(|e| policy.coverage_start(e.enrolled_on, last_year_before).from);
-    let level = match &institution {
-        Some(i) => care_level(i, &resident.division_code),
-        None => match input.outside_province.as_deref() {
-            Some(p) if p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()) => {
-                return Err(ServiceError::Validation(vec![FieldError::new(
-                    "outside_province",
-                    "division.province",
-                    "the two-digit province code of GB/T 2260 (e.g. 65)",
-                    &format!("{p:?} is not a province code"),
-                    "省份代码应为两位数字（如 65）",
-                )]));
-            }
-            Some(p) if !resident.division_code.starts_with(p) => CareLevel::OutOfProvince,
-            _ => CareLevel::OutOfCounty,
-        },
-    };
     let referral = referral_of(app, &resident.id, institution.as_ref(), level, input.filed).await?;
     let encounter = Encounter {
         claim_key: input.claim_key.trim().to_owned(),

@@ -23,7 +23,7 @@ use super::table::{self, Table};
 use crate::{Actor, App, FieldError, Page, Paged, Permission, ServiceError, audit};
 
 /// The columns of a catalogue file (header names).
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 17] = [
     "code",
     "kind",
     "name_zh",
@@ -38,6 +38,9 @@ pub const COLUMNS: [&str; 14] = [
     "price_cap_yuan",
     "unit",
     "zero_markup",
+    "price_cap_village_yuan",
+    "price_cap_township_yuan",
+    "price_cap_county_yuan",
 ];
 
 /// The columns a file must have (the others may be absent and are then empty).
@@ -113,6 +116,8 @@ pub struct ItemView {
     pub unit: String,
     /// Sold at purchase price (零加成).
     pub zero_markup: bool,
+    /// Price caps by level of care (`village`, `township`, `county`), fen, where they differ.
+    pub tier_caps: std::collections::BTreeMap<String, i64>,
 }
 
 impl From<CatalogueItemRow> for ItemView {
@@ -132,6 +137,11 @@ impl From<CatalogueItemRow> for ItemView {
             price_cap: r.price_cap,
             unit: r.unit,
             zero_markup: r.zero_markup,
+            tier_caps: r
+                .tier_caps
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -203,6 +213,14 @@ fn engine_item(r: &CatalogueItemRow) -> CatalogueItem {
         price: Fen::new(r.price_cap),
         unit: r.unit.clone(),
         self_pay: r.self_pay_bp.and_then(|b| u32::try_from(b).ok()).map(BasisPoints::new),
+        tier_caps: r
+            .tier_caps
+            .as_deref()
+            .and_then(|t| serde_json::from_str::<std::collections::BTreeMap<String, i64>>(t).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, Fen::new(v)))
+            .collect(),
     }
 }
 
@@ -449,6 +467,39 @@ pub fn parse(bytes: &[u8], name: &str) -> Result<Vec<CatalogueItemRow>, ServiceE
                 0
             }
         };
+        // Caps by level of care (分级定价), each optional.
+        let mut tier_caps = std::collections::BTreeMap::new();
+        for (column, level) in [
+            ("price_cap_village_yuan", "village"),
+            ("price_cap_township_yuan", "township"),
+            ("price_cap_county_yuan", "county"),
+        ] {
+            let text = c(column);
+            if text.is_empty() {
+                continue;
+            }
+            match Fen::parse_yuan(&text) {
+                Ok(f) if f.get() > 0 => {
+                    tier_caps.insert(level.to_owned(), f.get());
+                }
+                Ok(_) => errs.push(row_error(
+                    line,
+                    column,
+                    "price.positive",
+                    "a price above 0 yuan",
+                    "must be above 0",
+                    "限价须大于 0 元",
+                )),
+                Err(e) => errs.push(row_error(
+                    line,
+                    column,
+                    "money.yuan",
+                    "yuan with at most two decimals, e.g. 4.60",
+                    &e.message,
+                    &e.message_zh,
+                )),
+            }
+        }
         let unit = c("unit");
         if unit.is_empty() {
             errs.push(row_error(
@@ -497,6 +548,11 @@ pub fn parse(bytes: &[u8], name: &str) -> Result<Vec<CatalogueItemRow>, ServiceE
                 price_cap,
                 unit,
                 zero_markup,
+                tier_caps: if tier_caps.is_empty() {
+                    None
+                } else {
+                    serde_json::to_string(&tier_caps).ok()
+                },
             });
         }
     }

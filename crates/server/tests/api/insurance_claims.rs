@@ -286,3 +286,56 @@ async fn care_outside_the_province_is_its_own_level() {
     assert!((3_990..=4_010).contains(&ratio(&far)), "{} {far}", ratio(&far));
     assert!((4_990..=5_010).contains(&ratio(&near)), "{}", ratio(&near));
 }
+
+/// Price caps by level of care (分级定价, #16 part 1): a catalogue item may cap its price per
+/// level; a claim at a township centre is priced and capped at the township's cap (what it
+/// charges above is self-paid), a bad cap is refused naming its row and column.
+#[tokio::test]
+async fn a_catalogue_caps_prices_by_level_of_care() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let today = sanyi_domain::time::today();
+    let import = |csv: &'static str| {
+        let app = &app;
+        let officer = officer.clone();
+        async move {
+            let res = app
+                .client
+                .post(app.url(&format!(
+                    "/api/v1/catalogue/versions?version=T-{today}&effective_from={today}&file_name=t.csv"
+                )))
+                .bearer_auth(&officer)
+                .header("content-type", "text/csv")
+                .body(csv)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, e) = import("code,kind,name_zh,category,price_cap_yuan,unit,zero_markup,price_cap_township_yuan,price_cap_village_yuan\nT0001,service,分级诊查,A,10.00,次,否,8.00,0\n").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"][0]["field"], "rows[2].price_cap_village_yuan");
+    let (s, e) = import("code,kind,name_zh,category,price_cap_yuan,unit,zero_markup,price_cap_township_yuan,price_cap_village_yuan\nT0001,service,分级诊查,A,10.00,次,否,8.00,6.00\n").await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let doctor = app.token("township_doctor").await;
+    let resident = app.residents(&doctor, "limit=1").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let claim = |key: &str, charge: Value| json!({"claim_key": key, "resident_id": resident, "med_type": "11", "date": today.to_string(), "charges": [charge]});
+    let (s, c) = app
+        .post(&doctor, "/api/v1/claims", &claim("FJ-1", json!({"code": "T0001", "quantity": 2})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(c["settlement"]["medfee_sumamt"], 1_600, "priced at the township's cap");
+    let (s, c) = app
+        .post(
+            &doctor,
+            "/api/v1/claims",
+            &claim("FJ-2", json!({"code": "T0001", "quantity": 2, "unit_price": 900})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(c["settlement"]["overlmt_selfpay"], 200, "above the township's cap is self-paid");
+}

@@ -612,7 +612,13 @@ async fn claims_and_flags_lists_filter_sort_and_page() {
     let outpatient = table(&app.html(&officer, &format!("/claims?year={year}&med_type=outpatient")).await);
     let op_path = outpatient.split("href=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let op_slip = app.html(&officer, &op_path).await;
-    let fields = op_slip.split("id=\"claim-fields\"").nth(1).unwrap_or_default().split("</table>").next().unwrap_or_default();
+    let fields = op_slip
+        .split("id=\"claim-fields\"")
+        .nth(1)
+        .unwrap_or_default()
+        .split("</table>")
+        .next()
+        .unwrap_or_default();
     let first_amount = fields.split("<td>").nth(2).and_then(|c| c.split('<').next()).unwrap_or_default();
     assert!(!first_amount.is_empty() && first_amount != "0.00", "{fields}");
     // The officer's workbench lists the flags to review as due work.
