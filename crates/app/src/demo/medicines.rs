@@ -191,7 +191,7 @@ impl Dispensing {
         let chronic = med_type == MedType::Chronic;
         self.prescriptions.push(json!({
             "division_code": place.division_code, "id": id,
-            "rx_no": format!("RX{}{}", date.format("%Y%m%d"), &id[id.len() - 8..]).to_uppercase(),
+            "rx_no": format!("RX{}{}", date.format("%Y%m%d"), &id[id.len() - 12..]).to_uppercase(),
             "institution_id": place.id, "resident_division_code": resident.0, "resident_id": resident.1,
             "prescriber": prescriber, "prescriber_name": name,
             "kind": if chronic { "chronic" } else { "outpatient" },

@@ -343,7 +343,7 @@ pub async fn write(app: &App, actor: &Actor, input: &PrescriptionInput) -> Resul
     let id = sanyi_store::new_id();
     let row = PrescriptionRow {
         division_code: inst.division_code.clone(),
-        rx_no: format!("RX{}{}", day.format("%Y%m%d"), &id[id.len() - 8..]).to_uppercase(),
+        rx_no: format!("RX{}{}", day.format("%Y%m%d"), &id[id.len() - 12..]).to_uppercase(),
         id,
         institution_id: inst.id.clone(),
         resident_division_code: resident.division_code.clone(),
