@@ -128,3 +128,14 @@ pub async fn due_for_review(db: &Db, prefix: &str, by: NaiveDate, page: crate::P
     })?;
     Ok(crate::Paged::new(items, total, page))
 }
+
+/// How many active records of the counties under `prefix` are due for review on or before `by`.
+///
+/// # Errors
+/// On a database error.
+pub async fn due_count(db: &Db, prefix: &str, by: NaiveDate) -> Result<i64, StoreError> {
+    let like = format!("{prefix}%");
+    Ok(dispatch!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM eligibilities WHERE status = 'active' AND review_on IS NOT NULL AND review_on <= $1 AND division_code LIKE $2")
+        .bind(by).bind(&like).fetch_one(p).await)?)
+}

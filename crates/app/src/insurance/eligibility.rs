@@ -424,9 +424,5 @@ pub async fn reviews_due_count(app: &App, actor: &Actor) -> Result<i64, ServiceE
         return Ok(0);
     }
     let by = sanyi_domain::time::today() + chrono::Duration::days(30);
-    Ok(
-        repo::due_for_review(&app.db, actor.scope.prefix(), by, crate::Page { offset: 0, limit: 0 })
-            .await?
-            .total,
-    )
+    Ok(repo::due_count(&app.db, actor.scope.prefix(), by).await?)
 }

@@ -991,6 +991,18 @@ impl RunReport {
         self.counties.retain(|c| c.code.starts_with(county_prefix));
         self.flags.clear();
         self.trace = Trace::default();
+        // The run's inputs name every county's score and every community's accepted overspend.
+        let communities: std::collections::HashSet<&str> = self
+            .counties
+            .iter()
+            .flat_map(|c| c.communities.iter().map(|m| m.id.as_str()))
+            .collect();
+        if let Some(inputs) = self.run.as_mut().and_then(|r| r.inputs.as_mut()) {
+            inputs.scores.retain(|county, _| county.starts_with(county_prefix));
+            inputs
+                .accepted_overspend
+                .retain(|community, _| communities.contains(community.as_str()));
+        }
         self
     }
 }

@@ -1085,3 +1085,27 @@ async fn eligibility_approvals_due_for_review_are_listed_for_the_officer() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
 }
+
+/// A county-scoped officer reads a run of the pool cut to its county: its county's lines, and of
+/// the run's inputs only its own county's score (the other counties' scores stay with the pool).
+#[tokio::test]
+async fn a_county_officer_reads_the_run_of_its_county_only() {
+    let app = spawn_app().await;
+    let officer = app.token("insurance").await;
+    let year = demo_year();
+    let r = settle_year(&app, &officer, year).await;
+    assert!(r["run"]["inputs"]["scores"].as_object().unwrap().len() > 1);
+    let admin = app.token("county_admin").await;
+    let prefix = app.me(&admin).await["scope"].as_str().unwrap().to_owned();
+    let (s, d) = app.get(&admin, &format!("/api/v1/insurance/settlements/{year}/runs/1")).await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let scores = d["run"]["inputs"]["scores"].as_object().unwrap();
+    assert!(!scores.is_empty() && scores.keys().all(|k| k.starts_with(&prefix)), "{scores:?}");
+    assert!(
+        d["report"]["counties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["code"].as_str().unwrap().starts_with(&prefix))
+    );
+}
