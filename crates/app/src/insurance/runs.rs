@@ -331,18 +331,24 @@ pub async fn report_of(app: &App, actor: &Actor, year: i32, month: Option<u32>, 
 #[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub async fn detail(app: &App, actor: &Actor, year: i32, month: Option<u32>, number: i64) -> Result<RunDetail, ServiceError> {
     let report = report_of(app, actor, year, month, Some(number)).await?;
-    let previous = if number > 1 {
-        match report_of(app, actor, year, month, Some(number - 1)).await {
-            Ok(r) => Some(r),
-            Err(ServiceError::NotFound) => None,
-            Err(e) => return Err(e),
-        }
-    } else {
-        None
+    // The run before it is compared figure by figure: its report only (no run, no names).
+    let pool = super::actor_pool(actor, None)?;
+    let previous = match number {
+        n if n > 1 => repo::report(&app.db, &pool, i64::from(year), period(month), Some(n - 1))
+            .await?
+            .map(|(_, body, _)| parse_report(&body))
+            .transpose()?
+            .map(|r| {
+                if actor.is_pool_level() {
+                    r
+                } else {
+                    r.for_county(actor.scope.division_prefix())
+                }
+            }),
+        _ => None,
     };
     let diff = previous.as_ref().map(|p| run_diff::diff(p, &report)).unwrap_or_default();
-    let mut run = report.run.clone().ok_or(ServiceError::NotFound)?;
-    run.inputs = report.run.as_ref().and_then(|r| r.inputs.clone());
+    let run = report.run.clone().ok_or(ServiceError::NotFound)?;
     Ok(RunDetail {
         run,
         previous: previous.map(|_| number - 1),
